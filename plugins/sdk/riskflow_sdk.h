@@ -448,4 +448,11 @@ inline const char* LastError(void* raw) {
     return &descriptor;                                                       \
   }
 
+// Appended: the entry point's declaration, so a unit test (or a host that
+// links a detector statically) can call it, and so a RISKFLOW_DETECTOR
+// expansion with the wrong signature fails to compile. The attribute matches
+// the macro's definition.
+extern "C" __attribute__((visibility("default"))) const rf_plugin_descriptor*
+riskflow_plugin_descriptor_v1(void);
+
 #endif  // RISKFLOW_PLUGINS_SDK_RISKFLOW_SDK_H_

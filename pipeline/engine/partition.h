@@ -1,0 +1,22 @@
+#ifndef RISKFLOW_PIPELINE_ENGINE_PARTITION_H_
+#define RISKFLOW_PIPELINE_ENGINE_PARTITION_H_
+
+#include <cstdint>
+#include <string_view>
+
+namespace riskflow::engine {
+
+// Shard of an account. FNV-1a, not std::hash: the mapping must be the same
+// in every build and on every machine, because recovery relies on it.
+inline uint32_t ShardOf(std::string_view account_id, uint32_t shard_count) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : account_id) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return static_cast<uint32_t>(h % shard_count);
+}
+
+}  // namespace riskflow::engine
+
+#endif  // RISKFLOW_PIPELINE_ENGINE_PARTITION_H_

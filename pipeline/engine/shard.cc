@@ -1,0 +1,147 @@
+#include "pipeline/engine/shard.h"
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "pipeline/log/log_keys.h"
+#include "rocksdb/write_batch.h"
+
+namespace riskflow::engine {
+
+using state::Cf;
+
+std::string Shard::OffsetKey(uint32_t shard_count, uint32_t index) {
+  return absl::StrCat("engine/offset/", shard_count, "/", index);
+}
+
+Shard::Shard(uint32_t index, const ShardContext& ctx)
+    : index_(index), ctx_(ctx), queue_(ctx.queue_capacity) {}
+
+Shard::~Shard() { Stop(); }
+
+absl::Status Shard::Init() {
+  state_ = std::make_unique<state::ShardState>(
+      ctx_.store, ctx_.max_cached_entities, ctx_.allowed_lateness_ms);
+  absl::StatusOr<std::unique_ptr<plugin_host::ShardDetectors>> detectors =
+      ctx_.pipeline->Instantiate(state_.get(), ctx_.store);
+  if (!detectors.ok()) return detectors.status();
+  detectors_ = std::move(*detectors);
+  return absl::OkStatus();
+}
+
+void Shard::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Shard::Enqueue(std::vector<ShardItem>&& items) {
+  queue_.PushAll(std::move(items));
+}
+
+void Shard::Stop() {
+  queue_.Close();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Shard::Loop() {
+  std::vector<ShardItem> items;
+  items.reserve(ctx_.max_batch_events);
+  while (true) {
+    items.clear();
+    if (!queue_.PopBatch(ctx_.max_batch_events, &items)) break;
+    ProcessAndCommit(items);
+  }
+  // Persist how far this shard got, so the next start scans less.
+  if (persisted_through_ < through_.load()) {
+    rocksdb::WriteBatch batch;
+    batch.Put(ctx_.store->handle(Cf::kMeta),
+              OffsetKey(ctx_.shard_count, index_),
+              log::SequenceKey(through_.load()));
+    CommitWithRetry(&batch, {});
+  }
+}
+
+void Shard::ProcessAndCommit(std::vector<ShardItem>& items) {
+  uint64_t through = through_.load();
+  std::vector<riskflow::v1::Decision> decisions;
+  decisions.reserve(items.size());
+  for (ShardItem& item : items) {
+    if (item.event.sequence == 0) {
+      through = std::max(through, item.through);
+      continue;
+    }
+    Decide(item.event, &decisions.emplace_back());
+    through = std::max(through, item.event.sequence);
+  }
+  if (decisions.empty()) {
+    // Only markers: nothing to commit; every event up to `through` of this
+    // shard is already durable in an earlier batch.
+    through_.store(through);
+    return;
+  }
+
+  rocksdb::WriteBatch batch;
+  std::vector<std::string> bytes(decisions.size());
+  std::vector<sinks::PendingDecision> pending;
+  for (size_t i = 0; i < decisions.size(); ++i) {
+    decisions[i].SerializeToString(&bytes[i]);
+    batch.Put(ctx_.store->handle(Cf::kDecisions),
+              log::SequenceKey(decisions[i].sequence()), bytes[i]);
+    if (decisions[i].route() != riskflow::v1::PASS) {
+      pending.push_back(sinks::PendingDecision{&decisions[i], &bytes[i]});
+    }
+  }
+  state_->FlushTo(&batch);
+  batch.Put(ctx_.store->handle(Cf::kMeta), OffsetKey(ctx_.shard_count, index_),
+            log::SequenceKey(through));
+  CommitWithRetry(&batch, pending);
+  persisted_through_ = through;
+  through_.store(through);
+  events_.fetch_add(decisions.size(), std::memory_order_relaxed);
+  ctx_.waiters->Publish(decisions);
+  state_->Trim();
+}
+
+void Shard::Decide(const log::LoggedEvent& e, riskflow::v1::Decision* d) {
+  const riskflow::v1::Event& ev = e.event;
+  d->set_decision_id(absl::StrCat(ev.channel_id(), "/", ev.event_id()));
+  d->set_event_id(ev.event_id());
+  d->set_channel_id(ev.channel_id());
+  d->set_account_id(ev.account_id());
+  d->set_sequence(e.sequence);
+  d->set_event_time_ms(ev.event_time_ms());
+  d->set_late(e.late());
+  d->set_pipeline_version(ctx_.pipeline->version_hash());
+  detectors_->Run(e, d);
+  ctx_.router->Decide(d);
+  // Record the exact build of each detector that spoke about this event
+  // (the pipeline version covers the rest).
+  for (const riskflow::v1::PluginBuild& b : ctx_.pipeline->builds()) {
+    for (const riskflow::v1::Annotation& a : d->annotations()) {
+      if (a.detector() == b.detector()) {
+        *d->add_plugin_builds() = b;
+        break;
+      }
+    }
+  }
+}
+
+void Shard::CommitWithRetry(
+    rocksdb::WriteBatch* batch,
+    const std::vector<sinks::PendingDecision>& pending) {
+  // Acked events are already durable in the log, so a failed commit is
+  // retried rather than dropped; if the process dies meanwhile, recovery
+  // re-processes from the log.
+  absl::Duration backoff = absl::Milliseconds(10);
+  for (int attempt = 1;; ++attempt) {
+    absl::Status s = ctx_.outbox->Commit(batch, pending, ctx_.sync_commits);
+    if (s.ok()) return;
+    std::fprintf(stderr,
+                 "riskflowd: shard %u commit failed (attempt %d): %s\n",
+                 index_, attempt, std::string(s.message()).c_str());
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, absl::Seconds(2));
+  }
+}
+
+}  // namespace riskflow::engine

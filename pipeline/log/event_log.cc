@@ -1,0 +1,236 @@
+#include "pipeline/log/event_log.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "pipeline/log/log_keys.h"
+#include "rocksdb/iterator.h"
+#include "rocksdb/write_batch.h"
+
+namespace riskflow::log {
+
+using state::Cf;
+
+absl::StatusOr<AppendOutcome> AppendTicket::Wait() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(&done_));
+  return result_;
+}
+
+bool AppendTicket::WaitWithTimeout(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  return mu_.AwaitWithTimeout(absl::Condition(&done_), timeout);
+}
+
+EventLog::EventLog(state::Store* store, Options options, Dispatcher dispatcher)
+    : store_(store),
+      options_(options),
+      dispatcher_(std::move(dispatcher)) {}
+
+EventLog::~EventLog() { Stop(); }
+
+absl::Status EventLog::Open() {
+  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(Cf::kLog);
+  it->SeekToLast();
+  if (it->Valid()) {
+    rocksdb::Slice key = it->key();
+    if (!DecodeSequenceKey(std::string_view(key.data(), key.size()),
+                           &last_sequence_)) {
+      return absl::DataLossError("event log holds a malformed sequence key");
+    }
+  }
+  if (auto s = store_->IteratorStatus(*it, "reading the event log tail");
+      !s.ok()) {
+    return s;
+  }
+  std::string value;
+  absl::StatusOr<bool> found = store_->Get(Cf::kMeta, kMetaMaxEventTime, &value);
+  if (!found.ok()) return found.status();
+  if (*found && value.size() == 8) {
+    max_event_time_ms_ = static_cast<int64_t>(GetFixed64(value));
+  }
+  durable_sequence_.store(last_sequence_);
+  return absl::OkStatus();
+}
+
+void EventLog::Start() {
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+void EventLog::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (writer_.joinable()) writer_.join();
+}
+
+absl::StatusOr<std::shared_ptr<AppendTicket>> EventLog::Submit(
+    std::vector<riskflow::v1::Event> events, absl::Duration wait_for_room) {
+  auto ticket = std::make_shared<AppendTicket>();
+  const size_t n = events.size();
+  ticket->events_ = std::move(events);
+  absl::MutexLock lock(&mu_);
+  auto has_room = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stopping_ || pending_events_ == 0 ||
+           pending_events_ + n <= options_.max_pending_events;
+  };
+  if (!mu_.AwaitWithTimeout(absl::Condition(&has_room), wait_for_room)) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "ingest queue is full (", pending_events_,
+        " events waiting for the log); retry with backoff"));
+  }
+  if (stopping_) {
+    return absl::UnavailableError("riskflowd is shutting down");
+  }
+  pending_events_ += n;
+  pending_.push_back(ticket);
+  return ticket;
+}
+
+void EventLog::WriterLoop() {
+  while (true) {
+    std::vector<std::shared_ptr<AppendTicket>> group;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || !pending_.empty();
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (pending_.empty()) return;  // stopping and drained
+      // Take everything queued: one synced write covers the whole group.
+      group.assign(pending_.begin(), pending_.end());
+      pending_.clear();
+    }
+    size_t n = 0;
+    for (const auto& t : group) n += t->events_.size();
+    CommitGroup(group);
+    absl::MutexLock lock(&mu_);
+    pending_events_ -= n;
+  }
+}
+
+void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
+  rocksdb::WriteBatch batch;
+  std::vector<AppendOutcome> outcomes(group.size());
+  std::vector<LoggedEvent> fresh;
+  // Ids first seen within this group: a later copy is a duplicate of it.
+  absl::flat_hash_map<std::string, uint64_t> group_ids;
+  uint64_t seq = last_sequence_;
+  int64_t max_time = max_event_time_ms_;
+  absl::Status status;
+
+  for (size_t g = 0; g < group.size() && status.ok(); ++g) {
+    auto& events = group[g]->events_;
+    AppendOutcome& out = outcomes[g];
+    out.sequences.reserve(events.size());
+    out.duplicate.reserve(events.size());
+    for (auto& event : events) {
+      std::string key = IdempotencyKey(event.channel_id(), event.event_id());
+      uint64_t original = 0;
+      bool duplicate = false;
+      if (auto it = group_ids.find(key); it != group_ids.end()) {
+        original = it->second;
+        duplicate = true;
+      } else {
+        std::string value;
+        absl::StatusOr<bool> found = store_->Get(Cf::kIdem, key, &value);
+        if (!found.ok()) {
+          status = found.status();
+          break;
+        }
+        if (*found && DecodeSequenceKey(value, &original)) duplicate = true;
+      }
+      if (duplicate) {
+        out.sequences.push_back(original);
+        out.duplicate.push_back(true);
+        continue;
+      }
+      ++seq;
+      const int64_t watermark = max_time - options_.allowed_lateness_ms;
+      max_time = std::max(max_time, event.event_time_ms());
+      std::string seq_key = SequenceKey(seq);
+      batch.Put(store_->handle(Cf::kLog), seq_key,
+                EncodeLogRecord(watermark, event));
+      batch.Put(store_->handle(Cf::kIdem), key, seq_key);
+      group_ids.emplace(std::move(key), seq);
+      out.sequences.push_back(seq);
+      out.duplicate.push_back(false);
+      LoggedEvent logged;
+      logged.sequence = seq;
+      logged.watermark_ms = watermark;
+      logged.event = std::move(event);
+      fresh.push_back(std::move(logged));
+    }
+  }
+
+  if (status.ok() && !fresh.empty()) {
+    std::string time_value;
+    PutFixed64(&time_value, static_cast<uint64_t>(max_time));
+    batch.Put(store_->handle(Cf::kMeta), kMetaMaxEventTime, time_value);
+    status = store_->Write(&batch, options_.sync);
+  }
+
+  if (status.ok()) {
+    last_sequence_ = seq;
+    max_event_time_ms_ = max_time;
+    durable_sequence_.store(seq);
+  } else {
+    status = absl::UnavailableError(absl::StrCat(
+        "the event log write failed, nothing of this batch was stored: ",
+        status.message()));
+  }
+
+  for (size_t g = 0; g < group.size(); ++g) {
+    AppendTicket& t = *group[g];
+    absl::MutexLock lock(&t.mu_);
+    if (status.ok()) {
+      outcomes[g].durable_sequence = seq;
+      t.result_ = std::move(outcomes[g]);
+    } else {
+      t.result_ = status;
+    }
+    t.events_.clear();
+    t.done_ = true;
+  }
+  if (status.ok() && !fresh.empty()) dispatcher_(std::move(fresh));
+}
+
+absl::StatusOr<std::optional<uint64_t>> EventLog::LookupId(
+    std::string_view channel, std::string_view event_id) {
+  std::string value;
+  absl::StatusOr<bool> found =
+      store_->Get(Cf::kIdem, IdempotencyKey(channel, event_id), &value);
+  if (!found.ok()) return found.status();
+  uint64_t seq = 0;
+  if (!*found || !DecodeSequenceKey(value, &seq)) return std::nullopt;
+  return seq;
+}
+
+absl::Status EventLog::Scan(uint64_t after,
+                            const std::function<bool(LoggedEvent&&)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(Cf::kLog);
+  for (it->Seek(SequenceKey(after + 1)); it->Valid(); it->Next()) {
+    LoggedEvent logged;
+    rocksdb::Slice key = it->key();
+    rocksdb::Slice value = it->value();
+    if (!DecodeSequenceKey(std::string_view(key.data(), key.size()),
+                           &logged.sequence)) {
+      return absl::DataLossError("event log holds a malformed sequence key");
+    }
+    if (auto s = DecodeLogRecord(std::string_view(value.data(), value.size()),
+                                 &logged);
+        !s.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("event log sequence ", logged.sequence, ": ",
+                       s.message()));
+    }
+    if (!fn(std::move(logged))) break;
+  }
+  return store_->IteratorStatus(*it, "scanning the event log");
+}
+
+}  // namespace riskflow::log

@@ -1,0 +1,111 @@
+#ifndef RISKFLOW_PIPELINE_LOG_EVENT_LOG_H_
+#define RISKFLOW_PIPELINE_LOG_EVENT_LOG_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "pipeline/log/logged_event.h"
+#include "pipeline/state/store.h"
+#include "proto/riskflow/v1/event.pb.h"
+
+namespace riskflow::log {
+
+// What happened to each event of one submitted batch, in batch order.
+struct AppendOutcome {
+  // The new sequence, or for a re-sent event_id the original one.
+  std::vector<uint64_t> sequences;
+  std::vector<bool> duplicate;
+  // Every event with sequence <= durable_sequence is durable.
+  uint64_t durable_sequence = 0;
+};
+
+// A submitted batch; Wait() returns once its events are durable (or the
+// write failed, in which case nothing of it was acknowledged).
+class AppendTicket {
+ public:
+  absl::StatusOr<AppendOutcome> Wait();
+  bool WaitWithTimeout(absl::Duration timeout);
+
+ private:
+  friend class EventLog;
+  std::vector<riskflow::v1::Event> events_;
+  absl::Mutex mu_;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  absl::StatusOr<AppendOutcome> result_ ABSL_GUARDED_BY(mu_);
+};
+
+// The durable event log with its idempotency index. One writer thread
+// collects every batch submitted since its last write and commits them with
+// a single synced RocksDB write (group commit), then acknowledges them and
+// hands the new events to the dispatcher in sequence order.
+class EventLog {
+ public:
+  // Called on the writer thread, in sequence order, after the events are
+  // durable. May block: that is how engine backpressure reaches ingest.
+  using Dispatcher = std::function<void(std::vector<LoggedEvent>)>;
+
+  struct Options {
+    size_t max_pending_events = 1 << 18;
+    int64_t allowed_lateness_ms = 5 * 60 * 1000;
+    // false only for benchmarks that measure what fsync costs.
+    bool sync = true;
+  };
+
+  EventLog(state::Store* store, Options options, Dispatcher dispatcher);
+  ~EventLog();
+
+  // Loads the last sequence and watermark. Call before Start.
+  absl::Status Open();
+  void Start();
+  // Finishes what was submitted, then stops the writer.
+  void Stop();
+
+  // Queues a validated batch. Waits up to wait_for_room for queue space,
+  // then fails with RESOURCE_EXHAUSTED; never drops silently.
+  absl::StatusOr<std::shared_ptr<AppendTicket>> Submit(
+      std::vector<riskflow::v1::Event> events, absl::Duration wait_for_room);
+
+  uint64_t durable_sequence() const { return durable_sequence_.load(); }
+
+  // The sequence an (channel, event_id) was logged under, if any.
+  absl::StatusOr<std::optional<uint64_t>> LookupId(std::string_view channel,
+                                                   std::string_view event_id);
+
+  // Visits logged events with sequence > after, in order, until fn returns
+  // false. Safe while the writer runs (it sees a consistent snapshot).
+  absl::Status Scan(uint64_t after,
+                    const std::function<bool(LoggedEvent&&)>& fn);
+
+ private:
+  void WriterLoop();
+  void CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group);
+
+  state::Store* store_;
+  Options options_;
+  Dispatcher dispatcher_;
+
+  absl::Mutex mu_;
+  std::deque<std::shared_ptr<AppendTicket>> pending_ ABSL_GUARDED_BY(mu_);
+  size_t pending_events_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+
+  // Writer-thread state.
+  uint64_t last_sequence_ = 0;
+  int64_t max_event_time_ms_ = 0;
+  std::atomic<uint64_t> durable_sequence_{0};
+  std::thread writer_;
+};
+
+}  // namespace riskflow::log
+
+#endif  // RISKFLOW_PIPELINE_LOG_EVENT_LOG_H_

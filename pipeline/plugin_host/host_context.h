@@ -1,0 +1,41 @@
+#ifndef RISKFLOW_PIPELINE_PLUGIN_HOST_HOST_CONTEXT_H_
+#define RISKFLOW_PIPELINE_PLUGIN_HOST_HOST_CONTEXT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pipeline/state/shard_state.h"
+#include "plugins/sdk/riskflow_plugin.h"
+#include "proto/riskflow/v1/decision.pb.h"
+
+namespace riskflow::plugin_host {
+
+struct DetectorSlot;
+
+// What rf_init_ctx points at while a detector's create() runs.
+struct InitContext {
+  DetectorSlot* slot = nullptr;
+  // Handles declared by this instance, checked against the slot's states.
+  uint32_t next_handle = 0;
+  std::string error;
+};
+
+// What rf_call_ctx points at during one on_event() call.
+struct CallContext {
+  DetectorSlot* slot = nullptr;
+  state::ShardState* state = nullptr;
+  int64_t event_time_ms = 0;
+  uint64_t rng = 0;
+  // Annotations of this call; kept only if the call succeeds.
+  std::vector<riskflow::v1::Annotation> annotations;
+  // First failing host call, reported as the detector's fault.
+  std::string error;
+};
+
+// The function table handed to every plugin.
+const rf_host_api* HostApi();
+
+}  // namespace riskflow::plugin_host
+
+#endif  // RISKFLOW_PIPELINE_PLUGIN_HOST_HOST_CONTEXT_H_

@@ -1,0 +1,71 @@
+#include "pipeline/plugin_host/pipeline.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "pipeline/config/hashing.h"
+#include "pipeline/plugin_host/shard_detectors.h"
+
+namespace riskflow::plugin_host {
+
+Pipeline::~Pipeline() = default;
+
+absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Load(
+    const riskflow::v1::PipelineConfig& config,
+    const std::vector<std::string>& plugin_search_path) {
+  std::unique_ptr<Pipeline> pipeline(new Pipeline());
+  pipeline->config_ = config;
+  std::string hash_input = config::CanonicalConfigBytes(config);
+  for (const riskflow::v1::DetectorConfig& dc : config.detectors()) {
+    auto slot = std::make_unique<DetectorSlot>();
+    slot->config = dc;
+    absl::StatusOr<std::string> path =
+        ResolvePluginPath(dc.plugin(), plugin_search_path);
+    if (!path.ok()) {
+      return absl::Status(path.status().code(),
+                          absl::StrCat("detector '", dc.name(), "': ",
+                                       path.status().message()));
+    }
+    absl::StatusOr<std::shared_ptr<LoadedPlugin>> plugin = LoadPlugin(*path);
+    if (!plugin.ok()) {
+      return absl::Status(plugin.status().code(),
+                          absl::StrCat("detector '", dc.name(), "': ",
+                                       plugin.status().message()));
+    }
+    slot->plugin = *plugin;
+    const rf_plugin_descriptor& d = slot->plugin->descriptor();
+    std::map<std::string, std::string> raw(dc.params().begin(),
+                                           dc.params().end());
+    std::string error;
+    if (!sdk::ParseParams(d.params, d.param_count, raw, &slot->params,
+                          &error)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("detector '", dc.name(), "' (plugin ", d.name, " at ",
+                       *path, "): ", error));
+    }
+    riskflow::v1::PluginBuild build;
+    build.set_detector(dc.name());
+    build.set_build_id(slot->plugin->build_id());
+    pipeline->builds_.push_back(build);
+    absl::StrAppend(&hash_input, "\n", dc.name(), "=",
+                    slot->plugin->build_id());
+    pipeline->detectors_.push_back(std::move(slot));
+  }
+  pipeline->version_hash_ = config::Sha256Hex(hash_input);
+  return pipeline;
+}
+
+absl::StatusOr<std::unique_ptr<ShardDetectors>> Pipeline::Instantiate(
+    state::ShardState* shard_state, state::Store* store) {
+  auto shard = std::make_unique<ShardDetectors>(this, shard_state);
+  for (const auto& slot : detectors_) {
+    if (auto s = shard->Create(slot.get()); !s.ok()) return s;
+    slot->states_sealed = true;
+    for (const state::StateSpec& spec : slot->states) {
+      store->RegisterState(spec);
+    }
+  }
+  return shard;
+}
+
+}  // namespace riskflow::plugin_host

@@ -1,0 +1,75 @@
+#ifndef RISKFLOW_PIPELINE_PLUGIN_HOST_PIPELINE_H_
+#define RISKFLOW_PIPELINE_PLUGIN_HOST_PIPELINE_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "pipeline/plugin_host/plugin_loader.h"
+#include "pipeline/state/shard_state.h"
+#include "pipeline/state/store.h"
+#include "plugins/sdk/param_parse.h"
+#include "proto/riskflow/v1/config.pb.h"
+#include "proto/riskflow/v1/decision.pb.h"
+
+namespace riskflow::plugin_host {
+
+// One detector of a pipeline: its config, plugin, validated parameters and
+// the state it declared. Shared by every shard's instance of it.
+struct DetectorSlot {
+  riskflow::v1::DetectorConfig config;
+  std::shared_ptr<LoadedPlugin> plugin;
+  sdk::ParsedParams params;
+  // Index = rf_state_handle. Filled by the first instance's create();
+  // every later instance must declare the same states.
+  std::vector<state::StateSpec> states;
+  bool states_sealed = false;
+
+  // Fault containment, updated by the shards running the detector.
+  std::atomic<uint64_t> faults{0};
+  std::atomic<uint64_t> overruns{0};
+  std::atomic<uint32_t> consecutive_faults{0};
+  std::atomic<bool> quarantined{false};
+};
+
+class ShardDetectors;
+
+// A loaded, validated pipeline version: plugins opened and checked,
+// parameters validated against each plugin's schema before any create().
+class Pipeline {
+ public:
+  static absl::StatusOr<std::unique_ptr<Pipeline>> Load(
+      const riskflow::v1::PipelineConfig& config,
+      const std::vector<std::string>& plugin_search_path);
+  ~Pipeline();
+
+  const riskflow::v1::PipelineConfig& config() const { return config_; }
+  // SHA-256 over the canonical config and every plugin's build id.
+  const std::string& version_hash() const { return version_hash_; }
+  const std::vector<std::unique_ptr<DetectorSlot>>& detectors() const {
+    return detectors_;
+  }
+  const std::vector<riskflow::v1::PluginBuild>& builds() const {
+    return builds_;
+  }
+
+  // Creates one instance of every detector for a shard. Call from one
+  // thread at a time (startup). Registers declared states with the store so
+  // its compaction filter can expire them.
+  absl::StatusOr<std::unique_ptr<ShardDetectors>> Instantiate(
+      state::ShardState* shard_state, state::Store* store);
+
+ private:
+  Pipeline() = default;
+
+  riskflow::v1::PipelineConfig config_;
+  std::string version_hash_;
+  std::vector<std::unique_ptr<DetectorSlot>> detectors_;
+  std::vector<riskflow::v1::PluginBuild> builds_;
+};
+
+}  // namespace riskflow::plugin_host
+
+#endif  // RISKFLOW_PIPELINE_PLUGIN_HOST_PIPELINE_H_

@@ -1,0 +1,178 @@
+#include "pipeline/plugin_host/shard_detectors.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace riskflow::plugin_host {
+namespace {
+
+constexpr int64_t kDefaultBudgetUs = 5000;
+constexpr uint32_t kDefaultQuarantineAfter = 1000;
+
+rf_str Rf(const std::string& s) { return rf_str{s.data(), s.size()}; }
+
+uint64_t Fnv1a(uint64_t h, std::string_view s) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return (h ^ 0xff) * 0x100000001b3ULL;  // field separator
+}
+
+}  // namespace
+
+ShardDetectors::ShardDetectors(Pipeline* pipeline, state::ShardState* state)
+    : pipeline_(pipeline), state_(state) {
+  call_.state = state;
+}
+
+ShardDetectors::~ShardDetectors() {
+  for (Instance& i : instances_) i.slot->plugin->descriptor().destroy(i.handle);
+}
+
+absl::Status ShardDetectors::Create(DetectorSlot* slot) {
+  const rf_plugin_descriptor& d = slot->plugin->descriptor();
+  InitContext init;
+  init.slot = slot;
+  char error[512] = {0};
+  void* handle = nullptr;
+  rf_status s = d.create(HostApi(), reinterpret_cast<rf_init_ctx*>(&init),
+                         slot->params.data(), slot->params.size(), &handle,
+                         error, sizeof(error));
+  if (s != RF_OK || handle == nullptr) {
+    std::string why = error[0] != '\0' ? error : init.error;
+    if (why.empty()) why = absl::StrCat("create() returned status ", s);
+    if (!init.error.empty() && init.error != why) {
+      absl::StrAppend(&why, " (", init.error, ")");
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("detector '", slot->config.name(), "' (plugin ", d.name,
+                     " at ", slot->plugin->path(), ") refused to start: ",
+                     why));
+  }
+  instances_.push_back(Instance{slot, handle});
+  return absl::OkStatus();
+}
+
+void ShardDetectors::Run(const log::LoggedEvent& logged,
+                         riskflow::v1::Decision* decision) {
+  const riskflow::v1::Event& e = logged.event;
+  attributes_.clear();
+  for (const auto& [key, value] : e.attributes()) {
+    attributes_.push_back(rf_kv{Rf(key), Rf(value)});
+  }
+  rf_event_view view;
+  std::memset(&view, 0, sizeof(view));
+  view.struct_size = sizeof(view);
+  view.sequence = logged.sequence;
+  view.event_id = Rf(e.event_id());
+  view.channel_id = Rf(e.channel_id());
+  view.type = e.type();
+  view.event_time_ms = e.event_time_ms();
+  view.account_id = Rf(e.account_id());
+  view.counterparty = Rf(e.counterparty());
+  view.amount_minor = e.amount_minor();
+  view.currency = Rf(e.currency());
+  view.source_amount_minor = e.source_amount_minor();
+  view.source_currency = Rf(e.source_currency());
+  view.fx_rate = e.fx_rate();
+  view.country = Rf(e.country());
+  view.counterparty_country = Rf(e.counterparty_country());
+  view.latitude = e.latitude();
+  view.longitude = e.longitude();
+  view.ip = Rf(e.ip());
+  view.device_id = Rf(e.device_id());
+  view.attributes = attributes_.data();
+  view.attribute_count = attributes_.size();
+
+  const uint64_t event_seed =
+      Fnv1a(Fnv1a(0xcbf29ce484222325ULL, e.channel_id()), e.event_id());
+  for (Instance& inst : instances_) {
+    DetectorSlot* slot = inst.slot;
+    if (slot->quarantined.load(std::memory_order_relaxed)) {
+      AddDegraded(slot, "DETECTOR_QUARANTINED",
+                  "detector is quarantined after repeated faults", decision);
+      continue;
+    }
+    call_.slot = slot;
+    call_.event_time_ms = e.event_time_ms();
+    call_.rng = Fnv1a(event_seed, slot->config.name());
+    call_.annotations.clear();
+    call_.error.clear();
+
+    const auto start = std::chrono::steady_clock::now();
+    rf_status s = slot->plugin->descriptor().on_event(
+        inst.handle, reinterpret_cast<rf_call_ctx*>(&call_), &view);
+    const auto elapsed_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - start)
+            .count();
+
+    if (s != RF_OK || !call_.error.empty()) {
+      const char* plugin_error = slot->plugin->descriptor().last_error(inst.handle);
+      std::string message = plugin_error != nullptr ? plugin_error : "";
+      if (!call_.error.empty()) {
+        if (!message.empty()) message += "; ";
+        absl::StrAppend(&message, "host: ", call_.error);
+      }
+      if (message.empty()) message = absl::StrCat("on_event returned ", s);
+      RecordFault(slot);
+      AddDegraded(slot, "DETECTOR_ERROR", message, decision);
+      continue;
+    }
+    for (auto& a : call_.annotations) {
+      *decision->add_annotations() = std::move(a);
+    }
+    const int64_t budget = slot->config.time_budget_us() > 0
+                               ? slot->config.time_budget_us()
+                               : kDefaultBudgetUs;
+    if (elapsed_us > budget) {
+      // Overruns depend on the machine, not the event, so they never change
+      // this decision (replay must reproduce it); they count toward
+      // quarantine, which operators see in ListPlugins.
+      slot->overruns.fetch_add(1, std::memory_order_relaxed);
+      RecordFault(slot);
+    } else {
+      slot->consecutive_faults.store(0, std::memory_order_relaxed);
+    }
+  }
+}
+
+void ShardDetectors::RecordFault(DetectorSlot* slot) {
+  slot->faults.fetch_add(1, std::memory_order_relaxed);
+  const uint32_t limit = slot->config.quarantine_after() > 0
+                             ? slot->config.quarantine_after()
+                             : kDefaultQuarantineAfter;
+  if (slot->consecutive_faults.fetch_add(1, std::memory_order_relaxed) + 1 >=
+          limit &&
+      !slot->quarantined.exchange(true)) {
+    std::fprintf(stderr,
+                 "riskflowd: detector '%s' quarantined after %u consecutive "
+                 "faults; its events get route %s\n",
+                 slot->config.name().c_str(), limit,
+                 riskflow::v1::Route_Name(slot->config.on_error()).c_str());
+  }
+}
+
+void ShardDetectors::AddDegraded(DetectorSlot* slot, const char* reason,
+                                 const std::string& message,
+                                 riskflow::v1::Decision* decision) {
+  riskflow::v1::Annotation* a = decision->add_annotations();
+  a->set_detector(slot->config.name());
+  a->set_detector_version(slot->plugin->descriptor().version);
+  a->set_reason_code(reason);
+  a->set_message(message);
+  a->set_degraded(true);
+  riskflow::v1::Route route = slot->config.on_error();
+  if (route == riskflow::v1::ROUTE_UNSPECIFIED) {
+    route = riskflow::v1::MANUAL_REVIEW;
+  }
+  a->set_route(route);
+  a->set_route_hint(route);
+}
+
+}  // namespace riskflow::plugin_host

@@ -1,0 +1,54 @@
+#ifndef RISKFLOW_PIPELINE_PLUGIN_HOST_SHARD_DETECTORS_H_
+#define RISKFLOW_PIPELINE_PLUGIN_HOST_SHARD_DETECTORS_H_
+
+#include <vector>
+
+#include "absl/status/status.h"
+#include "pipeline/log/logged_event.h"
+#include "pipeline/plugin_host/host_context.h"
+#include "pipeline/plugin_host/pipeline.h"
+#include "pipeline/state/shard_state.h"
+#include "proto/riskflow/v1/decision.pb.h"
+
+namespace riskflow::plugin_host {
+
+// One shard's instances of every detector in a pipeline. Single-threaded:
+// only the owning shard calls Run.
+class ShardDetectors {
+ public:
+  ShardDetectors(Pipeline* pipeline, state::ShardState* state);
+  ~ShardDetectors();
+  ShardDetectors(const ShardDetectors&) = delete;
+  ShardDetectors& operator=(const ShardDetectors&) = delete;
+
+  // Creates this shard's instance of one detector.
+  absl::Status Create(DetectorSlot* slot);
+
+  // Runs every detector over the event and appends their annotations to
+  // the decision. A detector that fails (error, exception turned error,
+  // failing host call) contributes one degraded annotation routed by its
+  // failure policy instead of what it emitted; repeated faults or budget
+  // overruns quarantine it. Never drops the event.
+  void Run(const log::LoggedEvent& event, riskflow::v1::Decision* decision);
+
+ private:
+  struct Instance {
+    DetectorSlot* slot;
+    void* handle;
+  };
+  void RecordFault(DetectorSlot* slot);
+  void AddDegraded(DetectorSlot* slot, const char* reason,
+                   const std::string& message,
+                   riskflow::v1::Decision* decision);
+
+  Pipeline* pipeline_;
+  state::ShardState* state_;
+  std::vector<Instance> instances_;
+  // Reused per event to avoid allocations on the hot path.
+  std::vector<rf_kv> attributes_;
+  CallContext call_;
+};
+
+}  // namespace riskflow::plugin_host
+
+#endif  // RISKFLOW_PIPELINE_PLUGIN_HOST_SHARD_DETECTORS_H_

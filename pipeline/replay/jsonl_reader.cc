@@ -1,0 +1,133 @@
+#include "pipeline/replay/jsonl_reader.h"
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace riskflow::replay {
+namespace {
+
+namespace pb = ::google::protobuf;
+
+// The JSON parser's messages may span lines (a context excerpt and a caret);
+// a CLI error must stay on one line, so keep only the first.
+std::string FirstLine(const std::string& message) {
+  absl::string_view first(message);
+  first = first.substr(0, first.find('\n'));
+  // Some messages start with an empty location (": Root element ...").
+  first = absl::StripPrefix(first, ": ");
+  return std::string(absl::StripAsciiWhitespace(first));
+}
+
+bool HasField(const pb::Descriptor& descriptor, const std::string& key) {
+  if (descriptor.FindFieldByName(key) != nullptr) return true;
+  for (int i = 0; i < descriptor.field_count(); ++i) {
+    if (descriptor.field(i)->json_name() == key) return true;
+  }
+  return false;
+}
+
+// Protobuf 3.21 reports an unknown key without naming it, so look for the
+// first top-level key that is neither a proto nor a JSON field name.
+std::string FindUnknownKey(std::string_view json,
+                           const pb::Descriptor& descriptor) {
+  pb::Struct object;
+  if (!pb::util::JsonStringToMessage(std::string(json), &object).ok()) {
+    return "";
+  }
+  for (const auto& [key, value] : object.fields()) {
+    if (!HasField(descriptor, key)) return key;
+  }
+  return "";
+}
+
+}  // namespace
+
+JsonlEventReader::JsonlEventReader(std::unique_ptr<std::ifstream> owned,
+                                   std::istream* in, std::string name)
+    : owned_(std::move(owned)), in_(in), name_(std::move(name)) {}
+
+absl::StatusOr<std::unique_ptr<JsonlEventReader>> JsonlEventReader::Open(
+    const std::string& path) {
+  if (path == "-") return FromStream(&std::cin, "<stdin>");
+  auto file = std::make_unique<std::ifstream>(path);
+  if (!file->is_open()) {
+    const int err = errno;
+    std::string reason = err != 0 ? std::strerror(err) : "unknown error";
+    std::string message = absl::StrCat("cannot open ", path, ": ", reason);
+    if (err == ENOENT) return absl::NotFoundError(message);
+    if (err == EACCES) return absl::PermissionDeniedError(message);
+    return absl::UnavailableError(message);
+  }
+  std::istream* in = file.get();
+  return std::unique_ptr<JsonlEventReader>(
+      new JsonlEventReader(std::move(file), in, path));
+}
+
+std::unique_ptr<JsonlEventReader> JsonlEventReader::FromStream(
+    std::istream* in, std::string name) {
+  return std::unique_ptr<JsonlEventReader>(
+      new JsonlEventReader(nullptr, in, std::move(name)));
+}
+
+absl::StatusOr<bool> JsonlEventReader::Next(riskflow::v1::Event* event) {
+  std::string text;
+  while (std::getline(*in_, text)) {
+    ++line_;
+    absl::string_view trimmed = absl::StripAsciiWhitespace(text);
+    if (trimmed.empty() || trimmed.front() == '#') continue;
+    absl::StatusOr<riskflow::v1::Event> parsed =
+        ParseEventJson(std::string_view(trimmed.data(), trimmed.size()));
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          name_, ":", line_, ": invalid JSON: ", parsed.status().message()));
+    }
+    *event = *std::move(parsed);
+    return true;
+  }
+  // getline sets failbit at a clean end of input; badbit means the read
+  // itself failed (e.g. EIO), which must not pass for a short file.
+  if (in_->bad()) {
+    return absl::DataLossError(
+        absl::StrCat(name_, ":", line_ + 1, ": read error"));
+  }
+  return false;
+}
+
+absl::StatusOr<riskflow::v1::Event> ParseEventJson(std::string_view json) {
+  riskflow::v1::Event event;
+  pb::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  options.case_insensitive_enum_parsing = false;
+  pb::util::Status status =
+      pb::util::JsonStringToMessage(std::string(json), &event, options);
+  if (status.ok()) return event;
+  std::string unknown = FindUnknownKey(json, *event.GetDescriptor());
+  if (!unknown.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown field \"", unknown, "\""));
+  }
+  return absl::InvalidArgumentError(FirstLine(status.message().ToString()));
+}
+
+std::string DecisionToJson(const riskflow::v1::Decision& decision) {
+  pb::util::JsonPrintOptions options;
+  options.add_whitespace = false;
+  options.preserve_proto_field_names = true;
+  std::string out;
+  // Printing cannot fail for a message without Any fields.
+  (void)pb::util::MessageToJsonString(decision, &out, options);
+  return out;
+}
+
+}  // namespace riskflow::replay

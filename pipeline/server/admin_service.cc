@@ -1,0 +1,78 @@
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "pipeline/server/grpc_status.h"
+#include "pipeline/server/services.h"
+#include "plugins/sdk/param_parse.h"
+
+namespace riskflow::server {
+
+grpc::Status AdminService::GetHealth(grpc::ServerContext*,
+                                     const riskflow::v1::GetHealthRequest*,
+                                     riskflow::v1::Health* response) {
+  response->set_serving(!ctx_->shutting_down.load());
+  response->set_events_rejected(ctx_->events_rejected.load());
+  if (ctx_->transport_only) return grpc::Status::OK;
+  response->set_durable_sequence(ctx_->log->durable_sequence());
+  response->set_processed_sequence(ctx_->engine->processed_sequence());
+  response->set_shards(ctx_->engine->shard_count());
+  response->set_events_processed(ctx_->engine->events_processed());
+  response->set_sink_freeze(ctx_->outbox->LastSequence(riskflow::v1::FREEZE));
+  response->set_sink_manual_review(
+      ctx_->outbox->LastSequence(riskflow::v1::MANUAL_REVIEW));
+  response->set_sink_notify(ctx_->outbox->LastSequence(riskflow::v1::NOTIFY));
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::GetPipeline(grpc::ServerContext*,
+                                       const riskflow::v1::GetPipelineRequest*,
+                                       riskflow::v1::PipelineInfo* response) {
+  if (ctx_->engine == nullptr) {
+    return ToGrpc(absl::FailedPreconditionError(
+        "riskflowd runs in transport-only mode: no pipeline is loaded"));
+  }
+  const plugin_host::Pipeline& p = ctx_->engine->pipeline();
+  *response->mutable_config() = p.config();
+  response->set_version_hash(p.version_hash());
+  response->set_source(ctx_->pipeline_source);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::ListPlugins(
+    grpc::ServerContext*, const riskflow::v1::ListPluginsRequest*,
+    riskflow::v1::ListPluginsResponse* response) {
+  if (ctx_->engine == nullptr) return grpc::Status::OK;
+  for (const auto& slot : ctx_->engine->pipeline().detectors()) {
+    const rf_plugin_descriptor& d = slot->plugin->descriptor();
+    riskflow::v1::PluginInfo* info = response->add_plugins();
+    info->set_detector(slot->config.name());
+    info->set_plugin_name(d.name);
+    info->set_plugin_version(d.version);
+    info->set_description(d.description != nullptr ? d.description : "");
+    info->set_path(slot->plugin->path());
+    info->set_build_id(slot->plugin->build_id());
+    info->set_abi_major(d.abi_major);
+    info->set_abi_minor(d.abi_minor);
+    for (size_t i = 0; i < d.param_count; ++i) {
+      const rf_param_spec& spec = d.params[i];
+      riskflow::v1::ParamSpec* p = info->add_params();
+      p->set_name(spec.name);
+      p->set_type(sdk::ParamTypeName(spec.type));
+      if (spec.default_value != nullptr) p->set_default_value(spec.default_value);
+      if (spec.has_range) {
+        p->set_min(spec.min);
+        p->set_max(spec.max);
+      }
+      if (spec.doc != nullptr) p->set_doc(spec.doc);
+      p->set_required(spec.required != 0);
+    }
+    for (const auto& [name, value] : slot->params.AsMap()) {
+      (*info->mutable_values())[name] = value;
+    }
+    info->set_faults(slot->faults.load());
+    info->set_quarantined(slot->quarantined.load());
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace riskflow::server

@@ -1,0 +1,151 @@
+#include "pipeline/server/daemon.h"
+
+#include <sys/stat.h>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
+#include "pipeline/config/validate.h"
+#include "pipeline/engine/engine.h"
+#include "pipeline/log/event_log.h"
+#include "pipeline/plugin_host/pipeline.h"
+#include "pipeline/server/services.h"
+#include "pipeline/sinks/outbox.h"
+#include "pipeline/state/store.h"
+
+namespace riskflow::server {
+
+struct DaemonParts {
+  std::unique_ptr<state::Store> store;
+  std::unique_ptr<plugin_host::Pipeline> pipeline;
+  std::unique_ptr<sinks::Outbox> outbox;
+  std::unique_ptr<engine::Engine> engine;
+  std::unique_ptr<log::EventLog> log;
+  ServiceContext ctx;
+  std::unique_ptr<IngestService> ingest;
+  std::unique_ptr<SinksService> sinks;
+  std::unique_ptr<AdminService> admin;
+  std::unique_ptr<grpc::Server> server;
+  bool stopped = false;
+};
+
+namespace {
+
+absl::Status EnsureDir(const std::string& dir) {
+  if (dir.empty()) {
+    return absl::InvalidArgumentError("--data_dir: a directory is required");
+  }
+  struct stat st;
+  if (stat(dir.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--data_dir: ", dir, " exists and is not a directory"));
+    }
+    return absl::OkStatus();
+  }
+  if (mkdir(dir.c_str(), 0755) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--data_dir: cannot create ", dir));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
+  std::unique_ptr<Daemon> daemon(new Daemon());
+  daemon->parts_ = std::make_unique<DaemonParts>();
+  DaemonParts& p = *daemon->parts_;
+  p.ctx.transport_only = options.transport_only;
+  p.ctx.max_batch_events = options.max_batch_events;
+  p.ctx.pipeline_source = options.pipeline_source;
+
+  if (!options.transport_only) {
+    if (auto s = config::ValidatePipeline(options.pipeline); !s.ok()) return s;
+    if (auto s = EnsureDir(options.data_dir); !s.ok()) return s;
+    auto store = state::Store::Open(options.data_dir, state::StoreOptions());
+    if (!store.ok()) return store.status();
+    p.store = std::move(*store);
+    auto pipeline = plugin_host::Pipeline::Load(options.pipeline,
+                                                options.plugin_search_path);
+    if (!pipeline.ok()) return pipeline.status();
+    p.pipeline = std::move(*pipeline);
+    p.outbox = std::make_unique<sinks::Outbox>(p.store.get());
+    if (auto s = p.outbox->Open(); !s.ok()) return s;
+    engine::EngineOptions engine_options;
+    engine_options.shards = options.shards;
+    auto engine = engine::Engine::Create(p.store.get(), p.pipeline.get(),
+                                         p.outbox.get(), engine_options);
+    if (!engine.ok()) return engine.status();
+    p.engine = std::move(*engine);
+    log::EventLog::Options log_options;
+    log_options.allowed_lateness_ms = options.pipeline.allowed_lateness_ms();
+    log_options.sync = options.sync_log;
+    engine::Engine* engine_ptr = p.engine.get();
+    p.log = std::make_unique<log::EventLog>(
+        p.store.get(), log_options,
+        [engine_ptr](std::vector<log::LoggedEvent> events) {
+          engine_ptr->Dispatch(std::move(events));
+        });
+    if (auto s = p.log->Open(); !s.ok()) return s;
+    p.engine->Start();
+    if (auto s = p.engine->Recover(p.log.get()); !s.ok()) return s;
+    p.log->Start();
+    p.ctx.log = p.log.get();
+    p.ctx.engine = p.engine.get();
+    p.ctx.outbox = p.outbox.get();
+  }
+
+  p.ingest = std::make_unique<IngestService>(&p.ctx);
+  p.sinks = std::make_unique<SinksService>(&p.ctx);
+  p.admin = std::make_unique<AdminService>(&p.ctx);
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen_address,
+                           grpc::InsecureServerCredentials(), &daemon->port_);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  builder.RegisterService(p.ingest.get());
+  builder.RegisterService(p.sinks.get());
+  builder.RegisterService(p.admin.get());
+  p.server = builder.BuildAndStart();
+  if (p.server == nullptr || daemon->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", options.listen_address,
+        " (address in use or not valid host:port)"));
+  }
+  return daemon;
+}
+
+std::string Daemon::address() const { return absl::StrCat("127.0.0.1:", port_); }
+
+void Daemon::Shutdown() {
+  if (parts_ == nullptr || parts_->stopped) return;
+  DaemonParts& p = *parts_;
+  p.stopped = true;
+  p.ctx.shutting_down.store(true);
+  if (p.outbox != nullptr) p.outbox->Shutdown();
+  if (p.server != nullptr) {
+    if (auto* health = p.server->GetHealthCheckService()) {
+      health->Shutdown();
+    }
+    // In-flight RPCs get a moment to finish their acks, then are cancelled.
+    p.server->Shutdown(std::chrono::system_clock::now() +
+                       std::chrono::seconds(5));
+    p.server->Wait();
+  }
+  // Log before engine: what the log still holds is dispatched and decided.
+  if (p.log != nullptr) p.log->Stop();
+  if (p.engine != nullptr) p.engine->Stop();
+  p.engine.reset();
+  p.log.reset();
+  p.outbox.reset();
+  p.pipeline.reset();
+  p.store.reset();
+}
+
+Daemon::~Daemon() { Shutdown(); }
+
+}  // namespace riskflow::server

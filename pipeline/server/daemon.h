@@ -1,0 +1,61 @@
+#ifndef RISKFLOW_PIPELINE_SERVER_DAEMON_H_
+#define RISKFLOW_PIPELINE_SERVER_DAEMON_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "proto/riskflow/v1/config.pb.h"
+
+namespace grpc {
+class Server;
+}
+
+namespace riskflow::server {
+
+struct DaemonOptions {
+  // host:port; port 0 picks a free port (see Daemon::port()).
+  std::string listen_address = "127.0.0.1:7411";
+  std::string data_dir;
+  riskflow::v1::PipelineConfig pipeline;
+  // Where the pipeline came from, for Admin.GetPipeline.
+  std::string pipeline_source = "<embedded default>";
+  std::vector<std::string> plugin_search_path;
+  // Overrides the pipeline's shard count when > 0.
+  uint32_t shards = 0;
+  bool transport_only = false;
+  uint32_t max_batch_events = 10000;
+  int max_message_bytes = 64 << 20;
+  // false only for benchmarks that measure what fsync costs.
+  bool sync_log = true;
+};
+
+struct DaemonParts;
+
+// riskflowd as a library: store, pipeline, engine, event log and the gRPC
+// services, started in dependency order and stopped in reverse. Tests and
+// the load generator run the real daemon in-process through this class.
+class Daemon {
+ public:
+  // Opens the store, loads and validates the pipeline (plugins refused with
+  // the file and the reason), recovers unprocessed events, then serves.
+  static absl::StatusOr<std::unique_ptr<Daemon>> Start(DaemonOptions options);
+  ~Daemon();
+
+  int port() const { return port_; }
+  std::string address() const;
+
+  // Stops accepting, finishes in-flight batches, commits, closes the store.
+  // Idempotent.
+  void Shutdown();
+
+ private:
+  Daemon() = default;
+  std::unique_ptr<DaemonParts> parts_;
+  int port_ = 0;
+};
+
+}  // namespace riskflow::server
+
+#endif  // RISKFLOW_PIPELINE_SERVER_DAEMON_H_

@@ -1,0 +1,83 @@
+#ifndef RISKFLOW_PIPELINE_SERVER_SERVICES_H_
+#define RISKFLOW_PIPELINE_SERVER_SERVICES_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "pipeline/engine/engine.h"
+#include "pipeline/log/event_log.h"
+#include "pipeline/sinks/outbox.h"
+#include "proto/riskflow/v1/admin.grpc.pb.h"
+#include "proto/riskflow/v1/ingest.grpc.pb.h"
+#include "proto/riskflow/v1/sinks.grpc.pb.h"
+
+namespace riskflow::server {
+
+// What the services share; owned by the Daemon.
+struct ServiceContext {
+  log::EventLog* log = nullptr;
+  engine::Engine* engine = nullptr;
+  sinks::Outbox* outbox = nullptr;
+  std::string pipeline_source;
+  // Parse and ack without logging or processing: the transport baseline
+  // the load generator compares against.
+  bool transport_only = false;
+  uint32_t max_batch_events = 10000;
+  size_t publish_window = 8;
+  std::atomic<bool> shutting_down{false};
+  std::atomic<uint64_t> events_rejected{0};
+};
+
+class IngestService final : public riskflow::v1::Ingest::Service {
+ public:
+  explicit IngestService(ServiceContext* ctx) : ctx_(ctx) {}
+  grpc::Status Publish(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<riskflow::v1::PublishAck,
+                               riskflow::v1::PublishRequest>* stream) override;
+  grpc::Status Evaluate(grpc::ServerContext* context,
+                        const riskflow::v1::EvaluateRequest* request,
+                        riskflow::v1::EvaluateResponse* response) override;
+
+ private:
+  ServiceContext* ctx_;
+};
+
+class SinksService final : public riskflow::v1::Sinks::Service {
+ public:
+  explicit SinksService(ServiceContext* ctx) : ctx_(ctx) {}
+  grpc::Status Subscribe(
+      grpc::ServerContext* context,
+      const riskflow::v1::SubscribeRequest* request,
+      grpc::ServerWriter<riskflow::v1::Decision>* writer) override;
+  grpc::Status CommitCursor(
+      grpc::ServerContext* context,
+      const riskflow::v1::CommitCursorRequest* request,
+      riskflow::v1::CommitCursorResponse* response) override;
+
+ private:
+  ServiceContext* ctx_;
+};
+
+class AdminService final : public riskflow::v1::Admin::Service {
+ public:
+  explicit AdminService(ServiceContext* ctx) : ctx_(ctx) {}
+  grpc::Status GetHealth(grpc::ServerContext* context,
+                         const riskflow::v1::GetHealthRequest* request,
+                         riskflow::v1::Health* response) override;
+  grpc::Status GetPipeline(grpc::ServerContext* context,
+                           const riskflow::v1::GetPipelineRequest* request,
+                           riskflow::v1::PipelineInfo* response) override;
+  grpc::Status ListPlugins(
+      grpc::ServerContext* context,
+      const riskflow::v1::ListPluginsRequest* request,
+      riskflow::v1::ListPluginsResponse* response) override;
+
+ private:
+  ServiceContext* ctx_;
+};
+
+}  // namespace riskflow::server
+
+#endif  // RISKFLOW_PIPELINE_SERVER_SERVICES_H_

@@ -1,0 +1,152 @@
+#include "pipeline/sinks/outbox.h"
+
+#include "absl/strings/str_cat.h"
+#include "pipeline/log/log_keys.h"
+#include "rocksdb/iterator.h"
+
+namespace riskflow::sinks {
+
+using riskflow::v1::Route;
+using state::Cf;
+
+std::string OutboxKey(Route sink, uint64_t sequence) {
+  std::string key(1, static_cast<char>(sink));
+  key += log::SequenceKey(sequence);
+  return key;
+}
+
+namespace {
+
+std::string CursorKey(Route sink, const std::string& consumer) {
+  return absl::StrCat("cursor/", riskflow::v1::Route_Name(sink), "/",
+                      consumer);
+}
+
+}  // namespace
+
+Outbox::Outbox(state::Store* store) : store_(store) {}
+
+bool Outbox::IsSink(Route route) {
+  return route == riskflow::v1::FREEZE || route == riskflow::v1::NOTIFY ||
+         route == riskflow::v1::MANUAL_REVIEW;
+}
+
+size_t Outbox::Index(Route sink) { return static_cast<size_t>(sink) % 5; }
+
+absl::Status Outbox::Open() {
+  absl::MutexLock lock(&mu_);
+  for (Route sink : {riskflow::v1::NOTIFY, riskflow::v1::MANUAL_REVIEW,
+                     riskflow::v1::FREEZE}) {
+    std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(Cf::kOutbox);
+    // Last key of this sink's range: seek before the next sink's prefix.
+    it->SeekForPrev(OutboxKey(sink, UINT64_MAX));
+    uint64_t seq = 0;
+    if (it->Valid() && it->key().size() == 9 &&
+        static_cast<Route>(it->key()[0]) == sink) {
+      log::DecodeSequenceKey(std::string_view(it->key().data() + 1, 8), &seq);
+    }
+    if (auto s = store_->IteratorStatus(*it, "reading the sink outboxes");
+        !s.ok()) {
+      return s;
+    }
+    last_[Index(sink)] = seq;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Outbox::Commit(rocksdb::WriteBatch* batch,
+                            const std::vector<PendingDecision>& decisions,
+                            bool sync) {
+  absl::MutexLock lock(&mu_);
+  std::array<uint64_t, 5> next = last_;
+  for (const PendingDecision& p : decisions) {
+    for (int r : p.decision->routes()) {
+      Route route = static_cast<Route>(r);
+      if (!IsSink(route)) continue;
+      batch->Put(store_->handle(Cf::kOutbox),
+                 OutboxKey(route, ++next[Index(route)]), *p.bytes);
+    }
+  }
+  absl::Status s = store_->Write(batch, sync);
+  if (s.ok()) last_ = next;
+  return s;
+}
+
+uint64_t Outbox::LastSequence(Route sink) const {
+  absl::MutexLock lock(&mu_);
+  return last_[Index(sink)];
+}
+
+uint64_t Outbox::WaitBeyond(Route sink, uint64_t after,
+                            absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  const size_t i = Index(sink);
+  auto ready = [this, i, after]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return shutdown_ || last_[i] > after;
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
+  return last_[i];
+}
+
+absl::Status Outbox::Read(Route sink, uint64_t after, size_t max,
+                          std::vector<riskflow::v1::Decision>* out) {
+  const uint64_t last = LastSequence(sink);
+  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(Cf::kOutbox);
+  for (it->Seek(OutboxKey(sink, after + 1)); it->Valid() && out->size() < max;
+       it->Next()) {
+    rocksdb::Slice key = it->key();
+    if (key.size() != 9 || static_cast<Route>(key[0]) != sink) break;
+    uint64_t seq = 0;
+    log::DecodeSequenceKey(std::string_view(key.data() + 1, 8), &seq);
+    // Only what a completed Commit published; never a half-visible batch.
+    if (seq > last) break;
+    riskflow::v1::Decision& d = out->emplace_back();
+    if (!d.ParseFromArray(it->value().data(),
+                          static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(absl::StrCat(
+          "outbox ", riskflow::v1::Route_Name(sink), " entry ", seq,
+          " is unreadable"));
+    }
+    d.set_sink_sequence(seq);
+  }
+  return store_->IteratorStatus(*it, "reading a sink outbox");
+}
+
+absl::Status Outbox::CommitCursor(Route sink, const std::string& consumer,
+                                  uint64_t sequence) {
+  if (!IsSink(sink)) {
+    return absl::InvalidArgumentError("sink must be FREEZE, NOTIFY or MANUAL_REVIEW");
+  }
+  if (consumer.empty() || consumer.size() > 128) {
+    return absl::InvalidArgumentError(
+        "consumer: a name of 1 to 128 bytes is required");
+  }
+  if (sequence > LastSequence(sink)) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "sequence ", sequence, " is beyond the ",
+        riskflow::v1::Route_Name(sink), " outbox's last entry ",
+        LastSequence(sink)));
+  }
+  rocksdb::WriteBatch batch;
+  batch.Put(store_->handle(Cf::kMeta), CursorKey(sink, consumer),
+            log::SequenceKey(sequence));
+  return store_->Write(&batch, /*sync=*/true);
+}
+
+absl::StatusOr<uint64_t> Outbox::GetCursor(Route sink,
+                                           const std::string& consumer) {
+  std::string value;
+  absl::StatusOr<bool> found =
+      store_->Get(Cf::kMeta, CursorKey(sink, consumer), &value);
+  if (!found.ok()) return found.status();
+  uint64_t seq = 0;
+  if (*found) log::DecodeSequenceKey(value, &seq);
+  return seq;
+}
+
+void Outbox::Shutdown() {
+  absl::MutexLock lock(&mu_);
+  shutdown_ = true;
+}
+
+}  // namespace riskflow::sinks

@@ -1,0 +1,76 @@
+#ifndef RISKFLOW_PIPELINE_SINKS_OUTBOX_H_
+#define RISKFLOW_PIPELINE_SINKS_OUTBOX_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "pipeline/state/store.h"
+#include "proto/riskflow/v1/decision.pb.h"
+#include "rocksdb/write_batch.h"
+
+namespace riskflow::sinks {
+
+// A decision ready to commit, with its serialized form (made once).
+struct PendingDecision {
+  const riskflow::v1::Decision* decision;
+  const std::string* bytes;
+};
+
+// The durable outboxes of the FREEZE, MANUAL_REVIEW and NOTIFY sinks, in
+// RocksDB. Each sink has a gap-free monotonic sequence; consumers read
+// after a cursor and may store named cursors here.
+class Outbox {
+ public:
+  explicit Outbox(state::Store* store);
+
+  // Recovers each sink's last sequence.
+  absl::Status Open();
+
+  // Adds an outbox entry per non-PASS route of each decision to batch and
+  // writes the batch. Sequences are assigned and the write happens under
+  // one lock, so sink order is commit order and readers never see a gap.
+  absl::Status Commit(rocksdb::WriteBatch* batch,
+                      const std::vector<PendingDecision>& decisions,
+                      bool sync);
+
+  uint64_t LastSequence(riskflow::v1::Route sink) const;
+
+  // Waits until sink has an entry beyond `after`, the timeout passes or
+  // Shutdown is called. Returns the sink's last sequence.
+  uint64_t WaitBeyond(riskflow::v1::Route sink, uint64_t after,
+                      absl::Duration timeout);
+
+  // Up to max entries with sequence > after, in order, sink_sequence set.
+  absl::Status Read(riskflow::v1::Route sink, uint64_t after, size_t max,
+                    std::vector<riskflow::v1::Decision>* out);
+
+  absl::Status CommitCursor(riskflow::v1::Route sink,
+                            const std::string& consumer, uint64_t sequence);
+  absl::StatusOr<uint64_t> GetCursor(riskflow::v1::Route sink,
+                                     const std::string& consumer);
+
+  // Wakes every WaitBeyond (daemon shutdown).
+  void Shutdown();
+
+  static bool IsSink(riskflow::v1::Route route);
+
+ private:
+  static size_t Index(riskflow::v1::Route sink);
+
+  state::Store* store_;
+  mutable absl::Mutex mu_;
+  std::array<uint64_t, 5> last_ ABSL_GUARDED_BY(mu_) = {0, 0, 0, 0, 0};
+  bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+std::string OutboxKey(riskflow::v1::Route sink, uint64_t sequence);
+
+}  // namespace riskflow::sinks
+
+#endif  // RISKFLOW_PIPELINE_SINKS_OUTBOX_H_

@@ -1,0 +1,528 @@
+#include "pipeline/state/shard_state.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "pipeline/state/key_codec.h"
+#include "rocksdb/options.h"
+
+namespace riskflow::state {
+namespace {
+
+constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+
+int64_t SatSub(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (__builtin_sub_overflow(a, b, &r)) return b > 0 ? kMin : kMax;
+  return r;
+}
+
+// Counters wrap on overflow exactly like the merge operator does.
+int64_t WrapAdd(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) +
+                              static_cast<uint64_t>(b));
+}
+
+const char* KindName(StateKind k) {
+  switch (k) {
+    case StateKind::kCounter:
+      return "counter";
+    case StateKind::kSum:
+      return "sum";
+    case StateKind::kDistinct:
+      return "distinct";
+    case StateKind::kLastSeen:
+      return "last-seen";
+  }
+  return "unknown";
+}
+
+absl::Status CheckKind(const StateSpec& s, bool ok, const char* op) {
+  if (ok) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      op, " on ", KindName(s.kind), " state ", s.detector, "/", s.name));
+}
+
+// Guards the divisions below against an unvalidated spec.
+absl::Status CheckWindowed(const StateSpec& s) {
+  if (s.bucket_ms > 0 && s.window_ms > 0) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "state ", s.detector, "/", s.name, ": window_ms and bucket_ms must be > 0"));
+}
+
+absl::Status CheckQueryWindow(const StateSpec& s, int64_t window_ms) {
+  if (window_ms > 0 && window_ms <= s.window_ms) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("state ", s.detector, "/", s.name, ": query window ",
+                   window_ms, " ms outside (0, ", s.window_ms, "] ms"));
+}
+
+}  // namespace
+
+struct ShardState::Entry {
+  struct Bucket {
+    int64_t bucket;
+    int64_t value;    // DB value plus every local delta
+    int64_t pending;  // delta not yet handed to FlushTo
+  };
+  struct Member {
+    int64_t bucket;
+    std::string member;
+    bool dirty;
+    bool operator<(const Member& o) const {
+      return bucket != o.bucket ? bucket < o.bucket : member < o.member;
+    }
+  };
+
+  std::string prefix;  // id | len | entity; also the map key's storage
+  StateKind kind = StateKind::kCounter;
+  int64_t bucket_ms = 0;
+  int64_t window_ms = 0;
+  // Buckets >= loaded_from are all here (absent = empty). kMax: none known.
+  int64_t loaded_from = kMax;
+  int64_t newest_t = kMin;
+  uint64_t last_used = 0;
+  bool dirty = false;
+  bool touched = false;
+
+  std::vector<Bucket> buckets;  // counter / sum, sorted by bucket
+  std::vector<Member> members;  // distinct, sorted by (bucket, member)
+
+  bool has_last = false;  // last-seen
+  bool last_dirty = false;
+  int64_t last_t = 0;
+  std::string last_value;
+};
+
+ShardState::ShardState(Store* store, size_t max_cached_entities,
+                       int64_t allowed_lateness_ms)
+    : store_(store),
+      max_entities_(max_cached_entities),
+      lateness_ms_(std::max<int64_t>(0, allowed_lateness_ms)) {}
+
+ShardState::~ShardState() = default;
+
+absl::StatusOr<ShardState::Entry*> ShardState::GetEntry(
+    const StateSpec& s, std::string_view entity, int64_t t,
+    int64_t need_bucket) {
+  key_buf_.clear();
+  AppendEntityPrefix(s.id, entity, &key_buf_);
+  auto it = entries_.find(absl::string_view(key_buf_));
+  Entry* e = nullptr;
+  if (it != entries_.end()) {
+    e = it->second.get();
+    if (e->kind != s.kind || e->bucket_ms != s.bucket_ms) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("state ", s.detector, "/", s.name,
+                       " used with a different kind or bucket size"));
+    }
+    ++stats_.hits;
+    e->last_used = ++tick_;
+    if (need_bucket >= e->loaded_from) return e;
+    // Older than anything cached: complete the range from the DB first.
+    if (absl::Status st = LoadBuckets(e, need_bucket); !st.ok()) return st;
+    return e;
+  }
+
+  ++stats_.misses;
+  auto fresh = std::make_unique<Entry>();
+  fresh->prefix = key_buf_;
+  fresh->kind = s.kind;
+  fresh->bucket_ms = s.bucket_ms;
+  fresh->window_ms = s.window_ms;
+  fresh->last_used = ++tick_;
+  // Load what a query up to `lateness` behind t can need, in one scan.
+  // Using the window (not max(window, ttl)) is enough: queries are refused
+  // beyond the window, and ttl only governs how long the DB keeps data.
+  int64_t lo = std::min(
+      need_bucket,
+      BucketOf(SatSub(SatSub(t, s.window_ms), lateness_ms_), s.bucket_ms));
+  if (absl::Status st = LoadBuckets(fresh.get(), lo); !st.ok()) return st;
+  e = fresh.get();
+  entries_.emplace(absl::string_view(e->prefix), std::move(fresh));
+  return e;
+}
+
+absl::StatusOr<ShardState::Entry*> ShardState::GetLastEntry(
+    const StateSpec& s, std::string_view entity, bool load) {
+  key_buf_.clear();
+  AppendEntityPrefix(s.id, entity, &key_buf_);
+  auto it = entries_.find(absl::string_view(key_buf_));
+  if (it != entries_.end()) {
+    Entry* e = it->second.get();
+    if (e->kind != StateKind::kLastSeen) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "state ", s.detector, "/", s.name, " used with a different kind"));
+    }
+    ++stats_.hits;
+    e->last_used = ++tick_;
+    return e;
+  }
+  ++stats_.misses;
+  auto fresh = std::make_unique<Entry>();
+  fresh->prefix = key_buf_;
+  fresh->kind = StateKind::kLastSeen;
+  fresh->last_used = ++tick_;
+  if (load) {
+    absl::StatusOr<bool> found = store_->Get(Cf::kState, key_buf_, &value_buf_);
+    if (!found.ok()) return found.status();
+    if (*found) {
+      std::string_view v;
+      if (!DecodeLastSeenValue(value_buf_, &fresh->last_t, &v)) {
+        return absl::DataLossError(absl::StrCat(
+            "state ", s.detector, "/", s.name, ": malformed last-seen value"));
+      }
+      fresh->has_last = true;
+      fresh->last_value.assign(v.data(), v.size());
+    }
+  }
+  Entry* e = fresh.get();
+  entries_.emplace(absl::string_view(e->prefix), std::move(fresh));
+  return e;
+}
+
+absl::Status ShardState::LoadBuckets(Entry* e, int64_t lo) {
+  if (lo >= e->loaded_from) return absl::OkStatus();
+  std::string lower = e->prefix;
+  AppendBucket(lo, &lower);
+  std::string upper;
+  bool bounded = true;
+  if (e->loaded_from == kMax) {
+    bounded = PrefixSuccessor(e->prefix, &upper);
+  } else {
+    upper = e->prefix;
+    AppendBucket(e->loaded_from, &upper);
+  }
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  if (bounded) ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(Cf::kState, ro);
+
+  std::vector<Entry::Bucket> buckets;
+  std::vector<Entry::Member> members;
+  for (it->Seek(lower); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (key.substr(0, e->prefix.size()) != e->prefix) break;
+    int64_t bucket = 0;
+    std::string_view member;
+    if (!DecodeBucketSuffix(key.substr(e->prefix.size()), &bucket, &member)) {
+      return absl::DataLossError("state key without a bucket");
+    }
+    if (bucket >= e->loaded_from) break;
+    if (e->kind == StateKind::kDistinct) {
+      members.push_back({bucket, std::string(member), false});
+    } else {
+      int64_t v = 0;
+      if (!DecodeInt64(std::string_view(it->value().data(), it->value().size()),
+                       &v)) {
+        return absl::DataLossError("state counter value is not 8 bytes");
+      }
+      buckets.push_back({bucket, v, 0});
+    }
+  }
+  if (absl::Status st = store_->IteratorStatus(*it, "load state buckets");
+      !st.ok()) {
+    return st;
+  }
+  // Everything loaded lies below loaded_from, and everything cached at or
+  // above it, so the loaded run goes in front.
+  if (!buckets.empty()) {
+    buckets.insert(buckets.end(), e->buckets.begin(), e->buckets.end());
+    e->buckets.swap(buckets);
+  }
+  if (!members.empty()) {
+    members.insert(members.end(), std::make_move_iterator(e->members.begin()),
+                   std::make_move_iterator(e->members.end()));
+    e->members.swap(members);
+  }
+  e->loaded_from = lo;
+  return absl::OkStatus();
+}
+
+void ShardState::MarkWritten(Entry* e) {
+  if (!e->dirty) {
+    e->dirty = true;
+    dirty_.push_back(e);
+  }
+  if (!e->touched) {
+    e->touched = true;
+    touched_.push_back(e);
+  }
+}
+
+absl::Status ShardState::WindowAdd(const StateSpec& s, std::string_view entity,
+                                   int64_t t, int64_t value) {
+  if (auto st = CheckKind(s,
+                          s.kind == StateKind::kCounter ||
+                              s.kind == StateKind::kSum,
+                          "WindowAdd");
+      !st.ok()) {
+    return st;
+  }
+  if (auto st = CheckWindowed(s); !st.ok()) return st;
+  const int64_t b = BucketOf(t, s.bucket_ms);
+  absl::StatusOr<Entry*> got = GetEntry(s, entity, t, b);
+  if (!got.ok()) return got.status();
+  Entry* e = *got;
+  auto& v = e->buckets;
+  if (v.empty() || v.back().bucket < b) {
+    v.push_back({b, value, value});
+  } else if (v.back().bucket == b) {
+    v.back().value = WrapAdd(v.back().value, value);
+    v.back().pending = WrapAdd(v.back().pending, value);
+  } else {
+    auto pos = std::lower_bound(
+        v.begin(), v.end(), b,
+        [](const Entry::Bucket& x, int64_t key) { return x.bucket < key; });
+    if (pos != v.end() && pos->bucket == b) {
+      pos->value = WrapAdd(pos->value, value);
+      pos->pending = WrapAdd(pos->pending, value);
+    } else {
+      v.insert(pos, {b, value, value});
+    }
+  }
+  e->newest_t = std::max(e->newest_t, t);
+  MarkWritten(e);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> ShardState::WindowTotal(const StateSpec& s,
+                                                std::string_view entity,
+                                                int64_t t, int64_t window_ms) {
+  if (auto st = CheckKind(s,
+                          s.kind == StateKind::kCounter ||
+                              s.kind == StateKind::kSum,
+                          "WindowTotal");
+      !st.ok()) {
+    return st;
+  }
+  if (auto st = CheckWindowed(s); !st.ok()) return st;
+  if (auto st = CheckQueryWindow(s, window_ms); !st.ok()) return st;
+  const int64_t hi = BucketOf(t, s.bucket_ms);
+  const int64_t lo = BucketOf(SatSub(t, window_ms - 1), s.bucket_ms);
+  absl::StatusOr<Entry*> got = GetEntry(s, entity, t, lo);
+  if (!got.ok()) return got.status();
+  int64_t total = 0;
+  // Newest first: a query at the entity's current time stops after the
+  // window's buckets.
+  const auto& v = (*got)->buckets;
+  for (auto it = v.rbegin(); it != v.rend() && it->bucket >= lo; ++it) {
+    if (it->bucket <= hi) total = WrapAdd(total, it->value);
+  }
+  return total;
+}
+
+absl::Status ShardState::DistinctAdd(const StateSpec& s,
+                                     std::string_view entity, int64_t t,
+                                     std::string_view member) {
+  if (auto st = CheckKind(s, s.kind == StateKind::kDistinct, "DistinctAdd");
+      !st.ok()) {
+    return st;
+  }
+  if (auto st = CheckWindowed(s); !st.ok()) return st;
+  const int64_t b = BucketOf(t, s.bucket_ms);
+  absl::StatusOr<Entry*> got = GetEntry(s, entity, t, b);
+  if (!got.ok()) return got.status();
+  Entry* e = *got;
+  auto& v = e->members;
+  auto pos = std::lower_bound(
+      v.begin(), v.end(), std::pair<int64_t, std::string_view>(b, member),
+      [](const Entry::Member& x, const std::pair<int64_t, std::string_view>& k) {
+        return x.bucket != k.first ? x.bucket < k.first
+                                   : std::string_view(x.member) < k.second;
+      });
+  e->newest_t = std::max(e->newest_t, t);
+  if (pos != v.end() && pos->bucket == b && pos->member == member) {
+    return absl::OkStatus();  // already recorded in this bucket: no write
+  }
+  v.insert(pos, Entry::Member{b, std::string(member), true});
+  MarkWritten(e);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> ShardState::DistinctCount(const StateSpec& s,
+                                                  std::string_view entity,
+                                                  int64_t t,
+                                                  int64_t window_ms) {
+  if (auto st = CheckKind(s, s.kind == StateKind::kDistinct, "DistinctCount");
+      !st.ok()) {
+    return st;
+  }
+  if (auto st = CheckWindowed(s); !st.ok()) return st;
+  if (auto st = CheckQueryWindow(s, window_ms); !st.ok()) return st;
+  const int64_t hi = BucketOf(t, s.bucket_ms);
+  const int64_t lo = BucketOf(SatSub(t, window_ms - 1), s.bucket_ms);
+  absl::StatusOr<Entry*> got = GetEntry(s, entity, t, lo);
+  if (!got.ok()) return got.status();
+  seen_.clear();
+  for (const Entry::Member& m : (*got)->members) {
+    if (m.bucket < lo) continue;
+    if (m.bucket > hi) break;
+    seen_.insert(m.member);
+  }
+  return static_cast<int64_t>(seen_.size());
+}
+
+absl::StatusOr<bool> ShardState::DistinctContains(const StateSpec& s,
+                                                  std::string_view entity,
+                                                  int64_t t,
+                                                  std::string_view member,
+                                                  int64_t window_ms) {
+  if (auto st =
+          CheckKind(s, s.kind == StateKind::kDistinct, "DistinctContains");
+      !st.ok()) {
+    return st;
+  }
+  if (auto st = CheckWindowed(s); !st.ok()) return st;
+  if (auto st = CheckQueryWindow(s, window_ms); !st.ok()) return st;
+  const int64_t hi = BucketOf(t, s.bucket_ms);
+  const int64_t lo = BucketOf(SatSub(t, window_ms - 1), s.bucket_ms);
+  absl::StatusOr<Entry*> got = GetEntry(s, entity, t, lo);
+  if (!got.ok()) return got.status();
+  for (const Entry::Member& m : (*got)->members) {
+    if (m.bucket < lo) continue;
+    if (m.bucket > hi) break;
+    if (m.member == member) return true;
+  }
+  return false;
+}
+
+absl::StatusOr<std::optional<std::pair<std::string_view, int64_t>>>
+ShardState::LastGet(const StateSpec& s, std::string_view entity, int64_t t) {
+  if (auto st = CheckKind(s, s.kind == StateKind::kLastSeen, "LastGet");
+      !st.ok()) {
+    return st;
+  }
+  absl::StatusOr<Entry*> got = GetLastEntry(s, entity, /*load=*/true);
+  if (!got.ok()) return got.status();
+  Entry* e = *got;
+  if (!e->has_last) return std::nullopt;
+  if (s.ttl_ms > 0 && SatSub(t, e->last_t) > s.ttl_ms) return std::nullopt;
+  return std::make_optional(
+      std::make_pair(std::string_view(e->last_value), e->last_t));
+}
+
+absl::Status ShardState::LastPut(const StateSpec& s, std::string_view entity,
+                                 int64_t t, std::string_view value) {
+  if (auto st = CheckKind(s, s.kind == StateKind::kLastSeen, "LastPut");
+      !st.ok()) {
+    return st;
+  }
+  // A put overwrites whatever the DB holds, so a miss need not read it.
+  absl::StatusOr<Entry*> got = GetLastEntry(s, entity, /*load=*/false);
+  if (!got.ok()) return got.status();
+  Entry* e = *got;
+  e->has_last = true;
+  e->last_dirty = true;
+  e->last_t = t;
+  e->last_value.assign(value.data(), value.size());
+  e->newest_t = std::max(e->newest_t, t);
+  MarkWritten(e);
+  return absl::OkStatus();
+}
+
+void ShardState::FlushTo(rocksdb::WriteBatch* batch) {
+  rocksdb::ColumnFamilyHandle* cf = store_->handle(Cf::kState);
+  // WriteBatch operations fail only when a max_bytes limit is set on the
+  // batch; the engine's batches have none.
+  for (Entry* e : dirty_) {
+    switch (e->kind) {
+      case StateKind::kCounter:
+      case StateKind::kSum:
+        for (Entry::Bucket& b : e->buckets) {
+          if (b.pending == 0) continue;
+          key_buf_.assign(e->prefix);
+          AppendBucket(b.bucket, &key_buf_);
+          value_buf_.clear();
+          AppendInt64(b.pending, &value_buf_);
+          batch->Merge(cf, key_buf_, value_buf_).PermitUncheckedError();
+          b.pending = 0;
+        }
+        break;
+      case StateKind::kDistinct:
+        for (Entry::Member& m : e->members) {
+          if (!m.dirty) continue;
+          key_buf_.assign(e->prefix);
+          AppendBucket(m.bucket, &key_buf_);
+          key_buf_.append(m.member);
+          batch->Put(cf, key_buf_, rocksdb::Slice()).PermitUncheckedError();
+          m.dirty = false;
+        }
+        break;
+      case StateKind::kLastSeen:
+        if (e->last_dirty) {
+          value_buf_.clear();
+          AppendLastSeenValue(e->last_t, e->last_value, &value_buf_);
+          batch->Put(cf, e->prefix, value_buf_).PermitUncheckedError();
+          e->last_dirty = false;
+        }
+        break;
+    }
+    e->dirty = false;
+  }
+  dirty_.clear();
+}
+
+void ShardState::TrimBuckets(Entry* e) {
+  if (e->kind == StateKind::kLastSeen || e->newest_t == kMin) return;
+  const int64_t cutoff = BucketOf(
+      SatSub(SatSub(e->newest_t, e->window_ms), lateness_ms_), e->bucket_ms);
+  // Drop the clean run below the cutoff; a dirty bucket stops it (its delta
+  // must reach a batch first). Completeness then starts at the cutoff, or at
+  // the dirty bucket that stopped the run.
+  auto trim = [&](auto& v, auto is_dirty) {
+    size_t i = 0;
+    while (i < v.size() && v[i].bucket < cutoff && !is_dirty(v[i])) ++i;
+    int64_t from = (i < v.size() && v[i].bucket < cutoff) ? v[i].bucket : cutoff;
+    if (i > 0) v.erase(v.begin(), v.begin() + i);
+    if (from > e->loaded_from) e->loaded_from = from;
+  };
+  if (e->kind == StateKind::kDistinct) {
+    trim(e->members, [](const Entry::Member& m) { return m.dirty; });
+  } else {
+    trim(e->buckets, [](const Entry::Bucket& b) { return b.pending != 0; });
+  }
+}
+
+void ShardState::Trim() {
+  for (Entry* e : touched_) {
+    TrimBuckets(e);
+    e->touched = false;
+  }
+  touched_.clear();
+  if (entries_.size() > max_entities_) Evict();
+}
+
+void ShardState::Evict() {
+  const size_t target = max_entities_ - max_entities_ / 8;
+  std::vector<std::pair<uint64_t, Entry*>> clean;
+  clean.reserve(entries_.size());
+  for (const auto& [key, e] : entries_) {
+    if (!e->dirty) clean.emplace_back(e->last_used, e.get());
+  }
+  size_t want = entries_.size() - target;
+  if (want > clean.size()) want = clean.size();
+  if (want == 0) return;
+  std::nth_element(clean.begin(), clean.begin() + (want - 1), clean.end());
+  for (size_t i = 0; i < want; ++i) {
+    auto it = entries_.find(absl::string_view(clean[i].second->prefix));
+    entries_.erase(it);
+  }
+  stats_.evictions += want;
+}
+
+void ShardState::DropAll() {
+  dirty_.clear();
+  touched_.clear();
+  entries_.clear();
+}
+
+ShardState::Stats ShardState::stats() const {
+  Stats s = stats_;
+  s.entities = entries_.size();
+  return s;
+}
+
+}  // namespace riskflow::state

@@ -1,0 +1,416 @@
+#include "pipeline/state/shard_state.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "pipeline/state/key_codec.h"
+#include "pipeline/state/store.h"
+#include "pipeline/state/test_util.h"
+
+namespace riskflow::state {
+namespace {
+
+#define ASSERT_OK(expr)                         \
+  do {                                          \
+    absl::Status _st = (expr);                  \
+    ASSERT_TRUE(_st.ok()) << #expr << ": " << _st; \
+  } while (0)
+
+constexpr int64_t kLateness = 5000;
+
+class ShardStateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    counter_ = *MakeStateSpec("velocity", "count", StateKind::kCounter, 60000,
+                              10000, 0);
+    sum_ = *MakeStateSpec("velocity", "amount", StateKind::kSum, 60000, 10000,
+                          0);
+    distinct_ = *MakeStateSpec("devices", "seen", StateKind::kDistinct, 60000,
+                               10000, 0);
+    last_ = *MakeStateSpec("geo", "last", StateKind::kLastSeen, 0, 0, 30000);
+    last_forever_ =
+        *MakeStateSpec("geo", "first", StateKind::kLastSeen, 0, 0, 0);
+    Reopen();
+  }
+
+  void Reopen() {
+    cache_.reset();
+    store_.reset();
+    StoreOptions opts;
+    opts.block_cache_bytes = 8 << 20;
+    opts.write_buffer_bytes = 8 << 20;
+    auto s = Store::Open(dir_.path(), opts);
+    ASSERT_TRUE(s.ok()) << s.status();
+    store_ = std::move(*s);
+    for (const StateSpec* spec :
+         {&counter_, &sum_, &distinct_, &last_, &last_forever_}) {
+      store_->RegisterState(*spec);
+    }
+    cache_ = std::make_unique<ShardState>(store_.get(), 1000, kLateness);
+  }
+
+  // What the engine does at the end of a micro-batch.
+  void Commit(ShardState* cache) {
+    rocksdb::WriteBatch batch;
+    cache->FlushTo(&batch);
+    ASSERT_OK(store_->Write(&batch, /*sync=*/false));
+    cache->Trim();
+  }
+
+  int64_t Total(ShardState* cache, const StateSpec& s, std::string_view e,
+                int64_t t, int64_t w) {
+    auto r = cache->WindowTotal(s, e, t, w);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : -999999;
+  }
+  int64_t Count(ShardState* cache, std::string_view e, int64_t t, int64_t w) {
+    auto r = cache->DistinctCount(distinct_, e, t, w);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : -999999;
+  }
+
+  ScopedTempDir dir_;
+  StateSpec counter_, sum_, distinct_, last_, last_forever_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<ShardState> cache_;
+};
+
+TEST_F(ShardStateTest, BucketEdges) {
+  ShardState& c = *cache_;
+  ASSERT_OK(c.WindowAdd(counter_, "a", 0, 1));
+  ASSERT_OK(c.WindowAdd(counter_, "a", 9999, 1));  // still bucket 0
+  ASSERT_OK(c.WindowAdd(counter_, "a", 10000, 1)); // bucket 1
+  EXPECT_EQ(Total(&c, counter_, "a", 9999, 10000), 2);
+  // [bucket(1), bucket(10000)] = [0, 1]
+  EXPECT_EQ(Total(&c, counter_, "a", 10000, 10000), 3);
+  EXPECT_EQ(Total(&c, counter_, "a", 10000, 1), 1);
+  EXPECT_EQ(Total(&c, counter_, "a", 59999, 60000), 3);
+  // [bucket(10000), bucket(69999)] = [1, 6]: bucket 0 slid out.
+  EXPECT_EQ(Total(&c, counter_, "a", 69999, 60000), 1);
+  EXPECT_EQ(Total(&c, counter_, "a", 79999, 60000), 1);
+  EXPECT_EQ(Total(&c, counter_, "a", 80000, 60000), 0);
+  EXPECT_EQ(Total(&c, counter_, "b", 10000, 60000), 0);
+}
+
+TEST_F(ShardStateTest, NegativeTimesUseTrueFloor) {
+  ShardState& c = *cache_;
+  ASSERT_OK(c.WindowAdd(sum_, "a", -1, 5));       // bucket -1
+  ASSERT_OK(c.WindowAdd(sum_, "a", -10000, 7));   // bucket -1
+  ASSERT_OK(c.WindowAdd(sum_, "a", -10001, 100)); // bucket -2
+  ASSERT_OK(c.WindowAdd(sum_, "a", 0, 1000));     // bucket 0
+  EXPECT_EQ(Total(&c, sum_, "a", -1, 10000), 12);
+  EXPECT_EQ(Total(&c, sum_, "a", -1, 20000), 112);
+  EXPECT_EQ(Total(&c, sum_, "a", 0, 10000), 1012);
+  Commit(&c);
+  c.DropAll();
+  EXPECT_EQ(Total(&c, sum_, "a", -1, 20000), 112);
+  EXPECT_EQ(Total(&c, sum_, "a", 0, 10000), 1012);
+}
+
+TEST_F(ShardStateTest, QueryWiderThanDeclaredIsRefused) {
+  ShardState& c = *cache_;
+  EXPECT_EQ(c.WindowTotal(counter_, "a", 0, 60001).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(c.WindowTotal(counter_, "a", 0, 0).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(c.DistinctCount(distinct_, "a", 0, 60001).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(c.DistinctContains(distinct_, "a", 0, "m", 60001).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ShardStateTest, WrongKindIsRefused) {
+  ShardState& c = *cache_;
+  EXPECT_EQ(c.WindowAdd(distinct_, "a", 0, 1).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(c.DistinctAdd(counter_, "a", 0, "m").code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(c.LastPut(counter_, "a", 0, "v").code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(c.LastGet(distinct_, "a", 0).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  StateSpec broken = counter_;
+  broken.bucket_ms = 0;
+  EXPECT_EQ(c.WindowAdd(broken, "a", 0, 1).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ShardStateTest, LateEventsSeeAnExactWindow) {
+  ShardState& c = *cache_;
+  for (int64_t t = 0; t <= 200000; t += 1000) {
+    ASSERT_OK(c.WindowAdd(counter_, "a", t, 1));
+    if (t % 20000 == 0) Commit(&c);
+  }
+  Commit(&c);  // trims buckets behind 200 s - 60 s - 5 s
+  // Within lateness: [bucket(136001), bucket(196000)] = [13, 19] -> 70.
+  ASSERT_OK(c.WindowAdd(counter_, "a", 196000, 1));
+  EXPECT_EQ(Total(&c, counter_, "a", 196000, 60000), 71);
+  // Far behind the lateness: the cache loads the missing buckets.
+  EXPECT_EQ(Total(&c, counter_, "a", 20000, 60000), 21);
+  ASSERT_OK(c.WindowAdd(counter_, "a", 20000, 1));
+  EXPECT_EQ(Total(&c, counter_, "a", 20000, 60000), 22);
+  Commit(&c);
+  ShardState fresh(store_.get(), 1000, kLateness);
+  EXPECT_EQ(Total(&fresh, counter_, "a", 20000, 60000), 22);
+  EXPECT_EQ(Total(&fresh, counter_, "a", 196000, 60000), 71);
+  EXPECT_EQ(Total(&fresh, counter_, "a", 200000, 60000), 62);
+}
+
+TEST_F(ShardStateTest, Distinct) {
+  ShardState& c = *cache_;
+  ASSERT_OK(c.DistinctAdd(distinct_, "a", 1000, "d1"));
+  ASSERT_OK(c.DistinctAdd(distinct_, "a", 2000, "d1"));   // same bucket
+  ASSERT_OK(c.DistinctAdd(distinct_, "a", 15000, "d1"));  // next bucket
+  ASSERT_OK(c.DistinctAdd(distinct_, "a", 15000, "d2"));
+  ASSERT_OK(c.DistinctAdd(distinct_, "ab", 15000, "d9"));
+  EXPECT_EQ(Count(&c, "a", 15000, 60000), 2);
+  EXPECT_EQ(Count(&c, "a", 15000, 5001), 2);  // [bucket(10000)...] = [1, 1]
+  EXPECT_EQ(Count(&c, "a", 9999, 10000), 1);
+  EXPECT_EQ(Count(&c, "a", 69999, 60000), 2);  // [1, 6]
+  EXPECT_EQ(Count(&c, "a", 80000, 60000), 0);
+  EXPECT_TRUE(*c.DistinctContains(distinct_, "a", 15000, "d2", 60000));
+  EXPECT_FALSE(*c.DistinctContains(distinct_, "a", 9999, "d2", 60000));
+  EXPECT_FALSE(*c.DistinctContains(distinct_, "a", 15000, "d9", 60000));
+  Commit(&c);
+  c.DropAll();
+  EXPECT_EQ(Count(&c, "a", 15000, 60000), 2);
+  EXPECT_EQ(Count(&c, "a", 9999, 10000), 1);
+  EXPECT_EQ(Count(&c, "ab", 15000, 60000), 1);
+  EXPECT_TRUE(*c.DistinctContains(distinct_, "a", 15000, "d1", 5001));
+}
+
+TEST_F(ShardStateTest, LastSeenTtlAndOverwrite) {
+  ShardState& c = *cache_;
+  auto got = c.LastGet(last_, "a", 0);
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value());
+  ASSERT_OK(c.LastPut(last_, "a", 1000, "FR"));
+  ASSERT_OK(c.LastPut(last_forever_, "a", 1000, "FR"));
+  got = c.LastGet(last_, "a", 31000);  // exactly ttl later: still there
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->first, "FR");
+  EXPECT_EQ((*got)->second, 1000);
+  got = c.LastGet(last_, "a", 31001);
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value());
+  got = c.LastGet(last_forever_, "a", 1000000000);
+  ASSERT_TRUE(got.ok() && got->has_value());
+
+  ASSERT_OK(c.LastPut(last_, "a", 40000, "DE"));
+  Commit(&c);
+  Reopen();
+  got = cache_->LastGet(last_, "a", 41000);
+  ASSERT_TRUE(got.ok() && got->has_value()) << got.status();
+  EXPECT_EQ((*got)->first, "DE");
+  EXPECT_EQ((*got)->second, 40000);
+}
+
+TEST_F(ShardStateTest, EvictionNeverLosesDirtyData) {
+  ShardState c(store_.get(), /*max_cached_entities=*/2, kLateness);
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_OK(c.WindowAdd(counter_, "e" + std::to_string(i), 1000, i + 1));
+  }
+  c.Trim();  // nothing committed yet: all dirty, nothing may go
+  EXPECT_EQ(c.stats().entities, 10u);
+  EXPECT_EQ(c.stats().evictions, 0u);
+  EXPECT_EQ(c.dirty_entities(), 10u);
+  Commit(&c);
+  EXPECT_LE(c.stats().entities, 2u);
+  EXPECT_GE(c.stats().evictions, 8u);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(Total(&c, counter_, "e" + std::to_string(i), 1000, 60000), i + 1);
+  }
+}
+
+TEST_F(ShardStateTest, DropAllAfterFailedCommitFallsBackToTheDb) {
+  ShardState& c = *cache_;
+  ASSERT_OK(c.WindowAdd(counter_, "a", 1000, 5));
+  Commit(&c);
+  ASSERT_OK(c.WindowAdd(counter_, "a", 2000, 7));
+  ASSERT_OK(c.LastPut(last_, "a", 2000, "X"));
+  rocksdb::WriteBatch lost;
+  c.FlushTo(&lost);  // the commit "fails": the batch is never written
+  c.DropAll();
+  EXPECT_EQ(c.stats().entities, 0u);
+  EXPECT_EQ(Total(&c, counter_, "a", 2000, 60000), 5);
+  auto got = c.LastGet(last_, "a", 2000);
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value());
+}
+
+TEST_F(ShardStateTest, FlushToWritesDeltasNotTotals) {
+  ShardState& c = *cache_;
+  ASSERT_OK(c.WindowAdd(counter_, "a", 1000, 2));
+  ASSERT_OK(c.WindowAdd(counter_, "a", 1500, 3));
+  rocksdb::WriteBatch batch;
+  c.FlushTo(&batch);
+  EXPECT_EQ(batch.Count(), 1u);  // one merge for the one dirty bucket
+  ASSERT_OK(store_->Write(&batch, false));
+  rocksdb::WriteBatch empty;
+  c.FlushTo(&empty);
+  EXPECT_EQ(empty.Count(), 0u);
+  // A second writer's merge lands on top of ours.
+  ASSERT_OK(c.WindowAdd(counter_, "a", 1000, 1));
+  Commit(&c);
+  std::string v;
+  ASSERT_TRUE(*store_->Get(Cf::kState, BucketKey(counter_.id, "a", 0), &v));
+  int64_t n = 0;
+  ASSERT_TRUE(DecodeInt64(v, &n));
+  EXPECT_EQ(n, 6);
+}
+
+TEST_F(ShardStateTest, ExpiredDataIsCompactedAwayWindowSurvives) {
+  ShardState& c = *cache_;
+  for (int64_t t = 0; t <= 300000; t += 5000) {
+    ASSERT_OK(c.WindowAdd(counter_, "a", t, 1));
+    ASSERT_OK(c.DistinctAdd(distinct_, "a", t, "m" + std::to_string(t % 20000)));
+  }
+  Commit(&c);
+  const int64_t total = Total(&c, counter_, "a", 300000, 60000);
+  const int64_t count = Count(&c, "a", 300000, 60000);
+  store_->SetExpiryClock(300000 - kLateness);
+  ASSERT_OK(store_->CompactState());
+
+  int keys = 0;
+  auto it = store_->NewIterator(Cf::kState);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++keys;
+  ASSERT_OK(store_->IteratorStatus(*it, "scan"));
+  // Buckets 24..30 of each state survive (threshold 235 s): 7 counter keys
+  // plus 2 distinct members per bucket, instead of 31 + 61.
+  EXPECT_EQ(keys, 7 + 14);
+
+  ShardState fresh(store_.get(), 1000, kLateness);
+  EXPECT_EQ(Total(&fresh, counter_, "a", 300000, 60000), total);
+  EXPECT_EQ(Count(&fresh, "a", 300000, 60000), count);
+}
+
+// The reference the plugin SDK's fake host also implements: plain maps, no
+// caching, the window rules written out literally.
+struct Reference {
+  std::map<std::pair<uint64_t, std::string>, std::map<int64_t, int64_t>> sums;
+  std::map<std::pair<uint64_t, std::string>, std::set<std::pair<int64_t, std::string>>>
+      members;
+  std::map<std::pair<uint64_t, std::string>, std::pair<std::string, int64_t>>
+      last;
+
+  int64_t Total(const StateSpec& s, const std::string& e, int64_t t,
+                int64_t w) {
+    int64_t lo = BucketOf(t - w + 1, s.bucket_ms), hi = BucketOf(t, s.bucket_ms);
+    int64_t total = 0;
+    for (auto& [b, v] : sums[{s.id, e}]) {
+      if (b >= lo && b <= hi) total += v;
+    }
+    return total;
+  }
+  int64_t Count(const StateSpec& s, const std::string& e, int64_t t,
+                int64_t w) {
+    int64_t lo = BucketOf(t - w + 1, s.bucket_ms), hi = BucketOf(t, s.bucket_ms);
+    std::set<std::string> seen;
+    for (auto& [b, m] : members[{s.id, e}]) {
+      if (b >= lo && b <= hi) seen.insert(m);
+    }
+    return seen.size();
+  }
+};
+
+// Random but seeded: the cache (with a tiny capacity, random failed commits
+// and restarts) must answer every query exactly like the reference.
+TEST_F(ShardStateTest, MatchesReferenceThroughCommitsEvictionsAndRestarts) {
+  std::mt19937_64 rng(42);
+  Reference ref;
+  auto cache = std::make_unique<ShardState>(store_.get(), 3, kLateness);
+  Reference committed;  // what the DB holds
+  int64_t now = -100000;
+  for (int step = 0; step < 20000; ++step) {
+    now += static_cast<int64_t>(rng() % 700);
+    // Mostly in order, sometimes late by up to 2x the lateness.
+    int64_t t = now - ((rng() % 10 == 0) ? static_cast<int64_t>(rng() % (2 * kLateness)) : 0);
+    std::string e = "acct" + std::to_string(rng() % 6);
+    int64_t w = 1 + static_cast<int64_t>(rng() % 60000);
+    switch (rng() % 8) {
+      case 0:
+      case 1: {
+        int64_t v = static_cast<int64_t>(rng() % 1000) - 200;
+        ASSERT_OK(cache->WindowAdd(sum_, e, t, v));
+        ref.sums[{sum_.id, e}][BucketOf(t, sum_.bucket_ms)] += v;
+        break;
+      }
+      case 2:
+        ASSERT_EQ(Total(cache.get(), sum_, e, t, w), ref.Total(sum_, e, t, w))
+            << "step " << step;
+        break;
+      case 3: {
+        std::string m = "dev" + std::to_string(rng() % 5);
+        ASSERT_OK(cache->DistinctAdd(distinct_, e, t, m));
+        ref.members[{distinct_.id, e}].insert({BucketOf(t, distinct_.bucket_ms), m});
+        break;
+      }
+      case 4:
+        ASSERT_EQ(Count(cache.get(), e, t, w), ref.Count(distinct_, e, t, w))
+            << "step " << step;
+        break;
+      case 5: {
+        std::string v = "ip" + std::to_string(rng() % 100);
+        ASSERT_OK(cache->LastPut(last_, e, t, v));
+        ref.last[{last_.id, e}] = {v, t};
+        break;
+      }
+      case 6: {
+        auto got = cache->LastGet(last_, e, t);
+        ASSERT_TRUE(got.ok()) << got.status();
+        auto it = ref.last.find({last_.id, e});
+        bool want = it != ref.last.end() && t - it->second.second <= last_.ttl_ms;
+        ASSERT_EQ(got->has_value(), want) << "step " << step;
+        if (want) {
+          EXPECT_EQ((*got)->first, it->second.first);
+          EXPECT_EQ((*got)->second, it->second.second);
+        }
+        break;
+      }
+      case 7: {
+        int r = rng() % 20;
+        if (r == 0) {
+          // Failed commit: throw away the batch and the cache, and roll the
+          // reference back to what was committed.
+          rocksdb::WriteBatch lost;
+          cache->FlushTo(&lost);
+          cache->DropAll();
+          ref = committed;
+        } else if (r == 1) {
+          Commit(cache.get());
+          committed = ref;
+          cache.reset();
+          Reopen();
+          cache = std::make_unique<ShardState>(store_.get(), 3, kLateness);
+        } else {
+          Commit(cache.get());
+          committed = ref;
+        }
+        break;
+      }
+    }
+  }
+  auto stats = cache->stats();
+  EXPECT_GT(stats.hits, 0u);
+}
+
+TEST_F(ShardStateTest, StatsCountHitsAndMisses) {
+  ShardState& c = *cache_;
+  ASSERT_OK(c.WindowAdd(counter_, "a", 0, 1));
+  ASSERT_OK(c.WindowAdd(counter_, "a", 1, 1));
+  ASSERT_OK(c.WindowAdd(counter_, "b", 1, 1));
+  auto s = c.stats();
+  EXPECT_EQ(s.misses, 2u);
+  EXPECT_EQ(s.hits, 1u);
+  EXPECT_EQ(s.entities, 2u);
+}
+
+}  // namespace
+}  // namespace riskflow::state

@@ -1,0 +1,83 @@
+#ifndef RISKFLOW_PIPELINE_STATE_STORE_H_
+#define RISKFLOW_PIPELINE_STATE_STORE_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "pipeline/state/state_spec.h"
+#include "rocksdb/db.h"
+#include "rocksdb/iterator.h"
+#include "rocksdb/write_batch.h"
+
+namespace riskflow::state {
+
+class StateExpiryRegistry;
+
+// Column families; the names on disk are "default", "log", "idem", "state",
+// "outbox", "decisions", "meta".
+enum class Cf { kDefault, kLog, kIdem, kState, kOutbox, kDecisions, kMeta };
+inline constexpr int kNumCfs = 7;
+const char* CfName(Cf cf);
+
+struct StoreOptions {
+  // One LRU block cache shared by every column family.
+  size_t block_cache_bytes = 256 << 20;
+  // One budget for all memtables together (WriteBufferManager).
+  size_t write_buffer_bytes = 128 << 20;
+  bool create_if_missing = true;
+};
+
+// The engine's RocksDB: every column family, the shared cache and memtable
+// budget, and the state CF's merge operator and expiry filter. Thread-safe.
+class Store {
+ public:
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,
+                                                     const StoreOptions& opts);
+  // Closes the DB. Memtables are not flushed: the WAL makes them durable.
+  ~Store();
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  absl::Status Write(rocksdb::WriteBatch* batch, bool sync);
+  // Ok(false) when the key does not exist.
+  absl::StatusOr<bool> Get(Cf cf, std::string_view key, std::string* value);
+  // A plain total-order iterator; check it with IteratorStatus() when done.
+  std::unique_ptr<rocksdb::Iterator> NewIterator(Cf cf);
+  std::unique_ptr<rocksdb::Iterator> NewIterator(
+      Cf cf, const rocksdb::ReadOptions& read_options);
+  absl::Status IteratorStatus(const rocksdb::Iterator& it,
+                              std::string_view what);
+  rocksdb::ColumnFamilyHandle* handle(Cf cf);
+  rocksdb::DB* db() { return db_.get(); }
+
+  // Event time the state CF's compaction filter expires against: entries
+  // older than clock - retention are dropped. Plain atomic store, so the
+  // caller owns monotonicity. It must not run ahead of the slowest shard's
+  // watermark (minus allowed lateness), or a shard could lose data it still
+  // reads.
+  void SetExpiryClock(int64_t event_time_ms);
+  // Lets the filter expire this state's entries. Until registered, a state's
+  // entries are kept forever. Idempotent; cheap when nothing changes.
+  void RegisterState(const StateSpec& spec);
+
+  absl::Status Flush();         // all memtables, waits (tests)
+  absl::Status CompactState();  // full compaction of the state CF (tests)
+
+ private:
+  Store() = default;
+
+  std::shared_ptr<StateExpiryRegistry> registry_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::array<rocksdb::ColumnFamilyHandle*, kNumCfs> handles_{};
+};
+
+}  // namespace riskflow::state
+
+#endif  // RISKFLOW_PIPELINE_STATE_STORE_H_

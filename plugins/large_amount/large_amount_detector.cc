@@ -1,0 +1,108 @@
+#include "plugins/large_amount/large_amount_detector.h"
+
+#include <algorithm>
+#include <charconv>
+#include <system_error>
+
+namespace riskflow {
+namespace large_amount {
+namespace {
+
+bool IsCurrencyCode(std::string_view s) {
+  return s.size() == 3 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+// Strictly positive decimal: a threshold of 0 would flag every event.
+bool ParsePositive(std::string_view s, int64_t* out) {
+  if (s.empty() || !std::all_of(s.begin(), s.end(),
+                                [](char c) { return c >= '0' && c <= '9'; })) {
+    return false;
+  }
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && ptr == s.data() + s.size() && *out > 0;
+}
+
+}  // namespace
+
+const std::vector<rf_param_spec>& LargeAmountParams() {
+  static const std::vector<rf_param_spec> kParams = {
+      sdk::RequiredParam(
+          "thresholds", RF_PARAM_LIST,
+          "Per-currency thresholds in minor units, CUR:amount items, e.g. "
+          "\"CNY:10000000,USD:1500000\". Currencies not listed are never "
+          "annotated."),
+      sdk::Param("types", RF_PARAM_LIST, "PAYOUT", "Event types checked."),
+  };
+  return kParams;
+}
+
+sdk::Status ParseThresholds(const std::vector<std::string>& items,
+                            std::map<std::string, int64_t, std::less<>>* out) {
+  const std::string where = "parameter 'thresholds': ";
+  std::map<std::string, int64_t, std::less<>> parsed;
+  for (const std::string& item : items) {
+    size_t colon = item.find(':');
+    std::string_view cur = std::string_view(item).substr(0, colon);
+    int64_t minor = 0;
+    if (colon == std::string::npos || !IsCurrencyCode(cur) ||
+        !ParsePositive(std::string_view(item).substr(colon + 1), &minor)) {
+      return sdk::Status::Error(
+          where + "item '" + item +
+          "' is not CUR:minor_units with a 3-letter upper-case currency and a "
+          "positive integer (e.g. USD:1500000)");
+    }
+    if (!parsed.emplace(std::string(cur), minor).second) {
+      return sdk::Status::Error(where + "currency " + std::string(cur) +
+                                " is listed twice");
+    }
+  }
+  if (parsed.empty()) {
+    return sdk::Status::Error(where + "needs at least one CUR:minor_units item");
+  }
+  *out = std::move(parsed);
+  return sdk::Status::Ok();
+}
+
+sdk::Status LargeAmountDetector::Init(sdk::InitContext& /*ctx*/,
+                                      const sdk::Params& params) {
+  sdk::Status s = ParseThresholds(params.List("thresholds"), &thresholds_);
+  if (!s.ok()) return s;
+  return sdk::ParseEventTypes(params, "types", &types_);
+}
+
+sdk::Status LargeAmountDetector::OnEvent(sdk::Context& ctx,
+                                         const sdk::Event& event) {
+  if (!types_.Contains(event.type())) return sdk::Status::Ok();
+  auto it = thresholds_.find(event.currency());
+  if (it == thresholds_.end() || event.amount_minor() < it->second) {
+    return sdk::Status::Ok();
+  }
+  const int64_t threshold = it->second;
+  const std::string amount = std::to_string(event.amount_minor());
+  const std::string currency(event.currency());
+
+  sdk::Annotation a;
+  // 0.5 at the threshold, 1.0 from twice the threshold: bigger is riskier
+  // but the route is a review either way.
+  a.score = std::min(1.0, static_cast<double>(event.amount_minor()) /
+                              (2.0 * static_cast<double>(threshold)));
+  a.reason_code = "LARGE_AMOUNT";
+  a.message = "amount " + amount + " " + currency +
+              " (minor units) is at or above the threshold of " +
+              std::to_string(threshold);
+  a.evidence = {{"amount_minor", amount},
+                {"currency", currency},
+                {"threshold_minor", std::to_string(threshold)}};
+  a.route_hint = RF_ROUTE_MANUAL_REVIEW;
+  ctx.Annotate(a);
+  return ctx.status();
+}
+
+}  // namespace large_amount
+}  // namespace riskflow
+
+RISKFLOW_DETECTOR(riskflow::large_amount::LargeAmountDetector, "large_amount",
+                  "1.0.0",
+                  "A single event at or above a per-currency amount threshold.",
+                  riskflow::large_amount::LargeAmountParams)

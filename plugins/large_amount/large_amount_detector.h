@@ -1,0 +1,39 @@
+// large_amount_detector.h — a single event whose amount reaches a
+// per-currency threshold (stateless). See README.md.
+#ifndef RISKFLOW_PLUGINS_LARGE_AMOUNT_LARGE_AMOUNT_DETECTOR_H_
+#define RISKFLOW_PLUGINS_LARGE_AMOUNT_LARGE_AMOUNT_DETECTOR_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plugins/sdk/event_types.h"
+#include "plugins/sdk/riskflow_sdk.h"
+
+namespace riskflow {
+namespace large_amount {
+
+const std::vector<rf_param_spec>& LargeAmountParams();
+
+// Parses "CNY:10000000,USD:1500000" (items already split by Params::List)
+// into currency -> threshold in minor units. Exposed for tests.
+sdk::Status ParseThresholds(const std::vector<std::string>& items,
+                            std::map<std::string, int64_t, std::less<>>* out);
+
+class LargeAmountDetector : public sdk::Detector {
+ public:
+  sdk::Status Init(sdk::InitContext& ctx, const sdk::Params& params) override;
+  sdk::Status OnEvent(sdk::Context& ctx, const sdk::Event& event) override;
+
+ private:
+  // std::less<> so lookups take the event's string_view without a copy.
+  std::map<std::string, int64_t, std::less<>> thresholds_;
+  sdk::EventTypeFilter types_;
+};
+
+}  // namespace large_amount
+}  // namespace riskflow
+
+#endif  // RISKFLOW_PLUGINS_LARGE_AMOUNT_LARGE_AMOUNT_DETECTOR_H_

@@ -1,0 +1,36 @@
+// fake_host_callbacks.h — internal to the fake host: the rf_host_api table
+// whose callbacks operate on a FakeHost, split out of fake_host.cc to keep
+// each file to one job. Not for detector code.
+#ifndef RISKFLOW_PLUGINS_SDK_FAKE_HOST_CALLBACKS_H_
+#define RISKFLOW_PLUGINS_SDK_FAKE_HOST_CALLBACKS_H_
+
+#include "plugins/sdk/riskflow_plugin.h"
+
+namespace riskflow {
+namespace sdk {
+
+class FakeHost;
+
+namespace fake_host_internal {
+
+// The function table handed to create(); every callback finds its FakeHost
+// through the context pointer.
+rf_host_api MakeHostApi();
+
+// Makes host the target of log(NULL, ...) on this thread while in scope.
+class CurrentHostScope {
+ public:
+  explicit CurrentHostScope(FakeHost* host);
+  ~CurrentHostScope();
+  CurrentHostScope(const CurrentHostScope&) = delete;
+  CurrentHostScope& operator=(const CurrentHostScope&) = delete;
+
+ private:
+  FakeHost* saved_;
+};
+
+}  // namespace fake_host_internal
+}  // namespace sdk
+}  // namespace riskflow
+
+#endif  // RISKFLOW_PLUGINS_SDK_FAKE_HOST_CALLBACKS_H_

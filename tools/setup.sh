@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what riskflow needs from Debian's archive, and nothing else.
+# Idempotent: packages already present are not touched.
+set -euo pipefail
+
+PACKAGES=(
+  bazel-bootstrap          # Bazel 4.2.3 (offline build, see third_party/)
+  g++
+  libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
+  librocksdb-dev
+  libabsl-dev
+  libyaml-cpp-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libssl-dev zlib1g-dev
+  pkg-config
+  python3
+  procps
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null; then SUDO="sudo"; else
+    echo "setup: need root (or sudo) to install: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+echo "setup: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
