@@ -74,8 +74,7 @@ TEST(JsonlEventReaderTest, MalformedLineNamesFileLineAndReason) {
   EXPECT_THAT(std::string(bad.status().message()),
               StartsWith(path + ":2: invalid JSON: "));
   // One line, so a CLI can print it as a sentence.
-  EXPECT_EQ(std::string(bad.status().message()).find('\n'),
-            std::string::npos);
+  EXPECT_EQ(std::string(bad.status().message()).find('\n'), std::string::npos);
 
   // The reader can go on after a bad line.
   auto after = (*reader)->Next(&event);
@@ -89,8 +88,7 @@ TEST(JsonlEventReaderTest, MissingFileIsNotFound) {
   auto reader = JsonlEventReader::Open(::testing::TempDir() + "/nope.jsonl");
   ASSERT_FALSE(reader.ok());
   EXPECT_EQ(reader.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(std::string(reader.status().message()),
-              HasSubstr("cannot open"));
+  EXPECT_THAT(std::string(reader.status().message()), HasSubstr("cannot open"));
   EXPECT_THAT(std::string(reader.status().message()),
               HasSubstr("No such file or directory"));
 }

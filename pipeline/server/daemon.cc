@@ -18,6 +18,10 @@
 namespace riskflow::server {
 
 struct DaemonParts {
+  // Two RocksDB instances, so engine commits (no fsync) never queue behind
+  // the event log's synced group commits in a shared WAL; see
+  // docs/architecture.md, "Durability".
+  std::unique_ptr<state::Store> log_store;
   std::unique_ptr<state::Store> store;
   std::unique_ptr<plugin_host::Pipeline> pipeline;
   std::unique_ptr<sinks::Outbox> outbox;
@@ -65,7 +69,12 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
   if (!options.transport_only) {
     if (auto s = config::ValidatePipeline(options.pipeline); !s.ok()) return s;
     if (auto s = EnsureDir(options.data_dir); !s.ok()) return s;
-    auto store = state::Store::Open(options.data_dir, state::StoreOptions());
+    auto log_store =
+        state::Store::Open(options.data_dir + "/log", state::StoreOptions());
+    if (!log_store.ok()) return log_store.status();
+    p.log_store = std::move(*log_store);
+    auto store =
+        state::Store::Open(options.data_dir + "/engine", state::StoreOptions());
     if (!store.ok()) return store.status();
     p.store = std::move(*store);
     auto pipeline = plugin_host::Pipeline::Load(options.pipeline,
@@ -85,7 +94,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     log_options.sync = options.sync_log;
     engine::Engine* engine_ptr = p.engine.get();
     p.log = std::make_unique<log::EventLog>(
-        p.store.get(), log_options,
+        p.log_store.get(), log_options,
         [engine_ptr](std::vector<log::LoggedEvent> events) {
           engine_ptr->Dispatch(std::move(events));
         });
@@ -144,6 +153,7 @@ void Daemon::Shutdown() {
   p.outbox.reset();
   p.pipeline.reset();
   p.store.reset();
+  p.log_store.reset();
 }
 
 Daemon::~Daemon() { Shutdown(); }

@@ -14,9 +14,17 @@ namespace {
 constexpr uint64_t kId = 0x0102030405060708ull;
 
 TEST(KeyCodecTest, BucketOrderIsNumericOrder) {
-  const std::vector<int64_t> buckets = {
-      std::numeric_limits<int64_t>::min(), -1000000, -2, -1, 0, 1, 2, 255,
-      256, 1000000, std::numeric_limits<int64_t>::max()};
+  const std::vector<int64_t> buckets = {std::numeric_limits<int64_t>::min(),
+                                        -1000000,
+                                        -2,
+                                        -1,
+                                        0,
+                                        1,
+                                        2,
+                                        255,
+                                        256,
+                                        1000000,
+                                        std::numeric_limits<int64_t>::max()};
   for (size_t i = 0; i + 1 < buckets.size(); ++i) {
     EXPECT_LT(BucketKey(kId, "acct", buckets[i]),
               BucketKey(kId, "acct", buckets[i + 1]))
@@ -56,8 +64,9 @@ TEST(KeyCodecTest, EntityPrefixesDoNotBleed) {
   // whatever the bucket bytes look like.
   const std::string ab = EntityPrefix(kId, "ab");
   const std::string abc = EntityPrefix(kId, "abc");
-  for (int64_t b : {std::numeric_limits<int64_t>::min(), int64_t{-1},
-                    int64_t{0}, int64_t{0x63}, std::numeric_limits<int64_t>::max()}) {
+  for (int64_t b :
+       {std::numeric_limits<int64_t>::min(), int64_t{-1}, int64_t{0},
+        int64_t{0x63}, std::numeric_limits<int64_t>::max()}) {
     std::string k_ab = BucketKey(kId, "ab", b);
     std::string k_abc = BucketKey(kId, "abc", b);
     EXPECT_NE(k_ab.compare(0, abc.size(), abc), 0);

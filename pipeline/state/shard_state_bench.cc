@@ -4,7 +4,7 @@
 // Merge deltas) against the naive path it replaces: a RocksDB Get + Put of the
 // bucket per event and a prefix scan for the total.
 //
-//   bazel run -c opt //pipeline/state:shard_state_bench -- \
+//   bazel run //pipeline/state:shard_state_bench -- \
 //     --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 //
 // Args: accounts [/ cache capacity]. After the table it prints, per account
@@ -54,8 +54,8 @@ struct BenchDb {
     auto s = Store::Open(dir, StoreOptions());
     if (!s.ok()) return false;
     store = std::move(*s);
-    auto sp = MakeStateSpec("velocity", "count", StateKind::kCounter,
-                            kWindowMs, kBucketMs, 0);
+    auto sp = MakeStateSpec("velocity", "count", StateKind::kCounter, kWindowMs,
+                            kBucketMs, 0);
     if (!sp.ok()) return false;
     spec = *sp;
     store->RegisterState(spec);
@@ -150,8 +150,8 @@ void BM_NaiveRocksDb(benchmark::State& state) {
     ro.iterate_upper_bound = &upper_slice;
     auto it = db.store->NewIterator(Cf::kState, ro);
     int64_t total = 0;
-    for (it->Seek(BucketKey(db.spec.id, e,
-                            BucketOf(t - kWindowMs + 1, kBucketMs)));
+    for (it->Seek(
+             BucketKey(db.spec.id, e, BucketOf(t - kWindowMs + 1, kBucketMs)));
          it->Valid(); it->Next()) {
       int64_t v = 0;
       if (DecodeInt64(it->value().ToStringView(), &v)) total += v;

@@ -17,9 +17,9 @@
 namespace riskflow::state {
 namespace {
 
-#define ASSERT_OK(expr)                         \
-  do {                                          \
-    absl::Status _st = (expr);                  \
+#define ASSERT_OK(expr)                            \
+  do {                                             \
+    absl::Status _st = (expr);                     \
     ASSERT_TRUE(_st.ok()) << #expr << ": " << _st; \
   } while (0)
 
@@ -30,8 +30,8 @@ class ShardStateTest : public ::testing::Test {
   void SetUp() override {
     counter_ = *MakeStateSpec("velocity", "count", StateKind::kCounter, 60000,
                               10000, 0);
-    sum_ = *MakeStateSpec("velocity", "amount", StateKind::kSum, 60000, 10000,
-                          0);
+    sum_ =
+        *MakeStateSpec("velocity", "amount", StateKind::kSum, 60000, 10000, 0);
     distinct_ = *MakeStateSpec("devices", "seen", StateKind::kDistinct, 60000,
                                10000, 0);
     last_ = *MakeStateSpec("geo", "last", StateKind::kLastSeen, 0, 0, 30000);
@@ -85,8 +85,8 @@ class ShardStateTest : public ::testing::Test {
 TEST_F(ShardStateTest, BucketEdges) {
   ShardState& c = *cache_;
   ASSERT_OK(c.WindowAdd(counter_, "a", 0, 1));
-  ASSERT_OK(c.WindowAdd(counter_, "a", 9999, 1));  // still bucket 0
-  ASSERT_OK(c.WindowAdd(counter_, "a", 10000, 1)); // bucket 1
+  ASSERT_OK(c.WindowAdd(counter_, "a", 9999, 1));   // still bucket 0
+  ASSERT_OK(c.WindowAdd(counter_, "a", 10000, 1));  // bucket 1
   EXPECT_EQ(Total(&c, counter_, "a", 9999, 10000), 2);
   // [bucket(1), bucket(10000)] = [0, 1]
   EXPECT_EQ(Total(&c, counter_, "a", 10000, 10000), 3);
@@ -94,17 +94,17 @@ TEST_F(ShardStateTest, BucketEdges) {
   EXPECT_EQ(Total(&c, counter_, "a", 59999, 60000), 3);
   // [bucket(10000), bucket(69999)] = [1, 6]: bucket 0 slid out.
   EXPECT_EQ(Total(&c, counter_, "a", 69999, 60000), 1);
-  EXPECT_EQ(Total(&c, counter_, "a", 79999, 60000), 1);
-  EXPECT_EQ(Total(&c, counter_, "a", 80000, 60000), 0);
+  EXPECT_EQ(Total(&c, counter_, "a", 70000, 60000), 1);  // [1, 7]
+  EXPECT_EQ(Total(&c, counter_, "a", 79999, 60000), 0);  // [2, 7]
   EXPECT_EQ(Total(&c, counter_, "b", 10000, 60000), 0);
 }
 
 TEST_F(ShardStateTest, NegativeTimesUseTrueFloor) {
   ShardState& c = *cache_;
-  ASSERT_OK(c.WindowAdd(sum_, "a", -1, 5));       // bucket -1
-  ASSERT_OK(c.WindowAdd(sum_, "a", -10000, 7));   // bucket -1
-  ASSERT_OK(c.WindowAdd(sum_, "a", -10001, 100)); // bucket -2
-  ASSERT_OK(c.WindowAdd(sum_, "a", 0, 1000));     // bucket 0
+  ASSERT_OK(c.WindowAdd(sum_, "a", -1, 5));        // bucket -1
+  ASSERT_OK(c.WindowAdd(sum_, "a", -10000, 7));    // bucket -1
+  ASSERT_OK(c.WindowAdd(sum_, "a", -10001, 100));  // bucket -2
+  ASSERT_OK(c.WindowAdd(sum_, "a", 0, 1000));      // bucket 0
   EXPECT_EQ(Total(&c, sum_, "a", -1, 10000), 12);
   EXPECT_EQ(Total(&c, sum_, "a", -1, 20000), 112);
   EXPECT_EQ(Total(&c, sum_, "a", 0, 10000), 1012);
@@ -152,13 +152,14 @@ TEST_F(ShardStateTest, LateEventsSeeAnExactWindow) {
   // Within lateness: [bucket(136001), bucket(196000)] = [13, 19] -> 70.
   ASSERT_OK(c.WindowAdd(counter_, "a", 196000, 1));
   EXPECT_EQ(Total(&c, counter_, "a", 196000, 60000), 71);
-  // Far behind the lateness: the cache loads the missing buckets.
-  EXPECT_EQ(Total(&c, counter_, "a", 20000, 60000), 21);
+  // Far behind the lateness: the cache loads the missing buckets. Windows
+  // are whole buckets, so bucket 2 counts all of its 10 events.
+  EXPECT_EQ(Total(&c, counter_, "a", 20000, 60000), 30);  // [-4, 2]
   ASSERT_OK(c.WindowAdd(counter_, "a", 20000, 1));
-  EXPECT_EQ(Total(&c, counter_, "a", 20000, 60000), 22);
+  EXPECT_EQ(Total(&c, counter_, "a", 20000, 60000), 31);
   Commit(&c);
   ShardState fresh(store_.get(), 1000, kLateness);
-  EXPECT_EQ(Total(&fresh, counter_, "a", 20000, 60000), 22);
+  EXPECT_EQ(Total(&fresh, counter_, "a", 20000, 60000), 31);
   EXPECT_EQ(Total(&fresh, counter_, "a", 196000, 60000), 71);
   EXPECT_EQ(Total(&fresh, counter_, "a", 200000, 60000), 62);
 }
@@ -229,6 +230,22 @@ TEST_F(ShardStateTest, EvictionNeverLosesDirtyData) {
   }
 }
 
+TEST_F(ShardStateTest, TrimKeepsDirtyBucketsBehindTheCutoff) {
+  ShardState& c = *cache_;
+  for (int64_t t = 0; t <= 200000; t += 10000) {
+    ASSERT_OK(c.WindowAdd(counter_, "a", t, 1));
+  }
+  Commit(&c);
+  // A very late add, then Trim without a FlushTo: the delta lies far behind
+  // the trim cutoff but must survive until it reaches a batch.
+  ASSERT_OK(c.WindowAdd(counter_, "a", 5000, 100));
+  c.Trim();
+  Commit(&c);
+  ShardState fresh(store_.get(), 1000, kLateness);
+  EXPECT_EQ(Total(&fresh, counter_, "a", 5000, 10000), 101);
+  EXPECT_EQ(Total(&c, counter_, "a", 5000, 10000), 101);
+}
+
 TEST_F(ShardStateTest, DropAllAfterFailedCommitFallsBackToTheDb) {
   ShardState& c = *cache_;
   ASSERT_OK(c.WindowAdd(counter_, "a", 1000, 5));
@@ -270,7 +287,8 @@ TEST_F(ShardStateTest, ExpiredDataIsCompactedAwayWindowSurvives) {
   ShardState& c = *cache_;
   for (int64_t t = 0; t <= 300000; t += 5000) {
     ASSERT_OK(c.WindowAdd(counter_, "a", t, 1));
-    ASSERT_OK(c.DistinctAdd(distinct_, "a", t, "m" + std::to_string(t % 20000)));
+    ASSERT_OK(
+        c.DistinctAdd(distinct_, "a", t, "m" + std::to_string(t % 20000)));
   }
   Commit(&c);
   const int64_t total = Total(&c, counter_, "a", 300000, 60000);
@@ -282,9 +300,10 @@ TEST_F(ShardStateTest, ExpiredDataIsCompactedAwayWindowSurvives) {
   auto it = store_->NewIterator(Cf::kState);
   for (it->SeekToFirst(); it->Valid(); it->Next()) ++keys;
   ASSERT_OK(store_->IteratorStatus(*it, "scan"));
-  // Buckets 24..30 of each state survive (threshold 235 s): 7 counter keys
-  // plus 2 distinct members per bucket, instead of 31 + 61.
-  EXPECT_EQ(keys, 7 + 14);
+  // Clock 295 s, retention 60 s: buckets ending before 235 s go, so 23..30
+  // survive: 8 counter keys plus 2 distinct members per bucket except the
+  // last (only t = 300 s), instead of 31 + 61 keys.
+  EXPECT_EQ(keys, 8 + 15);
 
   ShardState fresh(store_.get(), 1000, kLateness);
   EXPECT_EQ(Total(&fresh, counter_, "a", 300000, 60000), total);
@@ -295,14 +314,16 @@ TEST_F(ShardStateTest, ExpiredDataIsCompactedAwayWindowSurvives) {
 // caching, the window rules written out literally.
 struct Reference {
   std::map<std::pair<uint64_t, std::string>, std::map<int64_t, int64_t>> sums;
-  std::map<std::pair<uint64_t, std::string>, std::set<std::pair<int64_t, std::string>>>
+  std::map<std::pair<uint64_t, std::string>,
+           std::set<std::pair<int64_t, std::string>>>
       members;
   std::map<std::pair<uint64_t, std::string>, std::pair<std::string, int64_t>>
       last;
 
   int64_t Total(const StateSpec& s, const std::string& e, int64_t t,
                 int64_t w) {
-    int64_t lo = BucketOf(t - w + 1, s.bucket_ms), hi = BucketOf(t, s.bucket_ms);
+    int64_t lo = BucketOf(t - w + 1, s.bucket_ms),
+            hi = BucketOf(t, s.bucket_ms);
     int64_t total = 0;
     for (auto& [b, v] : sums[{s.id, e}]) {
       if (b >= lo && b <= hi) total += v;
@@ -311,7 +332,8 @@ struct Reference {
   }
   int64_t Count(const StateSpec& s, const std::string& e, int64_t t,
                 int64_t w) {
-    int64_t lo = BucketOf(t - w + 1, s.bucket_ms), hi = BucketOf(t, s.bucket_ms);
+    int64_t lo = BucketOf(t - w + 1, s.bucket_ms),
+            hi = BucketOf(t, s.bucket_ms);
     std::set<std::string> seen;
     for (auto& [b, m] : members[{s.id, e}]) {
       if (b >= lo && b <= hi) seen.insert(m);
@@ -330,8 +352,11 @@ TEST_F(ShardStateTest, MatchesReferenceThroughCommitsEvictionsAndRestarts) {
   int64_t now = -100000;
   for (int step = 0; step < 20000; ++step) {
     now += static_cast<int64_t>(rng() % 700);
-    // Mostly in order, sometimes late by up to 2x the lateness.
-    int64_t t = now - ((rng() % 10 == 0) ? static_cast<int64_t>(rng() % (2 * kLateness)) : 0);
+    // Mostly in order, sometimes late, up to 6x the allowed lateness (which
+    // forces the cache to load buckets it had trimmed).
+    int64_t t =
+        now -
+        ((rng() % 10 == 0) ? static_cast<int64_t>(rng() % (6 * kLateness)) : 0);
     std::string e = "acct" + std::to_string(rng() % 6);
     int64_t w = 1 + static_cast<int64_t>(rng() % 60000);
     switch (rng() % 8) {
@@ -349,7 +374,8 @@ TEST_F(ShardStateTest, MatchesReferenceThroughCommitsEvictionsAndRestarts) {
       case 3: {
         std::string m = "dev" + std::to_string(rng() % 5);
         ASSERT_OK(cache->DistinctAdd(distinct_, e, t, m));
-        ref.members[{distinct_.id, e}].insert({BucketOf(t, distinct_.bucket_ms), m});
+        ref.members[{distinct_.id, e}].insert(
+            {BucketOf(t, distinct_.bucket_ms), m});
         break;
       }
       case 4:
@@ -366,7 +392,8 @@ TEST_F(ShardStateTest, MatchesReferenceThroughCommitsEvictionsAndRestarts) {
         auto got = cache->LastGet(last_, e, t);
         ASSERT_TRUE(got.ok()) << got.status();
         auto it = ref.last.find({last_.id, e});
-        bool want = it != ref.last.end() && t - it->second.second <= last_.ttl_ms;
+        bool want =
+            it != ref.last.end() && t - it->second.second <= last_.ttl_ms;
         ASSERT_EQ(got->has_value(), want) << "step " << step;
         if (want) {
           EXPECT_EQ((*got)->first, it->second.first);
@@ -383,6 +410,8 @@ TEST_F(ShardStateTest, MatchesReferenceThroughCommitsEvictionsAndRestarts) {
           cache->FlushTo(&lost);
           cache->DropAll();
           ref = committed;
+        } else if (r == 2) {
+          cache->Trim();  // out of turn: must not drop anything dirty
         } else if (r == 1) {
           Commit(cache.get());
           committed = ref;

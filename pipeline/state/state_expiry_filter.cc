@@ -37,7 +37,8 @@ rocksdb::CompactionFilter::Decision StateExpiryFilter::FilterV2(
     int /*level*/, const rocksdb::Slice& key, ValueType value_type,
     const rocksdb::Slice& existing_value, std::string* /*new_value*/,
     std::string* /*skip_until*/) const {
-  if (value_type != ValueType::kValue && value_type != ValueType::kMergeOperand) {
+  if (value_type != ValueType::kValue &&
+      value_type != ValueType::kMergeOperand) {
     return Decision::kKeep;
   }
   DecodedStateKey k;
@@ -72,7 +73,7 @@ rocksdb::CompactionFilter::Decision StateExpiryFilter::FilterV2(
     data_ms = end - 1;
   }
   return IsExpired(data_ms, clock_ms_, rule.retention_ms) ? Decision::kRemove
-                                                           : Decision::kKeep;
+                                                          : Decision::kKeep;
 }
 
 std::unique_ptr<rocksdb::CompactionFilter>

@@ -47,9 +47,9 @@ TEST_F(StateExpiryFilterTest, BucketsExpireByTheirEnd) {
   const std::string v = EncodeInt64(1);
   EXPECT_EQ(Run(105, BucketKey(counter_.id, "a", 3), v), Decision::kRemove);
   EXPECT_EQ(Run(105, BucketKey(counter_.id, "a", 4), v), Decision::kKeep);
-  EXPECT_EQ(Run(105, BucketKey(counter_.id, "a", 3), v,
-                ValueType::kMergeOperand),
-            Decision::kRemove);
+  EXPECT_EQ(
+      Run(105, BucketKey(counter_.id, "a", 3), v, ValueType::kMergeOperand),
+      Decision::kRemove);
   EXPECT_EQ(Run(105, BucketKey(counter_.id, "a", -100), v), Decision::kRemove);
 }
 
@@ -66,9 +66,9 @@ TEST_F(StateExpiryFilterTest, KeepsUnknownAndUndecodable) {
   EXPECT_EQ(Run(1 << 30, BucketKey(12345, "a", 0), v), Decision::kKeep);
   EXPECT_EQ(Run(1 << 30, "junk", v), Decision::kKeep);
   EXPECT_EQ(Run(1 << 30, LastSeenKey(last_.id, "a"), "bad"), Decision::kKeep);
-  EXPECT_EQ(Run(StateExpiryRegistry::kNoClock, BucketKey(counter_.id, "a", 0),
-                v),
-            Decision::kKeep);
+  EXPECT_EQ(
+      Run(StateExpiryRegistry::kNoClock, BucketKey(counter_.id, "a", 0), v),
+      Decision::kKeep);
 }
 
 TEST_F(StateExpiryFilterTest, RegistrySnapshotsAreStable) {

@@ -60,9 +60,9 @@ absl::Status ValidateStateSpec(const StateSpec& spec) {
     case StateKind::kSum:
     case StateKind::kDistinct:
       if (spec.window_ms <= 0 || spec.bucket_ms <= 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            who, ": window_ms and bucket_ms must be > 0 (got ", spec.window_ms,
-            ", ", spec.bucket_ms, ")"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(who, ": window_ms and bucket_ms must be > 0 (got ",
+                         spec.window_ms, ", ", spec.bucket_ms, ")"));
       }
       if (spec.bucket_ms > spec.window_ms) {
         return absl::InvalidArgumentError(

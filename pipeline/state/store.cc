@@ -16,8 +16,8 @@
 namespace riskflow::state {
 namespace {
 
-constexpr Cf kAllCfs[kNumCfs] = {Cf::kDefault, Cf::kLog,       Cf::kIdem,
-                                 Cf::kState,   Cf::kOutbox,    Cf::kDecisions,
+constexpr Cf kAllCfs[kNumCfs] = {Cf::kDefault, Cf::kLog,    Cf::kIdem,
+                                 Cf::kState,   Cf::kOutbox, Cf::kDecisions,
                                  Cf::kMeta};
 
 rocksdb::BlockBasedTableOptions TableOptions(
@@ -188,9 +188,8 @@ absl::Status Store::CompactState() {
   // Force the bottommost level through the filter too; by default RocksDB
   // may skip rewriting it, and expired entries would survive there.
   co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  return FromRocks(
-      db_->CompactRange(co, handle(Cf::kState), nullptr, nullptr),
-      "compact state");
+  return FromRocks(db_->CompactRange(co, handle(Cf::kState), nullptr, nullptr),
+                   "compact state");
 }
 
 }  // namespace riskflow::state

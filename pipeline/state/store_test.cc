@@ -38,8 +38,8 @@ std::vector<int64_t> StateBuckets(Store* store, uint64_t id) {
 
 TEST(StoreTest, AllColumnFamiliesRoundTripAndSurviveReopen) {
   ScopedTempDir dir;
-  const std::vector<Cf> cfs = {Cf::kDefault, Cf::kLog,       Cf::kIdem,
-                               Cf::kState,   Cf::kOutbox,    Cf::kDecisions,
+  const std::vector<Cf> cfs = {Cf::kDefault, Cf::kLog,    Cf::kIdem,
+                               Cf::kState,   Cf::kOutbox, Cf::kDecisions,
                                Cf::kMeta};
   {
     auto store = MustOpen(dir.path());
@@ -132,9 +132,11 @@ TEST(StoreTest, CompactionExpiresOldBucketsAndKeepsTheWindow) {
   rocksdb::WriteBatch batch;
   auto* cf = store->handle(Cf::kState);
   for (int64_t b = 0; b <= 20; ++b) {
-    ASSERT_TRUE(batch.Merge(cf, BucketKey(counter.id, "a", b), EncodeInt64(1)).ok());
     ASSERT_TRUE(
-        batch.Merge(cf, BucketKey(unregistered.id, "a", b), EncodeInt64(1)).ok());
+        batch.Merge(cf, BucketKey(counter.id, "a", b), EncodeInt64(1)).ok());
+    ASSERT_TRUE(
+        batch.Merge(cf, BucketKey(unregistered.id, "a", b), EncodeInt64(1))
+            .ok());
   }
   std::string old_last, fresh_last;
   AppendLastSeenValue(100000, "FR", &old_last);

@@ -10,8 +10,8 @@ namespace riskflow::state {
 
 ScopedTempDir::ScopedTempDir() {
   const char* base = getenv("TEST_TMPDIR");
-  std::string tmpl = std::string(base != nullptr ? base : "/tmp") +
-                     "/riskflow_state_XXXXXX";
+  std::string tmpl =
+      std::string(base != nullptr ? base : "/tmp") + "/riskflow_state_XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   if (mkdtemp(buf.data()) != nullptr) path_ = buf.data();

@@ -50,11 +50,10 @@ TEST_F(DuplicatePayoutTest, SecondCopyFiresWithExactEvidence) {
   EXPECT_EQ(out[0].message,
             "payout p2 repeats payout p1 (same account, counterparty, "
             "currency and amount) 1m apart");
-  EXPECT_EQ(out[0].evidence,
-            (std::vector<std::pair<std::string, std::string>>{
-                {"original_event_id", "p1"},
-                {"original_event_time_ms", "1000"},
-                {"event_id", "p2"}}));
+  EXPECT_EQ(out[0].evidence, (std::vector<std::pair<std::string, std::string>>{
+                                 {"original_event_id", "p1"},
+                                 {"original_event_time_ms", "1000"},
+                                 {"event_id", "p2"}}));
   EXPECT_EQ(out[0].route_hint, RF_ROUTE_MANUAL_REVIEW);
 }
 
@@ -76,13 +75,12 @@ TEST_F(DuplicatePayoutTest, WindowEdgeIsInclusive) {
 
 TEST_F(DuplicatePayoutTest, DifferentFieldsDoNotMatch) {
   Feed(Payout("p1", 0));
-  EXPECT_TRUE(Feed(Payout("p2", 1, 101)).empty());              // amount
-  EXPECT_TRUE(Feed(Payout("p3", 2, 100, "carol")).empty());     // counterparty
+  EXPECT_TRUE(Feed(Payout("p2", 1, 101)).empty());           // amount
+  EXPECT_TRUE(Feed(Payout("p3", 2, 100, "carol")).empty());  // counterparty
   EXPECT_TRUE(Feed(Payout("p4", 3, 100, "bob", "EUR")).empty());  // currency
   EXPECT_TRUE(Feed(Payout("p5", 4, 100, "bob", "USD", "acc2")).empty());
   // Other types are not payouts.
-  EXPECT_TRUE(
-      Feed(Payout("p6", 5).Type(RF_EVENT_PAYMENT)).empty());
+  EXPECT_TRUE(Feed(Payout("p6", 5).Type(RF_EVENT_PAYMENT)).empty());
 }
 
 TEST_F(DuplicatePayoutTest, FieldBoundariesCannotCollide) {

@@ -9,8 +9,9 @@ namespace large_amount {
 namespace {
 
 bool IsCurrencyCode(std::string_view s) {
-  return s.size() == 3 &&
-         std::all_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+  return s.size() == 3 && std::all_of(s.begin(), s.end(), [](char c) {
+           return c >= 'A' && c <= 'Z';
+         });
 }
 
 // Strictly positive decimal: a threshold of 0 would flag every event.
@@ -58,7 +59,8 @@ sdk::Status ParseThresholds(const std::vector<std::string>& items,
     }
   }
   if (parsed.empty()) {
-    return sdk::Status::Error(where + "needs at least one CUR:minor_units item");
+    return sdk::Status::Error(where +
+                              "needs at least one CUR:minor_units item");
   }
   *out = std::move(parsed);
   return sdk::Status::Ok();

@@ -44,11 +44,10 @@ TEST_F(LargeAmountTest, FiresAtTheThresholdWithExactEvidence) {
   EXPECT_EQ(out[0].message,
             "amount 1500000 USD (minor units) is at or above the threshold "
             "of 1500000");
-  EXPECT_EQ(out[0].evidence,
-            (std::vector<std::pair<std::string, std::string>>{
-                {"amount_minor", "1500000"},
-                {"currency", "USD"},
-                {"threshold_minor", "1500000"}}));
+  EXPECT_EQ(out[0].evidence, (std::vector<std::pair<std::string, std::string>>{
+                                 {"amount_minor", "1500000"},
+                                 {"currency", "USD"},
+                                 {"threshold_minor", "1500000"}}));
   EXPECT_EQ(out[0].route_hint, RF_ROUTE_MANUAL_REVIEW);
 
   out = Feed(Payout(50000000, "CNY"));
@@ -59,9 +58,9 @@ TEST_F(LargeAmountTest, FiresAtTheThresholdWithExactEvidence) {
 
 TEST_F(LargeAmountTest, NearMissesDoNotFire) {
   Start({{"thresholds", kThresholds}});
-  EXPECT_TRUE(Feed(Payout(1499999, "USD")).empty());  // one minor unit below
+  EXPECT_TRUE(Feed(Payout(1499999, "USD")).empty());     // one minor unit below
   EXPECT_TRUE(Feed(Payout(9999999999, "EUR")).empty());  // currency not listed
-  EXPECT_TRUE(Feed(Payout(1500000, "usd")).empty());  // codes are exact
+  EXPECT_TRUE(Feed(Payout(1500000, "usd")).empty());     // codes are exact
   // Default types = PAYOUT only.
   EXPECT_TRUE(Feed(Payout(9999999999, "USD", RF_EVENT_PAYMENT)).empty());
 }
@@ -80,8 +79,7 @@ std::string CreateError(const std::map<std::string, std::string>& params) {
 }
 
 TEST(LargeAmountParamsTest, BadParamsAreRefusedByName) {
-  EXPECT_EQ(CreateError({}),
-            "parameter 'thresholds': required but not given");
+  EXPECT_EQ(CreateError({}), "parameter 'thresholds': required but not given");
   const std::string kShape =
       "' is not CUR:minor_units with a 3-letter upper-case currency and a "
       "positive integer (e.g. USD:1500000)";

@@ -66,8 +66,13 @@ TEST(BuiltPluginsTest, AllLoadTogetherAndRun) {
     ASSERT_TRUE(host.Create(params).ok()) << name << ": " << host.last_error();
     std::vector<FakeAnnotation> out;
     for (const char* id : {"p1", "p2"}) {
-      FakeEvent e = FakeEvent().Id(id).Type(RF_EVENT_PAYOUT).At(1000)
-                        .Account("acc").Counterparty("bob").Amount(100, "USD");
+      FakeEvent e = FakeEvent()
+                        .Id(id)
+                        .Type(RF_EVENT_PAYOUT)
+                        .At(1000)
+                        .Account("acc")
+                        .Counterparty("bob")
+                        .Amount(100, "USD");
       ASSERT_TRUE(host.Feed(e, &out).ok()) << name << ": " << host.last_error();
     }
     // The second identical payout trips every one of the three.

@@ -6,7 +6,7 @@ namespace {
 
 // Mirrors the enum; EventTypeFromName in riskflow_sdk.h is the reverse.
 constexpr const char* kTypeNames[] = {
-    "PAYMENT", "PAYOUT",         "TRANSFER",         "REFUND", "LOGIN",
+    "PAYMENT",      "PAYOUT",         "TRANSFER",         "REFUND",  "LOGIN",
     "AUTH_FAILURE", "PROFILE_CHANGE", "BALANCE_SNAPSHOT", "DEPOSIT",
 };
 

@@ -68,7 +68,11 @@ std::string FakeAnnotation::Evidence(const std::string& key) const {
 }
 
 FakeHost::FakeHost(const rf_plugin_descriptor* descriptor)
-    : descriptor_(descriptor), api_(fake_host_internal::MakeHostApi()) {}
+    : descriptor_(descriptor),
+      detector_name_(descriptor != nullptr && descriptor->name != nullptr
+                         ? descriptor->name
+                         : ""),
+      api_(fake_host_internal::MakeHostApi()) {}
 
 FakeHost::~FakeHost() {
   if (instance_ != nullptr) descriptor_->destroy(instance_);
@@ -97,9 +101,9 @@ Status FakeHost::Create(const std::map<std::string, std::string>& params) {
     char buf[1024] = {0};
     void* instance = nullptr;
     init_ctx_.active = true;
-    rf_status s = d->create(&api_, reinterpret_cast<rf_init_ctx*>(&init_ctx_),
-                            params_.data(), params_.size(), &instance, buf,
-                            sizeof(buf));
+    rf_status s =
+        d->create(&api_, reinterpret_cast<rf_init_ctx*>(&init_ctx_),
+                  params_.data(), params_.size(), &instance, buf, sizeof(buf));
     init_ctx_.active = false;
     if (s == RF_OK) {
       instance_ = instance;
@@ -128,7 +132,7 @@ Status FakeHost::Feed(const rf_event_view& event,
   } else {
     fake_host_internal::CurrentHostScope scope(this);
     event_ = &event;
-    random_ = SplitMix64(RandomSeed(descriptor_->name, View(event.channel_id),
+    random_ = SplitMix64(RandomSeed(detector_name_, View(event.channel_id),
                                     View(event.event_id)));
     call_ctx_.active = true;
     rf_status s = descriptor_->on_event(
@@ -169,8 +173,7 @@ const FakeHost::StateDecl* FakeHost::Lookup(const char* call,
   }
   const StateDecl& decl = states_[h - 1];
   if (decl.spec.kind != kind1 && decl.spec.kind != kind2) {
-    Refuse(name + ": state '" + decl.name + "' is " +
-           KindName(decl.spec.kind));
+    Refuse(name + ": state '" + decl.name + "' is " + KindName(decl.spec.kind));
     return nullptr;
   }
   return &decl;
@@ -180,10 +183,10 @@ bool FakeHost::CheckWindow(const char* call, const StateDecl& decl,
                            int64_t window_ms) {
   if (window_ms >= 1 && window_ms <= decl.spec.window_ms) return true;
   Refuse(std::string(call) + ": window_ms " + std::to_string(window_ms) +
-         (window_ms < 1 ? " is not positive"
-                        : " exceeds the " +
-                              std::to_string(decl.spec.window_ms) +
-                              " declared for state '" + decl.name + "'"));
+         (window_ms < 1
+              ? " is not positive"
+              : " exceeds the " + std::to_string(decl.spec.window_ms) +
+                    " declared for state '" + decl.name + "'"));
   return false;
 }
 

@@ -5,7 +5,8 @@
 //   FakeHost host(riskflow_plugin_descriptor_v1());
 //   ASSERT_TRUE(host.Create({{"max_events", "5"}}).ok());
 //   std::vector<FakeAnnotation> out;
-//   ASSERT_TRUE(host.Feed(FakeEvent().Id("e1").At(1000).Account("a1"), &out).ok());
+//   ASSERT_TRUE(host.Feed(FakeEvent().Id("e1").At(1000).Account("a1"),
+//   &out).ok());
 //
 // State semantics are exactly those of the real host (pipeline/state); both
 // use plugins/sdk/window_math.h and deterministic_random.h:
@@ -17,7 +18,9 @@
 //  - last_put stores (bytes, event time), overwriting; last_get is
 //    RF_NOT_FOUND when nothing is stored or ttl_ms > 0 and
 //    t - stored_time > ttl_ms.
-//  - declare_state only during create(); state calls only during on_event();
+//  - declare_state only during create() (windowed kinds need
+//    1 <= bucket_ms <= window_ms and ttl_ms 0 or >= window_ms); state calls
+//    only during on_event();
 //    unknown handle, wrong kind, window_ms <= 0 or above the declared
 //    window_ms, or null pointers -> RF_INVALID_ARGUMENT.
 // Nothing is ever expired from memory (tests are short); expiry in the real
@@ -66,11 +69,26 @@ struct FakeEvent {
   std::string device_id;
   std::map<std::string, std::string> attributes;
 
-  FakeEvent& Id(std::string id) { event_id = std::move(id); return *this; }
-  FakeEvent& Channel(std::string c) { channel_id = std::move(c); return *this; }
-  FakeEvent& Type(rf_event_type t) { type = t; return *this; }
-  FakeEvent& At(int64_t t_ms) { event_time_ms = t_ms; return *this; }
-  FakeEvent& Account(std::string a) { account_id = std::move(a); return *this; }
+  FakeEvent& Id(std::string id) {
+    event_id = std::move(id);
+    return *this;
+  }
+  FakeEvent& Channel(std::string c) {
+    channel_id = std::move(c);
+    return *this;
+  }
+  FakeEvent& Type(rf_event_type t) {
+    type = t;
+    return *this;
+  }
+  FakeEvent& At(int64_t t_ms) {
+    event_time_ms = t_ms;
+    return *this;
+  }
+  FakeEvent& Account(std::string a) {
+    account_id = std::move(a);
+    return *this;
+  }
   FakeEvent& Counterparty(std::string c) {
     counterparty = std::move(c);
     return *this;
@@ -128,6 +146,12 @@ class FakeHost {
   Status Feed(const rf_event_view& event,
               std::vector<FakeAnnotation>* annotations = nullptr);
 
+  // The name annotations carry and random_u64 is seeded with; defaults to
+  // the descriptor's name (the real host uses the pipeline's detector name,
+  // which is usually the same).
+  void set_detector_name(std::string name) { detector_name_ = std::move(name); }
+  const std::string& detector_name() const { return detector_name_; }
+
   // The annotations of the last Feed.
   const std::vector<FakeAnnotation>& last_annotations() const {
     return last_annotations_;
@@ -151,7 +175,7 @@ class FakeHost {
   // One entity's data for one handle. Buckets and members are kept in
   // ordered maps so a range query is a map walk.
   struct EntityState {
-    std::map<int64_t, int64_t> totals;                  // bucket -> sum
+    std::map<int64_t, int64_t> totals;                      // bucket -> sum
     std::map<std::string, std::map<int64_t, int>> members;  // member -> buckets
     bool has_last = false;
     std::string last_value;
@@ -174,6 +198,7 @@ class FakeHost {
   EntityState& Entity(rf_state_handle h, std::string_view entity);
 
   const rf_plugin_descriptor* descriptor_;
+  std::string detector_name_;
   rf_host_api api_;
   CtxBase init_ctx_{this, false};
   CtxBase call_ctx_{this, false};

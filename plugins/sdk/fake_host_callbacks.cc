@@ -1,10 +1,11 @@
+#include "plugins/sdk/fake_host_callbacks.h"
+
 #include <cmath>
 #include <cstring>
 #include <string>
 #include <string_view>
 
 #include "plugins/sdk/fake_host.h"
-#include "plugins/sdk/fake_host_callbacks.h"
 #include "plugins/sdk/window_math.h"
 
 namespace riskflow {
@@ -65,8 +66,13 @@ struct FakeHostCallbacks {
       case RF_STATE_COUNTER:
       case RF_STATE_SUM:
       case RF_STATE_DISTINCT:
-        if (spec->window_ms < 1 || spec->bucket_ms < 1) {
-          return host->Refuse(where + "window_ms and bucket_ms must be >= 1");
+        // Same rule as the real host (pipeline/plugin_host): a bucket wider
+        // than the window would make every window a single bucket.
+        if (spec->window_ms < 1 || spec->bucket_ms < 1 ||
+            spec->bucket_ms > spec->window_ms) {
+          return host->Refuse(where +
+                              "needs window_ms >= 1 and 1 <= bucket_ms <= "
+                              "window_ms");
         }
         // A TTL shorter than the window would let expiry (compaction timing
         // in the real host) change window totals.
@@ -102,15 +108,16 @@ struct FakeHostCallbacks {
     return RF_OK;
   }
 
-  static rf_status WindowAdd(rf_call_ctx* raw, rf_state_handle h,
-                             rf_str entity, int64_t value) {
+  static rf_status WindowAdd(rf_call_ctx* raw, rf_state_handle h, rf_str entity,
+                             int64_t value) {
     if (raw == nullptr) return RF_INVALID_ARGUMENT;
     FakeHost* host = Base(raw)->host;
     const auto* decl = host->Lookup("window_add", Base(raw), h,
                                     RF_STATE_COUNTER, RF_STATE_SUM);
     if (decl == nullptr) return RF_INVALID_ARGUMENT;
     if (!ValidStr(entity)) return host->Refuse("window_add: null entity");
-    int64_t bucket = BucketOf(host->event_->event_time_ms, decl->spec.bucket_ms);
+    int64_t bucket =
+        BucketOf(host->event_->event_time_ms, decl->spec.bucket_ms);
     int64_t& total = host->Entity(h, View(entity)).totals[bucket];
     if (__builtin_add_overflow(total, value, &total)) {
       return host->Refuse("window_add: bucket total overflows int64");
@@ -119,8 +126,7 @@ struct FakeHostCallbacks {
   }
 
   static rf_status WindowTotal(rf_call_ctx* raw, rf_state_handle h,
-                               rf_str entity, int64_t window_ms,
-                               int64_t* out) {
+                               rf_str entity, int64_t window_ms, int64_t* out) {
     if (raw == nullptr) return RF_INVALID_ARGUMENT;
     FakeHost* host = Base(raw)->host;
     const auto* decl = host->Lookup("window_total", Base(raw), h,
@@ -157,8 +163,10 @@ struct FakeHostCallbacks {
     if (!ValidStr(entity) || !ValidStr(member)) {
       return host->Refuse("distinct_add: null entity or member");
     }
-    int64_t bucket = BucketOf(host->event_->event_time_ms, decl->spec.bucket_ms);
-    host->Entity(h, View(entity)).members[std::string(View(member))][bucket] = 1;
+    int64_t bucket =
+        BucketOf(host->event_->event_time_ms, decl->spec.bucket_ms);
+    host->Entity(h, View(entity)).members[std::string(View(member))][bucket] =
+        1;
     return RF_OK;
   }
 
@@ -279,7 +287,7 @@ struct FakeHostCallbacks {
           "annotate: needs a finite score, a reason_code and valid strings");
     }
     FakeAnnotation copy;
-    copy.detector = host->descriptor_->name;
+    copy.detector = host->detector_name_;
     copy.score = a->score;
     copy.reason_code = std::string(View(a->reason_code));
     copy.message = std::string(View(a->message));
@@ -295,7 +303,8 @@ struct FakeHostCallbacks {
   static int64_t EventTimeMs(rf_call_ctx* raw) {
     CtxBase* ctx = Base(raw);
     if (ctx == nullptr || ctx != &ctx->host->call_ctx_ || !ctx->active) {
-      if (ctx != nullptr) ctx->host->Refuse("event_time_ms: outside on_event()");
+      if (ctx != nullptr)
+        ctx->host->Refuse("event_time_ms: outside on_event()");
       return 0;
     }
     return ctx->host->event_->event_time_ms;

@@ -35,7 +35,7 @@ const std::vector<rf_param_spec>& ProbeParams() {
 
 // What RISKFLOW_DETECTOR builds, without defining the global entry symbol.
 const rf_plugin_descriptor* ProbeDescriptor() {
-  static const rf_plugin_descriptor d = [] {
+  static const rf_plugin_descriptor descriptor = [] {
     rf_plugin_descriptor d;
     std::memset(&d, 0, sizeof(d));
     d.struct_size = sizeof(d);
@@ -52,7 +52,7 @@ const rf_plugin_descriptor* ProbeDescriptor() {
     d.last_error = &internal::LastError;
     return d;
   }();
-  return &d;
+  return &descriptor;
 }
 
 class FakeHostTest : public ::testing::Test {
@@ -89,16 +89,21 @@ TEST_F(FakeHostTest, WindowTotalFollowsBuckets) {
   ASSERT_TRUE(At(host, 1000, [&](Context& c) { c.Add(sum_, "k", 7); }).ok());
   int64_t got = -1;
   // t=5999, 5s window: [1000, 5999] -> buckets 1..5: bucket 0 is out.
-  ASSERT_TRUE(At(host, 5999, [&](Context& c) { got = c.Total(sum_, "k", 5000); }).ok());
+  ASSERT_TRUE(
+      At(host, 5999, [&](Context& c) { got = c.Total(sum_, "k", 5000); }).ok());
   EXPECT_EQ(got, 7);
   // t=5998: [999, 5998] -> buckets 0..5: the whole first bucket counts.
-  ASSERT_TRUE(At(host, 5998, [&](Context& c) { got = c.Total(sum_, "k", 5000); }).ok());
+  ASSERT_TRUE(
+      At(host, 5998, [&](Context& c) { got = c.Total(sum_, "k", 5000); }).ok());
   EXPECT_EQ(got, 12);
   // A shorter query window than declared is fine.
-  ASSERT_TRUE(At(host, 1500, [&](Context& c) { got = c.Total(sum_, "k", 1); }).ok());
+  ASSERT_TRUE(
+      At(host, 1500, [&](Context& c) { got = c.Total(sum_, "k", 1); }).ok());
   EXPECT_EQ(got, 7);
   // Entities are separate.
-  ASSERT_TRUE(At(host, 1500, [&](Context& c) { got = c.Total(sum_, "other", 5000); }).ok());
+  ASSERT_TRUE(At(host, 1500, [&](Context& c) {
+                got = c.Total(sum_, "other", 5000);
+              }).ok());
   EXPECT_EQ(got, 0);
 }
 
@@ -110,19 +115,23 @@ TEST_F(FakeHostTest, NegativeEventTimesFloorIntoBuckets) {
   ASSERT_TRUE(At(host, -1001, [&](Context& c) { c.Add(sum_, "k", 100); }).ok());
   int64_t got = -1;
   // t=0, 1ms window: bucket 0 only; -1 is in bucket -1.
-  ASSERT_TRUE(At(host, 0, [&](Context& c) { got = c.Total(sum_, "k", 1); }).ok());
+  ASSERT_TRUE(
+      At(host, 0, [&](Context& c) { got = c.Total(sum_, "k", 1); }).ok());
   EXPECT_EQ(got, 0);
   // t=-1, 1ms window: bucket -1 = [-1000, -1].
-  ASSERT_TRUE(At(host, -1, [&](Context& c) { got = c.Total(sum_, "k", 1); }).ok());
+  ASSERT_TRUE(
+      At(host, -1, [&](Context& c) { got = c.Total(sum_, "k", 1); }).ok());
   EXPECT_EQ(got, 11);
-  ASSERT_TRUE(At(host, 0, [&](Context& c) { got = c.Total(sum_, "k", 2000); }).ok());
+  ASSERT_TRUE(
+      At(host, 0, [&](Context& c) { got = c.Total(sum_, "k", 2000); }).ok());
   EXPECT_EQ(got, 111);
 }
 
 TEST_F(FakeHostTest, DistinctCountsMembersInRange) {
   FakeHost host(ProbeDescriptor());
   ASSERT_TRUE(host.Create().ok());
-  ASSERT_TRUE(At(host, 0, [&](Context& c) { c.AddDistinct(ips_, "k", "ip1"); }).ok());
+  ASSERT_TRUE(
+      At(host, 0, [&](Context& c) { c.AddDistinct(ips_, "k", "ip1"); }).ok());
   ASSERT_TRUE(At(host, 3000, [&](Context& c) {
                 c.AddDistinct(ips_, "k", "ip2");
                 c.AddDistinct(ips_, "k", "ip2");
@@ -153,7 +162,8 @@ TEST_F(FakeHostTest, LastSeenTtlAndOverwrite) {
   auto get = [&](Context& c) { got = c.GetLast(last_, "k"); };
   ASSERT_TRUE(At(host, 0, get).ok());
   EXPECT_FALSE(got.has_value());
-  ASSERT_TRUE(At(host, 100, [&](Context& c) { c.PutLast(last_, "k", "v1"); }).ok());
+  ASSERT_TRUE(
+      At(host, 100, [&](Context& c) { c.PutLast(last_, "k", "v1"); }).ok());
   std::string value;
   int64_t time = 0;
   auto get_copy = [&](Context& c) {
@@ -182,8 +192,9 @@ TEST_F(FakeHostTest, LastSeenTtlAndOverwrite) {
 TEST_F(FakeHostTest, MisuseIsRefused) {
   FakeHost host(ProbeDescriptor());
   ASSERT_TRUE(host.Create().ok());
-  EXPECT_EQ(At(host, 0, [&](Context& c) { c.Total(sum_, "k", 5001); }).message(),
-            "host call window_total failed");
+  EXPECT_EQ(
+      At(host, 0, [&](Context& c) { c.Total(sum_, "k", 5001); }).message(),
+      "host call window_total failed");
   EXPECT_EQ(host.host_errors().back(),
             "window_total: window_ms 5001 exceeds the 5000 declared for state "
             "'sum'");
@@ -217,6 +228,7 @@ TEST_F(FakeHostTest, DeclareOnlyDuringCreateAndStateOnlyDuringEvent) {
     EXPECT_FALSE(ctx.DeclareCounter("n", 2000, 100, &c).ok());
     EXPECT_FALSE(ctx.DeclareCounter("short_ttl", 1000, 100, &c, 10).ok());
     EXPECT_FALSE(ctx.DeclareCounter("zero", 0, 100, &c).ok());
+    EXPECT_FALSE(ctx.DeclareCounter("wide_bucket", 100, 1000, &c).ok());
     return Status::Ok();
   };
   rf_plugin_descriptor d = *ProbeDescriptor();
@@ -242,9 +254,10 @@ TEST_F(FakeHostTest, DeclareOnlyDuringCreateAndStateOnlyDuringEvent) {
   // After create() returned, too; and the init context is no call context.
   EXPECT_EQ(saved_api->declare_state(saved_init_ctx, &spec, &h),
             RF_INVALID_ARGUMENT);
-  EXPECT_EQ(saved_api->window_add(reinterpret_cast<rf_call_ctx*>(saved_init_ctx),
-                                  1, rf_str{"k", 1}, 1),
-            RF_INVALID_ARGUMENT);
+  EXPECT_EQ(
+      saved_api->window_add(reinterpret_cast<rf_call_ctx*>(saved_init_ctx), 1,
+                            rf_str{"k", 1}, 1),
+      RF_INVALID_ARGUMENT);
   EXPECT_EQ(host.host_errors().back(),
             "window_add: only valid during on_event()");
 }
@@ -283,7 +296,8 @@ TEST_F(FakeHostTest, AnnotationsClockRandomAndLogs) {
     Annotation a;
     a.score = 0.25;
     a.reason_code = "R";
-    a.message = std::string(e.event_id()) + " " + std::string(*e.Attribute("k"));
+    a.message =
+        std::string(e.event_id()) + " " + std::string(*e.Attribute("k"));
     a.evidence = {{"x", "1"}};
     a.route_hint = RF_ROUTE_NOTIFY;
     ctx.Annotate(a);
@@ -307,6 +321,12 @@ TEST_F(FakeHostTest, AnnotationsClockRandomAndLogs) {
   EXPECT_NE(draws[0], draws[2]);
   EXPECT_EQ(draws[0], SplitMix64(RandomSeed("probe", "test", "e1")).Next());
   EXPECT_EQ(host.last_annotations().size(), 1u);
+
+  host.set_detector_name("probe_eu");
+  ASSERT_TRUE(host.Feed(FakeEvent().Id("e1").At(43).Attr("k", "v"), &out).ok());
+  EXPECT_EQ(out[0].detector, "probe_eu");
+  EXPECT_EQ(draws.back(),
+            SplitMix64(RandomSeed("probe_eu", "test", "e1")).Next());
 }
 
 TEST(FakeHostDescriptorTest, RefusesNewerAbi) {

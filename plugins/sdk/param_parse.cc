@@ -53,9 +53,7 @@ std::string FormatBound(double v, rf_param_type type) {
   return FormatDouble(v);
 }
 
-std::string Quote(std::string_view s) {
-  return "'" + std::string(s) + "'";
-}
+std::string Quote(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 struct Value {
   std::string text;
@@ -67,8 +65,7 @@ struct Value {
 // the part of the sentence after "parameter 'x': ".
 bool ParseValue(const rf_param_spec& spec, std::string_view raw, Value* v,
                 std::string* why) {
-  std::string_view s =
-      spec.type == RF_PARAM_STRING ? raw : TrimSpaces(raw);
+  std::string_view s = spec.type == RF_PARAM_STRING ? raw : TrimSpaces(raw);
   switch (spec.type) {
     case RF_PARAM_INT:
       if (!ParseInt64(s, &v->int_value)) {
@@ -148,8 +145,7 @@ bool CheckRange(const rf_param_spec& spec, const Value& v, std::string* why) {
   return false;
 }
 
-bool CheckSchema(const rf_param_spec* specs, size_t count,
-                 std::string* error) {
+bool CheckSchema(const rf_param_spec* specs, size_t count, std::string* error) {
   if (count > 0 && specs == nullptr) {
     *error = "parameter schema: " + std::to_string(count) +
              " parameters declared but the table is null";
@@ -206,8 +202,7 @@ ParsedParams& ParsedParams::operator=(const ParsedParams& other) {
   Clear();
   for (const rf_param_value& v : other.values_) {
     Add(std::string_view(v.name.ptr, v.name.len),
-        std::string_view(v.text.ptr, v.text.len), v.int_value,
-        v.double_value);
+        std::string_view(v.text.ptr, v.text.len), v.int_value, v.double_value);
   }
   return *this;
 }
@@ -302,7 +297,7 @@ bool ParseDurationMs(std::string_view text, int64_t* ms) {
   };
   // "ms" before "m" and "s": the longest suffix must win.
   static constexpr Unit kUnits[] = {
-      {"ms", 1},         {"s", 1000},      {"m", 60 * 1000},
+      {"ms", 1},          {"s", 1000},         {"m", 60 * 1000},
       {"h", 3600 * 1000}, {"d", 86400 * 1000},
   };
   int64_t scale = 1;

@@ -102,8 +102,8 @@ TEST(ParseParamsTest, WrongTypeNamesTheParameter) {
 TEST(ParseParamsTest, RangeIsInclusiveAndNamed) {
   ParsedParams out;
   std::string error;
-  EXPECT_TRUE(Parse(AllTypes(), {{"max_events", "1"}, {"window", "1s"}},
-                    &out, &error));
+  EXPECT_TRUE(
+      Parse(AllTypes(), {{"max_events", "1"}, {"window", "1s"}}, &out, &error));
   EXPECT_TRUE(Parse(AllTypes(), {{"max_events", "1000000000"}}, &out, &error));
   EXPECT_EQ(ErrorFor(AllTypes(), {{"max_events", "0"}}),
             "parameter 'max_events': 0 is out of range [1, 1000000000]");
@@ -208,9 +208,8 @@ TEST(ParsedParamsTest, EntriesSurviveMoveAndCopy) {
 
 TEST(ParseDurationMsTest, AcceptsUnitsAndPlainMilliseconds) {
   const std::pair<const char*, int64_t> kCases[] = {
-      {"250ms", 250},         {"30s", 30000},     {"5m", 300000},
-      {"24h", 86400000},      {"7d", 604800000},  {"0", 0},
-      {"1500", 1500},         {"0s", 0},
+      {"250ms", 250},    {"30s", 30000}, {"5m", 300000}, {"24h", 86400000},
+      {"7d", 604800000}, {"0", 0},       {"1500", 1500}, {"0s", 0},
   };
   for (const auto& [text, want] : kCases) {
     int64_t ms = -1;
@@ -220,9 +219,13 @@ TEST(ParseDurationMsTest, AcceptsUnitsAndPlainMilliseconds) {
 }
 
 TEST(ParseDurationMsTest, RejectsEverythingElse) {
-  const char* kBad[] = {"",    "ms",  "s",   "-5s",  "+5s", "1.5s", "5 s",
-                        "5x",  "5M",  "1h30m", "5sec", " 5s", "0x10",
-                        "106751991167301d"};  // overflows int64 ms
+  const char* kBad[] = {"",     "ms",
+                        "s",    "-5s",
+                        "+5s",  "1.5s",
+                        "5 s",  "5x",
+                        "5M",   "1h30m",
+                        "5sec", " 5s",
+                        "0x10", "106751991167301d"};  // overflows int64 ms
   for (const char* text : kBad) {
     int64_t ms = 0;
     EXPECT_FALSE(ParseDurationMs(text, &ms)) << text;

@@ -37,8 +37,8 @@ TEST_F(VelocityTest, FiresAboveTheLimitWithExactEvidence) {
   for (int i = 0; i < 5; ++i) {
     EXPECT_TRUE(Feed(Payout("p" + std::to_string(i), 1000 * i)).empty());
   }
-  std::vector<FakeAnnotation> out =
-      Feed(FakeEvent().Id("p5").Type(RF_EVENT_PAYMENT).At(5000).Account("acc1"));
+  std::vector<FakeAnnotation> out = Feed(
+      FakeEvent().Id("p5").Type(RF_EVENT_PAYMENT).At(5000).Account("acc1"));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].detector, "velocity");
   EXPECT_EQ(out[0].reason_code, "VELOCITY");
@@ -70,8 +70,12 @@ TEST_F(VelocityTest, OtherTypesAndAccountlessEventsAreIgnored) {
   Start({{"max_events", "2"}, {"types", "PAYOUT"}});
   for (int i = 0; i < 10; ++i) {
     std::string id = "x" + std::to_string(i);
-    EXPECT_TRUE(Feed(FakeEvent().Id(id).Type(RF_EVENT_PAYMENT).At(i).Account("acc1")).empty());
-    EXPECT_TRUE(Feed(FakeEvent().Id(id).Type(RF_EVENT_LOGIN).At(i).Account("acc1")).empty());
+    EXPECT_TRUE(
+        Feed(FakeEvent().Id(id).Type(RF_EVENT_PAYMENT).At(i).Account("acc1"))
+            .empty());
+    EXPECT_TRUE(
+        Feed(FakeEvent().Id(id).Type(RF_EVENT_LOGIN).At(i).Account("acc1"))
+            .empty());
     EXPECT_TRUE(Feed(Payout("n" + std::to_string(i), i, "")).empty());
   }
   EXPECT_TRUE(Feed(Payout("p1", 20)).empty());
@@ -84,8 +88,8 @@ TEST_F(VelocityTest, OldEventsAgeOutAtBucketGranularity) {
   for (int i = 0; i < 5; ++i) Feed(Payout("p" + std::to_string(i), i));
   // t = 60999: window [1000, 60999] -> buckets 1..60; bucket 0 is gone.
   EXPECT_TRUE(Feed(Payout("late", 60999)).empty());
-  // t = 59999 (out of order): window [0, 59999] still holds bucket 0:
-  // 5 + "late"? no, "late" is in bucket 60 (outside) -> 5 + this one = 6.
+  // t = 59999 (arriving out of order): window [0, 59999] -> buckets 0..59
+  // holds the first five (bucket 0) and itself; "late" (bucket 60) is not.
   std::vector<FakeAnnotation> out = Feed(Payout("edge", 59999));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].Evidence("count"), "6");
@@ -94,7 +98,7 @@ TEST_F(VelocityTest, OldEventsAgeOutAtBucketGranularity) {
 TEST_F(VelocityTest, ScoreIsCappedAtOne) {
   Start({{"max_events", "1"}});
   Feed(Payout("a", 0));
-  Feed(Payout("b", 1));  // 2 / 2 = 1
+  Feed(Payout("b", 1));                                    // 2 / 2 = 1
   std::vector<FakeAnnotation> out = Feed(Payout("c", 2));  // 3 / 2 -> 1
   ASSERT_EQ(out.size(), 1u);
   EXPECT_DOUBLE_EQ(out[0].score, 1.0);
@@ -102,12 +106,11 @@ TEST_F(VelocityTest, ScoreIsCappedAtOne) {
 
 TEST_F(VelocityTest, DefaultsAreNormalised) {
   Start({});
-  EXPECT_EQ(host_.params().AsMap(),
-            (std::map<std::string, std::string>{
-                {"max_events", "10"},
-                {"window", "60000ms"},
-                {"bucket", "1000ms"},
-                {"types", "PAYMENT,PAYOUT,TRANSFER"}}));
+  EXPECT_EQ(host_.params().AsMap(), (std::map<std::string, std::string>{
+                                        {"max_events", "10"},
+                                        {"window", "60000ms"},
+                                        {"bucket", "1000ms"},
+                                        {"types", "PAYMENT,PAYOUT,TRANSFER"}}));
 }
 
 std::string CreateError(const std::map<std::string, std::string>& params) {

@@ -22,8 +22,7 @@ absl::StatusOr<AdminOptions> ParseAdminArgs(
   if (!positional.ok()) return positional.status();
   if (!positional->empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("riskflow ", command, " takes no arguments (got \"",
-                     positional->front(), "\")"));
+        absl::StrCat("takes no arguments (got \"", positional->front(), "\")"));
   }
   absl::StatusOr<OutputFormat> parsed_format = ParseOutputFormat(format);
   if (!parsed_format.ok()) return parsed_format.status();
@@ -55,14 +54,12 @@ int AdminMain(const std::string& command, AdminRunner run,
               std::ostream& err) {
   absl::StatusOr<AdminOptions> options = ParseAdminArgs(command, args);
   if (!options.ok()) {
-    err << "riskflow " << command << ": " << options.status().message()
-        << "\n";
+    err << "riskflow " << command << ": " << options.status().message() << "\n";
     return kExitError;
   }
   auto channel = ConnectToDaemon(options->global);
   if (!channel.ok()) {
-    err << "riskflow " << command << ": " << channel.status().message()
-        << "\n";
+    err << "riskflow " << command << ": " << channel.status().message() << "\n";
     return kExitError;
   }
   auto stub = riskflow::v1::Admin::NewStub(*channel);

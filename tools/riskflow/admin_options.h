@@ -34,8 +34,8 @@ std::unique_ptr<grpc::ClientContext> MakeAdminContext(
 std::string MessageToPrettyJson(const google::protobuf::Message& message);
 
 using AdminRunner = int (*)(const AdminOptions&,
-                            riskflow::v1::Admin::StubInterface*,
-                            std::ostream&, std::ostream&);
+                            riskflow::v1::Admin::StubInterface*, std::ostream&,
+                            std::ostream&);
 
 // Parse, connect and call `run`: the body of every Admin command's main.
 int AdminMain(const std::string& command, AdminRunner run,

@@ -14,15 +14,29 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> ConnectToDaemon(
   if (options.target.empty()) {
     return absl::InvalidArgumentError("--target must not be empty");
   }
-  std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(
-      options.target, grpc::InsecureChannelCredentials());
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials());
   auto deadline = std::chrono::system_clock::now() +
                   std::chrono::milliseconds(options.connect_timeout_ms);
-  if (!channel->WaitForConnected(deadline)) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot reach riskflowd at ", options.target,
-        ": failed to connect within ", options.connect_timeout_ms,
-        " ms (is the daemon running? use --target)"));
+  // WaitForConnected would sit out the whole timeout on a refused
+  // connection (gRPC keeps retrying); the first TRANSIENT_FAILURE already
+  // says nobody is listening.
+  grpc_connectivity_state state = channel->GetState(/*try_to_connect=*/true);
+  while (state != GRPC_CHANNEL_READY) {
+    if (state == GRPC_CHANNEL_TRANSIENT_FAILURE ||
+        state == GRPC_CHANNEL_SHUTDOWN) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot reach riskflowd at ", options.target,
+                       ": failed to connect (is the daemon running? use "
+                       "--target)"));
+    }
+    if (!channel->WaitForStateChange(state, deadline)) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot reach riskflowd at ", options.target,
+                       ": no connection within ", options.connect_timeout_ms,
+                       " ms (is the daemon running? use --target)"));
+    }
+    state = channel->GetState(/*try_to_connect=*/true);
   }
   return channel;
 }

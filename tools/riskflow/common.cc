@@ -7,8 +7,7 @@
 namespace riskflow::cli {
 
 void AddGlobalFlags(FlagSet* flags, GlobalOptions* options) {
-  flags->AddString("target", &options->target,
-                   "riskflowd address, host:port");
+  flags->AddString("target", &options->target, "riskflowd address, host:port");
   flags->AddInt("connect_timeout_ms", &options->connect_timeout_ms,
                 "how long to wait for a connection to riskflowd", 1);
 }
@@ -23,24 +22,42 @@ absl::StatusOr<OutputFormat> ParseOutputFormat(const std::string& text) {
 
 std::string StatusCodeName(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::OK: return "OK";
-    case grpc::StatusCode::CANCELLED: return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED: return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL: return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    default: return absl::StrCat("code ", static_cast<int>(code));
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED:
+      return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return absl::StrCat("code ", static_cast<int>(code));
   }
 }
 
@@ -57,16 +74,18 @@ std::string RpcErrorSentence(const std::string& what, const std::string& target,
                           "DEADLINE_EXCEEDED", message.empty() ? "" : ": ",
                           message, ")");
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return absl::StrCat(
-          what, " was refused because riskflowd is overloaded "
-          "(RESOURCE_EXHAUSTED: ", message, "); retry later");
+      return absl::StrCat(what,
+                          " was refused because riskflowd is overloaded "
+                          "(RESOURCE_EXHAUSTED: ",
+                          message, "); retry later");
     case grpc::StatusCode::UNIMPLEMENTED:
-      return absl::StrCat("riskflowd at ", target, " does not implement ",
-                          what, " (UNIMPLEMENTED: ", message,
-                          "); is it an older version?");
+      return absl::StrCat(
+          "riskflowd at ", target, " does not implement ", what,
+          " (UNIMPLEMENTED: ", message,
+          "); is --target pointing at a riskflowd of this version?");
     default:
-      return absl::StrCat(what, " failed: ",
-                          StatusCodeName(status.error_code()),
+      return absl::StrCat(what,
+                          " failed: ", StatusCodeName(status.error_code()),
                           message.empty() ? "" : ": ", message);
   }
 }

@@ -17,7 +17,7 @@ inline constexpr char kDefaultTarget[] = "127.0.0.1:7411";
 
 // Exit codes shared by all commands.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitError = 1;  // usage, I/O or transport errors
+inline constexpr int kExitError = 1;     // usage, I/O or transport errors
 inline constexpr int kExitRejected = 2;  // publish: the daemon rejected events
 
 struct GlobalOptions {

@@ -61,11 +61,10 @@ std::string RouteList(const Decision& decision) {
 }  // namespace
 
 std::string FormatDecisionLine(const Decision& decision) {
-  std::string line =
-      absl::StrCat("#", decision.sink_sequence(), " ",
-                   RouteName(decision.route()), " ", decision.channel_id(),
-                   "/", decision.event_id(), " account=",
-                   decision.account_id().empty() ? "-" : decision.account_id());
+  std::string line = absl::StrCat(
+      "#", decision.sink_sequence(), " ", RouteName(decision.route()), " ",
+      decision.channel_id(), "/", decision.event_id(),
+      " account=", decision.account_id().empty() ? "-" : decision.account_id());
   for (const Annotation& annotation : decision.annotations()) {
     absl::StrAppend(&line, " ", AnnotationTag(annotation));
   }
@@ -75,15 +74,15 @@ std::string FormatDecisionLine(const Decision& decision) {
 
 std::string FormatDecisionText(const Decision& decision, bool duplicate) {
   std::string out;
-  absl::StrAppend(&out, "decision   ", decision.channel_id(), "/",
-                  decision.event_id(),
-                  duplicate ? "  (duplicate: the original decision)" : "",
-                  "\n");
+  absl::StrAppend(
+      &out, "decision   ", decision.channel_id(), "/", decision.event_id(),
+      duplicate ? "  (duplicate: the original decision)" : "", "\n");
   absl::StrAppend(&out, "route      ", RouteName(decision.route()),
                   "  (sinks: ", RouteList(decision), ")\n");
   absl::StrAppend(&out, "account    ", decision.account_id(), "\n");
   absl::StrAppend(&out, "sequence   ", decision.sequence(), "\n");
-  absl::StrAppend(&out, "event time ", FormatEventTime(decision.event_time_ms()),
+  absl::StrAppend(&out, "event time ",
+                  FormatEventTime(decision.event_time_ms()),
                   decision.late() ? "  (late)" : "", "\n");
   absl::StrAppend(&out, "pipeline   ", decision.pipeline_version(), "\n");
   if (decision.annotations().empty()) {

@@ -30,12 +30,12 @@ absl::StatusOr<EvaluateOptions> ParseEvaluateArgs(
   if (!positional.ok()) return positional.status();
   if (!positional->empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "riskflow evaluate takes no positional arguments (got \"",
-        positional->front(), "\"); pass the event with --json or --file"));
+        "takes no positional arguments (got \"", positional->front(),
+        "\"); pass the event with --json or --file"));
   }
   if (flags.WasSet("json") == flags.WasSet("file")) {
     return absl::InvalidArgumentError(
-        "riskflow evaluate needs exactly one of --json '{...}' or --file "
+        "needs exactly one of --json '{...}' or --file "
         "EVENT.json");
   }
   absl::StatusOr<OutputFormat> parsed_format = ParseOutputFormat(format);
@@ -56,8 +56,7 @@ absl::StatusOr<riskflow::v1::Event> LoadEvaluateEvent(
     } else {
       std::ifstream in(options.file);
       if (!in.is_open()) {
-        return absl::NotFoundError(
-            absl::StrCat("cannot open ", options.file));
+        return absl::NotFoundError(absl::StrCat("cannot open ", options.file));
       }
       buffer << in.rdbuf();
     }
@@ -67,8 +66,8 @@ absl::StatusOr<riskflow::v1::Event> LoadEvaluateEvent(
   absl::StatusOr<riskflow::v1::Event> event =
       riskflow::replay::ParseEventJson(text);
   if (!event.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source, ": invalid JSON: ", event.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": invalid JSON: ", event.status().message()));
   }
   return event;
 }
@@ -90,9 +89,9 @@ int RunEvaluate(const EvaluateOptions& options,
   grpc::Status status = stub->Evaluate(&context, request, &response);
   if (!status.ok()) {
     err << "riskflow evaluate: "
-        << RpcErrorSentence(absl::StrCat("Evaluate (deadline ",
-                                         options.deadline_ms, " ms)"),
-                            options.global.target, status)
+        << RpcErrorSentence(
+               absl::StrCat("Evaluate (deadline ", options.deadline_ms, " ms)"),
+               options.global.target, status)
         << "\n";
     return kExitError;
   }

@@ -32,8 +32,7 @@ grpc::Status FakeIngest::Publish(
       batch_sizes_.push_back(request.events_size());
       if (request.events_size() > max_batch_) {
         ack.set_batch_error(absl::StrCat("batch has ", request.events_size(),
-                                         " events, the limit is ",
-                                         max_batch_));
+                                         " events, the limit is ", max_batch_));
       } else {
         for (int i = 0; i < request.events_size(); ++i) {
           const auto& event = request.events(i);
@@ -71,7 +70,8 @@ grpc::Status FakeIngest::Evaluate(grpc::ServerContext*,
   const auto& event = request->event();
   if (auto it = event.attributes().find("sleep_ms");
       it != event.attributes().end()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(it->second)));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::stoi(it->second)));
   }
   Decision* decision = response->mutable_decision();
   decision->set_event_id(event.event_id());
@@ -102,9 +102,9 @@ grpc::Status FakeIngest::Evaluate(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status FakeSinks::Subscribe(
-    grpc::ServerContext*, const riskflow::v1::SubscribeRequest* request,
-    grpc::ServerWriter<Decision>* writer) {
+grpc::Status FakeSinks::Subscribe(grpc::ServerContext*,
+                                  const riskflow::v1::SubscribeRequest* request,
+                                  grpc::ServerWriter<Decision>* writer) {
   std::vector<Decision> to_send;
   {
     absl::MutexLock lock(&mu_);
@@ -149,8 +149,8 @@ void FakeSinks::Add(riskflow::v1::Route sink, Decision decision) {
   outbox.push_back(std::move(decision));
 }
 
-void FakeSinks::SetCursor(riskflow::v1::Route sink,
-                          const std::string& consumer, uint64_t sequence) {
+void FakeSinks::SetCursor(riskflow::v1::Route sink, const std::string& consumer,
+                          uint64_t sequence) {
   absl::MutexLock lock(&mu_);
   cursors_[{sink, consumer}] = sequence;
 }
@@ -196,8 +196,7 @@ FakeDaemon::FakeDaemon() {
 }
 
 FakeDaemon::~FakeDaemon() {
-  server_->Shutdown(std::chrono::system_clock::now() +
-                    std::chrono::seconds(1));
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
 }
 
 }  // namespace riskflow::cli::testing

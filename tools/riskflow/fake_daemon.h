@@ -82,8 +82,7 @@ class FakeSinks final : public riskflow::v1::Sinks::Service {
   absl::Mutex mu_;
   std::map<int, std::vector<riskflow::v1::Decision>> outboxes_
       ABSL_GUARDED_BY(mu_);
-  std::map<std::pair<int, std::string>, uint64_t> cursors_
-      ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<int, std::string>, uint64_t> cursors_ ABSL_GUARDED_BY(mu_);
   riskflow::v1::SubscribeRequest last_request_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -96,9 +95,9 @@ class FakeAdmin final : public riskflow::v1::Admin::Service {
   grpc::Status GetPipeline(grpc::ServerContext*,
                            const riskflow::v1::GetPipelineRequest*,
                            riskflow::v1::PipelineInfo* response) override;
-  grpc::Status ListPlugins(grpc::ServerContext*,
-                           const riskflow::v1::ListPluginsRequest*,
-                           riskflow::v1::ListPluginsResponse* response) override;
+  grpc::Status ListPlugins(
+      grpc::ServerContext*, const riskflow::v1::ListPluginsRequest*,
+      riskflow::v1::ListPluginsResponse* response) override;
 
   riskflow::v1::Health health;
   riskflow::v1::PipelineInfo pipeline;

@@ -24,8 +24,8 @@ void FlagSet::AddInt(const std::string& name, int64_t* value, std::string help,
 }
 
 void FlagSet::AddBool(const std::string& name, bool* value, std::string help) {
-  flags_[name] = Flag{Kind::kBool, value, std::move(help),
-                      *value ? "true" : ""};
+  flags_[name] =
+      Flag{Kind::kBool, value, std::move(help), *value ? "true" : ""};
 }
 
 bool FlagSet::WasSet(const std::string& name) const {
@@ -133,10 +133,10 @@ std::string FlagSet::Help() const {
     std::string spelled = absl::StrCat("--", name);
     if (flag.kind == Kind::kString) absl::StrAppend(&spelled, "=<text>");
     if (flag.kind == Kind::kInt) absl::StrAppend(&spelled, "=<n>");
-    absl::StrAppend(&out, "  ", spelled,
-                    std::string(spelled.size() < 24 ? 24 - spelled.size() : 1,
-                                ' '),
-                    flag.help);
+    absl::StrAppend(
+        &out, "  ", spelled,
+        std::string(spelled.size() < 24 ? 24 - spelled.size() : 1, ' '),
+        flag.help);
     if (!flag.default_text.empty()) {
       absl::StrAppend(&out, " (default ", flag.default_text, ")");
     }

@@ -23,8 +23,7 @@ class FlagSet {
   explicit FlagSet(std::string command) : command_(std::move(command)) {}
 
   // Registers a flag bound to `*value`; its current value is the default.
-  void AddString(const std::string& name, std::string* value,
-                 std::string help);
+  void AddString(const std::string& name, std::string* value, std::string help);
   void AddInt(const std::string& name, int64_t* value, std::string help,
               int64_t min = INT64_MIN);
   void AddBool(const std::string& name, bool* value, std::string help);

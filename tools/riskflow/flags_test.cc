@@ -37,8 +37,8 @@ TEST(FlagSetTest, DefaultsStayWhenUnset) {
 
 TEST(FlagSetTest, AcceptsEqualsSpaceAndBareBooleanForms) {
   Fixture f;
-  auto positional = f.flags.Parse(
-      {"--target=host:1", "a", "--window", "3", "--follow", "b"});
+  auto positional =
+      f.flags.Parse({"--target=host:1", "a", "--window", "3", "--follow", "b"});
   ASSERT_TRUE(positional.ok()) << positional.status();
   EXPECT_THAT(*positional, ElementsAre("a", "b"));
   EXPECT_EQ(f.target, "host:1");
@@ -87,8 +87,7 @@ TEST(FlagSetTest, BadIntegers) {
             "--window needs a whole number, not \"lots\"");
   auto too_small = f.flags.Parse({"--window", "0"});
   ASSERT_FALSE(too_small.ok());
-  EXPECT_EQ(too_small.status().message(),
-            "--window must be at least 1, not 0");
+  EXPECT_EQ(too_small.status().message(), "--window must be at least 1, not 0");
 }
 
 TEST(FlagSetTest, MissingValue) {

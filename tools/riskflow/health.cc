@@ -29,12 +29,11 @@ int RunHealth(const AdminOptions& options,
               std::ostream& err) {
   auto context = MakeAdminContext(options);
   riskflow::v1::Health health;
-  grpc::Status status = stub->GetHealth(
-      context.get(), riskflow::v1::GetHealthRequest(), &health);
+  grpc::Status status =
+      stub->GetHealth(context.get(), riskflow::v1::GetHealthRequest(), &health);
   if (!status.ok()) {
     err << "riskflow health: "
-        << RpcErrorSentence("GetHealth", options.global.target, status)
-        << "\n";
+        << RpcErrorSentence("GetHealth", options.global.target, status) << "\n";
     return kExitError;
   }
   if (options.format == OutputFormat::kJson) {

@@ -25,8 +25,8 @@ std::string FormatPipeline(const riskflow::v1::PipelineInfo& info) {
       {"pipeline", config.name().empty() ? "-" : config.name()},
       {"version", info.version_hash()},
       {"source", info.source()},
-      {"shards", config.shards() == 0 ? "one per core"
-                                      : absl::StrCat(config.shards())},
+      {"shards",
+       config.shards() == 0 ? "one per core" : absl::StrCat(config.shards())},
       {"allowed lateness", absl::StrCat(config.allowed_lateness_ms(), " ms")},
       {"max batch", absl::StrCat(config.max_batch_events(), " events")},
   });

@@ -1,5 +1,8 @@
 #include "tools/riskflow/plugins.h"
 
+#include <cmath>
+#include <cstdint>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "tools/riskflow/table.h"
@@ -10,10 +13,18 @@ namespace {
 // Enough of a build id to tell builds apart, as git abbreviates hashes.
 constexpr size_t kShortBuildId = 12;
 
+// Integer bounds are the common case ("1..1000000"); %g would print 1e+06.
+std::string Bound(double value) {
+  if (value == std::floor(value) && std::fabs(value) < 1e15) {
+    return absl::StrCat(static_cast<int64_t>(value));
+  }
+  return absl::StrFormat("%g", value);
+}
+
 std::string Range(const riskflow::v1::ParamSpec& spec) {
   // An unset range comes through as 0..0.
   if (spec.min() == 0 && spec.max() == 0) return "-";
-  return absl::StrFormat("%g..%g", spec.min(), spec.max());
+  return absl::StrCat(Bound(spec.min()), "..", Bound(spec.max()));
 }
 
 }  // namespace
@@ -24,14 +35,13 @@ std::string FormatPlugins(const riskflow::v1::ListPluginsResponse& response) {
       {"DETECTOR", "PLUGIN", "BUILD", "ABI", "STATUS", "PATH"}};
   for (const auto& p : response.plugins()) {
     std::string status =
-        p.quarantined() ? absl::StrCat("QUARANTINED (", p.faults(), " faults)")
+        p.quarantined()  ? absl::StrCat("QUARANTINED (", p.faults(), " faults)")
         : p.faults() > 0 ? absl::StrCat("ok (", p.faults(), " faults)")
                          : "ok";
-    summary.push_back({p.detector(),
-                       absl::StrCat(p.plugin_name(), "@", p.plugin_version()),
-                       p.build_id().substr(0, kShortBuildId),
-                       absl::StrCat(p.abi_major(), ".", p.abi_minor()), status,
-                       p.path()});
+    summary.push_back(
+        {p.detector(), absl::StrCat(p.plugin_name(), "@", p.plugin_version()),
+         p.build_id().substr(0, kShortBuildId),
+         absl::StrCat(p.abi_major(), ".", p.abi_minor()), status, p.path()});
   }
   std::string out = FormatTable(summary);
   for (const auto& p : response.plugins()) {
@@ -47,13 +57,12 @@ std::string FormatPlugins(const riskflow::v1::ListPluginsResponse& response) {
         {"PARAM", "TYPE", "VALUE", "DEFAULT", "RANGE", "DOC"}};
     for (const auto& spec : p.params()) {
       auto value = p.values().find(spec.name());
-      params.push_back(
-          {spec.name(), spec.type(),
-           value == p.values().end() ? "-" : value->second,
-           spec.required() ? "(required)"
-           : spec.default_value().empty() ? "-"
-                                          : spec.default_value(),
-           Range(spec), spec.doc()});
+      params.push_back({spec.name(), spec.type(),
+                        value == p.values().end() ? "-" : value->second,
+                        spec.required()                ? "(required)"
+                        : spec.default_value().empty() ? "-"
+                                                       : spec.default_value(),
+                        Range(spec), spec.doc()});
     }
     absl::StrAppend(&out, FormatTable(params, 2));
   }

@@ -21,9 +21,9 @@ absl::StatusOr<PublishOptions> ParsePublishArgs(
   absl::StatusOr<std::vector<std::string>> positional = flags.Parse(args);
   if (!positional.ok()) return positional.status();
   if (positional->size() != 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "riskflow publish needs exactly one FILE.jsonl (or - for stdin), got ",
-        positional->size(), " arguments"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("needs exactly one FILE.jsonl (or - for stdin), got ",
+                     positional->size(), " arguments"));
   }
   options.file = positional->front();
   return options;
@@ -35,8 +35,10 @@ int PrintPublishSummary(const PublishOptions& options,
   const double rate =
       summary.seconds > 0 ? summary.published / summary.seconds : 0;
   out << absl::StrFormat(
-      "published %d events from %s in %d batches (%.2f s, %.0f events/s)\n",
-      summary.published, options.file, summary.batches, summary.seconds, rate);
+      "published %d events from %s in %d %s (%.2f s, %.0f events/s)\n",
+      summary.published, options.file == "-" ? "stdin" : options.file,
+      summary.batches, summary.batches == 1 ? "batch" : "batches",
+      summary.seconds, rate);
   out << "  accepted:   " << summary.accepted << "\n"
       << "  duplicates: " << summary.duplicates << "\n"
       << "  rejected:   " << summary.rejected << "\n";
@@ -57,9 +59,8 @@ int PrintPublishSummary(const PublishOptions& options,
   if (!summary.stream_status.ok()) {
     failed = true;
     err << "riskflow publish: the Publish stream to " << options.global.target
-        << " failed with "
-        << StatusCodeName(summary.stream_status.error_code()) << ": "
-        << summary.stream_status.error_message();
+        << " failed with " << StatusCodeName(summary.stream_status.error_code())
+        << ": " << summary.stream_status.error_message();
     if (summary.stream_status.error_code() ==
         grpc::StatusCode::RESOURCE_EXHAUSTED) {
       err << " (riskflowd is overloaded; retry later or lower --window)";

@@ -15,7 +15,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::string EventLine(const std::string& id, const std::string& channel = "c1") {
+std::string EventLine(const std::string& id,
+                      const std::string& channel = "c1") {
   return absl::StrCat(R"({"event_id":")", id, R"(","channel_id":")", channel,
                       R"(","type":"PAYMENT","amount_minor":100})", "\n");
 }
@@ -85,11 +86,11 @@ TEST(RunPublishTest, AllAcceptedExitsZero) {
 
 TEST(RunPublishTest, ResendIsCutIntoNextBatchAndCountsAsDuplicate) {
   testing::FakeDaemon daemon;
-  PublishOptions options = Options(
-      WriteFile("dup.jsonl", EventLine("e1") + EventLine("e2") +
-                                 EventLine("e1", "other-channel") +
-                                 EventLine("e1") + EventLine("e3")),
-      daemon);
+  PublishOptions options =
+      Options(WriteFile("dup.jsonl", EventLine("e1") + EventLine("e2") +
+                                         EventLine("e1", "other-channel") +
+                                         EventLine("e1") + EventLine("e3")),
+              daemon);
   auto stub = riskflow::v1::Ingest::NewStub(daemon.channel());
   std::ostringstream out, err;
   EXPECT_EQ(RunPublish(options, stub.get(), out, err), kExitOk) << err.str();
@@ -97,6 +98,20 @@ TEST(RunPublishTest, ResendIsCutIntoNextBatchAndCountsAsDuplicate) {
   EXPECT_THAT(daemon.ingest.batch_sizes(), ElementsAre(3, 2));
   EXPECT_THAT(out.str(), HasSubstr("accepted:   4"));
   EXPECT_THAT(out.str(), HasSubstr("duplicates: 1"));
+}
+
+TEST(RunPublishTest, SampleStreamPublishesWithOneDuplicate) {
+  testing::FakeDaemon daemon;
+  PublishOptions options = Options("tools/sample/events.jsonl", daemon);
+  auto stub = riskflow::v1::Ingest::NewStub(daemon.channel());
+  std::ostringstream out, err;
+  EXPECT_EQ(RunPublish(options, stub.get(), out, err), kExitOk) << err.str();
+  EXPECT_THAT(out.str(), HasSubstr("published 232 events"));
+  EXPECT_THAT(out.str(), HasSubstr("accepted:   231"));
+  EXPECT_THAT(out.str(), HasSubstr("duplicates: 1"));
+  EXPECT_THAT(out.str(), HasSubstr("rejected:   0"));
+  EXPECT_THAT(out.str(), HasSubstr("highest durable sequence: 231"));
+  EXPECT_THAT(daemon.ingest.batch_sizes(), ElementsAre(231, 1));
 }
 
 TEST(RunPublishTest, RejectionsNameLineAndEventIdAndExitTwo) {
@@ -118,10 +133,10 @@ TEST(RunPublishTest, RejectionsNameLineAndEventIdAndExitTwo) {
 TEST(RunPublishTest, RefusedBatchCountsAllItsEvents) {
   testing::FakeDaemon daemon;
   daemon.ingest.SetMaxBatch(2);
-  PublishOptions options = Options(
-      WriteFile("big.jsonl",
-                EventLine("e1") + EventLine("e2") + EventLine("e3")),
-      daemon);
+  PublishOptions options =
+      Options(WriteFile("big.jsonl",
+                        EventLine("e1") + EventLine("e2") + EventLine("e3")),
+              daemon);
   options.batch_size = 3;
   auto stub = riskflow::v1::Ingest::NewStub(daemon.channel());
   std::ostringstream out, err;
@@ -150,9 +165,9 @@ TEST(RunPublishTest, StreamFailureIsASentenceWithTheCode) {
 
 TEST(RunPublishTest, MalformedLineStopsWithFileAndLine) {
   testing::FakeDaemon daemon;
-  std::string path = WriteFile(
-      "malformed.jsonl", EventLine("e1") + "{\"event_id\": \"x\"\n" +
-                             EventLine("e2"));
+  std::string path =
+      WriteFile("malformed.jsonl",
+                EventLine("e1") + "{\"event_id\": \"x\"\n" + EventLine("e2"));
   PublishOptions options = Options(path, daemon);
   auto stub = riskflow::v1::Ingest::NewStub(daemon.channel());
   std::ostringstream out, err;

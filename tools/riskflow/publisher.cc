@@ -18,8 +18,7 @@ namespace {
 using ::riskflow::v1::PublishAck;
 using ::riskflow::v1::PublishRequest;
 
-using Stream =
-    grpc::ClientReaderWriterInterface<PublishRequest, PublishAck>;
+using Stream = grpc::ClientReaderWriterInterface<PublishRequest, PublishAck>;
 
 // Batches sent but not yet acknowledged, shared by writer and ack reader.
 class InFlight {
@@ -58,20 +57,19 @@ class InFlight {
     if (!ack.batch_error().empty()) {
       // The whole batch was refused; nothing from it was logged.
       summary_.rejected += static_cast<int64_t>(lines.size());
-      summary_.rejections.push_back(Rejection{
-          lines.empty() ? 0 : lines.front(), "",
-          absl::StrCat("batch of ", lines.size(),
-                       " events (lines ", lines.empty() ? 0 : lines.front(),
-                       "-", lines.empty() ? 0 : lines.back(),
-                       ") refused: ", ack.batch_error())});
+      summary_.rejections.push_back(
+          Rejection{lines.empty() ? 0 : lines.front(), "",
+                    absl::StrCat("batch of ", lines.size(), " events (lines ",
+                                 lines.empty() ? 0 : lines.front(), "-",
+                                 lines.empty() ? 0 : lines.back(),
+                                 ") refused: ", ack.batch_error())});
     } else {
       summary_.accepted += ack.accepted();
       summary_.duplicates += ack.duplicates_size();
       summary_.rejected += ack.errors_size();
       for (const auto& error : ack.errors()) {
-        summary_.rejections.push_back(
-            Rejection{line_of(error.index()), error.event_id(),
-                      error.message()});
+        summary_.rejections.push_back(Rejection{
+            line_of(error.index()), error.event_id(), error.message()});
       }
     }
     lines_.erase(it);
@@ -88,10 +86,9 @@ class InFlight {
     for (const auto& [batch_id, lines] : lines_) {
       summary_.unacknowledged += static_cast<int64_t>(lines.size());
     }
-    std::stable_sort(summary_.rejections.begin(), summary_.rejections.end(),
-                     [](const Rejection& a, const Rejection& b) {
-                       return a.line < b.line;
-                     });
+    std::stable_sort(
+        summary_.rejections.begin(), summary_.rejections.end(),
+        [](const Rejection& a, const Rejection& b) { return a.line < b.line; });
     return std::move(summary_);
   }
 
@@ -175,9 +172,9 @@ PublishSummary PublishEvents(riskflow::replay::JsonlEventReader& reader,
   summary.batches = batches;
   summary.read_status = read_status;
   summary.stream_status = status;
-  summary.seconds = std::chrono::duration<double>(
-                        std::chrono::steady_clock::now() - start)
-                        .count();
+  summary.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   return summary;
 }
 

@@ -33,7 +33,7 @@ absl::StatusOr<TailOptions> ParseTailArgs(
   if (!positional.ok()) return positional.status();
   if (positional->size() != 1) {
     return absl::InvalidArgumentError(
-        "riskflow tail needs exactly one SINK (FREEZE, NOTIFY or "
+        "needs exactly one SINK (FREEZE, NOTIFY or "
         "MANUAL_REVIEW)");
   }
   absl::StatusOr<riskflow::v1::Route> sink = ParseSink(positional->front());
@@ -42,8 +42,7 @@ absl::StatusOr<TailOptions> ParseTailArgs(
   absl::StatusOr<OutputFormat> parsed_format = ParseOutputFormat(format);
   if (!parsed_format.ok()) return parsed_format.status();
   options.format = *parsed_format;
-  if ((options.from_committed || options.commit) &&
-      options.consumer.empty()) {
+  if ((options.from_committed || options.commit) && options.consumer.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         options.commit ? "--commit" : "--from_committed",
         " needs --consumer NAME (cursors belong to a named consumer)"));
@@ -83,9 +82,9 @@ int CommitCursor(const TailOptions& options,
   request.set_sequence(sequence);
   riskflow::v1::CommitCursorResponse response;
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::milliseconds(
-                           options.global.connect_timeout_ms));
+  context.set_deadline(
+      std::chrono::system_clock::now() +
+      std::chrono::milliseconds(options.global.connect_timeout_ms));
   grpc::Status status = stub->CommitCursor(&context, request, &response);
   if (!status.ok()) {
     err << "riskflow tail: "

@@ -37,9 +37,9 @@ TEST(ParseTailArgsTest, DefaultsToBacklogAndText) {
 }
 
 TEST(ParseTailArgsTest, FollowAndCursorFlags) {
-  auto options = ParseTailArgs({"MANUAL_REVIEW", "--follow", "--max=5",
-                                "--consumer", "cases", "--from_committed",
-                                "--commit", "--format=json"});
+  auto options =
+      ParseTailArgs({"MANUAL_REVIEW", "--follow", "--max=5", "--consumer",
+                     "cases", "--from_committed", "--commit", "--format=json"});
   ASSERT_TRUE(options.ok()) << options.status();
   auto request = MakeSubscribeRequest(*options);
   EXPECT_EQ(request.sink(), riskflow::v1::MANUAL_REVIEW);
@@ -64,9 +64,9 @@ TEST(ParseTailArgsTest, Errors) {
               HasSubstr("--from_committed needs --consumer NAME"));
   EXPECT_THAT(message({"notify", "--consumer=x", "--commit", "--follow"}),
               HasSubstr("--commit with --follow needs --max N"));
-  EXPECT_THAT(message({"notify", "--consumer=x", "--from_committed",
-                       "--after=3"}),
-              HasSubstr("either --after or --from_committed"));
+  EXPECT_THAT(
+      message({"notify", "--consumer=x", "--from_committed", "--after=3"}),
+      HasSubstr("either --after or --from_committed"));
   EXPECT_THAT(message({"notify", "--format=xml"}),
               HasSubstr("unknown --format \"xml\""));
   EXPECT_THAT(message({"notify", "--batch_size=3"}),

@@ -1,0 +1,200 @@
+// loadgen: streams synthetic payment events at full speed and prints
+// events/s and ack latency for the full pipeline and, in the same run, for a
+// transport-only daemon (parse and ack, no log, no processing), with ratios.
+// Medians over --repeats runs; see docs/benchmarks.md.
+#include <stdlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/grpcpp.h"
+#include "pipeline/config/default_pipeline.h"
+#include "pipeline/config/pipeline_yaml.h"
+#include "pipeline/plugin_host/plugin_loader.h"
+#include "pipeline/server/daemon.h"
+#include "proto/riskflow/v1/admin.grpc.pb.h"
+#include "tools/loadgen/stream_runner.h"
+#include "tools/loadgen/synthetic_stream.h"
+
+ABSL_FLAG(uint64_t, events, 1000000, "events per run");
+ABSL_FLAG(uint32_t, batch_size, 1000, "events per Publish message");
+ABSL_FLAG(int, streams, 2, "concurrent Publish streams");
+ABSL_FLAG(int, window, 8, "unacknowledged batches per stream");
+ABSL_FLAG(int, repeats, 3, "runs per mode; medians are reported");
+ABSL_FLAG(uint32_t, accounts, 200000, "distinct accounts in the stream");
+ABSL_FLAG(uint32_t, shards, 0, "engine shards (0 = cores)");
+ABSL_FLAG(std::string, target, "",
+          "an already running riskflowd; empty starts in-process daemons "
+          "(full pipeline and transport-only baseline)");
+ABSL_FLAG(std::string, config, "", "pipeline YAML (default: embedded)");
+
+namespace {
+
+using riskflow::loadgen::RunResult;
+
+struct Measured {
+  RunResult transport;
+  RunResult acked;
+  double processed_per_second = 0;
+};
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+std::string TempDir() {
+  std::string tmpl = "/tmp/riskflow-loadgen-XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) return "/tmp/riskflow-loadgen";
+  return tmpl;
+}
+
+// Waits until the daemon has decided everything it acknowledged.
+void WaitProcessed(const std::string& target) {
+  auto stub = riskflow::v1::Admin::NewStub(
+      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  while (true) {
+    grpc::ClientContext ctx;
+    riskflow::v1::Health health;
+    if (stub->GetHealth(&ctx, {}, &health).ok() &&
+        health.processed_sequence() >= health.durable_sequence()) {
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+riskflow::v1::PipelineConfig LoadPipeline() {
+  const std::string path = absl::GetFlag(FLAGS_config);
+  auto config = path.empty() ? riskflow::config::ParsePipelineYaml(
+                                   riskflow::config::DefaultPipelineYaml())
+                             : riskflow::config::LoadPipelineFile(path);
+  if (!config.ok()) {
+    std::fprintf(stderr, "loadgen: %s\n",
+                 std::string(config.status().message()).c_str());
+    std::exit(1);
+  }
+  return *config;
+}
+
+absl::StatusOr<RunResult> RunAgainst(
+    bool transport_only, const std::vector<riskflow::v1::PublishRequest>& b,
+    double* processed_per_second) {
+  riskflow::server::DaemonOptions options;
+  options.listen_address = "127.0.0.1:0";
+  options.transport_only = transport_only;
+  options.data_dir = TempDir();
+  options.pipeline = LoadPipeline();
+  options.shards = absl::GetFlag(FLAGS_shards);
+  options.plugin_search_path = riskflow::plugin_host::DefaultPluginSearchPath();
+  auto daemon = riskflow::server::Daemon::Start(options);
+  if (!daemon.ok()) return daemon.status();
+  const std::string target = (*daemon)->address();
+  const auto start = std::chrono::steady_clock::now();
+  auto result = riskflow::loadgen::RunStreams(target, b,
+                                              absl::GetFlag(FLAGS_streams),
+                                              absl::GetFlag(FLAGS_window));
+  if (result.ok() && !transport_only) {
+    WaitProcessed(target);
+    const double s = std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+    *processed_per_second = result->events / s;
+  }
+  (*daemon)->Shutdown();
+  std::string cleanup = "rm -rf " + options.data_dir;
+  if (std::system(cleanup.c_str()) != 0) {
+    std::fprintf(stderr, "loadgen: could not remove %s\n",
+                 options.data_dir.c_str());
+  }
+  return result;
+}
+
+void PrintRow(const char* mode, double eps, double p50, double p99,
+              double processed) {
+  std::printf("%-22s %14.0f %12.0f %12.0f %16.0f\n", mode, eps, p50, p99,
+              processed);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  riskflow::loadgen::StreamShape shape;
+  shape.events = absl::GetFlag(FLAGS_events);
+  shape.batch_size = absl::GetFlag(FLAGS_batch_size);
+  shape.accounts = absl::GetFlag(FLAGS_accounts);
+
+  const std::string external = absl::GetFlag(FLAGS_target);
+  if (!external.empty()) {
+    shape.run = static_cast<uint32_t>(
+        std::chrono::system_clock::now().time_since_epoch().count() % 1000000);
+    auto batches = riskflow::loadgen::MakeBatches(shape);
+    auto r = riskflow::loadgen::RunStreams(external, batches,
+                                           absl::GetFlag(FLAGS_streams),
+                                           absl::GetFlag(FLAGS_window));
+    if (!r.ok()) {
+      std::fprintf(stderr, "loadgen: %s\n",
+                   std::string(r.status().message()).c_str());
+      return 1;
+    }
+    std::printf("%s: %.0f events/s acked, ack p50 %.0f us, p99 %.0f us\n",
+                external.c_str(), r->events_per_second, r->ack_p50_us,
+                r->ack_p99_us);
+    return 0;
+  }
+
+  auto batches = riskflow::loadgen::MakeBatches(shape);
+  std::printf("loadgen: %llu events, batches of %u, %d streams x %d in "
+              "flight, %u accounts, %d repeats\n",
+              static_cast<unsigned long long>(shape.events), shape.batch_size,
+              absl::GetFlag(FLAGS_streams), absl::GetFlag(FLAGS_window),
+              shape.accounts, absl::GetFlag(FLAGS_repeats));
+  std::vector<double> t_eps, t_p50, t_p99, f_eps, f_p50, f_p99, f_proc;
+  for (int i = 0; i < absl::GetFlag(FLAGS_repeats); ++i) {
+    double unused = 0, processed = 0;
+    auto transport = RunAgainst(true, batches, &unused);
+    auto full = RunAgainst(false, batches, &processed);
+    if (!transport.ok() || !full.ok()) {
+      std::fprintf(stderr, "loadgen: %s\n",
+                   std::string((transport.ok() ? full : transport)
+                                   .status()
+                                   .message())
+                       .c_str());
+      return 1;
+    }
+    if (full->accepted != full->events) {
+      std::fprintf(stderr, "loadgen: only %llu of %llu events accepted\n",
+                   static_cast<unsigned long long>(full->accepted),
+                   static_cast<unsigned long long>(full->events));
+      return 1;
+    }
+    std::printf("run %d: transport %.0f ev/s, full acked %.0f ev/s, full "
+                "decided %.0f ev/s\n",
+                i + 1, transport->events_per_second, full->events_per_second,
+                processed);
+    t_eps.push_back(transport->events_per_second);
+    t_p50.push_back(transport->ack_p50_us);
+    t_p99.push_back(transport->ack_p99_us);
+    f_eps.push_back(full->events_per_second);
+    f_p50.push_back(full->ack_p50_us);
+    f_p99.push_back(full->ack_p99_us);
+    f_proc.push_back(processed);
+  }
+  std::printf("\n%-22s %14s %12s %12s %16s\n", "mode (medians)", "acked ev/s",
+              "ack p50 us", "ack p99 us", "decided ev/s");
+  PrintRow("transport baseline", Median(t_eps), Median(t_p50), Median(t_p99),
+           0);
+  PrintRow("full pipeline", Median(f_eps), Median(f_p50), Median(f_p99),
+           Median(f_proc));
+  std::printf("\nratio full/transport: acked %.2f, decided %.2f\n",
+              Median(f_eps) / Median(t_eps), Median(f_proc) / Median(t_eps));
+  return 0;
+}
