@@ -45,6 +45,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   ctx.max_cached_entities = options.max_cached_entities_per_shard;
   ctx.allowed_lateness_ms = pipeline->config().allowed_lateness_ms();
   ctx.sync_commits = options.sync_commits;
+  Engine* self = engine.get();
+  ctx.on_committed = [self] { self->UpdateExpiryClock(); };
   for (uint32_t i = 0; i < shards; ++i) {
     auto shard = std::make_unique<Shard>(i, ctx);
     if (auto s = shard->Init(); !s.ok()) return s;
@@ -69,7 +71,7 @@ void Engine::Dispatch(std::vector<log::LoggedEvent> events) {
   if (events.empty()) return;
   const uint32_t n = shard_count();
   const uint64_t through = events.back().sequence;
-  store_->SetExpiryClock(events.back().watermark_ms);
+  const int64_t watermark = events.back().watermark_ms;
   std::vector<std::vector<ShardItem>> per_shard(n);
   for (log::LoggedEvent& e : events) {
     uint32_t k = ShardOf(e.event.account_id(), n);
@@ -79,6 +81,7 @@ void Engine::Dispatch(std::vector<log::LoggedEvent> events) {
   for (uint32_t k = 0; k < n; ++k) {
     ShardItem marker;
     marker.through = through;
+    marker.event.watermark_ms = watermark;
     per_shard[k].push_back(std::move(marker));
     shards_[k]->Enqueue(std::move(per_shard[k]));
   }
@@ -108,7 +111,10 @@ absl::Status Engine::Recover(log::EventLog* log) {
     if (e.sequence > offsets[ShardOf(e.event.account_id(), old_count)]) {
       batch.push_back(std::move(e));
       ++replayed;
-      if (batch.size() >= 4096) Dispatch(std::move(batch)), batch.clear();
+      if (batch.size() >= 4096) {
+        Dispatch(std::move(batch));
+        batch.clear();
+      }
     }
     return true;
   });
@@ -178,6 +184,16 @@ uint64_t Engine::processed_sequence() const {
     through = std::min(through, shard->processed_through());
   }
   return shards_.empty() ? 0 : through;
+}
+
+void Engine::UpdateExpiryClock() {
+  // The slowest shard bounds expiry: a lagging shard must still find the
+  // buckets its queued events' windows read.
+  int64_t clock = INT64_MAX;
+  for (const auto& shard : shards_) {
+    clock = std::min(clock, shard->committed_watermark());
+  }
+  if (clock != INT64_MIN && clock != INT64_MAX) store_->SetExpiryClock(clock);
 }
 
 uint64_t Engine::events_processed() const {

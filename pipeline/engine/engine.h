@@ -63,6 +63,9 @@ class Engine {
   uint32_t shard_count() const { return static_cast<uint32_t>(shards_.size()); }
   const plugin_host::Pipeline& pipeline() const { return *pipeline_; }
 
+  // Sets the store's expiry clock to the slowest shard's watermark.
+  void UpdateExpiryClock();
+
  private:
   Engine() = default;
   absl::Status WaitUntilProcessed(uint64_t sequence, absl::Duration timeout);

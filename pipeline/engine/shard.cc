@@ -63,9 +63,11 @@ void Shard::Loop() {
 
 void Shard::ProcessAndCommit(std::vector<ShardItem>& items) {
   uint64_t through = through_.load();
+  int64_t watermark = watermark_.load();
   std::vector<riskflow::v1::Decision> decisions;
   decisions.reserve(items.size());
   for (ShardItem& item : items) {
+    watermark = std::max(watermark, item.event.watermark_ms);
     if (item.event.sequence == 0) {
       through = std::max(through, item.through);
       continue;
@@ -77,6 +79,8 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items) {
     // Only markers: nothing to commit; every event up to `through` of this
     // shard is already durable in an earlier batch.
     through_.store(through);
+    watermark_.store(watermark);
+    if (ctx_.on_committed) ctx_.on_committed();
     return;
   }
 
@@ -97,7 +101,9 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items) {
   CommitWithRetry(&batch, pending);
   persisted_through_ = through;
   through_.store(through);
+  watermark_.store(watermark);
   events_.fetch_add(decisions.size(), std::memory_order_relaxed);
+  if (ctx_.on_committed) ctx_.on_committed();
   ctx_.waiters->Publish(decisions);
   state_->Trim();
 }

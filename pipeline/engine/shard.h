@@ -2,6 +2,7 @@
 #define RISKFLOW_PIPELINE_ENGINE_SHARD_H_
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -39,6 +40,8 @@ struct ShardContext {
   size_t max_cached_entities;
   int64_t allowed_lateness_ms;
   bool sync_commits;
+  // Called after each commit (on the shard thread).
+  std::function<void()> on_committed;
 };
 
 // One single-threaded partition of the engine: runs the detectors over its
@@ -59,6 +62,9 @@ class Shard {
   // Every event of this shard with sequence <= this is committed.
   uint64_t processed_through() const { return through_.load(); }
   uint64_t events_processed() const { return events_.load(); }
+  // Log watermark of the newest event (or marker) this shard has committed
+  // through; state older than the engine-wide minimum may expire.
+  int64_t committed_watermark() const { return watermark_.load(); }
   const state::ShardState& state() const { return *state_; }
 
   static std::string OffsetKey(uint32_t shard_count, uint32_t index);
@@ -78,6 +84,7 @@ class Shard {
   std::thread thread_;
   std::atomic<uint64_t> through_{0};
   std::atomic<uint64_t> events_{0};
+  std::atomic<int64_t> watermark_{INT64_MIN};
   uint64_t persisted_through_ = 0;
   std::atomic<bool> stopping_{false};
 };

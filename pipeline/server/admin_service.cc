@@ -60,6 +60,7 @@ grpc::Status AdminService::ListPlugins(
       p->set_type(sdk::ParamTypeName(spec.type));
       if (spec.default_value != nullptr) p->set_default_value(spec.default_value);
       if (spec.has_range) {
+        p->set_has_range(true);
         p->set_min(spec.min);
         p->set_max(spec.max);
       }

@@ -426,10 +426,10 @@ absl::Status ShardState::LastPut(const StateSpec& s, std::string_view entity,
 
 void ShardState::FlushTo(rocksdb::WriteBatch* batch) {
   rocksdb::ColumnFamilyHandle* cf = store_->handle(Cf::kState);
-  // Key order lets the memtable's skiplist reuse its insert position from
-  // one key to the next; random order made memtable inserts the main cost
-  // of a commit.
-  if (false) std::sort(dirty_.begin(), dirty_.end(), [](const Entry* a, const Entry* b) {
+  // Memtable inserts dominate a commit's cost; in key order the skiplist can
+  // reuse its insert position between neighbours (a few percent in the
+  // bench, for a sort of a few hundred pointers).
+  std::sort(dirty_.begin(), dirty_.end(), [](const Entry* a, const Entry* b) {
     return a->prefix < b->prefix;
   });
   // WriteBatch operations fail only when a max_bytes limit is set on the

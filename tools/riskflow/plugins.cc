@@ -23,7 +23,7 @@ std::string Bound(double value) {
 
 std::string Range(const riskflow::v1::ParamSpec& spec) {
   // An unset range comes through as 0..0.
-  if (spec.min() == 0 && spec.max() == 0) return "-";
+  if (!spec.has_range()) return "-";
   return absl::StrCat(Bound(spec.min()), "..", Bound(spec.max()));
 }
 
