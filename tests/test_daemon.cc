@@ -1,26 +1,16 @@
 #include "tests/test_daemon.h"
 
-#include <stdlib.h>
-
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpcpp/client_context.h"
-#include "gtest/gtest.h"
 #include "pipeline/config/default_pipeline.h"
 #include "pipeline/config/pipeline_yaml.h"
 #include "pipeline/plugin_host/plugin_loader.h"
+#include "tests/temp_dir.h"
 
 namespace riskflow::e2e {
-
-std::string MakeTempDir(const std::string& prefix) {
-  std::string root = ::testing::TempDir();
-  if (!root.empty() && root.back() != '/') root += '/';
-  std::string pattern = absl::StrCat(root, prefix, "-XXXXXX");
-  char* dir = mkdtemp(pattern.data());
-  return dir == nullptr ? std::string() : std::string(dir);
-}
 
 absl::StatusOr<std::unique_ptr<TestDaemon>> TestDaemon::Start(
     TestDaemonOptions options) {

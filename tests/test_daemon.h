@@ -28,9 +28,6 @@ struct TestDaemonOptions {
   uint32_t shards = 0;
 };
 
-// Makes a fresh directory under testing::TempDir().
-std::string MakeTempDir(const std::string& prefix);
-
 class TestDaemon {
  public:
   static absl::StatusOr<std::unique_ptr<TestDaemon>> Start(

@@ -89,6 +89,7 @@ void Engine::Dispatch(std::vector<log::LoggedEvent> events) {
 }
 
 absl::Status Engine::Recover(log::EventLog* log) {
+  log_ = log;
   const uint32_t n = shard_count();
   uint32_t old_count = n;
   std::string value;
@@ -163,7 +164,23 @@ absl::StatusOr<std::optional<riskflow::v1::Decision>> Engine::LookupDecision(
   absl::StatusOr<bool> found =
       store_->Get(Cf::kDecisions, log::SequenceKey(sequence), &value);
   if (!found.ok()) return found.status();
-  if (!*found) return std::nullopt;
+  if (!*found) {
+    // Not stored: either not decided yet, or a PASS without annotations
+    // (see Shard::ProcessAndCommit), which the log record determines.
+    if (log_ == nullptr) return std::nullopt;
+    absl::StatusOr<std::optional<log::LoggedEvent>> logged =
+        log_->Read(sequence);
+    if (!logged.ok()) return logged.status();
+    if (!logged->has_value()) return std::nullopt;
+    const log::LoggedEvent& e = **logged;
+    const uint32_t k = ShardOf(e.event.account_id(), shard_count());
+    if (shards_[k]->processed_through() < sequence) return std::nullopt;
+    riskflow::v1::Decision d;
+    FillDecisionHeader(e, pipeline_->version_hash(), &d);
+    d.add_routes(riskflow::v1::PASS);
+    d.set_route(riskflow::v1::PASS);
+    return d;
+  }
   riskflow::v1::Decision d;
   if (!d.ParseFromString(value)) {
     return absl::DataLossError(

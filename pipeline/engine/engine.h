@@ -41,7 +41,8 @@ class Engine {
 
   // Re-processes every logged event no shard committed (after a crash or a
   // change of shard count) and waits until it is done. Call after Start and
-  // before the log accepts new events.
+  // before the log accepts new events. Keeps `log` to rebuild unstored
+  // PASS decisions in LookupDecision.
   absl::Status Recover(log::EventLog* log);
 
   // The log's dispatcher: called in sequence order; blocks while the target
@@ -77,6 +78,7 @@ class Engine {
   DecisionWaiters waiters_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<uint64_t> dispatched_{0};
+  log::EventLog* log_ = nullptr;
   bool stopped_ = false;
 };
 

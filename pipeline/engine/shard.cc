@@ -89,8 +89,13 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items) {
   std::vector<sinks::PendingDecision> pending;
   for (size_t i = 0; i < decisions.size(); ++i) {
     decisions[i].SerializeToString(&bytes[i]);
-    batch.Put(ctx_.store->handle(Cf::kDecisions),
-              log::SequenceKey(decisions[i].sequence()), bytes[i]);
+    // A PASS without annotations is fully determined by its log record, so
+    // it is not stored (Engine::LookupDecision rebuilds it): most events are
+    // clean, and this saves one RocksDB key per event.
+    if (decisions[i].annotations_size() > 0) {
+      batch.Put(ctx_.store->handle(Cf::kDecisions),
+                log::SequenceKey(decisions[i].sequence()), bytes[i]);
+    }
     if (decisions[i].route() != riskflow::v1::PASS) {
       pending.push_back(sinks::PendingDecision{&decisions[i], &bytes[i]});
     }
@@ -108,7 +113,9 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items) {
   state_->Trim();
 }
 
-void Shard::Decide(const log::LoggedEvent& e, riskflow::v1::Decision* d) {
+void FillDecisionHeader(const log::LoggedEvent& e,
+                        const std::string& pipeline_version,
+                        riskflow::v1::Decision* d) {
   const riskflow::v1::Event& ev = e.event;
   d->set_decision_id(absl::StrCat(ev.channel_id(), "/", ev.event_id()));
   d->set_event_id(ev.event_id());
@@ -117,7 +124,11 @@ void Shard::Decide(const log::LoggedEvent& e, riskflow::v1::Decision* d) {
   d->set_sequence(e.sequence);
   d->set_event_time_ms(ev.event_time_ms());
   d->set_late(e.late());
-  d->set_pipeline_version(ctx_.pipeline->version_hash());
+  d->set_pipeline_version(pipeline_version);
+}
+
+void Shard::Decide(const log::LoggedEvent& e, riskflow::v1::Decision* d) {
+  FillDecisionHeader(e, ctx_.pipeline->version_hash(), d);
   detectors_->Run(e, d);
   ctx_.router->Decide(d);
   // Record the exact build of each detector that spoke about this event

@@ -44,6 +44,11 @@ struct ShardContext {
   std::function<void()> on_committed;
 };
 
+// The fields of a decision that depend only on the logged event.
+void FillDecisionHeader(const log::LoggedEvent& e,
+                        const std::string& pipeline_version,
+                        riskflow::v1::Decision* d);
+
 // One single-threaded partition of the engine: runs the detectors over its
 // accounts' events in log order and commits each micro-batch (state
 // changes, decisions, outbox entries, processed offset) in one WriteBatch.

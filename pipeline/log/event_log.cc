@@ -210,6 +210,18 @@ absl::StatusOr<std::optional<uint64_t>> EventLog::LookupId(
   return seq;
 }
 
+absl::StatusOr<std::optional<LoggedEvent>> EventLog::Read(uint64_t sequence) {
+  std::string value;
+  absl::StatusOr<bool> found =
+      store_->Get(Cf::kLog, SequenceKey(sequence), &value);
+  if (!found.ok()) return found.status();
+  if (!*found) return std::nullopt;
+  LoggedEvent logged;
+  logged.sequence = sequence;
+  if (auto s = DecodeLogRecord(value, &logged); !s.ok()) return s;
+  return logged;
+}
+
 absl::Status EventLog::Scan(uint64_t after,
                             const std::function<bool(LoggedEvent&&)>& fn) {
   std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(Cf::kLog);

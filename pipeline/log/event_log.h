@@ -81,6 +81,9 @@ class EventLog {
   absl::StatusOr<std::optional<uint64_t>> LookupId(std::string_view channel,
                                                    std::string_view event_id);
 
+  // The logged event with this sequence, if any.
+  absl::StatusOr<std::optional<LoggedEvent>> Read(uint64_t sequence);
+
   // Visits logged events with sequence > after, in order, until fn returns
   // false. Safe while the writer runs (it sees a consistent snapshot).
   absl::Status Scan(uint64_t after,

@@ -42,6 +42,9 @@ rocksdb::ColumnFamilyOptions CfOptions(
       // Every ingested event probes its event_id; most are new, so a bloom
       // filter answers "absent" without touching data blocks.
       t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+      // The same for the memtable, where the newest (and most) ids live.
+      o.memtable_whole_key_filtering = true;
+      o.memtable_prefix_bloom_size_ratio = 0.05;
       break;
     case Cf::kState:
       // Whole-key bloom serves last-seen Gets. Windowed reads are prefix
@@ -104,6 +107,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   db_opts.write_buffer_manager =
       std::make_shared<rocksdb::WriteBufferManager>(opts.write_buffer_bytes);
   db_opts.max_background_jobs = 4;
+  // WAL append and memtable insert of consecutive write groups overlap.
+  db_opts.enable_pipelined_write = true;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (Cf cf : kAllCfs) {

@@ -1,13 +1,15 @@
 // The command dispatcher: everything that must work without a daemon.
 #include "tools/riskflow/cli.h"
 
+#include <algorithm>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tools/riskflow/common.h"
-#include "tools/riskflow/fake_daemon.h"
+#include "tools/riskflow/test_daemon.h"
 
 namespace riskflow::cli {
 namespace {
@@ -91,26 +93,123 @@ TEST(RunCliTest, MalformedEvaluateEventFailsBeforeConnecting) {
   EXPECT_THAT(r.err, StartsWith("riskflow evaluate: --json: invalid JSON: "));
 }
 
+// A port the real daemon listened on a moment ago: nothing listens there now.
+std::string StoppedDaemonTarget() {
+  auto daemon = testing::TestDaemon::Start();
+  EXPECT_TRUE(daemon.ok()) << daemon.status();
+  if (!daemon.ok()) return "127.0.0.1:1";
+  std::string target = (*daemon)->target();
+  (*daemon)->Shutdown();
+  return target;
+}
+
 TEST(RunCliTest, UnreachableDaemonFailsFast) {
-  // A port that was just free: nothing listens there.
-  std::string target;
-  {
-    testing::FakeDaemon daemon;
-    target = daemon.target();
-  }
+  const std::string target = StoppedDaemonTarget();
   Result r = Invoke({"--target", target, "health", "--connect_timeout_ms=300"});
   EXPECT_EQ(r.code, kExitError);
+  EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err, "riskflow health: cannot reach riskflowd at " + target +
                        ": failed to connect (is the daemon running? use "
                        "--target)\n");
 }
 
+TEST(RunCliTest, EveryCommandExplainsAnUnreachableDaemon) {
+  const std::string target = StoppedDaemonTarget();
+  const std::vector<std::vector<std::string>> commands = {
+      {"publish", testing::kSampleEvents},
+      {"evaluate", "--json",
+       R"({"event_id":"e1","channel_id":"c1","type":"LOGIN",)"
+       R"("event_time_ms":1767225600000,"account_id":"acct-0001"})"},
+      {"tail", "freeze"},
+      {"plugins"},
+      {"pipeline"},
+      {"health"},
+  };
+  for (const auto& command : commands) {
+    SCOPED_TRACE(command[0]);
+    std::vector<std::string> args = {"--target", target,
+                                     "--connect_timeout_ms=300"};
+    args.insert(args.end(), command.begin(), command.end());
+    Result r = Invoke(args);
+    EXPECT_EQ(r.code, kExitError);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, "riskflow " + command[0] +
+                         ": cannot reach riskflowd at " + target +
+                         ": failed to connect (is the daemon running? use "
+                         "--target)\n");
+  }
+}
+
 TEST(RunCliTest, GlobalFlagBeforeCommandReachesTheDaemon) {
-  testing::FakeDaemon daemon;
-  daemon.admin.health.set_serving(true);
-  Result r = Invoke({"--target", daemon.target(), "health"});
+  auto daemon = testing::TestDaemon::Start();
+  ASSERT_TRUE(daemon.ok()) << daemon.status();
+  Result r = Invoke({"--target", (*daemon)->target(), "health"});
   EXPECT_EQ(r.code, kExitOk) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("serving             yes"));
+  EXPECT_THAT(r.out, HasSubstr("serving             yes\n"));
+  EXPECT_THAT(r.out, HasSubstr("durable sequence    0\n"));
+  EXPECT_EQ(r.err, "");
+}
+
+// The demo from tools/sample/README.md, run as a user would: publish the
+// sample to a fresh daemon, then read every sink and the health.
+TEST(RunCliTest, SampleStreamEndToEnd) {
+  auto started = testing::TestDaemon::Start();
+  ASSERT_TRUE(started.ok()) << started.status();
+  testing::TestDaemon& daemon = **started;
+  const std::string target = daemon.target();
+
+  Result publish = Invoke({"publish", testing::kSampleEvents, "--target",
+                           target});
+  ASSERT_EQ(publish.code, kExitOk) << publish.err;
+  EXPECT_THAT(publish.out,
+              StartsWith("published 232 events from tools/sample/events.jsonl "
+                         "in 2 batches ("));
+  EXPECT_THAT(publish.out, HasSubstr("\n  accepted:   231\n"
+                                     "  duplicates: 1\n"
+                                     "  rejected:   0\n"
+                                     "  highest durable sequence: 231\n"));
+  EXPECT_EQ(publish.err, "");
+  ASSERT_TRUE(daemon.WaitProcessed().ok());
+
+  struct Expected {
+    const char* arg;
+    riskflow::v1::Route sink;
+    size_t count;
+  };
+  for (const Expected& e : {Expected{"freeze", riskflow::v1::FREEZE, 5},
+                            Expected{"manual_review",
+                                     riskflow::v1::MANUAL_REVIEW, 2},
+                            Expected{"notify", riskflow::v1::NOTIFY, 23}}) {
+    SCOPED_TRACE(e.arg);
+    Result tail = Invoke({"--target", target, "tail", e.arg});
+    ASSERT_EQ(tail.code, kExitOk) << tail.err;
+    EXPECT_EQ(tail.err, "");
+    auto lines = testing::ParseTailText(tail.out);
+    ASSERT_TRUE(lines.ok()) << lines.status();
+    ASSERT_EQ(lines->size(), e.count) << tail.out;
+    std::vector<std::string> ids;
+    for (size_t i = 0; i < lines->size(); ++i) {
+      EXPECT_EQ((*lines)[i].sink_sequence, i + 1);
+      ids.push_back((*lines)[i].event_id);
+    }
+    std::sort(ids.begin(), ids.end());
+    EXPECT_EQ(ids, testing::SampleSinkEventIds(e.sink));
+  }
+
+  Result health = Invoke({"health", "--target", target});
+  EXPECT_EQ(health.code, kExitOk) << health.err;
+  EXPECT_THAT(health.out, HasSubstr("serving             yes\n"
+                                    "durable sequence    231\n"
+                                    "processed sequence  231  (0 behind)\n"));
+  EXPECT_THAT(health.out, HasSubstr("events rejected     0\n"
+                                    "sink FREEZE         5\n"
+                                    "sink MANUAL_REVIEW  2\n"
+                                    "sink NOTIFY         23\n"));
+
+  // A second publish of the same file: every event is a duplicate.
+  Result again = Invoke({"--target", target, "publish", testing::kSampleEvents});
+  EXPECT_EQ(again.code, kExitOk) << again.err;
+  EXPECT_THAT(again.out, HasSubstr("  accepted:   0\n  duplicates: 232\n"));
 }
 
 }  // namespace

@@ -1,0 +1,54 @@
+// riskflowd as a child process, for tests that kill it.
+#ifndef RISKFLOW_TESTS_DAEMON_PROCESS_H_
+#define RISKFLOW_TESTS_DAEMON_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace riskflow::e2e {
+
+// The riskflowd binary in the test's runfiles.
+std::string RiskflowdPath();
+
+class DaemonProcess {
+ public:
+  // Runs `binary --listen=127.0.0.1:0 --data_dir=DIR --port_file=...` and
+  // waits until it has written its port (it serves from then on).
+  static absl::StatusOr<std::unique_ptr<DaemonProcess>> Start(
+      const std::string& binary, const std::string& data_dir,
+      const std::vector<std::string>& extra_args = {},
+      absl::Duration timeout = absl::Seconds(120));
+  // SIGKILLs the child if it still runs.
+  ~DaemonProcess();
+
+  DaemonProcess(const DaemonProcess&) = delete;
+  DaemonProcess& operator=(const DaemonProcess&) = delete;
+
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+
+  // SIGKILL, then reaps the child.
+  absl::Status Kill();
+  // SIGTERM, then waits for the exit; its exit code, or an error if it was
+  // killed by a signal or did not exit in time (it is SIGKILLed then).
+  absl::StatusOr<int> Terminate(absl::Duration timeout = absl::Seconds(60));
+
+ private:
+  DaemonProcess() = default;
+  // Reaps the child within timeout; false if it is still running.
+  bool Reap(absl::Duration timeout, int* wait_status);
+
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+}  // namespace riskflow::e2e
+
+#endif  // RISKFLOW_TESTS_DAEMON_PROCESS_H_
