@@ -128,7 +128,6 @@ TEST(CrashTest, AcknowledgedEventsSurviveSigkillAndAreDecidedOnce) {
     EXPECT_THAT(ack.duplicates(), IsEmpty());
   }
 
-  fprintf(stderr,"MARK %d %s\n",0,absl::FormatTime(absl::Now()).c_str());
   absl::StatusOr<std::unique_ptr<DaemonProcess>> second =
       DaemonProcess::Start(RiskflowdPath(), data_dir);
   ASSERT_TRUE(second.ok()) << second.status();
@@ -143,7 +142,6 @@ TEST(CrashTest, AcknowledgedEventsSurviveSigkillAndAreDecidedOnce) {
 
   // Re-publishing the whole stream: every acked id is a duplicate under
   // its original sequence; what was not acked is logged at most once.
-  fprintf(stderr,"MARK %d %s\n",1,absl::FormatTime(absl::Now()).c_str());
   std::vector<PublishAck> again;
   grpc::Status s = PublishBatches(client.ingest.get(), batches, &again);
   ASSERT_TRUE(s.ok()) << s.error_message();
@@ -162,7 +160,6 @@ TEST(CrashTest, AcknowledgedEventsSurviveSigkillAndAreDecidedOnce) {
   EXPECT_EQ(*sequences.begin(), 1u);
   EXPECT_EQ(*sequences.rbegin(), events.size());
 
-  fprintf(stderr,"MARK %d %s\n",2,absl::FormatTime(absl::Now()).c_str());
   ASSERT_TRUE(WaitProcessed(client.admin.get()).ok());
   auto check_sink = [&](riskflow::v1::Route route,
                         const std::vector<std::string>& expected) {
@@ -189,11 +186,9 @@ TEST(CrashTest, AcknowledgedEventsSurviveSigkillAndAreDecidedOnce) {
   EXPECT_EQ(h->sink_manual_review(), review_ids.size());
   EXPECT_EQ(h->sink_freeze(), 0u);
 
-  fprintf(stderr,"MARK %d %s\n",3,absl::FormatTime(absl::Now()).c_str());
   absl::StatusOr<int> code = (*second)->Terminate();
   ASSERT_TRUE(code.ok()) << code.status();
   EXPECT_EQ(*code, 0);
-  fprintf(stderr,"MARK end %s\n",absl::FormatTime(absl::Now()).c_str());
 }
 
 }  // namespace

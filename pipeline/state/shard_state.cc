@@ -200,6 +200,8 @@ absl::Status ShardState::LoadBuckets(Entry* e, int64_t lo) {
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   if (bounded) ro.iterate_upper_bound = &upper_slice;
+  // One entity only: lets the prefix bloom skip files without its state.
+  ro.prefix_same_as_start = true;
   std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(Cf::kState, ro);
 
   std::vector<Entry::Bucket> buckets;

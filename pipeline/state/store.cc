@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "pipeline/state/entity_prefix.h"
 #include "pipeline/state/int64_add_operator.h"
 #include "pipeline/state/rocks_status.h"
 #include "pipeline/state/state_expiry_filter.h"
@@ -51,6 +52,10 @@ rocksdb::ColumnFamilyOptions CfOptions(
       // range scans that a whole-key filter cannot help; a prefix extractor
       // on id|entity would, at the cost of prefix-mode iterator rules.
       t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+      // Prefix blooms (SST and memtable) per (state, entity): a cache miss
+      // for an entity without state skips the data blocks.
+      o.prefix_extractor.reset(NewEntityPrefixExtractor());
+      o.memtable_prefix_bloom_size_ratio = 0.05;
       o.merge_operator = NewInt64AddOperator();
       o.compaction_filter_factory =
           std::make_shared<StateExpiryFilterFactory>(registry);
@@ -156,7 +161,11 @@ absl::StatusOr<bool> Store::Get(Cf cf, std::string_view key,
 }
 
 std::unique_ptr<rocksdb::Iterator> Store::NewIterator(Cf cf) {
-  return NewIterator(cf, rocksdb::ReadOptions());
+  // Callers without options may cross entity prefixes (Scan, tests), so
+  // they get total order, never prefix-bloom mode.
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;
+  return NewIterator(cf, ro);
 }
 
 std::unique_ptr<rocksdb::Iterator> Store::NewIterator(

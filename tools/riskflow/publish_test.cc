@@ -192,7 +192,7 @@ TEST_F(RunPublishTest, RejectionsThroughTheCommandLine) {
 TEST_F(RunPublishTest, RefusedBatchCountsAllItsEvents) {
   testing::TestDaemonOptions small;
   small.max_batch_events = 2;
-  StartDaemon(small);
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(small));
   PublishOptions options =
       Options(WriteFile("big.jsonl",
                         EventLine("e1") + EventLine("e2") + EventLine("e3")),

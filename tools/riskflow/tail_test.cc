@@ -1,29 +1,27 @@
 #include "tools/riskflow/tail.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
-#include "tools/riskflow/fake_daemon.h"
+#include "tools/riskflow/cli.h"
+#include "tools/riskflow/publish.h"
+#include "tools/riskflow/test_daemon.h"
 
 namespace riskflow::cli {
 namespace {
 
+using ::testing::Contains;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-riskflow::v1::Decision Decision(const std::string& event_id) {
-  riskflow::v1::Decision d;
-  d.set_channel_id("bank-rails");
-  d.set_event_id(event_id);
-  d.set_account_id("acct-0007");
-  d.set_route(riskflow::v1::FREEZE);
-  auto* a = d.add_annotations();
-  a->set_detector("velocity_extreme");
-  a->set_reason_code("VELOCITY");
-  return d;
-}
+using ::testing::UnorderedElementsAre;
 
 TEST(ParseTailArgsTest, DefaultsToBacklogAndText) {
   auto options = ParseTailArgs({"freeze"});
@@ -73,54 +71,264 @@ TEST(ParseTailArgsTest, Errors) {
               HasSubstr("unknown flag --batch_size for riskflow tail"));
 }
 
-TEST(RunTailTest, PrintsBacklogAfterCursor) {
-  testing::FakeDaemon daemon;
-  for (int i = 1; i <= 3; ++i) {
-    daemon.sinks.Add(riskflow::v1::FREEZE, Decision(absl::StrCat("e", i)));
+// A fresh real daemon with tools/sample/events.jsonl published and fully
+// processed: FREEZE 5, MANUAL_REVIEW 2, NOTIFY 23 (tools/sample/README.md).
+class RunTailTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto daemon = testing::TestDaemon::Start();
+    ASSERT_TRUE(daemon.ok()) << daemon.status();
+    daemon_ = *std::move(daemon);
   }
-  auto options = ParseTailArgs({"freeze", "--after=1"});
-  ASSERT_TRUE(options.ok());
-  auto stub = riskflow::v1::Sinks::NewStub(daemon.channel());
-  std::ostringstream out, err;
-  EXPECT_EQ(RunTail(*options, stub.get(), out, err), kExitOk) << err.str();
-  EXPECT_EQ(out.str(),
-            "#2 FREEZE bank-rails/e2 account=acct-0007 "
-            "velocity_extreme:VELOCITY\n"
-            "#3 FREEZE bank-rails/e3 account=acct-0007 "
-            "velocity_extreme:VELOCITY\n");
-  EXPECT_TRUE(daemon.sinks.last_request().stop_at_end());
+
+  void PublishSample() {
+    PublishOptions options;
+    options.file = testing::kSampleEvents;
+    options.global.target = daemon_->target();
+    std::ostringstream out, err;
+    ASSERT_EQ(RunPublish(options, daemon_->ingest(), out, err), kExitOk)
+        << err.str();
+    ASSERT_THAT(out.str(), HasSubstr("accepted:   231\n"));
+    absl::Status processed = daemon_->WaitProcessed();
+    ASSERT_TRUE(processed.ok()) << processed;
+  }
+
+  struct Run {
+    int code;
+    std::string out;
+    std::string err;
+  };
+
+  Run Tail(std::vector<std::string> args) {
+    args.push_back("--target=" + daemon_->target());
+    auto options = ParseTailArgs(args);
+    EXPECT_TRUE(options.ok()) << options.status();
+    if (!options.ok()) return {-1, "", ""};
+    std::ostringstream out, err;
+    int code = RunTail(*options, daemon_->sinks(), out, err);
+    return {code, out.str(), err.str()};
+  }
+
+  static std::vector<std::string> EventIds(const std::string& text) {
+    auto lines = testing::ParseTailText(text);
+    EXPECT_TRUE(lines.ok()) << lines.status();
+    std::vector<std::string> ids;
+    if (lines.ok()) {
+      for (const auto& line : *lines) ids.push_back(line.event_id);
+    }
+    return ids;
+  }
+
+  static std::vector<uint64_t> SinkSequences(const std::string& text) {
+    auto lines = testing::ParseTailText(text);
+    EXPECT_TRUE(lines.ok()) << lines.status();
+    std::vector<uint64_t> sequences;
+    if (lines.ok()) {
+      for (const auto& line : *lines) sequences.push_back(line.sink_sequence);
+    }
+    return sequences;
+  }
+
+  static std::vector<std::string> Sorted(std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+
+  std::unique_ptr<testing::TestDaemon> daemon_;
+};
+
+TEST_F(RunTailTest, EachSinkHoldsWhatTheSampleReadmeExpects) {
+  ASSERT_NO_FATAL_FAILURE(PublishSample());
+
+  Run freeze = Tail({"freeze"});
+  ASSERT_EQ(freeze.code, kExitOk) << freeze.err;
+  EXPECT_EQ(freeze.err, "");
+  auto freeze_lines = testing::ParseTailText(freeze.out);
+  ASSERT_TRUE(freeze_lines.ok()) << freeze_lines.status();
+  ASSERT_EQ(freeze_lines->size(), 5u) << freeze.out;
+  for (const testing::TailLine& line : *freeze_lines) {
+    SCOPED_TRACE(line.event_id);
+    // Transfers 21-25 of the 2 s burst: both velocity detectors fire.
+    EXPECT_EQ(line.route, "FREEZE");
+    EXPECT_EQ(line.channel_id, "wallet-app");
+    EXPECT_EQ(line.account_id, "acct-0042");
+    EXPECT_THAT(line.tags, UnorderedElementsAre("velocity_burst:VELOCITY",
+                                                "velocity_extreme:VELOCITY"));
+  }
+  EXPECT_THAT(SinkSequences(freeze.out), ElementsAre(1, 2, 3, 4, 5));
+  EXPECT_EQ(Sorted(EventIds(freeze.out)),
+            testing::SampleSinkEventIds(riskflow::v1::FREEZE));
+
+  Run review = Tail({"MANUAL_REVIEW"});
+  ASSERT_EQ(review.code, kExitOk) << review.err;
+  auto review_lines = testing::ParseTailText(review.out);
+  ASSERT_TRUE(review_lines.ok()) << review_lines.status();
+  ASSERT_EQ(review_lines->size(), 2u) << review.out;
+  EXPECT_EQ(Sorted(EventIds(review.out)),
+            testing::SampleSinkEventIds(riskflow::v1::MANUAL_REVIEW));
+  for (const testing::TailLine& line : *review_lines) {
+    SCOPED_TRACE(line.event_id);
+    EXPECT_EQ(line.route, "MANUAL_REVIEW");
+    if (line.event_id == "evt-000168") {
+      EXPECT_EQ(line.channel_id, "card-acq-1");
+      EXPECT_EQ(line.account_id, "acct-0043");
+      EXPECT_THAT(line.tags, ElementsAre("large_payout:LARGE_AMOUNT"));
+    } else {
+      EXPECT_EQ(line.channel_id, "wallet-app");
+      EXPECT_EQ(line.account_id, "acct-0045");
+      EXPECT_THAT(line.tags, ElementsAre("duplicate_payout:DUPLICATE_PAYOUT"));
+    }
+  }
+
+  Run notify = Tail({"notify"});
+  ASSERT_EQ(notify.code, kExitOk) << notify.err;
+  auto notify_lines = testing::ParseTailText(notify.out);
+  ASSERT_TRUE(notify_lines.ok()) << notify_lines.status();
+  ASSERT_EQ(notify_lines->size(), 23u) << notify.out;
+  EXPECT_EQ(Sorted(EventIds(notify.out)),
+            testing::SampleSinkEventIds(riskflow::v1::NOTIFY));
+  const std::vector<std::string> frozen =
+      testing::SampleSinkEventIds(riskflow::v1::FREEZE);
+  for (size_t i = 0; i < notify_lines->size(); ++i) {
+    const testing::TailLine& line = (*notify_lines)[i];
+    SCOPED_TRACE(line.event_id);
+    EXPECT_EQ(line.sink_sequence, i + 1);
+    // The line shows the decision's most severe route: the five frozen
+    // transfers are in NOTIFY too, printed as FREEZE.
+    const bool also_frozen =
+        std::find(frozen.begin(), frozen.end(), line.event_id) != frozen.end();
+    EXPECT_EQ(line.route, also_frozen ? "FREEZE" : "NOTIFY");
+    EXPECT_EQ(line.account_id,
+              line.event_id < "evt-000150" ? "acct-0041" : "acct-0042");
+    EXPECT_THAT(line.tags, Contains("velocity_burst:VELOCITY"));
+  }
 }
 
-TEST(RunTailTest, JsonFormatAndCommitFromCommittedCursor) {
-  testing::FakeDaemon daemon;
-  for (int i = 1; i <= 4; ++i) {
-    daemon.sinks.Add(riskflow::v1::NOTIFY, Decision(absl::StrCat("e", i)));
-  }
-  daemon.sinks.SetCursor(riskflow::v1::NOTIFY, "ops", 1);
-  auto options = ParseTailArgs({"notify", "--consumer=ops", "--from_committed",
-                                "--commit", "--max=2", "--format=json"});
-  ASSERT_TRUE(options.ok()) << options.status();
-  auto stub = riskflow::v1::Sinks::NewStub(daemon.channel());
-  std::ostringstream out, err;
-  EXPECT_EQ(RunTail(*options, stub.get(), out, err), kExitOk) << err.str();
-  EXPECT_THAT(out.str(), HasSubstr("\"event_id\":\"e2\""));
-  EXPECT_THAT(out.str(), HasSubstr("\"event_id\":\"e3\""));
-  EXPECT_EQ(out.str().find("\"e4\""), std::string::npos);
-  EXPECT_EQ(daemon.sinks.Cursor(riskflow::v1::NOTIFY, "ops"), 3u);
-  EXPECT_THAT(err.str(), HasSubstr("committed NOTIFY cursor of consumer "
-                                   "\"ops\" at 3"));
+TEST_F(RunTailTest, PrintsBacklogAfterCursor) {
+  ASSERT_NO_FATAL_FAILURE(PublishSample());
+  Run all = Tail({"freeze"});
+  ASSERT_EQ(all.code, kExitOk) << all.err;
+  Run after = Tail({"freeze", "--after=1"});
+  ASSERT_EQ(after.code, kExitOk) << after.err;
+  EXPECT_THAT(SinkSequences(after.out), ElementsAre(2, 3, 4, 5));
+  // Exactly the lines after the first.
+  EXPECT_EQ(after.out, all.out.substr(all.out.find('\n') + 1));
+  Run end = Tail({"freeze", "--after=5"});
+  EXPECT_EQ(end.code, kExitOk);
+  EXPECT_EQ(end.out, "");
 }
 
-TEST(RunTailTest, EmptySinkPrintsNothingAndCommitsNothing) {
-  testing::FakeDaemon daemon;
-  daemon.sinks.SetCursor(riskflow::v1::FREEZE, "ops", 7);
-  auto options = ParseTailArgs({"freeze", "--consumer=ops", "--commit"});
-  ASSERT_TRUE(options.ok());
-  auto stub = riskflow::v1::Sinks::NewStub(daemon.channel());
+TEST_F(RunTailTest, JsonFormatCarriesTheWholeDecision) {
+  ASSERT_NO_FATAL_FAILURE(PublishSample());
+  Run json = Tail({"manual_review", "--format=json", "--max=1"});
+  ASSERT_EQ(json.code, kExitOk) << json.err;
+  ASSERT_EQ(std::count(json.out.begin(), json.out.end(), '\n'), 1);
+  riskflow::v1::Decision decision;
+  auto parsed = google::protobuf::util::JsonStringToMessage(json.out, &decision);
+  ASSERT_TRUE(parsed.ok()) << parsed.ToString() << ": " << json.out;
+  EXPECT_EQ(decision.sink_sequence(), 1u);
+  EXPECT_EQ(decision.route(), riskflow::v1::MANUAL_REVIEW);
+  EXPECT_EQ(decision.decision_id(),
+            decision.channel_id() + "/" + decision.event_id());
+  EXPECT_GT(decision.sequence(), 0u);
+  EXPECT_FALSE(decision.pipeline_version().empty());
+  EXPECT_GT(decision.plugin_builds_size(), 0);
+}
+
+TEST_F(RunTailTest, CommitThenFromCommittedResumesAfterTheCursor) {
+  ASSERT_NO_FATAL_FAILURE(PublishSample());
+  Run first = Tail({"notify", "--consumer=ops", "--commit", "--max=2"});
+  ASSERT_EQ(first.code, kExitOk) << first.err;
+  EXPECT_THAT(SinkSequences(first.out), ElementsAre(1, 2));
+  EXPECT_EQ(first.err,
+            "riskflow tail: committed NOTIFY cursor of consumer \"ops\" at 2\n");
+
+  Run second = Tail({"notify", "--consumer=ops", "--from_committed",
+                     "--commit", "--max=3", "--format=json"});
+  ASSERT_EQ(second.code, kExitOk) << second.err;
+  EXPECT_THAT(second.out, HasSubstr("\"sink_sequence\":\"3\""));
+  EXPECT_THAT(second.out, HasSubstr("\"sink_sequence\":\"5\""));
+  EXPECT_EQ(second.out.find("\"sink_sequence\":\"2\""), std::string::npos);
+  EXPECT_EQ(second.out.find("\"sink_sequence\":\"6\""), std::string::npos);
+  EXPECT_EQ(second.err,
+            "riskflow tail: committed NOTIFY cursor of consumer \"ops\" at 5\n");
+
+  // The rest, without committing: the cursor stays at 5.
+  Run rest = Tail({"notify", "--consumer=ops", "--from_committed"});
+  ASSERT_EQ(rest.code, kExitOk) << rest.err;
+  std::vector<uint64_t> expected;
+  for (uint64_t s = 6; s <= 23; ++s) expected.push_back(s);
+  EXPECT_EQ(SinkSequences(rest.out), expected);
+  EXPECT_EQ(rest.err, "");
+  Run again = Tail({"notify", "--consumer=ops", "--from_committed", "--max=1"});
+  EXPECT_THAT(SinkSequences(again.out), ElementsAre(6));
+
+  // The three reads together are the whole sink, each entry once.
+  Run all = Tail({"notify"});
+  std::vector<std::string> ids = EventIds(first.out);
+  for (const std::string& id : EventIds(rest.out)) ids.push_back(id);
+  std::vector<std::string> middle = EventIds(Tail({"notify", "--after=2",
+                                                   "--max=3"}).out);
+  ids.insert(ids.end(), middle.begin(), middle.end());
+  EXPECT_EQ(Sorted(ids), Sorted(EventIds(all.out)));
+
+  // Cursors are per consumer and per sink.
+  Run other = Tail({"notify", "--consumer=audit", "--from_committed"});
+  EXPECT_EQ(SinkSequences(other.out).size(), 23u);
+  Run freeze = Tail({"freeze", "--consumer=ops", "--from_committed"});
+  EXPECT_EQ(SinkSequences(freeze.out).size(), 5u);
+}
+
+TEST_F(RunTailTest, NothingNewPrintsNothingAndCommitsNothing) {
+  // A fresh daemon: every sink is empty.
+  Run empty = Tail({"freeze", "--consumer=ops", "--commit"});
+  EXPECT_EQ(empty.code, kExitOk) << empty.err;
+  EXPECT_EQ(empty.out, "");
+  EXPECT_EQ(empty.err, "");
+
+  ASSERT_NO_FATAL_FAILURE(PublishSample());
+  Run all = Tail({"freeze", "--consumer=ops", "--from_committed", "--commit"});
+  ASSERT_EQ(all.code, kExitOk) << all.err;
+  EXPECT_EQ(SinkSequences(all.out).size(), 5u);
+  EXPECT_THAT(all.err, HasSubstr("cursor of consumer \"ops\" at 5\n"));
+  // Caught up: nothing printed, and the cursor is not moved back to 0.
+  Run none = Tail({"freeze", "--consumer=ops", "--from_committed", "--commit"});
+  EXPECT_EQ(none.code, kExitOk) << none.err;
+  EXPECT_EQ(none.out, "");
+  EXPECT_EQ(none.err, "");
+  Run still = Tail({"freeze", "--consumer=ops", "--from_committed"});
+  EXPECT_EQ(still.out, "");
+}
+
+TEST_F(RunTailTest, FollowWithMaxStopsAfterThatMany) {
+  ASSERT_NO_FATAL_FAILURE(PublishSample());
+  Run follow = Tail({"notify", "--follow", "--max=4"});
+  ASSERT_EQ(follow.code, kExitOk) << follow.err;
+  EXPECT_THAT(SinkSequences(follow.out), ElementsAre(1, 2, 3, 4));
+}
+
+TEST_F(RunTailTest, DaemonRefusesANonSink) {
+  // ParseTailArgs never lets PASS through; the daemon says why it is wrong.
+  TailOptions options;
+  options.global.target = daemon_->target();
+  options.sink = riskflow::v1::PASS;
   std::ostringstream out, err;
-  EXPECT_EQ(RunTail(*options, stub.get(), out, err), kExitOk);
+  EXPECT_EQ(RunTail(options, daemon_->sinks(), out, err), kExitError);
+  EXPECT_EQ(err.str(),
+            "riskflow tail: Subscribe to PASS failed: INVALID_ARGUMENT: sink: "
+            "PASS is not a sink (expected FREEZE, NOTIFY or MANUAL_REVIEW)\n");
   EXPECT_EQ(out.str(), "");
-  EXPECT_EQ(daemon.sinks.Cursor(riskflow::v1::FREEZE, "ops"), 7u);
+}
+
+TEST_F(RunTailTest, ThroughTheCommandLine) {
+  ASSERT_NO_FATAL_FAILURE(PublishSample());
+  std::ostringstream out, err;
+  EXPECT_EQ(RunCli({"tail", "manual-review", "--target", daemon_->target()},
+                   out, err),
+            kExitOk)
+      << err.str();
+  EXPECT_EQ(Sorted(EventIds(out.str())),
+            testing::SampleSinkEventIds(riskflow::v1::MANUAL_REVIEW));
 }
 
 }  // namespace
