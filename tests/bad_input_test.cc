@@ -17,8 +17,8 @@
 namespace riskflow::e2e {
 namespace {
 
-using riskflow::v1::Event;
 using riskflow::v1::EvaluateResponse;
+using riskflow::v1::Event;
 using riskflow::v1::PublishAck;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
@@ -100,7 +100,8 @@ TEST_F(BadInputTest, InvalidEventsAreRejectedByFieldAndTheRestAccepted) {
   const riskflow::v1::EventError& e3 = ack->errors(2);
   EXPECT_EQ(e1.index(), 1u);
   EXPECT_EQ(e1.event_id(), "");
-  EXPECT_THAT(e1.message(), AllOf(HasSubstr("event_id"), HasSubstr("required")));
+  EXPECT_THAT(e1.message(),
+              AllOf(HasSubstr("event_id"), HasSubstr("required")));
   EXPECT_EQ(e2.index(), 2u);
   EXPECT_EQ(e2.event_id(), "neg");
   EXPECT_THAT(e2.message(), AllOf(HasSubstr("amount_minor"), HasSubstr("-5")));
@@ -130,12 +131,13 @@ TEST_F(BadInputTest, InvalidEventsAreRejectedByFieldAndTheRestAccepted) {
 TEST_F(BadInputTest, OversizedBatchIsRefusedWholeAndNothingIsLogged) {
   std::vector<Event> events;
   for (int i = 0; i < 10001; ++i) {
-    events.push_back(Login(absl::StrCat("big-", i), absl::StrCat("acct-", i),
-                           kT0 + i));
+    events.push_back(
+        Login(absl::StrCat("big-", i), absl::StrCat("acct-", i), kT0 + i));
   }
   absl::StatusOr<PublishAck> ack = daemon_->PublishOne(1, events);
   ASSERT_TRUE(ack.ok()) << ack.status();
-  EXPECT_THAT(ack->batch_error(), AllOf(HasSubstr("10001"), HasSubstr("10000")));
+  EXPECT_THAT(ack->batch_error(),
+              AllOf(HasSubstr("10001"), HasSubstr("10000")));
   EXPECT_EQ(ack->accepted(), 0u);
   EXPECT_THAT(ack->errors(), IsEmpty());
   EXPECT_THAT(ack->duplicates(), IsEmpty());
@@ -158,35 +160,40 @@ TEST_F(BadInputTest, OversizedBatchIsRefusedWholeAndNothingIsLogged) {
 }
 
 TEST_F(BadInputTest, GarbageBytesToEvaluateFailTheCallOnly) {
-  RawResult r =
-      RawUnaryCall(daemon_->channel(), "/riskflow.v1.Ingest/Evaluate", kGarbage);
+  RawResult r = RawUnaryCall(daemon_->channel(), "/riskflow.v1.Ingest/Evaluate",
+                             kGarbage);
   EXPECT_FALSE(r.status.ok());
   EXPECT_NE(r.status.error_code(), grpc::StatusCode::UNAVAILABLE);
   ExpectServingAndNothingLost();
 }
 
 TEST_F(BadInputTest, GarbageBytesOnAPublishStreamEndItWithAnError) {
-  // A valid batch, then garbage: the valid batch is acknowledged and the
-  // stream must not end as if the client had simply finished.
-  riskflow::v1::PublishRequest valid =
+  // A valid batch, garbage, another valid batch. The first is acknowledged;
+  // whatever the daemon does after the garbage, it must not end the stream
+  // OK with a batch unacknowledged: the client would take that as "all
+  // done" and the batch would be lost silently.
+  riskflow::v1::PublishRequest first =
       Batch(1, {Payment("pre-garbage", "acct-g", "shop", 100, "EUR", kT0)});
-  RawResult r = RawStreamingCall(daemon_->channel(),
-                                 "/riskflow.v1.Ingest/Publish",
-                                 {valid.SerializeAsString(), kGarbage});
-  EXPECT_FALSE(r.status.ok())
-      << "the daemon ended the stream OK after an unparseable batch, so the "
-         "client cannot tell it was never acknowledged";
-  ASSERT_EQ(r.responses.size(), 1u);
+  riskflow::v1::PublishRequest last = Batch(
+      3, {Payment("post-garbage", "acct-g", "shop", 100, "EUR", kT0 + 1)});
+  RawResult r = RawStreamingCall(
+      daemon_->channel(), "/riskflow.v1.Ingest/Publish",
+      {first.SerializeAsString(), kGarbage, last.SerializeAsString()});
+  ASSERT_GE(r.responses.size(), 1u);
   PublishAck ack;
   ASSERT_TRUE(ack.ParseFromString(r.responses[0]));
   EXPECT_EQ(ack.batch_id(), 1u);
   EXPECT_EQ(ack.accepted(), 1u);
-  acked_.emplace_back(valid.events(0), ack.first_sequence());
+  acked_.emplace_back(first.events(0), ack.first_sequence());
+  EXPECT_FALSE(r.status.ok())
+      << "Publish ended OK after an unparseable message with "
+      << r.responses.size() << " acks for 3 messages sent";
 
   // Garbage alone.
   r = RawStreamingCall(daemon_->channel(), "/riskflow.v1.Ingest/Publish",
                        {kGarbage});
-  EXPECT_FALSE(r.status.ok());
+  EXPECT_FALSE(r.status.ok())
+      << "Publish ended OK with no ack after an unparseable message";
   EXPECT_THAT(r.responses, IsEmpty());
   ExpectServingAndNothingLost();
 }

@@ -133,7 +133,8 @@ TEST(CrashTest, AcknowledgedEventsSurviveSigkillAndAreDecidedOnce) {
   ASSERT_TRUE(second.ok()) << second.status();
   Clients client(MakeChannel((*second)->port()));
   uint64_t max_acked = 0;
-  for (const auto& [id, a] : *acked) max_acked = std::max(max_acked, a.sequence);
+  for (const auto& [id, a] : *acked)
+    max_acked = std::max(max_acked, a.sequence);
   {
     absl::StatusOr<riskflow::v1::Health> h = GetHealth(client.admin.get());
     ASSERT_TRUE(h.ok()) << h.status();

@@ -24,9 +24,9 @@ absl::StatusOr<std::unique_ptr<DaemonProcess>> DaemonProcess::Start(
     const std::vector<std::string>& extra_args, absl::Duration timeout) {
   const std::string port_file = data_dir + ".port";
   unlink(port_file.c_str());
-  std::vector<std::string> args = {
-      binary, "--listen=127.0.0.1:0", absl::StrCat("--data_dir=", data_dir),
-      absl::StrCat("--port_file=", port_file)};
+  std::vector<std::string> args = {binary, "--listen=127.0.0.1:0",
+                                   absl::StrCat("--data_dir=", data_dir),
+                                   absl::StrCat("--port_file=", port_file)};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
@@ -55,9 +55,8 @@ absl::StatusOr<std::unique_ptr<DaemonProcess>> DaemonProcess::Start(
     }
     absl::SleepFor(absl::Milliseconds(10));  // poll interval
   }
-  return absl::DeadlineExceededError(
-      absl::StrCat(binary, " wrote no port file in ",
-                   absl::FormatDuration(timeout)));
+  return absl::DeadlineExceededError(absl::StrCat(
+      binary, " wrote no port file in ", absl::FormatDuration(timeout)));
 }
 
 DaemonProcess::~DaemonProcess() {
@@ -94,9 +93,9 @@ absl::StatusOr<int> DaemonProcess::Terminate(absl::Duration timeout) {
   int wait_status = 0;
   if (!Reap(timeout, &wait_status)) {
     Kill().IgnoreError();
-    return absl::DeadlineExceededError(absl::StrCat(
-        "riskflowd did not exit within ", absl::FormatDuration(timeout),
-        " of SIGTERM"));
+    return absl::DeadlineExceededError(
+        absl::StrCat("riskflowd did not exit within ",
+                     absl::FormatDuration(timeout), " of SIGTERM"));
   }
   if (WIFSIGNALED(wait_status)) {
     return absl::InternalError(

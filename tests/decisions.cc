@@ -28,7 +28,8 @@ std::vector<uint64_t> SinkSequences(const std::vector<Decision>& decisions) {
 
 std::vector<riskflow::v1::Route> Routes(const Decision& d) {
   std::vector<riskflow::v1::Route> routes;
-  for (int r : d.routes()) routes.push_back(static_cast<riskflow::v1::Route>(r));
+  for (int r : d.routes())
+    routes.push_back(static_cast<riskflow::v1::Route>(r));
   return routes;
 }
 

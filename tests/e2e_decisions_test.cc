@@ -83,7 +83,8 @@ class DecisionsTest : public ::testing::Test {
   riskflow::v1::ListPluginsResponse plugins_;
 };
 
-TEST_F(DecisionsTest, VelocityNotifiesFromTheSixthAndFreezesFromTheTwentyFirst) {
+TEST_F(DecisionsTest,
+       VelocityNotifiesFromTheSixthAndFreezesFromTheTwentyFirst) {
   std::vector<Event> events;
   std::vector<std::string> money_ids;
   for (int i = 0; i < 22; ++i) {
@@ -91,19 +92,25 @@ TEST_F(DecisionsTest, VelocityNotifiesFromTheSixthAndFreezesFromTheTwentyFirst) 
     const std::string cp = absl::StrCat("cp-", i);
     const int64_t t = kT0 + i * kSecond;
     switch (i % 3) {
-      case 0: events.push_back(Payment(id, "acct-v", cp, 1000 + i, "CNY", t)); break;
-      case 1: events.push_back(Payout(id, "acct-v", cp, 1000 + i, "CNY", t)); break;
-      default: events.push_back(Transfer(id, "acct-v", cp, 1000 + i, "CNY", t));
+      case 0:
+        events.push_back(Payment(id, "acct-v", cp, 1000 + i, "CNY", t));
+        break;
+      case 1:
+        events.push_back(Payout(id, "acct-v", cp, 1000 + i, "CNY", t));
+        break;
+      default:
+        events.push_back(Transfer(id, "acct-v", cp, 1000 + i, "CNY", t));
     }
     money_ids.push_back(id);
     // Logins are not counted by either velocity detector.
-    if (i < 5) events.push_back(Login(absl::StrCat("v-login-", i), "acct-v", t + 500));
+    if (i < 5)
+      events.push_back(Login(absl::StrCat("v-login-", i), "acct-v", t + 500));
   }
   // Exactly at the limit: never annotated.
   std::vector<Event> at_limit;
   for (int i = 0; i < 5; ++i) {
-    at_limit.push_back(Payment(absl::StrCat("lim-", i), "acct-limit", "cp",
-                               500, "USD", kT0 + i * kSecond));
+    at_limit.push_back(Payment(absl::StrCat("lim-", i), "acct-limit", "cp", 500,
+                               "USD", kT0 + i * kSecond));
   }
   events.insert(events.end(), at_limit.begin(), at_limit.end());
   PublishAll(events, 4);
@@ -239,11 +246,11 @@ TEST_F(DecisionsTest, DuplicatePayoutWithinTenMinutesUnderANewId) {
   const riskflow::v1::Annotation& a = d.annotations(0);
   EXPECT_EQ(a.reason_code(), "DUPLICATE_PAYOUT");
   EXPECT_EQ(a.route(), riskflow::v1::MANUAL_REVIEW);
-  EXPECT_THAT(EvidenceMap(a),
-              UnorderedElementsAre(
-                  Pair("original_event_id", "dp-1"),
-                  Pair("original_event_time_ms", absl::StrCat(kT0)),
-                  Pair("event_id", "dp-2")));
+  EXPECT_THAT(
+      EvidenceMap(a),
+      UnorderedElementsAre(Pair("original_event_id", "dp-1"),
+                           Pair("original_event_time_ms", absl::StrCat(kT0)),
+                           Pair("event_id", "dp-2")));
   ExpectProvenance(d);
   EXPECT_THAT(Sink(riskflow::v1::NOTIFY), IsEmpty());
   EXPECT_THAT(Sink(riskflow::v1::FREEZE), IsEmpty());
@@ -257,8 +264,8 @@ TEST_F(DecisionsTest, DuplicatePayoutWithinTenMinutesUnderANewId) {
 TEST_F(DecisionsTest, ResentEventIdIsAnsweredAsDuplicateAndNeverDecidedTwice) {
   std::vector<Event> burst;
   for (int i = 0; i < 6; ++i) {
-    burst.push_back(Payment(absl::StrCat("r-", i), "acct-r", "shop", 100,
-                            "EUR", kT0 + i * kSecond));
+    burst.push_back(Payment(absl::StrCat("r-", i), "acct-r", "shop", 100, "EUR",
+                            kT0 + i * kSecond));
   }
   absl::StatusOr<PublishAck> first = daemon_->PublishOne(1, burst);
   ASSERT_TRUE(first.ok()) << first.status();
@@ -342,9 +349,10 @@ TEST_F(DecisionsTest, EvaluateDecidesWithinTheDeadlineAndRepeatsAsDuplicate) {
   s = daemon_->Evaluate(e, &second, absl::Seconds(30));
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_TRUE(second.duplicate());
-  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
-      second.decision(), d))
-      << second.decision().DebugString() << "\nvs\n" << d.DebugString();
+  EXPECT_TRUE(
+      google::protobuf::util::MessageDifferencer::Equals(second.decision(), d))
+      << second.decision().DebugString() << "\nvs\n"
+      << d.DebugString();
 
   ASSERT_TRUE(daemon_->WaitProcessed().ok());
   std::vector<Decision> review = Sink(riskflow::v1::MANUAL_REVIEW);

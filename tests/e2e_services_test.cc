@@ -101,8 +101,8 @@ TEST_F(ServicesTest, ListPluginsListsTheFourDetectorsWithParams) {
 
 TEST_F(ServicesTest, StandardHealthCheckAnswersServing) {
   // grpc.health.v1.HealthCheckRequest{service: ""} is the empty message.
-  RawResult r = RawUnaryCall(daemon_->channel(),
-                             "/grpc.health.v1.Health/Check", "");
+  RawResult r =
+      RawUnaryCall(daemon_->channel(), "/grpc.health.v1.Health/Check", "");
   ASSERT_TRUE(r.status.ok()) << r.status.error_message();
   ASSERT_EQ(r.responses.size(), 1u);
   // HealthCheckResponse{status: SERVING (1)}: field 1, varint 1.

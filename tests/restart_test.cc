@@ -262,8 +262,8 @@ TEST_F(RestartTest, ShutdownWithAnOpenPublishStreamKeepsEveryAckedEvent) {
   grpc::Status end = stream->Finish();
   stopper.join();
   EXPECT_FALSE(end.ok() && acks.size() < batches.size())
-      << "the stream ended OK with " << acks.size() << " of "
-      << batches.size() << " batches acknowledged";
+      << "the stream ended OK with " << acks.size() << " of " << batches.size()
+      << " batches acknowledged";
   absl::StatusOr<std::map<std::string, AckedEvent>> acked =
       AckedEvents(batches, acks);
   ASSERT_TRUE(acked.ok()) << acked.status();

@@ -85,10 +85,10 @@ absl::Status WaitProcessed(riskflow::v1::Admin::Stub* stub,
     }
     absl::SleepFor(absl::Milliseconds(5));  // poll interval, not a wait
   }
-  return absl::DeadlineExceededError(absl::StrCat(
-      "processed_sequence ", last.processed_sequence(),
-      " did not reach durable_sequence ", last.durable_sequence(), " in ",
-      absl::FormatDuration(timeout)));
+  return absl::DeadlineExceededError(
+      absl::StrCat("processed_sequence ", last.processed_sequence(),
+                   " did not reach durable_sequence ", last.durable_sequence(),
+                   " in ", absl::FormatDuration(timeout)));
 }
 
 grpc::Status ReadSink(riskflow::v1::Sinks::Stub* stub,
@@ -116,8 +116,7 @@ absl::StatusOr<std::vector<Decision>> ReadSink(riskflow::v1::Sinks::Stub* stub,
 }
 
 grpc::Status Evaluate(riskflow::v1::Ingest::Stub* stub,
-                      const riskflow::v1::Event& event,
-                      absl::Duration deadline,
+                      const riskflow::v1::Event& event, absl::Duration deadline,
                       riskflow::v1::EvaluateResponse* response) {
   grpc::ClientContext context;
   SetDeadline(&context, deadline);

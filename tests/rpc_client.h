@@ -38,10 +38,10 @@ std::shared_ptr<grpc::Channel> MakeChannel(int port);
 
 // Sends every batch on one bidi Publish stream (acks are read concurrently)
 // and returns how the stream ended; `acks` gets every ack, in order.
-grpc::Status PublishBatches(riskflow::v1::Ingest::Stub* stub,
-                            const std::vector<riskflow::v1::PublishRequest>&
-                                batches,
-                            std::vector<riskflow::v1::PublishAck>* acks);
+grpc::Status PublishBatches(
+    riskflow::v1::Ingest::Stub* stub,
+    const std::vector<riskflow::v1::PublishRequest>& batches,
+    std::vector<riskflow::v1::PublishAck>* acks);
 
 absl::StatusOr<riskflow::v1::Health> GetHealth(riskflow::v1::Admin::Stub* stub);
 
@@ -59,8 +59,7 @@ absl::StatusOr<std::vector<riskflow::v1::Decision>> ReadSink(
     uint64_t after = 0);
 
 grpc::Status Evaluate(riskflow::v1::Ingest::Stub* stub,
-                      const riskflow::v1::Event& event,
-                      absl::Duration deadline,
+                      const riskflow::v1::Event& event, absl::Duration deadline,
                       riskflow::v1::EvaluateResponse* response);
 
 }  // namespace riskflow::e2e

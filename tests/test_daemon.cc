@@ -61,7 +61,9 @@ void TestDaemon::Shutdown() {
   daemon_.reset();
 }
 
-int TestDaemon::port() const { return daemon_ == nullptr ? 0 : daemon_->port(); }
+int TestDaemon::port() const {
+  return daemon_ == nullptr ? 0 : daemon_->port();
+}
 
 grpc::Status TestDaemon::Publish(
     const std::vector<riskflow::v1::PublishRequest>& batches,

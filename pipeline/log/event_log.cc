@@ -25,6 +25,29 @@ bool AppendTicket::WaitWithTimeout(absl::Duration timeout) {
   return mu_.AwaitWithTimeout(absl::Condition(&done_), timeout);
 }
 
+void AppendTicket::OnDone(std::function<void()> fn) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!done_) {
+      on_done_ = std::move(fn);
+      return;
+    }
+  }
+  fn();
+}
+
+void AppendTicket::Complete(absl::StatusOr<AppendOutcome> result) {
+  std::function<void()> fn;
+  {
+    absl::MutexLock lock(&mu_);
+    result_ = std::move(result);
+    events_.clear();
+    done_ = true;
+    fn = std::move(on_done_);
+  }
+  if (fn) fn();
+}
+
 EventLog::EventLog(state::Store* store, Options options, Dispatcher dispatcher)
     : store_(store),
       options_(options),
@@ -185,16 +208,12 @@ void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
   }
 
   for (size_t g = 0; g < group.size(); ++g) {
-    AppendTicket& t = *group[g];
-    absl::MutexLock lock(&t.mu_);
     if (status.ok()) {
       outcomes[g].durable_sequence = seq;
-      t.result_ = std::move(outcomes[g]);
+      group[g]->Complete(std::move(outcomes[g]));
     } else {
-      t.result_ = status;
+      group[g]->Complete(status);
     }
-    t.events_.clear();
-    t.done_ = true;
   }
   if (status.ok() && !fresh.empty()) dispatcher_(std::move(fresh));
 }

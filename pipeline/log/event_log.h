@@ -35,13 +35,19 @@ class AppendTicket {
  public:
   absl::StatusOr<AppendOutcome> Wait();
   bool WaitWithTimeout(absl::Duration timeout);
+  // Runs fn once the ticket is done: at once if it already is, otherwise on
+  // the log writer thread (so fn must be quick and must not block).
+  void OnDone(std::function<void()> fn);
 
  private:
   friend class EventLog;
+  void Complete(absl::StatusOr<AppendOutcome> result);
+
   std::vector<riskflow::v1::Event> events_;
   absl::Mutex mu_;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
   absl::StatusOr<AppendOutcome> result_ ABSL_GUARDED_BY(mu_);
+  std::function<void()> on_done_ ABSL_GUARDED_BY(mu_);
 };
 
 // The durable event log with its idempotency index. One writer thread

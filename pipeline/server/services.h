@@ -29,13 +29,15 @@ struct ServiceContext {
   std::atomic<uint64_t> events_rejected{0};
 };
 
-class IngestService final : public riskflow::v1::Ingest::Service {
+// Publish is served with the callback API on raw bytes (see
+// publish_reactor.h); Evaluate with the sync API.
+class IngestService final
+    : public riskflow::v1::Ingest::WithRawCallbackMethod_Publish<
+          riskflow::v1::Ingest::Service> {
  public:
   explicit IngestService(ServiceContext* ctx) : ctx_(ctx) {}
-  grpc::Status Publish(
-      grpc::ServerContext* context,
-      grpc::ServerReaderWriter<riskflow::v1::PublishAck,
-                               riskflow::v1::PublishRequest>* stream) override;
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Publish(
+      grpc::CallbackServerContext* context) override;
   grpc::Status Evaluate(grpc::ServerContext* context,
                         const riskflow::v1::EvaluateRequest* request,
                         riskflow::v1::EvaluateResponse* response) override;

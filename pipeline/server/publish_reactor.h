@@ -1,0 +1,21 @@
+#ifndef RISKFLOW_PIPELINE_SERVER_PUBLISH_REACTOR_H_
+#define RISKFLOW_PIPELINE_SERVER_PUBLISH_REACTOR_H_
+
+#include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/server_callback.h"
+#include "pipeline/server/services.h"
+
+namespace riskflow::server {
+
+// Serves one Publish stream with gRPC's callback API on raw bytes, so that
+// a message that is not a PublishRequest ends the stream with
+// INVALID_ARGUMENT (the typed sync API reports it as a normal end of
+// stream, silently dropping what the client sent after it). Up to
+// ctx->publish_window batches are in flight; acks go out in order, each
+// only after its batch is durable.
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* NewPublishReactor(
+    ServiceContext* ctx);
+
+}  // namespace riskflow::server
+
+#endif  // RISKFLOW_PIPELINE_SERVER_PUBLISH_REACTOR_H_

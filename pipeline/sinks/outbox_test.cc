@@ -1,0 +1,124 @@
+#include "pipeline/sinks/outbox.h"
+
+#include <stdlib.h>
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "pipeline/state/store.h"
+
+namespace riskflow::sinks {
+namespace {
+
+using riskflow::v1::Decision;
+using riskflow::v1::Route;
+
+std::string MakeTempDir() {
+  std::string tmpl = ::testing::TempDir() + "/outbox_XXXXXX";
+  EXPECT_NE(mkdtemp(tmpl.data()), nullptr);
+  return tmpl;
+}
+
+Decision MakeDecision(const std::string& id, std::vector<Route> routes) {
+  Decision d;
+  d.set_decision_id(id);
+  d.set_event_id(id);
+  for (Route r : routes) d.add_routes(r);
+  d.set_route(routes.front());
+  return d;
+}
+
+class OutboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir();
+    Reopen();
+  }
+  void Reopen() {
+    outbox_.reset();
+    store_.reset();
+    auto store = state::Store::Open(dir_, state::StoreOptions());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    outbox_ = std::make_unique<Outbox>(store_.get());
+    ASSERT_TRUE(outbox_->Open().ok());
+  }
+  void Commit(const std::vector<Decision>& decisions) {
+    std::vector<std::string> bytes(decisions.size());
+    std::vector<PendingDecision> pending;
+    for (size_t i = 0; i < decisions.size(); ++i) {
+      decisions[i].SerializeToString(&bytes[i]);
+      pending.push_back(PendingDecision{&decisions[i], &bytes[i]});
+    }
+    rocksdb::WriteBatch batch;
+    ASSERT_TRUE(outbox_->Commit(&batch, pending, false).ok());
+  }
+  std::vector<std::string> ReadIds(Route sink, uint64_t after) {
+    std::vector<Decision> out;
+    EXPECT_TRUE(outbox_->Read(sink, after, 100, &out).ok());
+    std::vector<std::string> ids;
+    for (const Decision& d : out) {
+      ids.push_back(d.decision_id() + "@" + std::to_string(d.sink_sequence()));
+    }
+    return ids;
+  }
+
+  std::string dir_;
+  std::unique_ptr<state::Store> store_;
+  std::unique_ptr<Outbox> outbox_;
+};
+
+TEST_F(OutboxTest, EachSinkGetsItsOwnGapFreeSequence) {
+  Commit({MakeDecision("a", {riskflow::v1::FREEZE, riskflow::v1::NOTIFY}),
+          MakeDecision("b", {riskflow::v1::NOTIFY}),
+          MakeDecision("c", {riskflow::v1::PASS})});
+  EXPECT_EQ(ReadIds(riskflow::v1::FREEZE, 0),
+            (std::vector<std::string>{"a@1"}));
+  EXPECT_EQ(ReadIds(riskflow::v1::NOTIFY, 0),
+            (std::vector<std::string>{"a@1", "b@2"}));
+  EXPECT_EQ(ReadIds(riskflow::v1::NOTIFY, 1),
+            (std::vector<std::string>{"b@2"}));
+  EXPECT_TRUE(ReadIds(riskflow::v1::MANUAL_REVIEW, 0).empty());
+  EXPECT_EQ(outbox_->LastSequence(riskflow::v1::NOTIFY), 2u);
+}
+
+TEST_F(OutboxTest, SequencesAndCursorsSurviveReopen) {
+  Commit({MakeDecision("a", {riskflow::v1::MANUAL_REVIEW})});
+  ASSERT_TRUE(outbox_->CommitCursor(riskflow::v1::MANUAL_REVIEW, "cases", 1)
+                  .ok());
+  Reopen();
+  EXPECT_EQ(outbox_->LastSequence(riskflow::v1::MANUAL_REVIEW), 1u);
+  Commit({MakeDecision("b", {riskflow::v1::MANUAL_REVIEW})});
+  EXPECT_EQ(ReadIds(riskflow::v1::MANUAL_REVIEW, 0),
+            (std::vector<std::string>{"a@1", "b@2"}));
+  auto cursor = outbox_->GetCursor(riskflow::v1::MANUAL_REVIEW, "cases");
+  ASSERT_TRUE(cursor.ok());
+  EXPECT_EQ(*cursor, 1u);
+  auto unknown = outbox_->GetCursor(riskflow::v1::MANUAL_REVIEW, "other");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ(*unknown, 0u);
+}
+
+TEST_F(OutboxTest, RefusesBadCursors) {
+  EXPECT_EQ(outbox_->CommitCursor(riskflow::v1::FREEZE, "c", 5).code(),
+            absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(outbox_->CommitCursor(riskflow::v1::PASS, "c", 0).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(outbox_->CommitCursor(riskflow::v1::FREEZE, "", 0).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(OutboxTest, WaitBeyondWakesOnCommitAndOnShutdown) {
+  EXPECT_EQ(outbox_->WaitBeyond(riskflow::v1::FREEZE, 0, absl::Milliseconds(1)),
+            0u);
+  Commit({MakeDecision("a", {riskflow::v1::FREEZE})});
+  EXPECT_EQ(outbox_->WaitBeyond(riskflow::v1::FREEZE, 0, absl::Seconds(10)),
+            1u);
+  outbox_->Shutdown();
+  EXPECT_EQ(outbox_->WaitBeyond(riskflow::v1::FREEZE, 1, absl::Seconds(10)),
+            1u);
+}
+
+}  // namespace
+}  // namespace riskflow::sinks
