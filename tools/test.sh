@@ -6,9 +6,15 @@ cd "$(dirname "$0")/.."
 bash tools/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 start=$(date +%s)
-bazel test //... --test_output=errors "$@"
-status=$?
+log=$(mktemp /tmp/riskflow-test.XXXXXX)
+# --test_summary=short lists every test target of this run, which is what
+# count_tests.py reads.
+bazel test //... --test_output=errors --test_summary=short "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
 echo "test.sh: bazel test finished with status $status in $(( $(date +%s) - start ))s"
 
 # Count test cases (not test targets) from the JUnit XML Bazel writes.
-python3 tools/count_tests.py bazel-testlogs "$status"
+python3 tools/count_tests.py "$log" "$status"
+result=$?
+rm -f "$log"
+exit $result
