@@ -4,17 +4,14 @@
 #include <cstdint>
 #include <string_view>
 
+#include "plugins/sdk/deterministic_random.h"
+
 namespace riskflow::engine {
 
 // Shard of an account. FNV-1a, not std::hash: the mapping must be the same
 // in every build and on every machine, because recovery relies on it.
 inline uint32_t ShardOf(std::string_view account_id, uint32_t shard_count) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : account_id) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return static_cast<uint32_t>(h % shard_count);
+  return static_cast<uint32_t>(sdk::Fnv1a64(account_id) % shard_count);
 }
 
 }  // namespace riskflow::engine

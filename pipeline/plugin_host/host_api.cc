@@ -222,14 +222,15 @@ int64_t EventTimeMs(rf_call_ctx* ctx) {
   return c == nullptr ? 0 : c->event_time_ms;
 }
 
-// splitmix64: tiny, fast and fully determined by the seed.
 uint64_t RandomU64(rf_call_ctx* ctx) {
   CallContext* c = Call(ctx);
   if (c == nullptr) return 0;
-  uint64_t z = (c->rng += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
+  if (!c->rng_seeded) {
+    c->rng = sdk::SplitMix64(sdk::RandomSeed(c->slot->config.name(),
+                                             c->channel_id, c->event_id));
+    c->rng_seeded = true;
+  }
+  return c->rng.Next();
 }
 
 void Log(rf_call_ctx*, rf_log_level level, rf_str message) {

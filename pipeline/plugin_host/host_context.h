@@ -3,9 +3,11 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pipeline/state/shard_state.h"
+#include "plugins/sdk/deterministic_random.h"
 #include "plugins/sdk/riskflow_plugin.h"
 #include "proto/riskflow/v1/decision.pb.h"
 
@@ -26,7 +28,12 @@ struct CallContext {
   DetectorSlot* slot = nullptr;
   state::ShardState* state = nullptr;
   int64_t event_time_ms = 0;
-  uint64_t rng = 0;
+  // Seeded on first use from (detector, channel, event id), exactly as the
+  // fake host does (plugins/sdk/deterministic_random.h).
+  std::string_view channel_id;
+  std::string_view event_id;
+  bool rng_seeded = false;
+  sdk::SplitMix64 rng{0};
   // Annotations of this call; kept only if the call succeeds.
   std::vector<riskflow::v1::Annotation> annotations;
   // First failing host call, reported as the detector's fault.

@@ -15,14 +15,6 @@ constexpr uint32_t kDefaultQuarantineAfter = 1000;
 
 rf_str Rf(const std::string& s) { return rf_str{s.data(), s.size()}; }
 
-uint64_t Fnv1a(uint64_t h, std::string_view s) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return (h ^ 0xff) * 0x100000001b3ULL;  // field separator
-}
-
 }  // namespace
 
 ShardDetectors::ShardDetectors(Pipeline* pipeline, state::ShardState* state)
@@ -89,8 +81,6 @@ void ShardDetectors::Run(const log::LoggedEvent& logged,
   view.attributes = attributes_.data();
   view.attribute_count = attributes_.size();
 
-  const uint64_t event_seed =
-      Fnv1a(Fnv1a(0xcbf29ce484222325ULL, e.channel_id()), e.event_id());
   for (Instance& inst : instances_) {
     DetectorSlot* slot = inst.slot;
     if (slot->quarantined.load(std::memory_order_relaxed)) {
@@ -100,7 +90,9 @@ void ShardDetectors::Run(const log::LoggedEvent& logged,
     }
     call_.slot = slot;
     call_.event_time_ms = e.event_time_ms();
-    call_.rng = Fnv1a(event_seed, slot->config.name());
+    call_.channel_id = e.channel_id();
+    call_.event_id = e.event_id();
+    call_.rng_seeded = false;
     call_.annotations.clear();
     call_.error.clear();
 

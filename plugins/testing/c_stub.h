@@ -8,7 +8,7 @@
 
 static int rf_stub_instance;
 
-static rf_status rf_stub_create(const rf_host_api* host, rf_init_ctx* ctx,
+__attribute__((unused)) static rf_status rf_stub_create(const rf_host_api* host, rf_init_ctx* ctx,
                                 const rf_param_value* params,
                                 size_t param_count, void** instance_out,
                                 char* error_buf, size_t error_buf_len) {
@@ -22,7 +22,7 @@ static rf_status rf_stub_create(const rf_host_api* host, rf_init_ctx* ctx,
   return RF_OK;
 }
 
-static rf_status rf_stub_on_event(void* instance, rf_call_ctx* ctx,
+__attribute__((unused)) static rf_status rf_stub_on_event(void* instance, rf_call_ctx* ctx,
                                   const rf_event_view* event) {
   (void)instance;
   (void)ctx;
@@ -30,9 +30,9 @@ static rf_status rf_stub_on_event(void* instance, rf_call_ctx* ctx,
   return RF_OK;
 }
 
-static void rf_stub_destroy(void* instance) { (void)instance; }
+__attribute__((unused)) static void rf_stub_destroy(void* instance) { (void)instance; }
 
-static const char* rf_stub_last_error(void* instance) {
+__attribute__((unused)) static const char* rf_stub_last_error(void* instance) {
   (void)instance;
   return "";
 }

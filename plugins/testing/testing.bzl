@@ -5,8 +5,6 @@ symbol exported, --no-undefined) but from a C file that writes its
 rf_plugin_descriptor by hand, so it can say things the SDK macro never would.
 """
 
-load("//plugins/sdk:plugin.bzl", "PLUGIN_COPTS")
-
 _EXPORTS = "//plugins/sdk:exports.lds"
 
 def c_test_plugin(name, src):
@@ -14,7 +12,7 @@ def c_test_plugin(name, src):
         name = "lib" + name + ".so",
         testonly = 1,
         srcs = [src],
-        copts = PLUGIN_COPTS,
+        copts = ["-fvisibility=hidden"],
         linkshared = 1,
         linkstatic = 1,
         deps = ["//plugins/testing:c_stub", _EXPORTS],
