@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "absl/status/status.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pipeline/state/test_util.h"
 #include "plugins/testing/test_plugins.h"
