@@ -21,13 +21,11 @@ constexpr size_t kDefaultMaxBatch = 2048;
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
-    state::Store* store, plugin_host::Pipeline* pipeline,
+    state::Store* store, std::shared_ptr<plugin_host::Pipeline> pipeline,
     sinks::Outbox* outbox, const EngineOptions& options) {
   std::unique_ptr<Engine> engine(new Engine());
   engine->store_ = store;
-  engine->pipeline_ = pipeline;
   engine->outbox_ = outbox;
-  engine->router_ = std::make_unique<router::Router>(pipeline->config());
   uint32_t shards = options.shards > 0 ? options.shards
                                        : pipeline->config().shards();
   if (shards == 0) shards = std::max(1u, std::thread::hardware_concurrency());
@@ -35,8 +33,6 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   ctx.store = store;
   ctx.outbox = outbox;
   ctx.waiters = &engine->waiters_;
-  ctx.pipeline = pipeline;
-  ctx.router = engine->router_.get();
   ctx.shard_count = shards;
   ctx.queue_capacity = options.queue_capacity_per_shard;
   ctx.max_batch_events = pipeline->config().max_batch_events() > 0
@@ -49,10 +45,86 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   ctx.on_committed = [self] { self->UpdateExpiryClock(); };
   for (uint32_t i = 0; i < shards; ++i) {
     auto shard = std::make_unique<Shard>(i, ctx);
-    if (auto s = shard->Init(); !s.ok()) return s;
+    auto first = engine->MakeShardPipeline(pipeline, shard.get());
+    if (!first.ok()) return first.status();
+    shard->SetPipeline(std::move(*first));
     engine->shards_.push_back(std::move(shard));
   }
+  if (auto s = engine->versions_.Load(store); !s.ok()) return s;
+  absl::MutexLock lock(&engine->pipeline_mu_);
+  engine->pipeline_ = std::move(pipeline);
   return engine;
+}
+
+absl::StatusOr<std::unique_ptr<ShardPipeline>> Engine::MakeShardPipeline(
+    const std::shared_ptr<plugin_host::Pipeline>& pipeline, Shard* shard) {
+  auto sp = std::make_unique<ShardPipeline>();
+  sp->pipeline = pipeline;
+  sp->router = std::make_shared<router::Router>(pipeline->config());
+  auto detectors = pipeline->Instantiate(shard->state(), store_);
+  if (!detectors.ok()) return detectors.status();
+  sp->detectors = std::move(*detectors);
+  return sp;
+}
+
+std::shared_ptr<const plugin_host::Pipeline> Engine::pipeline() const {
+  absl::MutexLock lock(&pipeline_mu_);
+  return pipeline_;
+}
+
+absl::StatusOr<uint64_t> Engine::Reload(
+    std::shared_ptr<plugin_host::Pipeline> next) {
+  absl::MutexLock reload_lock(&reload_mu_);
+  std::shared_ptr<const plugin_host::Pipeline> current = pipeline();
+  const riskflow::v1::PipelineConfig& now = current->config();
+  const riskflow::v1::PipelineConfig& then = next->config();
+  if (then.shards() != now.shards()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "shards: cannot change at run time (", now.shards(), " -> ",
+        then.shards(), "); restart riskflowd to change it"));
+  }
+  if (then.allowed_lateness_ms() != now.allowed_lateness_ms()) {
+    return absl::FailedPreconditionError(
+        "allowed_lateness: cannot change at run time (the log's watermark "
+        "depends on it); restart riskflowd to change it");
+  }
+  // Every instance is created before anything is swapped, so a detector
+  // that refuses to start leaves the running version untouched.
+  std::vector<std::unique_ptr<ShardPipeline>> swaps;
+  for (auto& shard : shards_) {
+    auto sp = MakeShardPipeline(next, shard.get());
+    if (!sp.ok()) return sp.status();
+    swaps.push_back(std::move(*sp));
+  }
+  uint64_t after = 0;
+  {
+    absl::MutexLock lock(&dispatch_mu_);
+    after = dispatched_.load();
+    if (auto s = versions_.Record(store_, after, next->version_hash());
+        !s.ok()) {
+      return s;
+    }
+    for (size_t k = 0; k < shards_.size(); ++k) {
+      std::vector<ShardItem> marker(1);
+      marker[0].through = after;
+      marker[0].swap = std::shared_ptr<ShardPipeline>(std::move(swaps[k]));
+      shards_[k]->Enqueue(std::move(marker));
+    }
+    absl::MutexLock pipeline_lock(&pipeline_mu_);
+    pipeline_ = next;
+  }
+  const absl::Time deadline = absl::Now() + absl::Minutes(1);
+  for (auto& shard : shards_) {
+    while (shard->active_version() != next->version_hash()) {
+      if (absl::Now() > deadline) {
+        return absl::DeadlineExceededError(
+            "the new pipeline is queued but a shard has not reached it "
+            "within a minute (it is far behind); it will take over there");
+      }
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+  }
+  return after;
 }
 
 Engine::~Engine() { Stop(); }
@@ -69,6 +141,7 @@ void Engine::Stop() {
 
 void Engine::Dispatch(std::vector<log::LoggedEvent> events) {
   if (events.empty()) return;
+  absl::MutexLock lock(&dispatch_mu_);
   const uint32_t n = shard_count();
   const uint64_t through = events.back().sequence;
   const int64_t watermark = events.back().watermark_ms;
@@ -124,13 +197,20 @@ absl::Status Engine::Recover(log::EventLog* log) {
   const uint64_t last = log->durable_sequence();
   if (last > 0) {
     // Markers bring every shard's progress up to the log's end.
+    absl::MutexLock lock(&dispatch_mu_);
     for (auto& shard : shards_) {
       std::vector<ShardItem> marker(1);
       marker[0].through = last;
       shard->Enqueue(std::move(marker));
     }
+    dispatched_.store(std::max(dispatched_.load(), last));
   }
   if (auto s = WaitUntilProcessed(last, absl::Hours(24)); !s.ok()) return s;
+  // Later lookups of clean PASS decisions after `last` name this version.
+  if (auto s = versions_.Record(store_, last, pipeline()->version_hash());
+      !s.ok()) {
+    return s;
+  }
   if (replayed > 0) {
     std::fprintf(stderr, "riskflowd: recovered %llu unprocessed events\n",
                  static_cast<unsigned long long>(replayed));
@@ -176,7 +256,9 @@ absl::StatusOr<std::optional<riskflow::v1::Decision>> Engine::LookupDecision(
     const uint32_t k = ShardOf(e.event.account_id(), shard_count());
     if (shards_[k]->processed_through() < sequence) return std::nullopt;
     riskflow::v1::Decision d;
-    FillDecisionHeader(e, pipeline_->version_hash(), &d);
+    std::string version = versions_.VersionAt(sequence);
+    if (version.empty()) version = pipeline()->version_hash();
+    FillDecisionHeader(e, version, &d);
     d.add_routes(riskflow::v1::PASS);
     d.set_route(riskflow::v1::PASS);
     return d;

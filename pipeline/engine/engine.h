@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "pipeline/engine/decision_waiters.h"
 #include "pipeline/engine/shard.h"
+#include "pipeline/engine/version_history.h"
 #include "pipeline/log/event_log.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/router/router.h"
@@ -33,7 +34,7 @@ struct EngineOptions {
 class Engine {
  public:
   static absl::StatusOr<std::unique_ptr<Engine>> Create(
-      state::Store* store, plugin_host::Pipeline* pipeline,
+      state::Store* store, std::shared_ptr<plugin_host::Pipeline> pipeline,
       sinks::Outbox* outbox, const EngineOptions& options);
   ~Engine();
 
@@ -52,6 +53,16 @@ class Engine {
   // Drains every queue, commits and joins the shards.
   void Stop();
 
+  // Hot reload: every shard switches to `next` at the same log position,
+  // between micro-batches, after deciding everything dispatched so far with
+  // the current version. State carries over wherever detector and state
+  // names are unchanged (state keys are derived from them). Returns the
+  // last sequence decided by the old version once every shard runs the new
+  // one. Refuses (and keeps running the current version) when `next`
+  // changes what cannot change at run time (shard count, lateness) or a
+  // detector refuses to start.
+  absl::StatusOr<uint64_t> Reload(std::shared_ptr<plugin_host::Pipeline> next);
+
   // The decision for a sequence once committed, or DEADLINE_EXCEEDED.
   absl::StatusOr<riskflow::v1::Decision> AwaitDecision(uint64_t sequence,
                                                        absl::Time deadline);
@@ -62,7 +73,9 @@ class Engine {
   uint64_t processed_sequence() const;
   uint64_t events_processed() const;
   uint32_t shard_count() const { return static_cast<uint32_t>(shards_.size()); }
-  const plugin_host::Pipeline& pipeline() const { return *pipeline_; }
+  // The newest pipeline version (what every shard runs once Reload
+  // returned).
+  std::shared_ptr<const plugin_host::Pipeline> pipeline() const;
 
   // Sets the store's expiry clock to the slowest shard's watermark.
   void UpdateExpiryClock();
@@ -71,11 +84,19 @@ class Engine {
   Engine() = default;
   absl::Status WaitUntilProcessed(uint64_t sequence, absl::Duration timeout);
 
+  absl::StatusOr<std::unique_ptr<ShardPipeline>> MakeShardPipeline(
+      const std::shared_ptr<plugin_host::Pipeline>& pipeline, Shard* shard);
+
   state::Store* store_ = nullptr;
-  plugin_host::Pipeline* pipeline_ = nullptr;
   sinks::Outbox* outbox_ = nullptr;
-  std::unique_ptr<router::Router> router_;
   DecisionWaiters waiters_;
+  VersionHistory versions_;
+  // Serializes dispatch with pipeline swaps, so a swap marker sits at one
+  // log position in every shard's queue.
+  absl::Mutex dispatch_mu_;
+  absl::Mutex reload_mu_;  // one reload at a time
+  mutable absl::Mutex pipeline_mu_;
+  std::shared_ptr<plugin_host::Pipeline> pipeline_ ABSL_GUARDED_BY(pipeline_mu_);
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<uint64_t> dispatched_{0};
   log::EventLog* log_ = nullptr;

@@ -16,18 +16,23 @@ std::string Shard::OffsetKey(uint32_t shard_count, uint32_t index) {
 }
 
 Shard::Shard(uint32_t index, const ShardContext& ctx)
-    : index_(index), ctx_(ctx), queue_(ctx.queue_capacity) {}
+    : index_(index),
+      ctx_(ctx),
+      state_(std::make_unique<state::ShardState>(
+          ctx.store, ctx.max_cached_entities, ctx.allowed_lateness_ms)),
+      queue_(ctx.queue_capacity) {}
 
 Shard::~Shard() { Stop(); }
 
-absl::Status Shard::Init() {
-  state_ = std::make_unique<state::ShardState>(
-      ctx_.store, ctx_.max_cached_entities, ctx_.allowed_lateness_ms);
-  absl::StatusOr<std::unique_ptr<plugin_host::ShardDetectors>> detectors =
-      ctx_.pipeline->Instantiate(state_.get(), ctx_.store);
-  if (!detectors.ok()) return detectors.status();
-  detectors_ = std::move(*detectors);
-  return absl::OkStatus();
+void Shard::SetPipeline(std::unique_ptr<ShardPipeline> first) {
+  current_ = std::move(first);
+  absl::MutexLock lock(&version_mu_);
+  active_version_ = current_->pipeline->version_hash();
+}
+
+std::string Shard::active_version() const {
+  absl::MutexLock lock(&version_mu_);
+  return active_version_;
 }
 
 void Shard::Start() {
@@ -49,7 +54,7 @@ void Shard::Loop() {
   while (true) {
     items.clear();
     if (!queue_.PopBatch(ctx_.max_batch_events, &items)) break;
-    ProcessAndCommit(items);
+    ProcessItems(items);
   }
   // Persist how far this shard got, so the next start scans less.
   if (persisted_through_ < through_.load()) {
@@ -61,12 +66,36 @@ void Shard::Loop() {
   }
 }
 
-void Shard::ProcessAndCommit(std::vector<ShardItem>& items) {
+void Shard::ProcessItems(std::vector<ShardItem>& items) {
+  size_t begin = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (items[i].swap == nullptr) continue;
+    // Everything before the swap is decided and committed by the old
+    // version; the new one takes over between micro-batches.
+    ProcessAndCommit(items, begin, i + 1);
+    ApplySwap(std::move(items[i].swap));
+    begin = i + 1;
+  }
+  if (begin < items.size()) ProcessAndCommit(items, begin, items.size());
+}
+
+void Shard::ApplySwap(std::shared_ptr<ShardPipeline> swap) {
+  // Instances first: they must be destroyed while their plugin (owned by
+  // the old pipeline) is still loaded.
+  current_->detectors.reset();
+  current_ = std::make_unique<ShardPipeline>(std::move(*swap));
+  absl::MutexLock lock(&version_mu_);
+  active_version_ = current_->pipeline->version_hash();
+}
+
+void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
+                             size_t end) {
   uint64_t through = through_.load();
   int64_t watermark = watermark_.load();
   std::vector<riskflow::v1::Decision> decisions;
-  decisions.reserve(items.size());
-  for (ShardItem& item : items) {
+  decisions.reserve(end - begin);
+  for (size_t i = begin; i < end; ++i) {
+    ShardItem& item = items[i];
     watermark = std::max(watermark, item.event.watermark_ms);
     if (item.event.sequence == 0) {
       through = std::max(through, item.through);
@@ -128,12 +157,13 @@ void FillDecisionHeader(const log::LoggedEvent& e,
 }
 
 void Shard::Decide(const log::LoggedEvent& e, riskflow::v1::Decision* d) {
-  FillDecisionHeader(e, ctx_.pipeline->version_hash(), d);
-  detectors_->Run(e, d);
-  ctx_.router->Decide(d);
+  const plugin_host::Pipeline& pipeline = *current_->pipeline;
+  FillDecisionHeader(e, pipeline.version_hash(), d);
+  current_->detectors->Run(e, d);
+  current_->router->Decide(d);
   // Record the exact build of each detector that spoke about this event
   // (the pipeline version covers the rest).
-  for (const riskflow::v1::PluginBuild& b : ctx_.pipeline->builds()) {
+  for (const riskflow::v1::PluginBuild& b : pipeline.builds()) {
     for (const riskflow::v1::Annotation& a : d->annotations()) {
       if (a.detector() == b.detector()) {
         *d->add_plugin_builds() = b;

@@ -2,13 +2,14 @@
 #define RISKFLOW_PIPELINE_ENGINE_SHARD_H_
 
 #include <atomic>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "pipeline/engine/bounded_queue.h"
 #include "pipeline/engine/decision_waiters.h"
 #include "pipeline/log/logged_event.h"
@@ -21,19 +22,27 @@
 
 namespace riskflow::engine {
 
-// A queue entry: an event, or (sequence 0) a marker saying every event up
-// to `through` that belongs to this shard has been queued before it.
+// What a shard needs to run one pipeline version.
+struct ShardPipeline {
+  std::shared_ptr<plugin_host::Pipeline> pipeline;
+  std::shared_ptr<const router::Router> router;
+  std::unique_ptr<plugin_host::ShardDetectors> detectors;
+};
+
+// A queue entry: an event; or (sequence 0) a marker saying every event up
+// to `through` that belongs to this shard has been queued before it; or a
+// marker that also carries the next pipeline version, to take over from
+// the next event on (the same log position in every shard).
 struct ShardItem {
   uint64_t through = 0;
   log::LoggedEvent event;
+  std::shared_ptr<ShardPipeline> swap;
 };
 
 struct ShardContext {
   state::Store* store;
   sinks::Outbox* outbox;
   DecisionWaiters* waiters;
-  plugin_host::Pipeline* pipeline;
-  const router::Router* router;
   uint32_t shard_count;
   size_t queue_capacity;
   size_t max_batch_events;
@@ -57,7 +66,9 @@ class Shard {
   Shard(uint32_t index, const ShardContext& ctx);
   ~Shard();
 
-  absl::Status Init();  // instantiates detectors
+  state::ShardState* state() { return state_.get(); }
+  // The first pipeline version; later ones arrive through the queue.
+  void SetPipeline(std::unique_ptr<ShardPipeline> first);
   void Start();
   // Blocks while the queue is full (backpressure).
   void Enqueue(std::vector<ShardItem>&& items);
@@ -70,13 +81,19 @@ class Shard {
   // Log watermark of the newest event (or marker) this shard has committed
   // through; state older than the engine-wide minimum may expire.
   int64_t committed_watermark() const { return watermark_.load(); }
-  const state::ShardState& state() const { return *state_; }
+  // Version hash of the pipeline this shard runs now.
+  std::string active_version() const;
 
   static std::string OffsetKey(uint32_t shard_count, uint32_t index);
 
  private:
   void Loop();
-  void ProcessAndCommit(std::vector<ShardItem>& items);
+  // Processes items up to (not including) the next pipeline swap, commits
+  // them, then applies the swap; repeats until the items are used up.
+  void ProcessItems(std::vector<ShardItem>& items);
+  void ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
+                        size_t end);
+  void ApplySwap(std::shared_ptr<ShardPipeline> swap);
   void Decide(const log::LoggedEvent& e, riskflow::v1::Decision* d);
   void CommitWithRetry(rocksdb::WriteBatch* batch,
                        const std::vector<sinks::PendingDecision>& pending);
@@ -84,14 +101,15 @@ class Shard {
   const uint32_t index_;
   const ShardContext ctx_;
   std::unique_ptr<state::ShardState> state_;
-  std::unique_ptr<plugin_host::ShardDetectors> detectors_;
+  std::unique_ptr<ShardPipeline> current_;
+  mutable absl::Mutex version_mu_;
+  std::string active_version_ ABSL_GUARDED_BY(version_mu_);
   BoundedQueue<ShardItem> queue_;
   std::thread thread_;
   std::atomic<uint64_t> through_{0};
   std::atomic<uint64_t> events_{0};
   std::atomic<int64_t> watermark_{INT64_MIN};
   uint64_t persisted_through_ = 0;
-  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace riskflow::engine

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -20,6 +21,14 @@ namespace {
 bool IsFile(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::string AbsolutePath(const std::string& path) {
+  char* resolved = realpath(path.c_str(), nullptr);
+  if (resolved == nullptr) return path;
+  std::string out(resolved);
+  free(resolved);
+  return out;
 }
 
 absl::Status Refuse(const std::string& path, const std::string& why) {
@@ -65,9 +74,12 @@ absl::StatusOr<std::shared_ptr<LoadedPlugin>> LoadPlugin(
 
   std::shared_ptr<LoadedPlugin> plugin(new LoadedPlugin());
   plugin->path_ = path;
+  // A bare file name would make dlopen() search the library path.
+  const std::string open_path =
+      path.find('/') == std::string::npos ? "./" + path : path;
   plugin->build_id_ = config::Sha256Hex(bytes.str());
   // RTLD_LOCAL: plugins' symbols never interpose each other or the host.
-  plugin->handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  plugin->handle_ = dlopen(open_path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (plugin->handle_ == nullptr) {
     const char* err = dlerror();
     return Refuse(path, absl::StrCat("dlopen failed: ",
@@ -122,7 +134,10 @@ absl::StatusOr<std::shared_ptr<LoadedPlugin>> LoadPlugin(
 absl::StatusOr<std::string> ResolvePluginPath(
     const std::string& plugin, const std::vector<std::string>& search_dirs) {
   if (absl::EndsWith(plugin, ".so") || plugin.find('/') != std::string::npos) {
-    if (IsFile(plugin)) return plugin;
+    // Absolute, because dlopen() never searches the working directory for
+    // a name without a slash: "libx.so" would load some other libx.so from
+    // the library path while the build id described this file.
+    if (IsFile(plugin)) return AbsolutePath(plugin);
     return absl::NotFoundError(
         absl::StrCat("plugin ", plugin, ": no such file"));
   }

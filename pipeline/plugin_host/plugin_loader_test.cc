@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
@@ -121,6 +122,42 @@ TEST(PluginLoaderTest, DifferentFilesHaveDifferentBuildIds) {
   EXPECT_TRUE(IsLowerHex64((*faulty)->build_id()));
   EXPECT_NE((*velocity)->build_id(), (*faulty)->build_id());
   EXPECT_STREQ((*faulty)->descriptor().name, "faulty");
+}
+
+// Runs `body` with the working directory set to `dir`, then restores it.
+template <typename F>
+void InDirectory(const std::string& dir, F body) {
+  char old[4096];
+  ASSERT_NE(getcwd(old, sizeof(old)), nullptr);
+  ASSERT_EQ(chdir(dir.c_str()), 0) << dir;
+  body();
+  ASSERT_EQ(chdir(old), 0);
+}
+
+// A bare file name ending in ".so" is "used as is" (plugin_loader.h):
+// ResolvePluginPath accepts it when the file exists relative to the working
+// directory, so LoadPlugin must open that same file. dlopen() does not look
+// in the working directory for a name without a '/', though: it searches
+// the library path instead (and could load a different file than the one
+// hashed into build_id).
+TEST(PluginLoaderTest, BareFileNameInWorkingDirectoryLoads) {
+  InDirectory(PluginsRoot() + "/velocity", [] {
+    auto path = ResolvePluginPath("libvelocity.so", {});
+    ASSERT_TRUE(path.ok()) << path.status();
+    auto plugin = LoadPlugin(*path);
+    ASSERT_TRUE(plugin.ok()) << plugin.status();
+    EXPECT_STREQ((*plugin)->descriptor().name, "velocity");
+  });
+}
+
+TEST(PluginLoaderTest, RelativePathWithDirectoryLoads) {
+  InDirectory(PluginsRoot(), [] {
+    auto path = ResolvePluginPath("velocity/libvelocity.so", {});
+    ASSERT_TRUE(path.ok()) << path.status();
+    auto plugin = LoadPlugin(*path);
+    ASSERT_TRUE(plugin.ok()) << plugin.status();
+    EXPECT_STREQ((*plugin)->descriptor().name, "velocity");
+  });
 }
 
 // ---- ResolvePluginPath ------------------------------------------------

@@ -105,7 +105,10 @@ void ShardDetectors::Run(const log::LoggedEvent& logged,
             .count();
 
     if (s != RF_OK || !call_.error.empty()) {
-      const char* plugin_error = slot->plugin->descriptor().last_error(inst.handle);
+      // last_error is only meaningful after a non-OK return.
+      const char* plugin_error =
+          s != RF_OK ? slot->plugin->descriptor().last_error(inst.handle)
+                     : nullptr;
       std::string message = plugin_error != nullptr ? plugin_error : "";
       if (!call_.error.empty()) {
         if (!message.empty()) message += "; ";
@@ -122,15 +125,14 @@ void ShardDetectors::Run(const log::LoggedEvent& logged,
     const int64_t budget = slot->config.time_budget_us() > 0
                                ? slot->config.time_budget_us()
                                : kDefaultBudgetUs;
+    // Overruns depend on the machine, not the event, so they never change a
+    // decision — neither this one nor, through quarantine, later ones (a
+    // replay must reproduce them). They are counted for operators
+    // (ListPlugins) and only errors lead to quarantine.
     if (elapsed_us > budget) {
-      // Overruns depend on the machine, not the event, so they never change
-      // this decision (replay must reproduce it); they count toward
-      // quarantine, which operators see in ListPlugins.
       slot->overruns.fetch_add(1, std::memory_order_relaxed);
-      RecordFault(slot);
-    } else {
-      slot->consecutive_faults.store(0, std::memory_order_relaxed);
     }
+    slot->consecutive_faults.store(0, std::memory_order_relaxed);
   }
 }
 

@@ -31,9 +31,10 @@ grpc::Status AdminService::GetPipeline(grpc::ServerContext*,
     return ToGrpc(absl::FailedPreconditionError(
         "riskflowd runs in transport-only mode: no pipeline is loaded"));
   }
-  const plugin_host::Pipeline& p = ctx_->engine->pipeline();
-  *response->mutable_config() = p.config();
-  response->set_version_hash(p.version_hash());
+  std::shared_ptr<const plugin_host::Pipeline> p = ctx_->engine->pipeline();
+  *response->mutable_config() = p->config();
+  response->set_version_hash(p->version_hash());
+  absl::MutexLock lock(&ctx_->source_mu);
   response->set_source(ctx_->pipeline_source);
   return grpc::Status::OK;
 }
@@ -42,7 +43,9 @@ grpc::Status AdminService::ListPlugins(
     grpc::ServerContext*, const riskflow::v1::ListPluginsRequest*,
     riskflow::v1::ListPluginsResponse* response) {
   if (ctx_->engine == nullptr) return grpc::Status::OK;
-  for (const auto& slot : ctx_->engine->pipeline().detectors()) {
+  std::shared_ptr<const plugin_host::Pipeline> pipeline =
+      ctx_->engine->pipeline();
+  for (const auto& slot : pipeline->detectors()) {
     const rf_plugin_descriptor& d = slot->plugin->descriptor();
     riskflow::v1::PluginInfo* info = response->add_plugins();
     info->set_detector(slot->config.name());
@@ -71,8 +74,26 @@ grpc::Status AdminService::ListPlugins(
       (*info->mutable_values())[name] = value;
     }
     info->set_faults(slot->faults.load());
+    info->set_overruns(slot->overruns.load());
     info->set_quarantined(slot->quarantined.load());
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::ReloadPipeline(
+    grpc::ServerContext*, const riskflow::v1::ReloadPipelineRequest* request,
+    riskflow::v1::ReloadPipelineResponse* response) {
+  if (ctx_->engine == nullptr || !ctx_->reload) {
+    return ToGrpc(absl::FailedPreconditionError(
+        "riskflowd runs in transport-only mode: no pipeline to reload"));
+  }
+  if (request->yaml().empty()) {
+    return ToGrpc(absl::InvalidArgumentError("yaml: a pipeline is required"));
+  }
+  absl::StatusOr<riskflow::v1::ReloadPipelineResponse> result =
+      ctx_->reload(request->yaml(), request->source(), request->dry_run());
+  if (!result.ok()) return ToGrpc(result.status());
+  *response = std::move(*result);
   return grpc::Status::OK;
 }
 

@@ -2,11 +2,14 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
+
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "pipeline/config/pipeline_yaml.h"
 #include "pipeline/config/validate.h"
 #include "pipeline/engine/engine.h"
 #include "pipeline/log/event_log.h"
@@ -23,7 +26,7 @@ struct DaemonParts {
   // docs/architecture.md, "Durability".
   std::unique_ptr<state::Store> log_store;
   std::unique_ptr<state::Store> store;
-  std::unique_ptr<plugin_host::Pipeline> pipeline;
+  std::vector<std::string> plugin_search_path;
   std::unique_ptr<sinks::Outbox> outbox;
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<log::EventLog> log;
@@ -64,7 +67,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
   DaemonParts& p = *daemon->parts_;
   p.ctx.transport_only = options.transport_only;
   p.ctx.max_batch_events = options.max_batch_events;
-  p.ctx.pipeline_source = options.pipeline_source;
+  {
+    absl::MutexLock lock(&p.ctx.source_mu);
+    p.ctx.pipeline_source = options.pipeline_source;
+  }
+  p.plugin_search_path = options.plugin_search_path;
 
   if (!options.transport_only) {
     if (auto s = config::ValidatePipeline(options.pipeline); !s.ok()) return s;
@@ -80,12 +87,12 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     auto pipeline = plugin_host::Pipeline::Load(options.pipeline,
                                                 options.plugin_search_path);
     if (!pipeline.ok()) return pipeline.status();
-    p.pipeline = std::move(*pipeline);
+    std::shared_ptr<plugin_host::Pipeline> first = std::move(*pipeline);
     p.outbox = std::make_unique<sinks::Outbox>(p.store.get());
     if (auto s = p.outbox->Open(); !s.ok()) return s;
     engine::EngineOptions engine_options;
     engine_options.shards = options.shards;
-    auto engine = engine::Engine::Create(p.store.get(), p.pipeline.get(),
+    auto engine = engine::Engine::Create(p.store.get(), std::move(first),
                                          p.outbox.get(), engine_options);
     if (!engine.ok()) return engine.status();
     p.engine = std::move(*engine);
@@ -105,6 +112,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     p.ctx.log = p.log.get();
     p.ctx.engine = p.engine.get();
     p.ctx.outbox = p.outbox.get();
+    Daemon* self = daemon.get();
+    p.ctx.reload = [self](const std::string& yaml, const std::string& source,
+                          bool dry_run) {
+      return self->Reload(yaml, source, dry_run);
+    };
   }
 
   p.ingest = std::make_unique<IngestService>(&p.ctx);
@@ -151,9 +163,60 @@ void Daemon::Shutdown() {
   p.engine.reset();
   p.log.reset();
   p.outbox.reset();
-  p.pipeline.reset();
   p.store.reset();
   p.log_store.reset();
+}
+
+absl::StatusOr<riskflow::v1::ReloadPipelineResponse> Daemon::Reload(
+    const std::string& yaml, const std::string& source, bool dry_run) {
+  DaemonParts& p = *parts_;
+  if (p.engine == nullptr) {
+    return absl::FailedPreconditionError("no pipeline runs in this mode");
+  }
+  absl::StatusOr<riskflow::v1::PipelineConfig> config =
+      config::ParsePipelineYaml(yaml);
+  if (!config.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "refused ", source.empty() ? "the new pipeline" : source, ": ",
+        config.status().message(), " (the running version stays)"));
+  }
+  auto loaded = plugin_host::Pipeline::Load(*config, p.plugin_search_path);
+  if (!loaded.ok()) {
+    return absl::Status(
+        loaded.status().code(),
+        absl::StrCat("refused ", source.empty() ? "the new pipeline" : source,
+                     ": ", loaded.status().message(),
+                     " (the running version stays)"));
+  }
+  std::shared_ptr<plugin_host::Pipeline> next = std::move(*loaded);
+  riskflow::v1::ReloadPipelineResponse response;
+  response.mutable_pipeline()->set_version_hash(next->version_hash());
+  *response.mutable_pipeline()->mutable_config() = next->config();
+  response.mutable_pipeline()->set_source(source);
+  if (next->version_hash() == p.engine->pipeline()->version_hash()) {
+    response.set_unchanged(true);
+    return response;
+  }
+  if (dry_run) return response;
+  absl::StatusOr<uint64_t> after = p.engine->Reload(next);
+  if (!after.ok()) {
+    return absl::Status(after.status().code(),
+                        absl::StrCat("refused ",
+                                     source.empty() ? "the new pipeline"
+                                                    : source,
+                                     ": ", after.status().message()));
+  }
+  response.set_effective_after_sequence(*after);
+  {
+    absl::MutexLock lock(&p.ctx.source_mu);
+    p.ctx.pipeline_source = source.empty() ? "<reloaded>" : source;
+  }
+  std::fprintf(stderr,
+               "riskflowd: pipeline '%s' (%s) took over after sequence %llu\n",
+               next->config().name().c_str(),
+               next->version_hash().substr(0, 12).c_str(),
+               static_cast<unsigned long long>(*after));
+  return response;
 }
 
 Daemon::~Daemon() { Shutdown(); }

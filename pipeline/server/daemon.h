@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "proto/riskflow/v1/admin.pb.h"
 #include "proto/riskflow/v1/config.pb.h"
 
 namespace grpc {
@@ -45,6 +46,11 @@ class Daemon {
 
   int port() const { return port_; }
   std::string address() const;
+
+  // Hot reload from YAML (see Admin.ReloadPipeline). The running version
+  // stays on any error.
+  absl::StatusOr<riskflow::v1::ReloadPipelineResponse> Reload(
+      const std::string& yaml, const std::string& source, bool dry_run);
 
   // Stops accepting, finishes in-flight batches, commits, closes the store.
   // Idempotent.

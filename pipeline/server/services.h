@@ -3,7 +3,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 
 #include "pipeline/engine/engine.h"
 #include "pipeline/log/event_log.h"
@@ -19,7 +23,14 @@ struct ServiceContext {
   log::EventLog* log = nullptr;
   engine::Engine* engine = nullptr;
   sinks::Outbox* outbox = nullptr;
-  std::string pipeline_source;
+  // Where the running pipeline came from (a file, "<embedded default>", or
+  // what a reload named).
+  absl::Mutex source_mu;
+  std::string pipeline_source ABSL_GUARDED_BY(source_mu);
+  // Daemon::Reload, for Admin.ReloadPipeline.
+  std::function<absl::StatusOr<riskflow::v1::ReloadPipelineResponse>(
+      const std::string& yaml, const std::string& source, bool dry_run)>
+      reload;
   // Parse and ack without logging or processing: the transport baseline
   // the load generator compares against.
   bool transport_only = false;
@@ -75,6 +86,10 @@ class AdminService final : public riskflow::v1::Admin::Service {
       grpc::ServerContext* context,
       const riskflow::v1::ListPluginsRequest* request,
       riskflow::v1::ListPluginsResponse* response) override;
+  grpc::Status ReloadPipeline(
+      grpc::ServerContext* context,
+      const riskflow::v1::ReloadPipelineRequest* request,
+      riskflow::v1::ReloadPipelineResponse* response) override;
 
  private:
   ServiceContext* ctx_;

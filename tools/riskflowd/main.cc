@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -15,6 +16,7 @@
 #include "pipeline/config/pipeline_yaml.h"
 #include "pipeline/plugin_host/plugin_loader.h"
 #include "pipeline/server/daemon.h"
+#include "tools/riskflowd/config_watcher.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7411",
           "host:port to serve gRPC on; port 0 picks a free port");
@@ -31,6 +33,8 @@ ABSL_FLAG(bool, transport_only, false,
           "parse and ack without logging or processing (benchmark baseline)");
 ABSL_FLAG(std::string, port_file, "",
           "write the bound port to this file once serving (for scripts)");
+ABSL_FLAG(bool, watch_config, false,
+          "hot-reload the pipeline when the --config file changes");
 ABSL_FLAG(uint32_t, max_batch_events, 10000,
           "largest batch of events one Publish message may carry");
 
@@ -102,8 +106,19 @@ int main(int argc, char** argv) {
     std::rename((port_file + ".tmp").c_str(), port_file.c_str());
   }
 
+  std::unique_ptr<riskflow::ConfigWatcher> watcher;
+  if (absl::GetFlag(FLAGS_watch_config)) {
+    if (config_path.empty()) {
+      return Fail("--watch_config needs --config");
+    }
+    watcher = std::make_unique<riskflow::ConfigWatcher>(
+        daemon->get(), config_path, riskflow::ReadFileOrEmpty(config_path),
+        absl::Seconds(1));
+  }
+
   int sig = 0;
   sigwait(&signals, &sig);
+  watcher.reset();
   std::fprintf(stderr, "riskflowd: %s received, draining\n",
                sig == SIGTERM ? "SIGTERM" : "SIGINT");
   (*daemon)->Shutdown();

@@ -11,8 +11,12 @@
 //   bad_handle         BOOL  fail through a host call with an undeclared
 //                            state handle
 //   declare_bad_state  BOOL  Init declares a window with bucket > window
+//   sleep_ms           INT   sleep this long in every OnEvent (wall clock:
+//                            only to overrun the host's time budget)
+#include <chrono>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "plugins/sdk/riskflow_sdk.h"
@@ -35,6 +39,9 @@ const std::vector<rf_param_spec>& FaultyParams() {
                  "Fail through a host call on an undeclared state handle."),
       sdk::Param("declare_bad_state", RF_PARAM_BOOL, "false",
                  "Declare a window with bucket > window in Init."),
+      sdk::WithRange(sdk::Param("sleep_ms", RF_PARAM_INT, "0",
+                                "Sleep this long per event (to overrun)."),
+                     0, 10000),
   };
   return kParams;
 }
@@ -46,6 +53,7 @@ class FaultyDetector : public sdk::Detector {
     throw_ = params.Bool("throw");
     annotate_ = params.Bool("annotate");
     bad_handle_ = params.Bool("bad_handle");
+    sleep_ms_ = params.Int("sleep_ms");
     if (params.Bool("declare_bad_state")) {
       sdk::StateHandle h;
       return ctx.DeclareCounter("bad_window", /*window_ms=*/1000,
@@ -55,6 +63,9 @@ class FaultyDetector : public sdk::Detector {
   }
 
   sdk::Status OnEvent(sdk::Context& ctx, const sdk::Event& event) override {
+    if (sleep_ms_ > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms_));
+    }
     if (annotate_) {
       sdk::Annotation a;
       a.score = 0.5;
@@ -83,6 +94,7 @@ class FaultyDetector : public sdk::Detector {
   bool throw_ = false;
   bool annotate_ = false;
   bool bad_handle_ = false;
+  int64_t sleep_ms_ = 0;
 };
 
 }  // namespace
