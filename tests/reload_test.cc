@@ -3,12 +3,14 @@
 // decision names the version that made it, state carries over, and a bad
 // version is refused while the running one stays.
 #include <atomic>
+#include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "pipeline/config/default_pipeline.h"
 #include "tests/events.h"
@@ -45,7 +47,7 @@ TEST(ReloadTest, EveryEventDecidedOnceAcrossReloadsUnderLoad) {
   ASSERT_TRUE(daemon.ok()) << daemon.status();
   TestDaemon& d = **daemon;
 
-  constexpr int kEvents = 12000;
+  constexpr int kEvents = 40000;
   std::vector<riskflow::v1::Event> events;
   for (int i = 0; i < kEvents; ++i) {
     events.push_back(Payment(absl::StrCat("load-", i),
@@ -55,18 +57,34 @@ TEST(ReloadTest, EveryEventDecidedOnceAcrossReloadsUnderLoad) {
   std::vector<riskflow::v1::PublishAck> acks;
   grpc::Status publish_status;
   std::thread publisher([&] {
-    publish_status = d.Publish(Batches(events, 100), &acks);
+    publish_status = d.Publish(Batches(events, 50), &acks);
   });
 
-  // Three switches while the stream runs: 5 -> 6 -> 7 -> 5.
+  // Three switches while the stream runs (5 -> 6 -> 7 -> 5), each once the
+  // log has passed another quarter of the stream.
   std::vector<std::pair<uint64_t, std::string>> switches;  // after, version
+  int quarter = 0;
   for (int limit : {6, 7, 5}) {
+    ++quarter;
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
+    while (absl::Now() < give_up) {
+      auto health = d.Health();
+      ASSERT_TRUE(health.ok());
+      if (health->durable_sequence() >=
+          static_cast<uint64_t>(kEvents / 4 * quarter)) {
+        break;
+      }
+      absl::SleepFor(absl::Microseconds(200));
+    }
     ReloadPipelineResponse response;
     grpc::Status s = Reload(d, WithBurstLimit(limit), &response);
     ASSERT_TRUE(s.ok()) << s.error_message();
     EXPECT_FALSE(response.unchanged());
     switches.emplace_back(response.effective_after_sequence(),
                           response.pipeline().version_hash());
+    std::printf("switched after sequence %llu\n",
+                static_cast<unsigned long long>(
+                    response.effective_after_sequence()));
   }
   publisher.join();
   ASSERT_TRUE(publish_status.ok()) << publish_status.error_message();
@@ -81,8 +99,11 @@ TEST(ReloadTest, EveryEventDecidedOnceAcrossReloadsUnderLoad) {
   // Each logged event was decided exactly once: never skipped at a switch,
   // never decided by two versions.
   EXPECT_EQ(health->events_processed(), static_cast<uint64_t>(kEvents));
-  for (size_t i = 1; i < switches.size(); ++i) {
-    EXPECT_LE(switches[i - 1].first, switches[i].first);
+  for (size_t i = 0; i < switches.size(); ++i) {
+    // Mid-stream: some events before and some after each switch.
+    EXPECT_GT(switches[i].first, 0u);
+    EXPECT_LT(switches[i].first, static_cast<uint64_t>(kEvents));
+    if (i > 0) EXPECT_LE(switches[i - 1].first, switches[i].first);
   }
 
   // Sampled events name exactly the version in force at their sequence.
@@ -91,7 +112,7 @@ TEST(ReloadTest, EveryEventDecidedOnceAcrossReloadsUnderLoad) {
   EXPECT_EQ(pipeline->version_hash(), switches.back().second);
   EXPECT_EQ(pipeline->source(), "reload_test");
   std::string initial_version;
-  for (int i = 0; i < kEvents; i += 37) {
+  for (int i = 0; i < kEvents; i += 97) {
     riskflow::v1::EvaluateResponse response;
     ASSERT_TRUE(d.Evaluate(events[i], &response).ok());
     ASSERT_TRUE(response.duplicate());

@@ -22,7 +22,8 @@ constexpr size_t kDefaultMaxBatch = 2048;
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
     state::Store* store, std::shared_ptr<plugin_host::Pipeline> pipeline,
-    sinks::Outbox* outbox, const EngineOptions& options) {
+    sinks::Outbox* outbox, const lists::ListStore* lists,
+    const EngineOptions& options) {
   std::unique_ptr<Engine> engine(new Engine());
   engine->store_ = store;
   engine->outbox_ = outbox;
@@ -33,6 +34,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   ctx.store = store;
   ctx.outbox = outbox;
   ctx.waiters = &engine->waiters_;
+  ctx.lists = lists;
   ctx.shard_count = shards;
   ctx.queue_capacity = options.queue_capacity_per_shard;
   ctx.max_batch_events = pipeline->config().max_batch_events() > 0

@@ -35,7 +35,8 @@ class Engine {
  public:
   static absl::StatusOr<std::unique_ptr<Engine>> Create(
       state::Store* store, std::shared_ptr<plugin_host::Pipeline> pipeline,
-      sinks::Outbox* outbox, const EngineOptions& options);
+      sinks::Outbox* outbox, const lists::ListStore* lists,
+      const EngineOptions& options);
   ~Engine();
 
   void Start();

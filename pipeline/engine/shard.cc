@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "pipeline/lists/apply_lists.h"
 #include "pipeline/log/log_keys.h"
 #include "rocksdb/write_batch.h"
 
@@ -94,6 +95,9 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
   int64_t watermark = watermark_.load();
   std::vector<riskflow::v1::Decision> decisions;
   decisions.reserve(end - begin);
+  // One snapshot per micro-batch: list changes apply from the next batch.
+  std::shared_ptr<const lists::ListSnapshot> lists =
+      ctx_.lists != nullptr ? ctx_.lists->snapshot() : nullptr;
   for (size_t i = begin; i < end; ++i) {
     ShardItem& item = items[i];
     watermark = std::max(watermark, item.event.watermark_ms);
@@ -101,7 +105,7 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
       through = std::max(through, item.through);
       continue;
     }
-    Decide(item.event, &decisions.emplace_back());
+    Decide(item.event, lists.get(), &decisions.emplace_back());
     through = std::max(through, item.event.sequence);
   }
   if (decisions.empty()) {
@@ -156,11 +160,14 @@ void FillDecisionHeader(const log::LoggedEvent& e,
   d->set_pipeline_version(pipeline_version);
 }
 
-void Shard::Decide(const log::LoggedEvent& e, riskflow::v1::Decision* d) {
+void Shard::Decide(const log::LoggedEvent& e,
+                   const lists::ListSnapshot* lists,
+                   riskflow::v1::Decision* d) {
   const plugin_host::Pipeline& pipeline = *current_->pipeline;
   FillDecisionHeader(e, pipeline.version_hash(), d);
   current_->detectors->Run(e, d);
   current_->router->Decide(d);
+  if (lists != nullptr) lists::ApplyLists(*lists, e.event, d);
   // Record the exact build of each detector that spoke about this event
   // (the pipeline version covers the rest).
   for (const riskflow::v1::PluginBuild& b : pipeline.builds()) {

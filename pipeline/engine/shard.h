@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "pipeline/engine/bounded_queue.h"
 #include "pipeline/engine/decision_waiters.h"
+#include "pipeline/lists/list_store.h"
 #include "pipeline/log/logged_event.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/plugin_host/shard_detectors.h"
@@ -43,6 +44,8 @@ struct ShardContext {
   state::Store* store;
   sinks::Outbox* outbox;
   DecisionWaiters* waiters;
+  // Allow / block lists; may be null.
+  const lists::ListStore* lists;
   uint32_t shard_count;
   size_t queue_capacity;
   size_t max_batch_events;
@@ -94,7 +97,8 @@ class Shard {
   void ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
                         size_t end);
   void ApplySwap(std::shared_ptr<ShardPipeline> swap);
-  void Decide(const log::LoggedEvent& e, riskflow::v1::Decision* d);
+  void Decide(const log::LoggedEvent& e, const lists::ListSnapshot* lists,
+              riskflow::v1::Decision* d);
   void CommitWithRetry(rocksdb::WriteBatch* batch,
                        const std::vector<sinks::PendingDecision>& pending);
 

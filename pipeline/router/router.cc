@@ -47,11 +47,17 @@ Route Router::RouteFor(const Annotation& annotation) const {
 }
 
 void Router::Decide(Decision* decision) const {
-  std::vector<Route> routes;
   for (Annotation& annotation : *decision->mutable_annotations()) {
-    const Route route = RouteFor(annotation);
-    annotation.set_route(route);
-    if (route != riskflow::v1::PASS &&
+    annotation.set_route(RouteFor(annotation));
+  }
+  SetRoutesFromAnnotations(decision);
+}
+
+void SetRoutesFromAnnotations(Decision* decision) {
+  std::vector<Route> routes;
+  for (const Annotation& annotation : decision->annotations()) {
+    const Route route = annotation.route();
+    if (route != riskflow::v1::PASS && IsUsable(route) &&
         std::find(routes.begin(), routes.end(), route) == routes.end()) {
       routes.push_back(route);
     }

@@ -44,6 +44,11 @@ class Router {
   absl::flat_hash_map<std::string, Policy> policies_;
 };
 
+// decision->routes = the distinct non-PASS routes of its annotations, most
+// severe first, or [PASS]; decision->route = the first. Used by Decide and
+// by whatever changes annotation routes afterwards (allow/block lists).
+void SetRoutesFromAnnotations(riskflow::v1::Decision* decision);
+
 }  // namespace router
 }  // namespace riskflow
 

@@ -12,6 +12,7 @@
 #include "pipeline/config/pipeline_yaml.h"
 #include "pipeline/config/validate.h"
 #include "pipeline/engine/engine.h"
+#include "pipeline/lists/list_store.h"
 #include "pipeline/log/event_log.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/server/services.h"
@@ -28,6 +29,7 @@ struct DaemonParts {
   std::unique_ptr<state::Store> store;
   std::vector<std::string> plugin_search_path;
   std::unique_ptr<sinks::Outbox> outbox;
+  std::unique_ptr<lists::ListStore> lists;
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<log::EventLog> log;
   ServiceContext ctx;
@@ -90,10 +92,13 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     std::shared_ptr<plugin_host::Pipeline> first = std::move(*pipeline);
     p.outbox = std::make_unique<sinks::Outbox>(p.store.get());
     if (auto s = p.outbox->Open(); !s.ok()) return s;
+    p.lists = std::make_unique<lists::ListStore>(p.store.get());
+    if (auto s = p.lists->Load(); !s.ok()) return s;
     engine::EngineOptions engine_options;
     engine_options.shards = options.shards;
-    auto engine = engine::Engine::Create(p.store.get(), std::move(first),
-                                         p.outbox.get(), engine_options);
+    auto engine =
+        engine::Engine::Create(p.store.get(), std::move(first), p.outbox.get(),
+                               p.lists.get(), engine_options);
     if (!engine.ok()) return engine.status();
     p.engine = std::move(*engine);
     log::EventLog::Options log_options;
@@ -112,6 +117,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     p.ctx.log = p.log.get();
     p.ctx.engine = p.engine.get();
     p.ctx.outbox = p.outbox.get();
+    p.ctx.lists = p.lists.get();
     Daemon* self = daemon.get();
     p.ctx.reload = [self](const std::string& yaml, const std::string& source,
                           bool dry_run) {
@@ -163,6 +169,7 @@ void Daemon::Shutdown() {
   p.engine.reset();
   p.log.reset();
   p.outbox.reset();
+  p.lists.reset();
   p.store.reset();
   p.log_store.reset();
 }

@@ -10,6 +10,7 @@
 #include "absl/synchronization/mutex.h"
 
 #include "pipeline/engine/engine.h"
+#include "pipeline/lists/list_store.h"
 #include "pipeline/log/event_log.h"
 #include "pipeline/sinks/outbox.h"
 #include "proto/riskflow/v1/admin.grpc.pb.h"
@@ -23,6 +24,7 @@ struct ServiceContext {
   log::EventLog* log = nullptr;
   engine::Engine* engine = nullptr;
   sinks::Outbox* outbox = nullptr;
+  lists::ListStore* lists = nullptr;
   // Where the running pipeline came from (a file, "<embedded default>", or
   // what a reload named).
   absl::Mutex source_mu;
@@ -90,6 +92,17 @@ class AdminService final : public riskflow::v1::Admin::Service {
       grpc::ServerContext* context,
       const riskflow::v1::ReloadPipelineRequest* request,
       riskflow::v1::ReloadPipelineResponse* response) override;
+  grpc::Status PutListEntry(grpc::ServerContext* context,
+                            const riskflow::v1::ListEntry* request,
+                            riskflow::v1::ListEntry* response) override;
+  grpc::Status DeleteListEntry(
+      grpc::ServerContext* context,
+      const riskflow::v1::DeleteListEntryRequest* request,
+      riskflow::v1::DeleteListEntryResponse* response) override;
+  grpc::Status GetListEntries(
+      grpc::ServerContext* context,
+      const riskflow::v1::GetListEntriesRequest* request,
+      riskflow::v1::GetListEntriesResponse* response) override;
 
  private:
   ServiceContext* ctx_;
