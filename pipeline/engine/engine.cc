@@ -43,6 +43,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   ctx.max_cached_entities = options.max_cached_entities_per_shard;
   ctx.allowed_lateness_ms = pipeline->config().allowed_lateness_ms();
   ctx.sync_commits = options.sync_commits;
+  ctx.decision_observer = options.decision_observer;
+  ctx.write_outboxes = options.write_outboxes;
   Engine* self = engine.get();
   ctx.on_committed = [self] { self->UpdateExpiryClock(); };
   for (uint32_t i = 0; i < shards; ++i) {

@@ -2,6 +2,7 @@
 #define RISKFLOW_PIPELINE_ENGINE_ENGINE_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -27,6 +28,15 @@ struct EngineOptions {
   // Engine commits need no fsync: what they hold can be recomputed from
   // the synced event log (see docs/architecture.md, "Durability").
   bool sync_commits = false;
+  // Sees every committed micro-batch's decisions (in sequence order within
+  // a shard), on that shard's thread, after the commit. Replay writes its
+  // output from here; shadow mode its shadow log.
+  std::function<void(uint32_t shard,
+                     const std::vector<riskflow::v1::Decision>& decisions)>
+      decision_observer;
+  // False for replay and shadow engines: decisions never reach sink
+  // outboxes.
+  bool write_outboxes = true;
 };
 
 // The dataflow engine: partitions logged events by account into shards,

@@ -129,7 +129,7 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
       batch.Put(ctx_.store->handle(Cf::kDecisions),
                 log::SequenceKey(decisions[i].sequence()), bytes[i]);
     }
-    if (decisions[i].route() != riskflow::v1::PASS) {
+    if (ctx_.write_outboxes && decisions[i].route() != riskflow::v1::PASS) {
       pending.push_back(sinks::PendingDecision{&decisions[i], &bytes[i]});
     }
   }
@@ -142,6 +142,7 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
   watermark_.store(watermark);
   events_.fetch_add(decisions.size(), std::memory_order_relaxed);
   if (ctx_.on_committed) ctx_.on_committed();
+  if (ctx_.decision_observer) ctx_.decision_observer(index_, decisions);
   ctx_.waiters->Publish(decisions);
   state_->Trim();
 }

@@ -54,6 +54,11 @@ struct ShardContext {
   bool sync_commits;
   // Called after each commit (on the shard thread).
   std::function<void()> on_committed;
+  // See EngineOptions.
+  std::function<void(uint32_t shard,
+                     const std::vector<riskflow::v1::Decision>& decisions)>
+      decision_observer;
+  bool write_outboxes = true;
 };
 
 // The fields of a decision that depend only on the logged event.
