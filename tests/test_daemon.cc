@@ -29,6 +29,12 @@ absl::StatusOr<std::unique_ptr<TestDaemon>> TestDaemon::Start(
   if (!options.pipeline_yaml.empty()) d->options_.pipeline_source = "<test>";
   d->options_.plugin_search_path = plugin_host::DefaultPluginSearchPath();
   d->options_.shards = options.shards;
+  if (!options.shadow_pipeline_yaml.empty()) {
+    auto shadow = config::ParsePipelineYaml(options.shadow_pipeline_yaml);
+    if (!shadow.ok()) return shadow.status();
+    d->options_.shadow = true;
+    d->options_.shadow_pipeline = *std::move(shadow);
+  }
   if (absl::Status s = d->StartDaemon(); !s.ok()) return s;
   return d;
 }

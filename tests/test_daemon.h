@@ -26,6 +26,8 @@ struct TestDaemonOptions {
   std::string pipeline_yaml;
   // Overrides the pipeline's shard count when > 0.
   uint32_t shards = 0;
+  // A challenger pipeline run in shadow mode, when not empty.
+  std::string shadow_pipeline_yaml;
 };
 
 class TestDaemon {

@@ -27,6 +27,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   std::unique_ptr<Engine> engine(new Engine());
   engine->store_ = store;
   engine->outbox_ = outbox;
+  engine->start_after_sequence_ = options.start_after_sequence;
   uint32_t shards = options.shards > 0 ? options.shards
                                        : pipeline->config().shards();
   if (shards == 0) shards = std::max(1u, std::thread::hardware_concurrency());
@@ -175,7 +176,9 @@ absl::Status Engine::Recover(log::EventLog* log) {
   if (*found && !absl::SimpleAtoi(value, &old_count)) {
     return absl::DataLossError("engine/shards in the store is not a number");
   }
-  std::vector<uint64_t> offsets(old_count, 0);
+  // A fresh store starts at start_after_sequence (0 = the beginning; a new
+  // shadow engine starts at the log's end instead of replaying history).
+  std::vector<uint64_t> offsets(old_count, start_after_sequence_);
   for (uint32_t k = 0; k < old_count; ++k) {
     absl::StatusOr<bool> has =
         store_->Get(Cf::kMeta, Shard::OffsetKey(old_count, k), &value);

@@ -37,6 +37,10 @@ struct EngineOptions {
   // False for replay and shadow engines: decisions never reach sink
   // outboxes.
   bool write_outboxes = true;
+  // Where a store without recorded progress starts: events up to this
+  // sequence are treated as already decided (a new shadow engine starts at
+  // the log's end rather than re-deciding history).
+  uint64_t start_after_sequence = 0;
 };
 
 // The dataflow engine: partitions logged events by account into shards,
@@ -110,6 +114,7 @@ class Engine {
   std::shared_ptr<plugin_host::Pipeline> pipeline_ ABSL_GUARDED_BY(pipeline_mu_);
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<uint64_t> dispatched_{0};
+  uint64_t start_after_sequence_ = 0;
   log::EventLog* log_ = nullptr;
   bool stopped_ = false;
 };

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "pipeline/server/grpc_status.h"
 #include "pipeline/server/services.h"
+#include "pipeline/server/shadow.h"
 #include "plugins/sdk/param_parse.h"
 
 namespace riskflow::server {
@@ -77,6 +78,19 @@ grpc::Status AdminService::ListPlugins(
     info->set_overruns(slot->overruns.load());
     info->set_quarantined(slot->quarantined.load());
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::GetShadowReport(
+    grpc::ServerContext*, const riskflow::v1::GetShadowReportRequest* request,
+    riskflow::v1::ShadowReport* response) {
+  if (ctx_->shadow == nullptr) {
+    return ToGrpc(absl::FailedPreconditionError(
+        "no shadow pipeline runs; start riskflowd with --shadow_config"));
+  }
+  auto report = ctx_->shadow->Report(ctx_->engine, *request);
+  if (!report.ok()) return ToGrpc(report.status());
+  *response = std::move(*report);
   return grpc::Status::OK;
 }
 

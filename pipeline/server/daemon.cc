@@ -16,6 +16,7 @@
 #include "pipeline/log/event_log.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/server/services.h"
+#include "pipeline/server/shadow.h"
 #include "pipeline/sinks/outbox.h"
 #include "pipeline/state/store.h"
 
@@ -32,6 +33,7 @@ struct DaemonParts {
   std::unique_ptr<lists::ListStore> lists;
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<log::EventLog> log;
+  std::unique_ptr<Shadow> shadow;
   ServiceContext ctx;
   std::unique_ptr<IngestService> ingest;
   std::unique_ptr<SinksService> sinks;
@@ -114,6 +116,15 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     p.engine->Start();
     if (auto s = p.engine->Recover(p.log.get()); !s.ok()) return s;
     p.log->Start();
+    if (options.shadow) {
+      auto shadow = Shadow::Start(options.shadow_pipeline,
+                                  options.plugin_search_path,
+                                  options.data_dir + "/shadow", options.shards,
+                                  p.log.get(), p.lists.get());
+      if (!shadow.ok()) return shadow.status();
+      p.shadow = std::move(*shadow);
+      p.ctx.shadow = p.shadow.get();
+    }
     p.ctx.log = p.log.get();
     p.ctx.engine = p.engine.get();
     p.ctx.outbox = p.outbox.get();
@@ -165,7 +176,10 @@ void Daemon::Shutdown() {
   }
   // Log before engine: what the log still holds is dispatched and decided.
   if (p.log != nullptr) p.log->Stop();
+  // The shadow resumes from its own progress after a restart.
+  if (p.shadow != nullptr) p.shadow->Stop();
   if (p.engine != nullptr) p.engine->Stop();
+  p.shadow.reset();
   p.engine.reset();
   p.log.reset();
   p.outbox.reset();

@@ -30,6 +30,9 @@ struct DaemonOptions {
   int max_message_bytes = 64 << 20;
   // false only for benchmarks that measure what fsync costs.
   bool sync_log = true;
+  // A challenger pipeline run in shadow mode (see shadow.h), if set.
+  bool shadow = false;
+  riskflow::v1::PipelineConfig shadow_pipeline;
 };
 
 struct DaemonParts;

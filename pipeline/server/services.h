@@ -19,12 +19,16 @@
 
 namespace riskflow::server {
 
+class Shadow;
+
 // What the services share; owned by the Daemon.
 struct ServiceContext {
   log::EventLog* log = nullptr;
   engine::Engine* engine = nullptr;
   sinks::Outbox* outbox = nullptr;
   lists::ListStore* lists = nullptr;
+  // The challenger pipeline, when started with --shadow_config.
+  Shadow* shadow = nullptr;
   // Where the running pipeline came from (a file, "<embedded default>", or
   // what a reload named).
   absl::Mutex source_mu;
@@ -99,6 +103,10 @@ class AdminService final : public riskflow::v1::Admin::Service {
       grpc::ServerContext* context,
       const riskflow::v1::DeleteListEntryRequest* request,
       riskflow::v1::DeleteListEntryResponse* response) override;
+  grpc::Status GetShadowReport(
+      grpc::ServerContext* context,
+      const riskflow::v1::GetShadowReportRequest* request,
+      riskflow::v1::ShadowReport* response) override;
   grpc::Status GetListEntries(
       grpc::ServerContext* context,
       const riskflow::v1::GetListEntriesRequest* request,

@@ -33,6 +33,10 @@ ABSL_FLAG(bool, transport_only, false,
           "parse and ack without logging or processing (benchmark baseline)");
 ABSL_FLAG(std::string, port_file, "",
           "write the bound port to this file once serving (for scripts)");
+ABSL_FLAG(std::string, shadow_config, "",
+          "challenger pipeline YAML run in shadow mode on live traffic: its "
+          "decisions go to <data_dir>/shadow, never to sinks; compare with "
+          "`riskflow shadow report`");
 ABSL_FLAG(bool, watch_config, false,
           "hot-reload the pipeline when the --config file changes");
 ABSL_FLAG(uint32_t, max_batch_events, 10000,
@@ -82,6 +86,16 @@ int main(int argc, char** argv) {
     }
     options.pipeline = *pipeline;
     options.pipeline_source = config_path;
+  }
+  const std::string shadow_path = absl::GetFlag(FLAGS_shadow_config);
+  if (!shadow_path.empty()) {
+    auto shadow = riskflow::config::LoadPipelineFile(shadow_path);
+    if (!shadow.ok()) {
+      return Fail("bad --shadow_config: " +
+                  std::string(shadow.status().message()));
+    }
+    options.shadow = true;
+    options.shadow_pipeline = *shadow;
   }
   for (absl::string_view dir :
        absl::StrSplit(absl::GetFlag(FLAGS_plugin_path), ':', absl::SkipEmpty())) {
