@@ -1,0 +1,55 @@
+// new_beneficiary_detector.h — a large payout to a beneficiary (or bank
+// account) that was added or changed on the profile shortly before: the
+// classic account-takeover cash-out. See README.md.
+#ifndef RISKFLOW_PLUGINS_NEW_BENEFICIARY_NEW_BENEFICIARY_DETECTOR_H_
+#define RISKFLOW_PLUGINS_NEW_BENEFICIARY_NEW_BENEFICIARY_DETECTOR_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plugins/sdk/event_types.h"
+#include "plugins/sdk/riskflow_sdk.h"
+
+namespace riskflow {
+namespace new_beneficiary {
+
+const std::vector<rf_param_spec>& NewBeneficiaryParams();
+
+// Parses "CNY:10000000,USD:1500000" into currency -> minor units, refusing
+// malformed items and repeats with a message naming `param`.
+sdk::Status ParseThresholds(const char* param,
+                            const std::vector<std::string>& items,
+                            std::map<std::string, int64_t, std::less<>>* out);
+
+// account, a unit separator, counterparty. Ids are validated free of control
+// characters, so the separator cannot occur inside either and two different
+// pairs never share a key; the account comes first because the engine
+// shards by account.
+std::string BeneficiaryKey(std::string_view account,
+                           std::string_view counterparty);
+
+class NewBeneficiaryDetector : public sdk::Detector {
+ public:
+  sdk::Status Init(sdk::InitContext& ctx, const sdk::Params& params) override;
+  sdk::Status OnEvent(sdk::Context& ctx, const sdk::Event& event) override;
+
+ private:
+  void OnProfileChange(sdk::Context& ctx, const sdk::Event& event);
+  void OnPayout(sdk::Context& ctx, const sdk::Event& event);
+
+  std::map<std::string, int64_t, std::less<>> thresholds_;
+  std::set<std::string, std::less<>> fields_;
+  sdk::EventTypeFilter types_;
+  int64_t window_ms_ = 0;
+  sdk::StateHandle changes_ = 0;
+};
+
+}  // namespace new_beneficiary
+}  // namespace riskflow
+
+#endif  // RISKFLOW_PLUGINS_NEW_BENEFICIARY_NEW_BENEFICIARY_DETECTOR_H_

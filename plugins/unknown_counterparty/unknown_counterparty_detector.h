@@ -1,0 +1,35 @@
+// unknown_counterparty_detector.h — a debit to a counterparty the account
+// has not dealt with within a long memory, once the account has a history
+// to compare with. A soft signal (NOTIFY): most new payees are legitimate,
+// but a drained account pays people it never paid before. See README.md.
+#ifndef RISKFLOW_PLUGINS_UNKNOWN_COUNTERPARTY_UNKNOWN_COUNTERPARTY_DETECTOR_H_
+#define RISKFLOW_PLUGINS_UNKNOWN_COUNTERPARTY_UNKNOWN_COUNTERPARTY_DETECTOR_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "plugins/sdk/event_types.h"
+#include "plugins/sdk/riskflow_sdk.h"
+
+namespace riskflow {
+namespace unknown_counterparty {
+
+const std::vector<rf_param_spec>& UnknownCounterpartyParams();
+
+class UnknownCounterpartyDetector : public sdk::Detector {
+ public:
+  sdk::Status Init(sdk::InitContext& ctx, const sdk::Params& params) override;
+  sdk::Status OnEvent(sdk::Context& ctx, const sdk::Event& event) override;
+
+ private:
+  sdk::EventTypeFilter checked_;
+  sdk::EventTypeFilter learned_;
+  int64_t memory_ms_ = 0;
+  int64_t min_known_ = 0;
+  sdk::StateHandle known_ = 0;
+};
+
+}  // namespace unknown_counterparty
+}  // namespace riskflow
+
+#endif  // RISKFLOW_PLUGINS_UNKNOWN_COUNTERPARTY_UNKNOWN_COUNTERPARTY_DETECTOR_H_
