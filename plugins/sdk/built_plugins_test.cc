@@ -60,8 +60,16 @@ TEST(BuiltPluginsTest, AllLoadTogetherAndRun) {
     ASSERT_NE(l.descriptor, nullptr);
     std::string name = l.descriptor->name;
     std::map<std::string, std::string> params;
-    if (name == "large_amount") params["thresholds"] = "USD:100";
+    if (name == "large_amount" || name == "cross_border" ||
+        name == "new_beneficiary") {
+      params["thresholds"] = "USD:100";
+    }
+    if (name == "fx_sanity") params["rates"] = "USD/CNY:7.1";
     if (name == "velocity") params["max_events"] = "1";
+    // The original three trip on the second identical payout; the others
+    // only have to load side by side and run.
+    const bool trips = name == "large_amount" || name == "velocity" ||
+                       name == "duplicate_payout";
     FakeHost host(l.descriptor);
     ASSERT_TRUE(host.Create(params).ok()) << name << ": " << host.last_error();
     std::vector<FakeAnnotation> out;
@@ -76,7 +84,7 @@ TEST(BuiltPluginsTest, AllLoadTogetherAndRun) {
       ASSERT_TRUE(host.Feed(e, &out).ok()) << name << ": " << host.last_error();
     }
     // The second identical payout trips every one of the three.
-    EXPECT_EQ(out.size(), 1u) << name;
+    if (trips) EXPECT_EQ(out.size(), 1u) << name;
   }
   for (const Loaded& l : loaded) dlclose(l.handle);
 }

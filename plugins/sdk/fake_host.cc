@@ -72,7 +72,7 @@ FakeHost::FakeHost(const rf_plugin_descriptor* descriptor)
       detector_name_(descriptor != nullptr && descriptor->name != nullptr
                          ? descriptor->name
                          : ""),
-      api_(fake_host_internal::MakeHostApi()) {}
+      api_(fake_host_internal::MakeTracingHostApi()) {}
 
 FakeHost::~FakeHost() {
   if (instance_ != nullptr) descriptor_->destroy(instance_);

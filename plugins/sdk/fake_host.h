@@ -31,6 +31,7 @@
 #define RISKFLOW_PLUGINS_SDK_FAKE_HOST_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -121,6 +122,36 @@ struct FakeAnnotation {
   std::string Evidence(const std::string& key) const;
 };
 
+// One host call a detector made, as handed to a trace sink (see
+// FakeHost::set_trace). Every rf_host_api callback is recorded, refused
+// calls included, with its arguments and result:
+//   declare_state events COUNTER window=60000ms bucket=1000ms -> handle 1
+//   window_add events[acct-1] +1 -> ok
+//   window_total events[acct-1] window=60000ms -> 6
+//   distinct_contains ips[acct-1] "10.0.0.1" window=5000ms -> true
+//   last_get last_payout[acct-1|bene-9] -> "evt-3" @ 1767225600000
+//   last_get last_payout[acct-1|bene-7] -> not found
+//   last_put last_payout[acct-1|bene-9] "evt-4" -> ok
+//   annotate VELOCITY score=0.6 route=FREEZE -> ok
+//   event_time_ms -> 1767225600000
+//   log INFO "message"
+//   window_total events[acct-1] window=120000ms -> refused: window_total: ...
+// Byte strings are quoted C-style (\", \\, \n, \xNN for other bytes);
+// entities only when they hold bytes outside printable ASCII.
+struct FakeHostCall {
+  std::string call;    // the rf_host_api member: "window_total", ...
+  std::string state;   // the state's declared name; "" when no state
+  bool keyed = false;  // whether the call names an entity (state[entity])
+  std::string entity;  // the entity key as given (not quoted)
+  std::string args;    // the other arguments, rendered
+  rf_status status = RF_OK;
+  std::string result;  // rendered result; "" for log
+  std::string ToString() const;
+};
+
+// Receives every host call while set; see FakeHost::set_trace.
+using FakeHostTraceSink = std::function<void(const FakeHostCall&)>;
+
 struct FakeLogLine {
   rf_log_level level;
   std::string message;
@@ -151,6 +182,12 @@ class FakeHost {
   // which is usually the same).
   void set_detector_name(std::string name) { detector_name_ = std::move(name); }
   const std::string& detector_name() const { return detector_name_; }
+
+  // Optional: sink receives every host call made through this host's API
+  // (create() and on_event() alike), after the call, in order. Empty (the
+  // default) records nothing and costs one branch per call. May be set or
+  // replaced at any time, e.g. before Create to see declare_state.
+  void set_trace(FakeHostTraceSink sink) { trace_ = std::move(sink); }
 
   // The annotations of the last Feed.
   const std::vector<FakeAnnotation>& last_annotations() const {
@@ -189,6 +226,7 @@ class FakeHost {
   };
 
   friend struct FakeHostCallbacks;
+  friend struct FakeHostTracer;
 
   rf_status Refuse(const std::string& why);
   const StateDecl* Lookup(const char* call, const CtxBase* ctx,
@@ -219,6 +257,7 @@ class FakeHost {
   std::vector<std::string> host_errors_;
   std::string last_error_;
   std::vector<FakeLogLine> logs_;
+  FakeHostTraceSink trace_;
 };
 
 }  // namespace sdk

@@ -31,6 +31,8 @@ CurrentHostScope::CurrentHostScope(FakeHost* host) : saved_(current_host) {
 }
 CurrentHostScope::~CurrentHostScope() { current_host = saved_; }
 
+FakeHost* CurrentHost() { return current_host; }
+
 }  // namespace fake_host_internal
 
 // The C callbacks of rf_host_api; a friend so they can reach the host's

@@ -17,6 +17,15 @@ namespace fake_host_internal {
 // through the context pointer.
 rf_host_api MakeHostApi();
 
+// MakeHostApi() wrapped so each call is also reported to the host's trace
+// sink (FakeHost::set_trace); what FakeHost hands to plugins.
+// Defined in fake_host_trace.cc.
+rf_host_api MakeTracingHostApi();
+
+// The host whose create() / on_event() is running on this thread, or null;
+// log(NULL, ...) goes there.
+FakeHost* CurrentHost();
+
 // Makes host the target of log(NULL, ...) on this thread while in scope.
 class CurrentHostScope {
  public:

@@ -34,6 +34,9 @@ ABSL_FLAG(std::string, target, "",
           "an already running riskflowd; empty starts in-process daemons "
           "(full pipeline and transport-only baseline)");
 ABSL_FLAG(std::string, config, "", "pipeline YAML (default: embedded)");
+ABSL_FLAG(std::string, config2, "",
+          "a second pipeline measured in the same run (e.g. "
+          "pipeline/config/all_detectors.yaml), compared with --config");
 
 namespace {
 
@@ -71,8 +74,7 @@ void WaitProcessed(const std::string& target) {
   }
 }
 
-riskflow::v1::PipelineConfig LoadPipeline() {
-  const std::string path = absl::GetFlag(FLAGS_config);
+riskflow::v1::PipelineConfig LoadPipeline(const std::string& path) {
   auto config = path.empty() ? riskflow::config::ParsePipelineYaml(
                                    riskflow::config::DefaultPipelineYaml())
                              : riskflow::config::LoadPipelineFile(path);
@@ -85,13 +87,14 @@ riskflow::v1::PipelineConfig LoadPipeline() {
 }
 
 absl::StatusOr<RunResult> RunAgainst(
-    bool transport_only, const std::vector<riskflow::v1::PublishRequest>& b,
+    bool transport_only, const std::string& config_path,
+    const std::vector<riskflow::v1::PublishRequest>& b,
     double* processed_per_second) {
   riskflow::server::DaemonOptions options;
   options.listen_address = "127.0.0.1:0";
   options.transport_only = transport_only;
   options.data_dir = TempDir();
-  options.pipeline = LoadPipeline();
+  options.pipeline = LoadPipeline(config_path);
   options.shards = absl::GetFlag(FLAGS_shards);
   options.plugin_search_path = riskflow::plugin_host::DefaultPluginSearchPath();
   auto daemon = riskflow::server::Daemon::Start(options);
@@ -157,44 +160,70 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(shape.events), shape.batch_size,
               absl::GetFlag(FLAGS_streams), absl::GetFlag(FLAGS_window),
               shape.accounts, absl::GetFlag(FLAGS_repeats));
-  std::vector<double> t_eps, t_p50, t_p99, f_eps, f_p50, f_p99, f_proc;
-  for (int i = 0; i < absl::GetFlag(FLAGS_repeats); ++i) {
-    double unused = 0, processed = 0;
-    auto transport = RunAgainst(true, batches, &unused);
-    auto full = RunAgainst(false, batches, &processed);
-    if (!transport.ok() || !full.ok()) {
-      std::fprintf(stderr, "loadgen: %s\n",
-                   std::string((transport.ok() ? full : transport)
-                                   .status()
-                                   .message())
-                       .c_str());
-      return 1;
-    }
-    if (full->accepted != full->events) {
-      std::fprintf(stderr, "loadgen: only %llu of %llu events accepted\n",
-                   static_cast<unsigned long long>(full->accepted),
-                   static_cast<unsigned long long>(full->events));
-      return 1;
-    }
-    std::printf("run %d: transport %.0f ev/s, full acked %.0f ev/s, full "
-                "decided %.0f ev/s\n",
-                i + 1, transport->events_per_second, full->events_per_second,
-                processed);
-    t_eps.push_back(transport->events_per_second);
-    t_p50.push_back(transport->ack_p50_us);
-    t_p99.push_back(transport->ack_p99_us);
-    f_eps.push_back(full->events_per_second);
-    f_p50.push_back(full->ack_p50_us);
-    f_p99.push_back(full->ack_p99_us);
-    f_proc.push_back(processed);
+  // Per mode, per repeat: acked ev/s, p50, p99, decided ev/s.
+  struct Series {
+    std::string name;
+    bool transport_only;
+    std::string config;
+    std::vector<double> eps, p50, p99, decided;
+  };
+  std::vector<Series> modes = {
+      {"transport baseline", true, "", {}, {}, {}, {}},
+      {"pipeline A", false, absl::GetFlag(FLAGS_config), {}, {}, {}, {}},
+  };
+  if (!absl::GetFlag(FLAGS_config2).empty()) {
+    modes.push_back({"pipeline B", false, absl::GetFlag(FLAGS_config2), {}, {},
+                     {}, {}});
   }
-  std::printf("\n%-22s %14s %12s %12s %16s\n", "mode (medians)", "acked ev/s",
-              "ack p50 us", "ack p99 us", "decided ev/s");
-  PrintRow("transport baseline", Median(t_eps), Median(t_p50), Median(t_p99),
-           0);
-  PrintRow("full pipeline", Median(f_eps), Median(f_p50), Median(f_p99),
-           Median(f_proc));
-  std::printf("\nratio full/transport: acked %.2f, decided %.2f\n",
-              Median(f_eps) / Median(t_eps), Median(f_proc) / Median(t_eps));
+  for (Series& m : modes) {
+    if (m.transport_only) continue;
+    std::printf("%s: %s (%s)\n", m.name.c_str(),
+                LoadPipeline(m.config).name().c_str(),
+                m.config.empty() ? "embedded default" : m.config.c_str());
+  }
+  for (int i = 0; i < absl::GetFlag(FLAGS_repeats); ++i) {
+    // Modes interleave within each repeat, so drift on a shared machine
+    // hits all of them alike.
+    for (Series& m : modes) {
+      double decided = 0;
+      auto r = RunAgainst(m.transport_only, m.config, batches, &decided);
+      if (!r.ok()) {
+        std::fprintf(stderr, "loadgen: %s: %s\n", m.name.c_str(),
+                     std::string(r.status().message()).c_str());
+        return 1;
+      }
+      if (!m.transport_only && r->accepted != r->events) {
+        std::fprintf(stderr, "loadgen: %s: only %llu of %llu accepted\n",
+                     m.name.c_str(),
+                     static_cast<unsigned long long>(r->accepted),
+                     static_cast<unsigned long long>(r->events));
+        return 1;
+      }
+      std::printf("run %d %-20s acked %9.0f ev/s  decided %9.0f ev/s\n",
+                  i + 1, m.name.c_str(), r->events_per_second, decided);
+      m.eps.push_back(r->events_per_second);
+      m.p50.push_back(r->ack_p50_us);
+      m.p99.push_back(r->ack_p99_us);
+      m.decided.push_back(decided);
+    }
+  }
+  std::printf("\n%-22s %14s %12s %12s %16s\n", "mode (medians)",
+              "acked ev/s", "ack p50 us", "ack p99 us", "decided ev/s");
+  for (const Series& m : modes) {
+    PrintRow(m.name.c_str(), Median(m.eps), Median(m.p50), Median(m.p99),
+             Median(m.decided));
+  }
+  const double transport = Median(modes[0].eps);
+  std::printf("\nratio A/transport: acked %.3f, decided %.3f\n",
+              Median(modes[1].eps) / transport,
+              Median(modes[1].decided) / transport);
+  if (modes.size() > 2) {
+    std::printf("ratio B/transport: acked %.3f, decided %.3f\n",
+                Median(modes[2].eps) / transport,
+                Median(modes[2].decided) / transport);
+    std::printf("ratio B/A: decided %.2f, ack p99 %.2f\n",
+                Median(modes[2].decided) / Median(modes[1].decided),
+                Median(modes[2].p99) / Median(modes[1].p99));
+  }
   return 0;
 }

@@ -5,8 +5,10 @@
 #include "tools/riskflow/evaluate.h"
 #include "tools/riskflow/health.h"
 #include "tools/riskflow/pipeline.h"
+#include "tools/riskflow/plugin_dev.h"
 #include "tools/riskflow/plugins.h"
 #include "tools/riskflow/publish.h"
+#include "tools/riskflow/replay_command.h"
 #include "tools/riskflow/tail.h"
 
 namespace riskflow::cli {
@@ -26,8 +28,10 @@ constexpr Command kCommands[] = {
     {"evaluate", kEvaluateUsage, &EvaluateMain},
     {"tail", kTailUsage, &TailMain},
     {"plugins", kPluginsUsage, &PluginsMain},
+    {"plugin", kPluginUsage, &PluginMain},
     {"pipeline", kPipelineUsage, &PipelineMain},
     {"health", kHealthUsage, &HealthMain},
+    {"replay", kReplayUsage, &ReplayMain},
 };
 
 const Command* FindCommand(const std::string& name) {
@@ -54,7 +58,8 @@ std::string UsageText() {
   std::string out =
       "usage: riskflow [--target HOST:PORT] COMMAND [ARGS...]\n"
       "\n"
-      "riskflow talks to riskflowd, the real-time payment-risk engine.\n"
+      "riskflow talks to riskflowd, the real-time payment-risk engine, and\n"
+      "helps write its detector plugins (riskflow plugin new|test).\n"
       "\n"
       "commands:\n";
   for (const Command& command : kCommands) absl::StrAppend(&out, command.usage);

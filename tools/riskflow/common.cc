@@ -1,5 +1,7 @@
 #include "tools/riskflow/common.h"
 
+#include <cstdlib>
+
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -88,6 +90,15 @@ std::string RpcErrorSentence(const std::string& what, const std::string& target,
                           " failed: ", StatusCodeName(status.error_code()),
                           message.empty() ? "" : ": ", message);
   }
+}
+
+std::string ResolveUserPath(const std::string& path) {
+  const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
+  if (path.empty() || path[0] == '/' || path == "-" || cwd == nullptr ||
+      cwd[0] == '\0') {
+    return path;
+  }
+  return absl::StrCat(cwd, "/", path);
 }
 
 }  // namespace riskflow::cli

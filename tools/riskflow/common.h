@@ -44,6 +44,11 @@ std::string StatusCodeName(grpc::StatusCode code);
 std::string RpcErrorSentence(const std::string& what, const std::string& target,
                              const grpc::Status& status);
 
+// A path the user typed, as the process should open it: relative paths are
+// taken from $BUILD_WORKING_DIRECTORY when set (`bazel run` starts the tool
+// in its runfiles, not where the user is); otherwise path is returned as is.
+std::string ResolveUserPath(const std::string& path);
+
 }  // namespace riskflow::cli
 
 #endif  // RISKFLOW_TOOLS_RISKFLOW_COMMON_H_

@@ -28,6 +28,13 @@ void FlagSet::AddBool(const std::string& name, bool* value, std::string help) {
       Flag{Kind::kBool, value, std::move(help), *value ? "true" : ""};
 }
 
+void FlagSet::AddStringList(const std::string& name,
+                            std::vector<std::string>* values,
+                            std::string help) {
+  flags_[name] =
+      Flag{Kind::kStringList, values, absl::StrCat(help, " (repeatable)"), ""};
+}
+
 bool FlagSet::WasSet(const std::string& name) const {
   auto it = flags_.find(name);
   return it != flags_.end() && it->second.set;
@@ -39,6 +46,9 @@ absl::Status FlagSet::Assign(const std::string& name, Flag& flag,
   switch (flag.kind) {
     case Kind::kString:
       *static_cast<std::string*>(flag.value) = text;
+      return absl::OkStatus();
+    case Kind::kStringList:
+      static_cast<std::vector<std::string>*>(flag.value)->push_back(text);
       return absl::OkStatus();
     case Kind::kInt: {
       int64_t parsed = 0;
@@ -131,7 +141,9 @@ std::string FlagSet::Help() const {
   std::string out;
   for (const auto& [name, flag] : flags_) {
     std::string spelled = absl::StrCat("--", name);
-    if (flag.kind == Kind::kString) absl::StrAppend(&spelled, "=<text>");
+    if (flag.kind == Kind::kString || flag.kind == Kind::kStringList) {
+      absl::StrAppend(&spelled, "=<text>");
+    }
     if (flag.kind == Kind::kInt) absl::StrAppend(&spelled, "=<n>");
     absl::StrAppend(
         &out, "  ", spelled,

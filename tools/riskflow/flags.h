@@ -27,6 +27,9 @@ class FlagSet {
   void AddInt(const std::string& name, int64_t* value, std::string help,
               int64_t min = INT64_MIN);
   void AddBool(const std::string& name, bool* value, std::string help);
+  // A repeatable flag: every occurrence appends its value to *values.
+  void AddStringList(const std::string& name, std::vector<std::string>* values,
+                     std::string help);
 
   // Accepts --name=value, --name value, and for booleans --name,
   // --name=true|false and --noname; flags may come before or after
@@ -42,7 +45,7 @@ class FlagSet {
   std::string Help() const;
 
  private:
-  enum class Kind { kString, kInt, kBool };
+  enum class Kind { kString, kInt, kBool, kStringList };
   struct Flag {
     Kind kind;
     void* value;

@@ -105,5 +105,19 @@ TEST(FlagSetTest, HelpListsFlagsWithDefaults) {
   EXPECT_THAT(help, HasSubstr("(default \"127.0.0.1:7411\")"));
 }
 
+TEST(FlagSetTest, RepeatableFlagCollectsEveryValue) {
+  std::vector<std::string> values;
+  FlagSet flags("riskflow test");
+  flags.AddStringList("param", &values, "k=v");
+  auto positional =
+      flags.Parse({"--param=a=1", "x", "--param", "b=2,3", "-param=c"});
+  ASSERT_TRUE(positional.ok()) << positional.status();
+  EXPECT_THAT(*positional, ElementsAre("x"));
+  EXPECT_THAT(values, ElementsAre("a=1", "b=2,3", "c"));
+  EXPECT_TRUE(flags.WasSet("param"));
+  EXPECT_THAT(flags.Help(), HasSubstr("--param=<text>"));
+  EXPECT_THAT(flags.Help(), HasSubstr("k=v (repeatable)"));
+}
+
 }  // namespace
 }  // namespace riskflow::cli
