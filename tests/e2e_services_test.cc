@@ -66,7 +66,7 @@ TEST_F(ServicesTest, ListPluginsListsTheFourDetectorsWithParams) {
   EXPECT_EQ(dup.plugin_name(), "duplicate_payout");
   for (const PluginInfo& p : r->plugins()) {
     SCOPED_TRACE(p.detector());
-    EXPECT_EQ(p.plugin_version(), "1.0.0");
+    EXPECT_EQ(p.plugin_version(), "1.1.0");
     EXPECT_FALSE(p.description().empty());
     EXPECT_THAT(p.path(), EndsWith("/lib" + p.plugin_name() + ".so"));
     EXPECT_THAT(p.build_id(), MatchesRegex("[0-9a-f]{64}"));
@@ -81,8 +81,11 @@ TEST_F(ServicesTest, ListPluginsListsTheFourDetectorsWithParams) {
   // One .so, two instances.
   EXPECT_EQ(burst.build_id(), extreme.build_id());
   EXPECT_THAT(ParamNames(burst),
-              ElementsAre("max_events", "window", "bucket", "types"));
-  EXPECT_THAT(ParamNames(large), ElementsAre("thresholds", "types"));
+              ElementsAre("max_events", "window", "bucket", "types", "key",
+                          "windows", "sum_limits"));
+  EXPECT_THAT(ParamNames(large),
+              ElementsAre("thresholds", "types", "reference_currency",
+                          "reference_threshold_minor", "rates"));
   EXPECT_TRUE(large.params(0).required());
   EXPECT_THAT(ParamNames(dup), ElementsAre("window", "types"));
   EXPECT_EQ(burst.params(0).default_value(), "10");
@@ -95,7 +98,7 @@ TEST_F(ServicesTest, ListPluginsListsTheFourDetectorsWithParams) {
             "CNY:10000000,USD:1500000,EUR:1300000");
   EXPECT_EQ(large.values().at("types"), "PAYOUT");
   EXPECT_EQ(dup.values().at("types"), "PAYOUT");
-  EXPECT_EQ(burst.values().size(), 4u);
+  EXPECT_EQ(burst.values().size(), 5u);  // the four given + key's default
   EXPECT_EQ(dup.values().size(), 2u);
 }
 

@@ -247,34 +247,40 @@ absl::Status Engine::WaitUntilProcessed(uint64_t sequence,
 
 absl::StatusOr<std::optional<riskflow::v1::Decision>> Engine::LookupDecision(
     uint64_t sequence) {
+  // Whether the event's shard had committed it is read BEFORE the decision
+  // store: a commit that lands in between would otherwise look like a
+  // decision that was never stored, i.e. a clean PASS.
+  bool committed = false;
+  std::optional<log::LoggedEvent> logged;
+  if (log_ != nullptr) {
+    absl::StatusOr<std::optional<log::LoggedEvent>> read = log_->Read(sequence);
+    if (!read.ok()) return read.status();
+    logged = std::move(*read);
+    if (!logged.has_value()) return std::nullopt;
+    const uint32_t k = ShardOf(logged->event.account_id(), shard_count());
+    committed = shards_[k]->processed_through() >= sequence;
+  }
   std::string value;
   absl::StatusOr<bool> found =
       store_->Get(Cf::kDecisions, log::SequenceKey(sequence), &value);
   if (!found.ok()) return found.status();
-  if (!*found) {
-    // Not stored: either not decided yet, or a PASS without annotations
-    // (see Shard::ProcessAndCommit), which the log record determines.
-    if (log_ == nullptr) return std::nullopt;
-    absl::StatusOr<std::optional<log::LoggedEvent>> logged =
-        log_->Read(sequence);
-    if (!logged.ok()) return logged.status();
-    if (!logged->has_value()) return std::nullopt;
-    const log::LoggedEvent& e = **logged;
-    const uint32_t k = ShardOf(e.event.account_id(), shard_count());
-    if (shards_[k]->processed_through() < sequence) return std::nullopt;
+  if (*found) {
     riskflow::v1::Decision d;
-    std::string version = versions_.VersionAt(sequence);
-    if (version.empty()) version = pipeline()->version_hash();
-    FillDecisionHeader(e, version, &d);
-    d.add_routes(riskflow::v1::PASS);
-    d.set_route(riskflow::v1::PASS);
+    if (!d.ParseFromString(value)) {
+      return absl::DataLossError(
+          absl::StrCat("decision for sequence ", sequence, " is unreadable"));
+    }
     return d;
   }
+  // Not stored: not decided yet, or a PASS without annotations (see
+  // Shard::ProcessAndCommit), which the log record determines.
+  if (!committed) return std::nullopt;
   riskflow::v1::Decision d;
-  if (!d.ParseFromString(value)) {
-    return absl::DataLossError(
-        absl::StrCat("decision for sequence ", sequence, " is unreadable"));
-  }
+  std::string version = versions_.VersionAt(sequence);
+  if (version.empty()) version = pipeline()->version_hash();
+  FillDecisionHeader(*logged, version, &d);
+  d.add_routes(riskflow::v1::PASS);
+  d.set_route(riskflow::v1::PASS);
   return d;
 }
 

@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "plugins/duplicate_payout/payout_history.h"
 #include "plugins/sdk/param_parse.h"
 
 namespace riskflow {
@@ -16,6 +17,42 @@ void AppendField(std::string_view field, std::string* key) {
   *key += field;
 }
 
+// The canonical type name, as written in the `types` parameter.
+const char* TypeName(rf_event_type type) {
+  switch (type) {
+    case RF_EVENT_PAYMENT:
+      return "PAYMENT";
+    case RF_EVENT_PAYOUT:
+      return "PAYOUT";
+    case RF_EVENT_TRANSFER:
+      return "TRANSFER";
+    case RF_EVENT_REFUND:
+      return "REFUND";
+    case RF_EVENT_LOGIN:
+      return "LOGIN";
+    case RF_EVENT_AUTH_FAILURE:
+      return "AUTH_FAILURE";
+    case RF_EVENT_PROFILE_CHANGE:
+      return "PROFILE_CHANGE";
+    case RF_EVENT_BALANCE_SNAPSHOT:
+      return "BALANCE_SNAPSHOT";
+    case RF_EVENT_DEPOSIT:
+      return "DEPOSIT";
+    case RF_EVENT_UNSPECIFIED:
+      break;
+  }
+  return "EVENT";
+}
+
+// "payout", "payment": how the message names the event's type.
+std::string TypeWord(rf_event_type type) {
+  std::string word = TypeName(type);
+  for (char& c : word) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return word;
+}
+
 }  // namespace
 
 const std::vector<rf_param_spec>& DuplicatePayoutParams() {
@@ -25,7 +62,9 @@ const std::vector<rf_param_spec>& DuplicatePayoutParams() {
                      "Two identical payouts this close in event time are "
                      "annotated."),
           1000, 30 * kDayMs),
-      sdk::Param("types", RF_PARAM_LIST, "PAYOUT", "Event types compared."),
+      sdk::Param("types", RF_PARAM_LIST, "PAYOUT",
+                 "Event types compared (e.g. PAYOUT,PAYMENT); a copy only "
+                 "matches an event of its own type."),
   };
   return kParams;
 }
@@ -36,6 +75,11 @@ std::string PayoutKey(const sdk::Event& event) {
   AppendField(event.counterparty(), &key);
   AppendField(event.currency(), &key);
   AppendField(std::to_string(event.amount_minor()), &key);
+  // A payment and a payout with equal fields are different requests. The
+  // type is appended for every type but PAYOUT, so PAYOUT keys are those of
+  // 1.0 and state stored before an upgrade keeps matching.
+  if (event.type() != RF_EVENT_PAYOUT)
+    AppendField(TypeName(event.type()), &key);
   return key;
 }
 
@@ -60,30 +104,46 @@ sdk::Status DuplicatePayoutDetector::OnEvent(sdk::Context& ctx,
   const int64_t now = event.event_time_ms();
   std::optional<sdk::Context::LastValue> previous = ctx.GetLast(last_, key);
   if (!ctx.ok()) return ctx.status();
+  std::vector<PayoutCopy> copies =
+      previous.has_value()
+          ? DecodeCopies(previous->value, previous->event_time_ms)
+          : std::vector<PayoutCopy>();
 
-  if (previous.has_value() && previous->value != event.event_id()) {
+  // A re-delivered request (an id already remembered for this key) is the
+  // same payout, not a copy: no annotation, and the state is left as it
+  // was, so any number of retries changes nothing.
+  for (const PayoutCopy& c : copies) {
+    if (c.event_id == event.event_id()) return sdk::Status::Ok();
+  }
+
+  if (!copies.empty()) {
+    const PayoutCopy& latest = copies.back();
     // Either order counts: a late event may be older than the stored one.
-    int64_t gap = now - previous->event_time_ms;
+    int64_t gap = now - latest.event_time_ms;
     if (gap < 0) gap = -gap;
     if (gap <= window_ms_) {
-      const std::string original(previous->value);
+      const std::string word = TypeWord(event.type());
       sdk::Annotation a;
       a.score = 0.9;  // identical fields are strong evidence, not proof
       a.reason_code = "DUPLICATE_PAYOUT";
-      a.message = "payout " + std::string(event.event_id()) +
-                  " repeats payout " + original +
+      a.message = word + " " + std::string(event.event_id()) + " repeats " +
+                  word + " " + latest.event_id +
                   " (same account, counterparty, currency and amount) " +
                   sdk::FormatDurationMs(gap) + " apart";
       a.evidence = {
-          {"original_event_id", original},
-          {"original_event_time_ms", std::to_string(previous->event_time_ms)},
+          {"original_event_id", latest.event_id},
+          {"original_event_time_ms", std::to_string(latest.event_time_ms)},
           {"event_id", std::string(event.event_id())}};
       a.route_hint = RF_ROUTE_MANUAL_REVIEW;
       ctx.Annotate(a);
     }
   }
   // Always remember the latest copy, so a third copy names the second.
-  ctx.PutLast(last_, key, event.event_id());
+  copies.push_back(PayoutCopy{std::string(event.event_id()), now});
+  if (copies.size() > kMaxCopies) {
+    copies.erase(copies.begin(), copies.end() - kMaxCopies);
+  }
+  ctx.PutLast(last_, key, EncodeCopies(copies));
   return ctx.status();
 }
 
@@ -91,6 +151,6 @@ sdk::Status DuplicatePayoutDetector::OnEvent(sdk::Context& ctx,
 }  // namespace riskflow
 
 RISKFLOW_DETECTOR(riskflow::duplicate_payout::DuplicatePayoutDetector,
-                  "duplicate_payout", "1.0.0",
+                  "duplicate_payout", "1.1.0",
                   "The same payout twice within a window under different ids.",
                   riskflow::duplicate_payout::DuplicatePayoutParams)

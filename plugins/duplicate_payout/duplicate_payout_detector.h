@@ -1,6 +1,7 @@
-// duplicate_payout_detector.h — the same payout (account, counterparty,
-// currency, amount) sent twice within a window under different event ids,
-// e.g. a retried payout that was in fact delivered. See README.md.
+// duplicate_payout_detector.h — the same payout (or payment: account,
+// counterparty, currency, amount, type) sent twice within a window under
+// different event ids, e.g. a retried payout that was in fact delivered.
+// See README.md.
 #ifndef RISKFLOW_PLUGINS_DUPLICATE_PAYOUT_DUPLICATE_PAYOUT_DETECTOR_H_
 #define RISKFLOW_PLUGINS_DUPLICATE_PAYOUT_DUPLICATE_PAYOUT_DETECTOR_H_
 
@@ -17,7 +18,8 @@ namespace duplicate_payout {
 const std::vector<rf_param_spec>& DuplicatePayoutParams();
 
 // The state key: each field length-prefixed ("3:acc4:cpty3:USD3:100"), so
-// no choice of field contents can make two different payouts collide.
+// no choice of field contents can make two different payouts collide. Types
+// other than PAYOUT append their name ("...3:1007:PAYMENT").
 std::string PayoutKey(const sdk::Event& event);
 
 class DuplicatePayoutDetector : public sdk::Detector {

@@ -1,5 +1,6 @@
 // large_amount_detector.h — a single event whose amount reaches a
-// per-currency threshold (stateless). See README.md.
+// per-currency threshold, or (for currencies without one) a reference
+// threshold after conversion at a configured rate. Stateless. See README.md.
 #ifndef RISKFLOW_PLUGINS_LARGE_AMOUNT_LARGE_AMOUNT_DETECTOR_H_
 #define RISKFLOW_PLUGINS_LARGE_AMOUNT_LARGE_AMOUNT_DETECTOR_H_
 
@@ -9,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "plugins/large_amount/reference_conversion.h"
 #include "plugins/sdk/event_types.h"
 #include "plugins/sdk/riskflow_sdk.h"
 
@@ -28,9 +30,13 @@ class LargeAmountDetector : public sdk::Detector {
   sdk::Status OnEvent(sdk::Context& ctx, const sdk::Event& event) override;
 
  private:
+  // Events in a currency without a threshold: the cross-currency check.
+  sdk::Status CheckConverted(sdk::Context& ctx, const sdk::Event& event);
+
   // std::less<> so lookups take the event's string_view without a copy.
   std::map<std::string, int64_t, std::less<>> thresholds_;
   sdk::EventTypeFilter types_;
+  ReferenceConversion reference_;  // disabled unless configured
 };
 
 }  // namespace large_amount

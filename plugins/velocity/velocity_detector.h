@@ -1,14 +1,17 @@
-// velocity_detector.h — too many money-moving events per account in a
-// sliding event-time window (e.g. a burst of payouts from a taken-over
-// account). See README.md for parameters and evidence.
+// velocity_detector.h — too many money-moving events, or too much money, per
+// entity (account by default) in sliding event-time windows (e.g. a burst of
+// payouts from a taken-over account). See README.md for parameters and
+// evidence.
 #ifndef RISKFLOW_PLUGINS_VELOCITY_VELOCITY_DETECTOR_H_
 #define RISKFLOW_PLUGINS_VELOCITY_VELOCITY_DETECTOR_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "plugins/sdk/event_types.h"
 #include "plugins/sdk/riskflow_sdk.h"
+#include "plugins/velocity/velocity_limits.h"
 
 namespace riskflow {
 namespace velocity {
@@ -22,10 +25,22 @@ class VelocityDetector : public sdk::Detector {
   sdk::Status OnEvent(sdk::Context& ctx, const sdk::Event& event) override;
 
  private:
-  int64_t max_events_ = 0;
-  int64_t window_ms_ = 0;
+  // Annotate (at most once each) with the most severe exceeded limit.
+  void CheckCounts(sdk::Context& ctx, const std::string& entity);
+  void CheckSums(sdk::Context& ctx, const std::string& entity,
+                 const sdk::Event& event);
+
+  EntityKey key_ = EntityKey::kAccount;
+  // Shortest window first. Without `windows` it holds the single
+  // (window, max_events) pair of 1.0.
+  std::vector<CountLimit> counts_;
+  // True when `windows` was given: evidence then also lists every exceeded
+  // window. Off for 1.0 configs so their evidence stays exactly as it was.
+  bool multi_window_ = false;
+  std::vector<SumLimit> sums_;  // sorted by (currency, window)
   sdk::EventTypeFilter types_;
   sdk::StateHandle events_ = 0;
+  sdk::StateHandle amounts_ = 0;  // declared only with `sum_limits`
 };
 
 }  // namespace velocity

@@ -110,7 +110,8 @@ TEST_F(VelocityTest, DefaultsAreNormalised) {
                                         {"max_events", "10"},
                                         {"window", "60000ms"},
                                         {"bucket", "1000ms"},
-                                        {"types", "PAYMENT,PAYOUT,TRANSFER"}}));
+                                        {"types", "PAYMENT,PAYOUT,TRANSFER"},
+                                        {"key", "account"}}));
 }
 
 std::string CreateError(const std::map<std::string, std::string>& params) {
@@ -137,7 +138,7 @@ TEST(VelocityParamsTest, BadParamsAreRefusedByName) {
             "PROFILE_CHANGE, BALANCE_SNAPSHOT, DEPOSIT");
   EXPECT_EQ(CreateError({{"max_evnts", "3"}}),
             "parameter 'max_evnts': unknown parameter; expected one of: "
-            "max_events, window, bucket, types");
+            "max_events, window, bucket, types, key, windows, sum_limits");
 }
 
 }  // namespace

@@ -174,10 +174,10 @@ TEST_F(AdminTest, PluginsListsTheFourDetectorsWithParameterRanges) {
   ASSERT_GE(lines.size(), 5u);
   EXPECT_THAT(lines[0], ::testing::StartsWith("DETECTOR "));
   const std::vector<std::pair<std::string, std::string>> rows = {
-      {"velocity_burst", "velocity@1.0.0"},
-      {"velocity_extreme", "velocity@1.0.0"},
-      {"large_payout", "large_amount@1.0.0"},
-      {"duplicate_payout", "duplicate_payout@1.0.0"}};
+      {"velocity_burst", "velocity@1.1.0"},
+      {"velocity_extreme", "velocity@1.1.0"},
+      {"large_payout", "large_amount@1.1.0"},
+      {"duplicate_payout", "duplicate_payout@1.1.0"}};
   for (size_t i = 0; i < rows.size(); ++i) {
     SCOPED_TRACE(rows[i].first);
     std::vector<std::string> words =
