@@ -20,6 +20,7 @@
 #include "pipeline/plugin_host/plugin_loader.h"
 #include "pipeline/server/daemon.h"
 #include "proto/riskflow/v1/admin.grpc.pb.h"
+#include "tools/loadgen/evaluate_runner.h"
 #include "tools/loadgen/stream_runner.h"
 #include "tools/loadgen/synthetic_stream.h"
 
@@ -34,6 +35,9 @@ ABSL_FLAG(std::string, target, "",
           "an already running riskflowd; empty starts in-process daemons "
           "(full pipeline and transport-only baseline)");
 ABSL_FLAG(std::string, config, "", "pipeline YAML (default: embedded)");
+ABSL_FLAG(int, evaluate_calls, 0,
+          "also measure the authorization path: this many sequential "
+          "Evaluate calls against an idle daemon with pipeline A");
 ABSL_FLAG(std::string, config2, "",
           "a second pipeline measured in the same run (e.g. "
           "pipeline/config/all_detectors.yaml), compared with --config");
@@ -212,6 +216,39 @@ int main(int argc, char** argv) {
   for (const Series& m : modes) {
     PrintRow(m.name.c_str(), Median(m.eps), Median(m.p50), Median(m.p99),
              Median(m.decided));
+  }
+  const int evaluate_calls = absl::GetFlag(FLAGS_evaluate_calls);
+  if (evaluate_calls > 0) {
+    riskflow::loadgen::StreamShape eval_shape = shape;
+    eval_shape.events = evaluate_calls;
+    eval_shape.batch_size = evaluate_calls;
+    eval_shape.run = 999;
+    auto eval_batches = riskflow::loadgen::MakeBatches(eval_shape);
+    std::vector<riskflow::v1::Event> eval_events(
+        eval_batches[0].events().begin(), eval_batches[0].events().end());
+    riskflow::server::DaemonOptions options;
+    options.listen_address = "127.0.0.1:0";
+    options.data_dir = TempDir();
+    options.pipeline = LoadPipeline(absl::GetFlag(FLAGS_config));
+    options.plugin_search_path =
+        riskflow::plugin_host::DefaultPluginSearchPath();
+    auto daemon = riskflow::server::Daemon::Start(options);
+    if (!daemon.ok()) {
+      std::fprintf(stderr, "loadgen: %s\n",
+                   std::string(daemon.status().message()).c_str());
+      return 1;
+    }
+    auto r = riskflow::loadgen::RunEvaluates((*daemon)->address(), eval_events);
+    (*daemon)->Shutdown();
+    if (!r.ok()) {
+      std::fprintf(stderr, "loadgen: %s\n",
+                   std::string(r.status().message()).c_str());
+      return 1;
+    }
+    std::printf("\nEvaluate (authorization path, idle daemon, %llu calls): "
+                "p50 %.0f us, p99 %.0f us, max %.0f us\n",
+                static_cast<unsigned long long>(r->calls), r->p50_us,
+                r->p99_us, r->max_us);
   }
   const double transport = Median(modes[0].eps);
   std::printf("\nratio A/transport: acked %.3f, decided %.3f\n",
