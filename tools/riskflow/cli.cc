@@ -4,11 +4,15 @@
 #include "tools/riskflow/common.h"
 #include "tools/riskflow/evaluate.h"
 #include "tools/riskflow/health.h"
+#include "tools/riskflow/lists.h"
 #include "tools/riskflow/pipeline.h"
 #include "tools/riskflow/plugin_dev.h"
 #include "tools/riskflow/plugins.h"
 #include "tools/riskflow/publish.h"
+#include "tools/riskflow/reload.h"
 #include "tools/riskflow/replay_command.h"
+#include "tools/riskflow/report_command.h"
+#include "tools/riskflow/shadow.h"
 #include "tools/riskflow/tail.h"
 
 namespace riskflow::cli {
@@ -31,7 +35,12 @@ constexpr Command kCommands[] = {
     {"plugin", kPluginUsage, &PluginMain},
     {"pipeline", kPipelineUsage, &PipelineMain},
     {"health", kHealthUsage, &HealthMain},
+    {"reload", kReloadUsage, &ReloadMain},
+    {"lists", kListsUsage, &ListsMain},
+    {"shadow", kShadowUsage, &ShadowMain},
     {"replay", kReplayUsage, &ReplayMain},
+    {"report", kReportUsage, &ReportMain},
+    {"diff", kDiffUsage, &DiffMain},
 };
 
 const Command* FindCommand(const std::string& name) {

@@ -113,6 +113,13 @@ absl::StatusOr<std::unique_ptr<TestDaemon>> TestDaemon::Start(
   daemon_options.plugin_search_path =
       riskflow::plugin_host::DefaultPluginSearchPath();
   daemon_options.transport_only = options.transport_only;
+  if (!options.shadow_pipeline_yaml.empty()) {
+    absl::StatusOr<riskflow::v1::PipelineConfig> shadow =
+        riskflow::config::ParsePipelineYaml(options.shadow_pipeline_yaml);
+    if (!shadow.ok()) return shadow.status();
+    daemon_options.shadow = true;
+    daemon_options.shadow_pipeline = *std::move(shadow);
+  }
   if (options.max_batch_events > 0) {
     daemon_options.max_batch_events = options.max_batch_events;
   }

@@ -30,6 +30,9 @@ struct TestDaemonOptions {
   uint32_t max_batch_events = 0;
   // Serve Ingest without a log or pipeline (GetPipeline then fails).
   bool transport_only = false;
+  // When set, a challenger pipeline (this YAML) runs in shadow mode, as
+  // riskflowd --shadow_config runs it.
+  std::string shadow_pipeline_yaml;
 };
 
 // A fresh directory under testing::TempDir(); empty on failure.
