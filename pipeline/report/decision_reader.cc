@@ -19,8 +19,7 @@ namespace {
 namespace pb = ::google::protobuf;
 
 DecisionFormat FormatFromName(std::string_view path) {
-  absl::string_view name(path.data(), path.size());
-  std::string lower = absl::AsciiStrToLower(name);
+  std::string lower = absl::AsciiStrToLower(AsAbsl(path));
   absl::string_view base = absl::StripSuffix(lower, ".gz");
   for (const char* ext : {".jsonl", ".json", ".ndjson"}) {
     if (absl::EndsWith(base, ext)) return DecisionFormat::kJsonl;
@@ -40,7 +39,8 @@ DecisionFormat FormatFromContent(const std::string& head) {
   if (first == '#') return DecisionFormat::kJsonl;
   if (first == '{' && second != '\x0a') return DecisionFormat::kJsonl;
   if (absl::ascii_isspace(static_cast<unsigned char>(first)) &&
-      (second == '{' || absl::ascii_isspace(static_cast<unsigned char>(second)))) {
+      (second == '{' ||
+       absl::ascii_isspace(static_cast<unsigned char>(second)))) {
     return DecisionFormat::kJsonl;
   }
   return DecisionFormat::kDelimitedProto;
@@ -67,7 +67,9 @@ absl::Status AddOrCount(const riskflow::v1::Decision& decision,
 absl::Status ReadJsonl(InputFile* input, DecisionSet* set,
                        int64_t* duplicates) {
   pb::util::JsonParseOptions options;
-  options.ignore_unknown_fields = true;
+  // Strict: an events file passed by mistake (or a misspelt enum such as
+  // "FREEZ") must fail loudly, not load as decisions routed nowhere.
+  options.ignore_unknown_fields = false;
   riskflow::v1::Decision decision;
   std::string line;
   int64_t line_number = 0;
@@ -82,9 +84,9 @@ absl::Status ReadJsonl(InputFile* input, DecisionSet* set,
     pb::util::Status parsed = pb::util::JsonStringToMessage(
         pb::StringPiece(trimmed.data(), trimmed.size()), &decision, options);
     if (!parsed.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(input->name(), ":", line_number, ": invalid decision: ",
-                       FirstLine(parsed.message().ToString())));
+      return absl::InvalidArgumentError(absl::StrCat(
+          input->name(), ":", line_number,
+          ": invalid decision: ", FirstLine(parsed.message().ToString())));
     }
     absl::Status added = AddOrCount(decision, set, duplicates);
     if (!added.ok()) {
@@ -121,13 +123,13 @@ absl::Status ReadDelimited(InputFile* input, DecisionSet* set,
 }  // namespace
 
 absl::StatusOr<DecisionFormat> ParseDecisionFormat(std::string_view text) {
-  std::string lower =
-      absl::AsciiStrToLower(absl::string_view(text.data(), text.size()));
+  std::string lower = absl::AsciiStrToLower(AsAbsl(text));
   if (lower == "auto") return DecisionFormat::kAuto;
   if (lower == "jsonl" || lower == "json") return DecisionFormat::kJsonl;
   if (lower == "proto" || lower == "pb") return DecisionFormat::kDelimitedProto;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown decision format \"", text, "\" (valid: auto, jsonl, proto)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown decision format \"", AsAbsl(text),
+                   "\" (valid: auto, jsonl, proto)"));
 }
 
 absl::StatusOr<DecisionSet> LoadDecisions(const std::string& path,
@@ -141,10 +143,9 @@ absl::StatusOr<DecisionSet> LoadDecisions(const std::string& path,
   DecisionSet set;
   set.set_source((*input)->name());
   int64_t duplicates = 0;
-  absl::Status status =
-      format == DecisionFormat::kJsonl
-          ? ReadJsonl(input->get(), &set, &duplicates)
-          : ReadDelimited(input->get(), &set, &duplicates);
+  absl::Status status = format == DecisionFormat::kJsonl
+                            ? ReadJsonl(input->get(), &set, &duplicates)
+                            : ReadDelimited(input->get(), &set, &duplicates);
   if (!status.ok()) return status;
   set.set_duplicates(duplicates);
   return set;

@@ -26,8 +26,9 @@ absl::StatusOr<DecisionFormat> ParseDecisionFormat(std::string_view text);
 // A malformed record fails the whole load with "file:line: ..." (or the
 // record number for protos): a report over part of a stream would show
 // confident but wrong numbers. Repeated decision_ids keep the first copy
-// and are counted in DecisionSet::duplicates(). Unknown JSON fields are
-// ignored so files from newer writers still read.
+// and are counted in DecisionSet::duplicates(). Unknown JSON fields and
+// enum names are errors: an events file given by mistake must not load as
+// decisions routed nowhere.
 absl::StatusOr<DecisionSet> LoadDecisions(
     const std::string& path, DecisionFormat format = DecisionFormat::kAuto);
 

@@ -22,8 +22,8 @@ uint32_t ReasonTable::Intern(std::string_view detector,
       detector_key, static_cast<uint32_t>(detectors_.size()));
   if (inserted) detectors_.push_back(detector_key);
   std::pair<uint32_t, std::string> key(it->second, std::string(reason_code));
-  auto [reason_it, new_reason] = reason_ids_.try_emplace(
-      key, static_cast<uint32_t>(reasons_.size()));
+  auto [reason_it, new_reason] =
+      reason_ids_.try_emplace(key, static_cast<uint32_t>(reasons_.size()));
   if (new_reason) reasons_.push_back(std::move(key));
   return reason_it->second;
 }
@@ -45,8 +45,7 @@ std::string ReasonTable::Label(uint32_t reason) const {
 }
 
 size_t DecisionSet::IdHash::operator()(std::string_view id) const {
-  return absl::Hash<absl::string_view>()(
-      absl::string_view(id.data(), id.size()));
+  return absl::Hash<absl::string_view>()(AsAbsl(id));
 }
 
 DecisionSet::DecisionSet()
@@ -86,12 +85,12 @@ absl::Status DecisionSet::Add(const riskflow::v1::Decision& decision) {
   }
   if (index_.contains(id)) {
     return absl::AlreadyExistsError(
-        absl::StrCat("repeated decision_id \"", id, "\""));
+        absl::StrCat("repeated decision_id \"", AsAbsl(id), "\""));
   }
   if (decision.annotations_size() > std::numeric_limits<uint16_t>::max() ||
       storage_->records.size() >= std::numeric_limits<uint32_t>::max()) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("decision \"", id, "\" does not fit the compact form"));
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "decision \"", AsAbsl(id), "\" does not fit the compact form"));
   }
 
   DecisionRecord record;
@@ -130,8 +129,8 @@ absl::Status DecisionSet::Add(const riskflow::v1::Decision& decision) {
     annotations_.push_back(ref);
   }
   const std::string& version = decision.pipeline_version();
-  if (!version.empty() && (pipeline_versions_.empty() ||
-                           pipeline_versions_.back() != version)) {
+  if (!version.empty() &&
+      (pipeline_versions_.empty() || pipeline_versions_.back() != version)) {
     bool seen = false;
     for (const std::string& v : pipeline_versions_) seen |= v == version;
     if (!seen) pipeline_versions_.push_back(version);

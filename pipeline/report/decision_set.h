@@ -20,6 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "proto/riskflow/v1/decision.pb.h"
 
@@ -34,6 +35,12 @@ inline constexpr int kMaxRouteId = 7;
 inline constexpr RouteId kRoutesBySeverity[] = {
     riskflow::v1::FREEZE, riskflow::v1::MANUAL_REVIEW, riskflow::v1::NOTIFY,
     riskflow::v1::PASS};
+
+// Debian's Abseil has its own string_view, distinct from std::string_view;
+// this bridges the two for absl::StrCat and friends.
+inline absl::string_view AsAbsl(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
 
 // "FREEZE", ...; "ROUTE_<n>" for numbers this build does not know.
 std::string RouteLabel(int route);
@@ -74,9 +81,7 @@ class ReasonTable {
 
   size_t size() const { return reasons_.size(); }
   size_t detector_count() const { return detectors_.size(); }
-  uint32_t detector_of(uint32_t reason) const {
-    return reasons_[reason].first;
-  }
+  uint32_t detector_of(uint32_t reason) const { return reasons_[reason].first; }
   const std::string& detector_name(uint32_t detector) const {
     return detectors_[detector];
   }
@@ -149,9 +154,7 @@ class DecisionSet {
   struct IdEq {
     using is_transparent = void;
     const Storage* storage;
-    std::string_view View(uint32_t index) const {
-      return storage->IdAt(index);
-    }
+    std::string_view View(uint32_t index) const { return storage->IdAt(index); }
     std::string_view View(std::string_view id) const { return id; }
     template <typename A, typename B>
     bool operator()(const A& a, const B& b) const {

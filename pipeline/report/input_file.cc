@@ -9,10 +9,70 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "zlib.h"
 
 namespace riskflow::report {
 
 namespace io = ::google::protobuf::io;
+
+// Inflates gzip members (one or several concatenated, as `cat a.gz b.gz`
+// makes) from `source`. Read() fails on corrupt data and on input that ends
+// inside a member.
+class InputFile::Gunzip : public io::CopyingInputStream {
+ public:
+  explicit Gunzip(io::ZeroCopyInputStream* source) : source_(source) {
+    // 16 + MAX_WBITS: expect a gzip header and trailer, not raw zlib.
+    ok_ = inflateInit2(&z_, 16 + MAX_WBITS) == Z_OK;
+    if (!ok_) error_ = "cannot initialise zlib";
+  }
+  ~Gunzip() override { inflateEnd(&z_); }
+
+  int Read(void* buffer, int size) override {
+    if (!ok_) return -1;
+    z_.next_out = static_cast<Bytef*>(buffer);
+    z_.avail_out = static_cast<uInt>(size);
+    while (z_.avail_out == static_cast<uInt>(size)) {
+      if (z_.avail_in == 0) {
+        const void* data = nullptr;
+        int n = 0;
+        if (!source_->Next(&data, &n)) {
+          if (member_ended_) return 0;
+          return Fail("truncated gzip data");
+        }
+        z_.next_in = static_cast<Bytef*>(const_cast<void*>(data));
+        z_.avail_in = static_cast<uInt>(n);
+        continue;
+      }
+      if (member_ended_) {
+        inflateReset(&z_);
+        member_ended_ = false;
+      }
+      const int rc = inflate(&z_, Z_NO_FLUSH);
+      if (rc == Z_STREAM_END) {
+        member_ended_ = true;
+      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        return Fail(z_.msg != nullptr ? z_.msg : "corrupt gzip data");
+      }
+    }
+    return size - static_cast<int>(z_.avail_out);
+  }
+
+  const std::string& error() const { return error_; }
+
+ private:
+  int Fail(std::string message) {
+    ok_ = false;
+    error_ = std::move(message);
+    return -1;
+  }
+
+  io::ZeroCopyInputStream* source_;
+  z_stream z_{};
+  bool ok_ = false;
+  // True between members and at a clean end: nothing is half-inflated.
+  bool member_ended_ = false;
+  std::string error_;
+};
 
 InputFile::InputFile(std::string name, int fd)
     : name_(std::move(name)), fd_(fd), file_(fd), stream_(&file_) {}
@@ -40,9 +100,10 @@ absl::StatusOr<std::unique_ptr<InputFile>> InputFile::Open(
   std::unique_ptr<InputFile> input(new InputFile(std::move(name), fd));
   std::string magic = input->Peek(2);
   if (magic == "\x1f\x8b") {
-    input->gzip_ = std::make_unique<io::GzipInputStream>(
-        &input->file_, io::GzipInputStream::GZIP);
-    input->stream_ = input->gzip_.get();
+    input->gunzip_ = std::make_unique<Gunzip>(&input->file_);
+    input->adaptor_ =
+        std::make_unique<io::CopyingInputStreamAdaptor>(input->gunzip_.get());
+    input->stream_ = input->adaptor_.get();
   }
   return input;
 }
@@ -89,12 +150,8 @@ absl::Status InputFile::status() const {
     return absl::DataLossError(absl::StrCat("cannot read ", name_, ": ",
                                             std::strerror(file_.GetErrno())));
   }
-  // Z_STREAM_END and Z_OK are >= 0; a truncated or corrupt file is < 0.
-  if (gzip_ != nullptr && gzip_->ZlibErrorCode() < 0) {
-    const char* reason = gzip_->ZlibErrorMessage();
-    return absl::DataLossError(
-        absl::StrCat(name_, ": corrupt or truncated gzip data",
-                     reason != nullptr ? absl::StrCat(" (", reason, ")") : ""));
+  if (gunzip_ != nullptr && !gunzip_->error().empty()) {
+    return absl::DataLossError(absl::StrCat(name_, ": ", gunzip_->error()));
   }
   return absl::OkStatus();
 }

@@ -10,8 +10,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "google/protobuf/io/gzip_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
 namespace riskflow::report {
 
@@ -41,15 +41,20 @@ class InputFile {
   absl::Status status() const;
 
   const std::string& name() const { return name_; }
-  bool gzipped() const { return gzip_ != nullptr; }
+  bool gzipped() const { return gunzip_ != nullptr; }
 
  private:
+  class Gunzip;
   InputFile(std::string name, int fd);
 
   std::string name_;
   int fd_;
   google::protobuf::io::FileInputStream file_;
-  std::unique_ptr<google::protobuf::io::GzipInputStream> gzip_;
+  // protobuf's GzipInputStream reports a truncated file as a clean end, so
+  // a cut-off replay output would pass as a shorter stream; Gunzip (zlib
+  // directly) tells the two apart.
+  std::unique_ptr<Gunzip> gunzip_;
+  std::unique_ptr<google::protobuf::io::CopyingInputStreamAdaptor> adaptor_;
   google::protobuf::io::ZeroCopyInputStream* stream_;
 };
 

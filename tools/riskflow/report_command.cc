@@ -196,8 +196,7 @@ int RunDiff(const DiffOptions& options, std::ostream& out, std::ostream& err) {
     out << champion->id(c.champion) << "  " << report::SinkList(a);
     if (c.route_changed) out << " -> " << report::SinkList(b);
     out << (c.route_changed ? "" : " (reasons changed)") << "\n"
-        << "  champion:   " << report::ReasonList(*champion, c.champion)
-        << "\n"
+        << "  champion:   " << report::ReasonList(*champion, c.champion) << "\n"
         << "  challenger: " << report::ReasonList(*challenger, c.challenger)
         << "\n";
   }

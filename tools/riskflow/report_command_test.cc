@@ -82,9 +82,9 @@ TEST_F(ReportCommandTest, HelpListsBothCommands) {
 TEST_F(ReportCommandTest, ReportPrintsSummaryAndWritesFiles) {
   const std::string html = WriteTestFile("cmd_report.html", "");
   const std::string json = WriteTestFile("cmd_summary.json", "");
-  Result r = Invoke({"report", "--decisions", champion_, "--challenger",
-                     challenger_, "--events", events_, "--html", html,
-                     "--json=" + json});
+  Result r =
+      Invoke({"report", "--decisions", champion_, "--challenger", challenger_,
+              "--events", events_, "--html", html, "--json=" + json});
   ASSERT_EQ(r.code, kExitOk) << r.err;
   EXPECT_EQ(r.err, "");
   EXPECT_THAT(r.out, HasSubstr("3 decisions (pipeline v1)"));
@@ -92,6 +92,11 @@ TEST_F(ReportCommandTest, ReportPrintsSummaryAndWritesFiles) {
   EXPECT_THAT(r.out, HasSubstr("diff: 2 compared, 1 changed"));
   EXPECT_THAT(r.out, HasSubstr("labels (champion): precision 1.0000  recall "
                                "0.5000  F1 0.6667"));
+  // One pass over the events scores both sides; e3 has no challenger
+  // decision and e4 no event.
+  EXPECT_THAT(r.out, HasSubstr("labels (challenger): precision 1.0000  "
+                               "recall 1.0000  F1 1.0000  (tp 2, fp 0, fn 0; "
+                               "2 fraud of 2 scored"));
   EXPECT_THAT(r.out, HasSubstr("wrote " + html));
   EXPECT_THAT(r.out, HasSubstr("wrote " + json));
 
@@ -123,8 +128,8 @@ TEST_F(ReportCommandTest, ReportErrors) {
             "riskflow report: cannot open /nonexistent/a.jsonl: No such file "
             "or directory\n");
 
-  r = Invoke({"report", "--decisions", champion_, "--challenger",
-              other_stream_});
+  r = Invoke(
+      {"report", "--decisions", champion_, "--challenger", other_stream_});
   EXPECT_EQ(r.code, kExitError);
   EXPECT_THAT(r.err, HasSubstr("have no decision id in common"));
 
