@@ -29,6 +29,8 @@ absl::StatusOr<std::unique_ptr<TestDaemon>> TestDaemon::Start(
   if (!options.pipeline_yaml.empty()) d->options_.pipeline_source = "<test>";
   d->options_.plugin_search_path = plugin_host::DefaultPluginSearchPath();
   d->options_.shards = options.shards;
+  d->options_.max_pending_events = options.max_pending_events;
+  d->options_.shard_queue_events = options.shard_queue_events;
   if (!options.shadow_pipeline_yaml.empty()) {
     auto shadow = config::ParsePipelineYaml(options.shadow_pipeline_yaml);
     if (!shadow.ok()) return shadow.status();

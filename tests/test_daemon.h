@@ -28,6 +28,9 @@ struct TestDaemonOptions {
   uint32_t shards = 0;
   // A challenger pipeline run in shadow mode, when not empty.
   std::string shadow_pipeline_yaml;
+  // Queue bounds (0 = defaults); see DaemonOptions.
+  size_t max_pending_events = 0;
+  size_t shard_queue_events = 0;
 };
 
 class TestDaemon {

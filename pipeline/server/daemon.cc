@@ -98,6 +98,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     if (auto s = p.lists->Load(); !s.ok()) return s;
     engine::EngineOptions engine_options;
     engine_options.shards = options.shards;
+    if (options.shard_queue_events > 0) {
+      engine_options.queue_capacity_per_shard = options.shard_queue_events;
+    }
     auto engine =
         engine::Engine::Create(p.store.get(), std::move(first), p.outbox.get(),
                                p.lists.get(), engine_options);
@@ -106,6 +109,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     log::EventLog::Options log_options;
     log_options.allowed_lateness_ms = options.pipeline.allowed_lateness_ms();
     log_options.sync = options.sync_log;
+    if (options.max_pending_events > 0) {
+      log_options.max_pending_events = options.max_pending_events;
+    }
     engine::Engine* engine_ptr = p.engine.get();
     p.log = std::make_unique<log::EventLog>(
         p.log_store.get(), log_options,

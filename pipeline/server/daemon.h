@@ -30,6 +30,11 @@ struct DaemonOptions {
   int max_message_bytes = 64 << 20;
   // false only for benchmarks that measure what fsync costs.
   bool sync_log = true;
+  // Bounds of the ingest queue (events waiting for the log writer) and of
+  // each shard's queue; 0 keeps the defaults. Tests shrink them to provoke
+  // backpressure.
+  size_t max_pending_events = 0;
+  size_t shard_queue_events = 0;
   // A challenger pipeline run in shadow mode (see shadow.h), if set.
   bool shadow = false;
   riskflow::v1::PipelineConfig shadow_pipeline;

@@ -28,6 +28,13 @@ class PublishReactor
   }
 
   void OnReadDone(bool ok) override {
+    // Parsing and handing the batch to the log happen without the lock:
+    // Submit may wait for room in the log, and the log writer needs this
+    // lock to complete earlier batches (OnDurable). `reading_` stays true
+    // meanwhile, so no second read starts.
+    std::shared_ptr<Entry> entry;
+    absl::Status status;
+    if (ok) status = Prepare(&entry);
     bool finish = false;
     grpc::Status finish_status;
     std::shared_ptr<Entry> waiting;
@@ -37,8 +44,17 @@ class PublishReactor
       if (!ok) {
         // The client half-closed or the call was cancelled.
         reads_done_ = true;
+      } else if (!status.ok()) {
+        if (error_.ok()) error_ = status;
+        reads_done_ = true;
       } else {
-        waiting = HandleMessageLocked();
+        queue_.push_back(entry);
+        if (entry->batch.ticket == nullptr) {
+          entry->ready = true;
+          WriteNextLocked();
+        } else {
+          waiting = entry;
+        }
       }
       MaybeReadLocked();
       finish = ShouldFinishLocked(&finish_status);
@@ -84,43 +100,26 @@ class PublishReactor
   void OnDone() override { delete this; }
 
  private:
-  // Returns the entry that now waits for the log, if any.
-  std::shared_ptr<Entry> HandleMessageLocked()
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    ++messages_;
+  // Parses the message just read and submits its valid events to the log.
+  absl::Status Prepare(std::shared_ptr<Entry>* entry) {
+    const uint64_t n = ++messages_;
     riskflow::v1::PublishRequest request;
     grpc::Status parsed =
         grpc::SerializationTraits<riskflow::v1::PublishRequest>::Deserialize(
             &in_, &request);
     if (!parsed.ok()) {
-      error_ = absl::InvalidArgumentError(absl::StrCat(
-          "message #", messages_,
+      return absl::InvalidArgumentError(absl::StrCat(
+          "message #", n,
           " on this Publish stream is not a valid PublishRequest; nothing "
           "from it was logged and the stream is closed (batches before it "
           "were acknowledged)"));
-      reads_done_ = true;
-      return nullptr;
     }
     if (ctx_->shutting_down.load()) {
-      error_ = absl::UnavailableError(
+      return absl::UnavailableError(
           "riskflowd is shutting down; this batch was not logged");
-      reads_done_ = true;
-      return nullptr;
     }
-    auto entry = std::make_shared<Entry>();
-    absl::Status s = PrepareBatch(ctx_, request, &entry->batch);
-    if (!s.ok()) {
-      error_ = s;
-      reads_done_ = true;
-      return nullptr;
-    }
-    queue_.push_back(entry);
-    if (entry->batch.ticket == nullptr) {
-      entry->ready = true;
-      WriteNextLocked();
-      return nullptr;
-    }
-    return entry;
+    *entry = std::make_shared<Entry>();
+    return PrepareBatch(ctx_, request, &(*entry)->batch);
   }
 
   // Sends the oldest ack if it is ready and no write is outstanding;
@@ -175,7 +174,8 @@ class PublishReactor
   grpc::ByteBuffer out_ ABSL_GUARDED_BY(mu_);
   std::deque<std::shared_ptr<Entry>> queue_ ABSL_GUARDED_BY(mu_);
   absl::Status error_ ABSL_GUARDED_BY(mu_);
-  uint64_t messages_ ABSL_GUARDED_BY(mu_) = 0;
+  // Only touched by the read path, one read at a time.
+  uint64_t messages_ = 0;
   bool reading_ ABSL_GUARDED_BY(mu_) = false;
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
