@@ -1,0 +1,282 @@
+// Benign sessions: what an account does on an ordinary visit. Amounts are
+// drawn from the account's profile and then passed through the replicas'
+// guards (Sim::BenignDebitAmount), so benign traffic stays under every
+// detector's limits even in its heavy tail and right after an anomaly.
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "tools/datagen/sim.h"
+
+namespace riskflow::datagen {
+namespace {
+
+using riskflow::v1::Event;
+using riskflow::v1::EventType;
+
+// Guards aim at this share of a limit, leaving room for replica error.
+constexpr double kGuardFraction = 0.6;
+// Smallest benign debit: one major unit of a two-decimal currency.
+constexpr int64_t kMinDebit = 100;
+
+enum class Kind { kCard, kWallet, kPayout, kTransfer, kLoginOnly, kProfile };
+
+// Builds one session with a moving clock; every event is emitted at once
+// (the account's events are committed in time order).
+class Session {
+ public:
+  Session(Sim& sim, Account& a, int64_t t) : sim_(sim), a_(a), t_(t) {}
+
+  int64_t last() const { return last_; }
+  void Wait(int64_t lo_ms, int64_t hi_ms) {
+    t_ += sim_.rng().Range(lo_ms, hi_ms);
+  }
+
+  void Login() {
+    Rng& rng = sim_.rng();
+    // A mistyped password now and then; never enough for auth_failures
+    // (one failure, none already in the window).
+    if (rng.Chance(0.04) && a_.auth.FailuresWithin(t_, kHourMs) == 0) {
+      Emit(App(riskflow::v1::AUTH_FAILURE));
+      Wait(10 * kSecondMs, 40 * kSecondMs);
+    }
+    Emit(App(riskflow::v1::LOGIN));
+    Wait(20 * kSecondMs, 2 * kMinuteMs);
+  }
+
+  // A debit in the home currency; false when the guards skipped it.
+  bool Debit(EventType type, Role role, const std::string& cp,
+             const std::string& cp_country, double desired) {
+    if (cp.empty()) return false;
+    EnsureFunds(static_cast<int64_t>(desired));
+    auto e = role == Role::kApp ? App(type) : sim_.Make(a_, type, t_, role);
+    if (role == Role::kCard) sim_.Locate(a_, e.get());
+    e->set_counterparty(cp);
+    e->set_counterparty_country(cp_country);
+    e->set_currency(a_.home->currency);
+    e->set_amount_minor(static_cast<int64_t>(desired));
+    const int64_t amount = sim_.BenignDebitAmount(a_, *e);
+    if (amount == 0 || amount > a_.balance) return false;
+    e->set_amount_minor(amount);
+    Emit(std::move(e));
+    Wait(40 * kSecondMs, 20 * kMinuteMs);
+    return true;
+  }
+
+  // A remittance: paid in CNY to a beneficiary in CN, charged in the home
+  // currency at the reference rate +-0.5% (fx_sanity allows 2%).
+  void FxPayout(double desired_cny) {
+    const double reference = ReferenceRateToCny(a_.home->currency);
+    if (reference == 0 || a_.fx_beneficiary.empty()) return;
+    auto e = sim_.Make(a_, riskflow::v1::PAYOUT, t_, Role::kRails);
+    e->set_counterparty(a_.fx_beneficiary);
+    e->set_counterparty_country("CN");
+    e->set_currency("CNY");
+    e->set_amount_minor(static_cast<int64_t>(desired_cny));
+    const int64_t amount = sim_.BenignDebitAmount(a_, *e);
+    const double rate = reference * (1 + sim_.rng().Uniform(-0.005, 0.005));
+    const int64_t source = std::llround(static_cast<double>(amount) / rate);
+    if (amount == 0 || source < 1000 || source > a_.balance) return;
+    e->set_amount_minor(amount);
+    e->set_source_currency(a_.home->currency);
+    e->set_source_amount_minor(source);
+    e->set_fx_rate(std::round(static_cast<double>(amount) / source * 1e6) /
+                   1e6);
+    Emit(std::move(e));
+    Wait(kMinuteMs, 10 * kMinuteMs);
+  }
+
+  void Refund(const std::string& merchant, double desired) {
+    auto e = sim_.Make(a_, riskflow::v1::REFUND, t_, Role::kCard);
+    e->set_counterparty(merchant);
+    e->set_currency(a_.home->currency);
+    e->set_amount_minor(std::max<int64_t>(kMinDebit, std::llround(desired)));
+    Emit(std::move(e));
+    Wait(kMinuteMs, 10 * kMinuteMs);
+  }
+
+  void ProfileChange() {
+    if (a_.beneficiaries.size() >= 5) return;
+    auto e = App(riskflow::v1::PROFILE_CHANGE);
+    const std::string bene =
+        absl::StrCat("bene-", a_.id.substr(5), "-", a_.beneficiaries.size());
+    e->set_counterparty(bene);
+    (*e->mutable_attributes())["field"] = "beneficiary";
+    a_.beneficiaries.push_back(bene);
+    Emit(std::move(e));
+    Wait(kMinuteMs, 5 * kMinuteMs);
+  }
+
+ private:
+  std::unique_ptr<Event> App(EventType type) {
+    auto e = sim_.Make(a_, type, t_, Role::kApp);
+    e->set_device_id(a_.devices[sim_.rng().Below(a_.devices.size())]);
+    e->set_ip(a_.ip);
+    if (type != riskflow::v1::PROFILE_CHANGE) sim_.Locate(a_, e.get());
+    return e;
+  }
+
+  // A wallet top-up from the holder's own bank (no counterparty, so
+  // unknown_counterparty learns nothing) when the balance runs low.
+  void EnsureFunds(int64_t need) {
+    if (a_.balance >= need + 5 * a_.budget) return;
+    auto e = sim_.Make(a_, riskflow::v1::DEPOSIT, t_, Role::kRails);
+    e->set_currency(a_.home->currency);
+    e->set_amount_minor((need + 20 * a_.budget) / 100 * 100 + 100);
+    Emit(std::move(e));
+    Wait(kMinuteMs, 3 * kMinuteMs);
+  }
+
+  void Emit(std::unique_ptr<Event> e) {
+    last_ = e->event_time_ms();
+    sim_.Emit(a_, std::move(e));
+  }
+
+  Sim& sim_;
+  Account& a_;
+  int64_t t_;
+  int64_t last_ = -1;
+};
+
+// A favourite merchant, or one already known when the account knows enough
+// counterparties that a new one would be unknown_counterparty's alert.
+std::string PickMerchant(Sim& sim, const Account& a) {
+  static constexpr double kWeights[] = {0.5, 0.3, 0.2};
+  double u = sim.rng().Uniform();
+  size_t pick = 0;
+  while (pick + 1 < a.merchants.size() && (u -= kWeights[pick]) >= 0) ++pick;
+  const std::string& m = a.merchants[pick];
+  if (a.Knows(m) || a.known.size() < limits::kUnknownMinKnown) {
+    return m;
+  }
+  for (const std::string& known : a.merchants) {
+    if (a.Knows(known)) return known;
+  }
+  return "";
+}
+
+Kind PickKind(Sim& sim, const Account& a) {
+  const GeneratorOptions& o = sim.options();
+  const double weights[] = {o.card_weight,       o.wallet_weight,
+                            o.payout_weight,     o.transfer_weight,
+                            o.login_only_weight, o.profile_change_weight};
+  double total = 0;
+  for (double w : weights) total += std::max(0.0, w);
+  double u = sim.rng().Uniform() * total;
+  for (int k = 0; k < 6; ++k) {
+    u -= std::max(0.0, weights[k]);
+    if (u < 0) return static_cast<Kind>(k);
+  }
+  return Kind::kLoginOnly;
+}
+
+}  // namespace
+
+int64_t Sim::BenignDebitAmount(Account& a, const Event& e) {
+  const int64_t t = e.event_time_ms();
+  // impossible_travel freezes payouts for 1h after a location alert.
+  if (e.type() == riskflow::v1::PAYOUT && a.location.last_alert_ms() >= 0 &&
+      t - a.location.last_alert_ms() <=
+          limits::kPayoutAfterAlertMs + kMinuteMs) {
+    ++stats_.benign_debits_skipped;
+    return 0;
+  }
+  // velocity_burst allows 5 per minute; benign sessions stay at 3.
+  if (a.debits.CountWithinMinute(t) >= 3) {
+    ++stats_.benign_debits_skipped;
+    return 0;
+  }
+  int64_t amount = std::min(e.amount_minor(), Ceiling(e.currency()));
+  const OutflowReplica& r = a.Outflow(e.currency());
+  amount = std::min(amount, r.MaxDebit(t, kGuardFraction));
+  // velocity_amount's sum limits, at half.
+  if (e.currency() == "CNY") {
+    amount =
+        std::min({amount, limits::kVelocity1hCny / 2 - r.RecentSum(t, kHourMs),
+                  limits::kVelocity1dCny / 2 - r.TwoDaySum(t)});
+  } else if (e.currency() == "USD") {
+    amount =
+        std::min(amount, limits::kVelocity1hUsd / 2 - r.RecentSum(t, kHourMs));
+  }
+  while (amount > 0 && a.debits.WouldDuplicate(e.type(), e.counterparty(),
+                                               e.currency(), amount, t)) {
+    --amount;
+  }
+  if (amount < kMinDebit) {
+    ++stats_.benign_debits_skipped;
+    return 0;
+  }
+  if (amount < e.amount_minor()) ++stats_.benign_debits_capped;
+  return amount;
+}
+
+int64_t RunBenignSession(Sim& sim, Account& a, int64_t t, bool first_session) {
+  Rng& rng = sim.rng();
+  // Occasional domestic trips of a few days; never abroad, where the first
+  // visit is impossible_travel's NEW_COUNTRY by design.
+  if (a.home->cities.size() > 1) {
+    if (a.city != a.home_city && t >= a.travel_until_ms) {
+      a.city = a.home_city;
+    } else if (a.city == a.home_city && rng.Chance(0.01)) {
+      a.city = static_cast<int>(
+          (a.home_city + 1 + rng.Below(a.home->cities.size() - 1)) %
+          a.home->cities.size());
+      a.travel_until_ms = t + rng.Range(1, 4) * kDayMs;
+    }
+  }
+  const double budget = static_cast<double>(a.budget);
+  const std::string home = a.home->country;
+  Session s(sim, a, t);
+  // The first session is a card visit, so the favourite merchants are
+  // known before salaries and payouts fill unknown_counterparty's count.
+  switch (first_session ? Kind::kCard : PickKind(sim, a)) {
+    case Kind::kCard: {
+      const std::string m = PickMerchant(sim, a);
+      if (!first_session && rng.Chance(0.04) && a.Knows(m)) {
+        s.Refund(m, rng.LogNormal(0.2 * budget, 0.5));
+      }
+      const int n = first_session ? 3 : 1 + rng.Chance(0.45) + rng.Chance(0.2);
+      for (int i = 0; i < n; ++i) {
+        const std::string cp =
+            first_session ? a.merchants[i] : PickMerchant(sim, a);
+        s.Debit(riskflow::v1::PAYMENT, Role::kCard, cp, home,
+                rng.LogNormal(0.3 * budget, 0.8));
+      }
+      break;
+    }
+    case Kind::kWallet: {
+      s.Login();
+      for (int i = 0, n = 1 + rng.Chance(0.4); i < n; ++i) {
+        s.Debit(riskflow::v1::PAYMENT, Role::kApp, PickMerchant(sim, a), home,
+                rng.LogNormal(0.3 * budget, 0.8));
+      }
+      break;
+    }
+    case Kind::kPayout:
+      s.Login();
+      if (!a.fx_beneficiary.empty() && rng.Chance(0.6)) {
+        s.FxPayout(rng.LogNormal(2 * budget * a.home->cny_per_unit, 0.25));
+      } else {
+        s.Debit(riskflow::v1::PAYOUT, Role::kRails,
+                a.beneficiaries[rng.Below(a.beneficiaries.size())], home,
+                rng.LogNormal(1.5 * budget, 0.4));
+      }
+      break;
+    case Kind::kTransfer:
+      s.Login();
+      s.Debit(riskflow::v1::TRANSFER, Role::kRails,
+              a.friends[rng.Below(a.friends.size())], home,
+              rng.LogNormal(0.8 * budget, 0.6));
+      break;
+    case Kind::kLoginOnly:
+      s.Login();
+      break;
+    case Kind::kProfile:
+      s.Login();
+      s.ProfileChange();
+      break;
+  }
+  return s.last() < 0 ? t - 1 : s.last();
+}
+
+}  // namespace riskflow::datagen
