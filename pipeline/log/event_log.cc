@@ -176,8 +176,10 @@ void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
       const int64_t watermark = max_time - options_.allowed_lateness_ms;
       max_time = std::max(max_time, event.event_time_ms());
       std::string seq_key = SequenceKey(seq);
-      batch.Put(store_->handle(Cf::kLog), seq_key,
-                EncodeLogRecord(watermark, event));
+      if (options_.store_records) {
+        batch.Put(store_->handle(Cf::kLog), seq_key,
+                  EncodeLogRecord(watermark, event));
+      }
       batch.Put(store_->handle(Cf::kIdem), key, seq_key);
       group_ids.emplace(std::move(key), seq);
       out.sequences.push_back(seq);

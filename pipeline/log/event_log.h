@@ -63,8 +63,11 @@ class EventLog {
   struct Options {
     size_t max_pending_events = 1 << 18;
     int64_t allowed_lateness_ms = 5 * 60 * 1000;
-    // false only for benchmarks that measure what fsync costs.
+    // false only for benchmarks that measure what fsync costs, and replay.
     bool sync = true;
+    // false for replay: the events are only dispatched, never read back
+    // from this log (the idempotency index is still kept).
+    bool store_records = true;
   };
 
   EventLog(state::Store* store, Options options, Dispatcher dispatcher);

@@ -7,10 +7,18 @@ namespace riskflow::replay {
 
 void AppendDelimited(const google::protobuf::MessageLite& message,
                      std::string* out) {
-  google::protobuf::io::StringOutputStream stream(out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
+  using google::protobuf::io::CodedOutputStream;
+  const size_t size = message.ByteSizeLong();
+  const size_t header = CodedOutputStream::VarintSize32(size);
+  const size_t old_size = out->size();
+  // Sized exactly up front: a StringOutputStream over `out` would grow it
+  // to its whole capacity (zero-filled) for every record.
+  out->resize(old_size + header + size);
+  uint8_t* p = reinterpret_cast<uint8_t*>(&(*out)[old_size]);
+  p = CodedOutputStream::WriteVarint32ToArray(static_cast<uint32_t>(size), p);
+  google::protobuf::io::ArrayOutputStream array(p, static_cast<int>(size));
+  CodedOutputStream coded(&array);
   coded.SetSerializationDeterministic(true);
-  coded.WriteVarint32(static_cast<uint32_t>(message.ByteSizeLong()));
   message.SerializeWithCachedSizes(&coded);
 }
 

@@ -31,6 +31,9 @@ struct StoreOptions {
   // One budget for all memtables together (WriteBufferManager).
   size_t write_buffer_bytes = 128 << 20;
   bool create_if_missing = true;
+  // No write-ahead log: for replay stores, which are rebuilt from their
+  // input when anything goes wrong, never for riskflowd's own.
+  bool disable_wal = false;
 };
 
 // The engine's RocksDB: every column family, the shared cache and memtable
@@ -76,6 +79,7 @@ class Store {
   std::shared_ptr<StateExpiryRegistry> registry_;
   std::unique_ptr<rocksdb::DB> db_;
   std::array<rocksdb::ColumnFamilyHandle*, kNumCfs> handles_{};
+  bool disable_wal_ = false;
 };
 
 }  // namespace riskflow::state

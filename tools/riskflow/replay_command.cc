@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "pipeline/config/default_pipeline.h"
@@ -25,7 +26,12 @@ constexpr char kCommand[] = "riskflow replay";
 constexpr int64_t kMaxBatchSize = 1 << 18;
 
 std::vector<std::string> SplitList(const std::string& text) {
-  return absl::StrSplit(text, ',', absl::SkipWhitespace());
+  std::vector<std::string> out;
+  for (absl::string_view item :
+       absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    out.emplace_back(absl::StripAsciiWhitespace(item));
+  }
+  return out;
 }
 
 absl::StatusOr<riskflow::v1::PipelineConfig> LoadPipeline(
