@@ -46,6 +46,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   ctx.sync_commits = options.sync_commits;
   ctx.decision_observer = options.decision_observer;
   ctx.write_outboxes = options.write_outboxes;
+  ctx.store_decisions = options.store_decisions;
   Engine* self = engine.get();
   ctx.on_committed = [self] { self->UpdateExpiryClock(); };
   for (uint32_t i = 0; i < shards; ++i) {

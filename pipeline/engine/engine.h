@@ -37,6 +37,9 @@ struct EngineOptions {
   // False for replay and shadow engines: decisions never reach sink
   // outboxes.
   bool write_outboxes = true;
+  // False for replay: its decisions leave through the observer and are
+  // never looked up, so they need not be stored.
+  bool store_decisions = true;
   // Where a store without recorded progress starts: events up to this
   // sequence are treated as already decided (a new shadow engine starts at
   // the log's end rather than re-deciding history).

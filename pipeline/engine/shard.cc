@@ -121,15 +121,21 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
   std::vector<std::string> bytes(decisions.size());
   std::vector<sinks::PendingDecision> pending;
   for (size_t i = 0; i < decisions.size(); ++i) {
-    decisions[i].SerializeToString(&bytes[i]);
     // A PASS without annotations is fully determined by its log record, so
     // it is not stored (Engine::LookupDecision rebuilds it): most events are
-    // clean, and this saves one RocksDB key per event.
-    if (decisions[i].annotations_size() > 0) {
+    // clean, and this saves one RocksDB key — and a serialization — per
+    // event.
+    const bool store =
+        ctx_.store_decisions && decisions[i].annotations_size() > 0;
+    const bool sink =
+        ctx_.write_outboxes && decisions[i].route() != riskflow::v1::PASS;
+    if (!store && !sink) continue;
+    decisions[i].SerializeToString(&bytes[i]);
+    if (store) {
       batch.Put(ctx_.store->handle(Cf::kDecisions),
                 log::SequenceKey(decisions[i].sequence()), bytes[i]);
     }
-    if (ctx_.write_outboxes && decisions[i].route() != riskflow::v1::PASS) {
+    if (sink) {
       pending.push_back(sinks::PendingDecision{&decisions[i], &bytes[i]});
     }
   }

@@ -59,6 +59,7 @@ struct ShardContext {
                      const std::vector<riskflow::v1::Decision>& decisions)>
       decision_observer;
   bool write_outboxes = true;
+  bool store_decisions = true;
 };
 
 // The fields of a decision that depend only on the logged event.

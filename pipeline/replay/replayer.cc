@@ -83,6 +83,7 @@ absl::Status ReplayEngine::Start(const ReplayOptions& options,
   engine::EngineOptions engine_options;
   engine_options.shards = shards;
   engine_options.write_outboxes = false;
+  engine_options.store_decisions = false;
   DecisionWriter* writer = output.get();
   engine_options.decision_observer =
       [writer](uint32_t shard,
