@@ -14,13 +14,6 @@ bool AllIn(std::string_view s, char lo, char hi) {
                      [lo, hi](char c) { return c >= lo && c <= hi; });
 }
 
-// Strictly positive decimal: a threshold of 0 would flag every transfer.
-bool ParsePositive(std::string_view s, int64_t* out) {
-  if (s.empty() || !AllIn(s, '0', '9')) return false;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return ec == std::errc() && ptr == s.data() + s.size() && *out > 0;
-}
-
 }  // namespace
 
 const std::vector<rf_param_spec>& CrossBorderParams() {
@@ -38,34 +31,6 @@ const std::vector<rf_param_spec>& CrossBorderParams() {
   return kParams;
 }
 
-sdk::Status ParseThresholds(const std::vector<std::string>& items,
-                            std::map<std::string, int64_t, std::less<>>* out) {
-  const std::string where = "parameter 'thresholds': ";
-  std::map<std::string, int64_t, std::less<>> parsed;
-  for (const std::string& item : items) {
-    size_t colon = item.find(':');
-    std::string_view cur = std::string_view(item).substr(0, colon);
-    int64_t minor = 0;
-    if (colon == std::string::npos || cur.size() != 3 ||
-        !AllIn(cur, 'A', 'Z') ||
-        !ParsePositive(std::string_view(item).substr(colon + 1), &minor)) {
-      return sdk::Status::Error(
-          where + "item '" + item +
-          "' is not CUR:minor_units with a 3-letter upper-case currency and a "
-          "positive integer (e.g. USD:1500000)");
-    }
-    if (!parsed.emplace(std::string(cur), minor).second) {
-      return sdk::Status::Error(where + "currency " + std::string(cur) +
-                                " is listed twice");
-    }
-  }
-  if (parsed.empty()) {
-    return sdk::Status::Error(where +
-                              "needs at least one CUR:minor_units item");
-  }
-  *out = std::move(parsed);
-  return sdk::Status::Ok();
-}
 
 sdk::Status ParseCorridors(const std::vector<std::string>& items,
                            std::set<std::string, std::less<>>* out) {
@@ -103,9 +68,12 @@ std::string CountryCode(std::string_view s) {
 
 sdk::Status CrossBorderDetector::Init(sdk::InitContext& /*ctx*/,
                                       const sdk::Params& params) {
-  sdk::Status s = ParseThresholds(params.List("thresholds"), &thresholds_);
-  if (!s.ok()) return s;
-  s = ParseCorridors(params.List("allowed_corridors"), &allowed_corridors_);
+  std::string error;
+  if (!sdk::ParseMinorThresholds("thresholds", params.List("thresholds"),
+                                 &thresholds_, &error)) {
+    return sdk::Status::Error(error);
+  }
+  sdk::Status s = ParseCorridors(params.List("allowed_corridors"), &allowed_corridors_);
   if (!s.ok()) return s;
   return sdk::ParseEventTypes(params, "types", &types_);
 }

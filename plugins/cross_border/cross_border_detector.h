@@ -13,17 +13,13 @@
 #include <vector>
 
 #include "plugins/sdk/event_types.h"
+#include "plugins/sdk/currency_units.h"
 #include "plugins/sdk/riskflow_sdk.h"
 
 namespace riskflow {
 namespace cross_border {
 
 const std::vector<rf_param_spec>& CrossBorderParams();
-
-// Parses "CNY:10000000,USD:1500000" into currency -> minor units, refusing
-// malformed items and repeats with a message naming parameter 'thresholds'.
-sdk::Status ParseThresholds(const std::vector<std::string>& items,
-                            std::map<std::string, int64_t, std::less<>>* out);
 
 // Parses "CN-HK,HK-CN" into the set {"CN-HK", "HK-CN"} (directional),
 // refusing malformed items, FROM == TO and repeats, naming parameter
@@ -41,7 +37,7 @@ class CrossBorderDetector : public sdk::Detector {
   sdk::Status OnEvent(sdk::Context& ctx, const sdk::Event& event) override;
 
  private:
-  std::map<std::string, int64_t, std::less<>> thresholds_;
+  sdk::MinorThresholds thresholds_;
   std::set<std::string, std::less<>> allowed_corridors_;
   sdk::EventTypeFilter types_;
 };

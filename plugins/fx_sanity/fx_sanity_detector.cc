@@ -20,12 +20,6 @@ constexpr double kEpsilonPercent = 1e-9;
 // Bounds the set of pair names remembered for logging.
 constexpr size_t kMaxLoggedPairs = 64;
 
-bool IsCurrencyCode(std::string_view s) {
-  return s.size() == 3 && std::all_of(s.begin(), s.end(), [](char c) {
-           return c >= 'A' && c <= 'Z';
-         });
-}
-
 }  // namespace
 
 const std::vector<rf_param_spec>& FxSanityParams() {
@@ -58,8 +52,8 @@ sdk::Status ParseRates(const std::vector<std::string>& items,
     char* end = nullptr;
     const double rate = number.empty() ? 0 : std::strtod(number.c_str(), &end);
     const bool pair_ok = pair.size() == 7 && pair[3] == '/' &&
-                         IsCurrencyCode(std::string_view(pair).substr(0, 3)) &&
-                         IsCurrencyCode(std::string_view(pair).substr(4));
+                         sdk::IsCurrencyCode(std::string_view(pair).substr(0, 3)) &&
+                         sdk::IsCurrencyCode(std::string_view(pair).substr(4));
     if (!pair_ok || number.empty() || end == nullptr || *end != '\0' ||
         !std::isfinite(rate) || rate <= 0) {
       return sdk::Status::Error(

@@ -12,17 +12,13 @@
 
 #include "plugins/large_amount/reference_conversion.h"
 #include "plugins/sdk/event_types.h"
+#include "plugins/sdk/currency_units.h"
 #include "plugins/sdk/riskflow_sdk.h"
 
 namespace riskflow {
 namespace large_amount {
 
 const std::vector<rf_param_spec>& LargeAmountParams();
-
-// Parses "CNY:10000000,USD:1500000" (items already split by Params::List)
-// into currency -> threshold in minor units. Exposed for tests.
-sdk::Status ParseThresholds(const std::vector<std::string>& items,
-                            std::map<std::string, int64_t, std::less<>>* out);
 
 class LargeAmountDetector : public sdk::Detector {
  public:
@@ -34,7 +30,7 @@ class LargeAmountDetector : public sdk::Detector {
   sdk::Status CheckConverted(sdk::Context& ctx, const sdk::Event& event);
 
   // std::less<> so lookups take the event's string_view without a copy.
-  std::map<std::string, int64_t, std::less<>> thresholds_;
+  sdk::MinorThresholds thresholds_;
   sdk::EventTypeFilter types_;
   ReferenceConversion reference_;  // disabled unless configured
 };

@@ -14,12 +14,6 @@ namespace riskflow {
 namespace large_amount {
 namespace {
 
-bool IsCurrencyCode(std::string_view s) {
-  return s.size() == 3 && std::all_of(s.begin(), s.end(), [](char c) {
-           return c >= 'A' && c <= 'Z';
-         });
-}
-
 std::string ShortestText(double v) {
   char buf[64];
   auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), v);
@@ -60,7 +54,7 @@ sdk::Status ReferenceConversion::FromParams(const sdk::Params& params,
   }
   ReferenceConversion conv;
   conv.currency_ = params.String("reference_currency");
-  if (!IsCurrencyCode(conv.currency_)) {
+  if (!sdk::IsCurrencyCode(conv.currency_)) {
     return sdk::Status::Error("parameter 'reference_currency': '" +
                               conv.currency_ +
                               "' is not a 3-letter upper-case currency code");

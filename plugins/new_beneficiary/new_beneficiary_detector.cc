@@ -17,21 +17,7 @@ constexpr int64_t kDayMs = 24 * 60 * kMinuteMs;
 // The PROFILE_CHANGE attribute naming what changed.
 constexpr char kFieldAttribute[] = "field";
 
-bool IsCurrencyCode(std::string_view s) {
-  return s.size() == 3 && std::all_of(s.begin(), s.end(), [](char c) {
-           return c >= 'A' && c <= 'Z';
-         });
-}
 
-// Strictly positive decimal: a threshold of 0 would flag every payout.
-bool ParsePositive(std::string_view s, int64_t* out) {
-  if (s.empty() || !std::all_of(s.begin(), s.end(),
-                                [](char c) { return c >= '0' && c <= '9'; })) {
-    return false;
-  }
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return ec == std::errc() && ptr == s.data() + s.size() && *out > 0;
-}
 
 }  // namespace
 
@@ -56,34 +42,6 @@ const std::vector<rf_param_spec>& NewBeneficiaryParams() {
   return kParams;
 }
 
-sdk::Status ParseThresholds(const char* param,
-                            const std::vector<std::string>& items,
-                            std::map<std::string, int64_t, std::less<>>* out) {
-  const std::string where = std::string("parameter '") + param + "': ";
-  std::map<std::string, int64_t, std::less<>> parsed;
-  for (const std::string& item : items) {
-    size_t colon = item.find(':');
-    std::string_view cur = std::string_view(item).substr(0, colon);
-    int64_t minor = 0;
-    if (colon == std::string::npos || !IsCurrencyCode(cur) ||
-        !ParsePositive(std::string_view(item).substr(colon + 1), &minor)) {
-      return sdk::Status::Error(
-          where + "item '" + item +
-          "' is not CUR:minor_units with a 3-letter upper-case currency and a "
-          "positive integer (e.g. USD:1500000)");
-    }
-    if (!parsed.emplace(std::string(cur), minor).second) {
-      return sdk::Status::Error(where + "currency " + std::string(cur) +
-                                " is listed twice");
-    }
-  }
-  if (parsed.empty()) {
-    return sdk::Status::Error(where +
-                              "needs at least one CUR:minor_units item");
-  }
-  *out = std::move(parsed);
-  return sdk::Status::Ok();
-}
 
 std::string BeneficiaryKey(std::string_view account,
                            std::string_view counterparty) {
@@ -97,9 +55,12 @@ std::string BeneficiaryKey(std::string_view account,
 
 sdk::Status NewBeneficiaryDetector::Init(sdk::InitContext& ctx,
                                          const sdk::Params& params) {
-  sdk::Status s =
-      ParseThresholds("thresholds", params.List("thresholds"), &thresholds_);
-  if (!s.ok()) return s;
+  std::string error;
+  if (!sdk::ParseMinorThresholds("thresholds", params.List("thresholds"),
+                                 &thresholds_, &error)) {
+    return sdk::Status::Error(error);
+  }
+  sdk::Status s;
   for (const std::string& field : params.List("fields")) {
     if (!fields_.insert(field).second) {
       return sdk::Status::Error("parameter 'fields': field '" + field +

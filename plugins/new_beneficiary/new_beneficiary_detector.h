@@ -13,18 +13,13 @@
 #include <vector>
 
 #include "plugins/sdk/event_types.h"
+#include "plugins/sdk/currency_units.h"
 #include "plugins/sdk/riskflow_sdk.h"
 
 namespace riskflow {
 namespace new_beneficiary {
 
 const std::vector<rf_param_spec>& NewBeneficiaryParams();
-
-// Parses "CNY:10000000,USD:1500000" into currency -> minor units, refusing
-// malformed items and repeats with a message naming `param`.
-sdk::Status ParseThresholds(const char* param,
-                            const std::vector<std::string>& items,
-                            std::map<std::string, int64_t, std::less<>>* out);
 
 // account, a unit separator, counterparty. Ids are validated free of control
 // characters, so the separator cannot occur inside either and two different
@@ -42,7 +37,7 @@ class NewBeneficiaryDetector : public sdk::Detector {
   void OnProfileChange(sdk::Context& ctx, const sdk::Event& event);
   void OnPayout(sdk::Context& ctx, const sdk::Event& event);
 
-  std::map<std::string, int64_t, std::less<>> thresholds_;
+  sdk::MinorThresholds thresholds_;
   std::set<std::string, std::less<>> fields_;
   sdk::EventTypeFilter types_;
   int64_t window_ms_ = 0;

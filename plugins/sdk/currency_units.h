@@ -6,8 +6,12 @@
 #ifndef RISKFLOW_PLUGINS_SDK_CURRENCY_UNITS_H_
 #define RISKFLOW_PLUGINS_SDK_CURRENCY_UNITS_H_
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -15,6 +19,61 @@
 
 namespace riskflow {
 namespace sdk {
+
+// Three upper-case ASCII letters (the shape of an ISO-4217 code).
+inline bool IsCurrencyCode(std::string_view s) {
+  return s.size() == 3 && std::all_of(s.begin(), s.end(), [](char c) {
+           return c >= 'A' && c <= 'Z';
+         });
+}
+
+// Per-currency amounts in minor units, keyed by code.
+using MinorThresholds = std::map<std::string, int64_t, std::less<>>;
+
+// Parses "CNY:10000000,USD:1500000" (items already split by Params::List)
+// into currency -> strictly positive minor units (a threshold of 0 would
+// flag every event). Malformed items, repeats and an empty list are refused
+// with *error naming the parameter `param`.
+inline bool ParseMinorThresholds(const char* param,
+                                 const std::vector<std::string>& items,
+                                 MinorThresholds* out, std::string* error) {
+  const std::string where = std::string("parameter '") + param + "': ";
+  MinorThresholds parsed;
+  for (const std::string& item : items) {
+    const size_t colon = item.find(':');
+    const std::string_view cur = std::string_view(item).substr(0, colon);
+    const std::string_view digits =
+        colon == std::string::npos ? std::string_view()
+                                   : std::string_view(item).substr(colon + 1);
+    int64_t minor = 0;
+    bool ok = colon != std::string::npos && IsCurrencyCode(cur) &&
+              !digits.empty() &&
+              std::all_of(digits.begin(), digits.end(),
+                          [](char c) { return c >= '0' && c <= '9'; });
+    if (ok) {
+      auto [ptr, ec] =
+          std::from_chars(digits.data(), digits.data() + digits.size(), minor);
+      ok = ec == std::errc() && ptr == digits.data() + digits.size() &&
+           minor > 0;
+    }
+    if (!ok) {
+      *error = where + "item '" + item +
+               "' is not CUR:minor_units with a 3-letter upper-case currency "
+               "and a positive integer (e.g. USD:1500000)";
+      return false;
+    }
+    if (!parsed.emplace(std::string(cur), minor).second) {
+      *error = where + "currency " + std::string(cur) + " is listed twice";
+      return false;
+    }
+  }
+  if (parsed.empty()) {
+    *error = where + "needs at least one CUR:minor_units item";
+    return false;
+  }
+  *out = std::move(parsed);
+  return true;
+}
 
 // Digits after the decimal point in the currency's minor unit.
 inline int MinorUnitExponent(std::string_view currency) {

@@ -1,4 +1,5 @@
 #include "plugins/velocity/velocity_limits.h"
+#include "plugins/sdk/currency_units.h"
 
 #include <algorithm>
 #include <charconv>
@@ -36,12 +37,6 @@ bool ParseDigits(std::string_view s, int64_t* out) {
   }
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
   return ec == std::errc() && ptr == s.data() + s.size();
-}
-
-bool IsCurrencyCode(std::string_view s) {
-  return s.size() == 3 && std::all_of(s.begin(), s.end(), [](char c) {
-           return c >= 'A' && c <= 'Z';
-         });
 }
 
 // Checks one window of an item of `param`. Windows must tile into whole
@@ -182,7 +177,7 @@ sdk::Status ParseSumLimits(const std::vector<std::string>& items,
     SumLimit limit;
     if (parts.size() != 3 ||
         !sdk::ParseDurationMs(parts[0], &limit.window_ms) ||
-        !IsCurrencyCode(parts[1]) ||
+        !sdk::IsCurrencyCode(parts[1]) ||
         !ParseDigits(parts[2], &limit.limit_minor) || limit.limit_minor < 1) {
       return sdk::Status::Error(
           where + "item '" + item +
