@@ -65,6 +65,16 @@ std::vector<v1::Event> GenerateStream() {
       events.push_back(Payout(next_id(), a, "bene-dup", 777700, "CNY", t));
       events.push_back(
           Payout(next_id(), a, "bene-dup", 777700, "CNY", t + 60000));
+    } else if (kind < 93) {
+      // A late burst, 5.5 minutes behind: later than the allowed lateness,
+      // so the older half of its 1-minute window is behind the visibility
+      // horizon (watermark - retention) and must be clipped the same way
+      // live, in replay and whatever the cache held.
+      const std::string a = account();
+      for (int i = 0; i < 25; ++i) {
+        events.push_back(
+            Transfer(next_id(), a, "acct-y", 100, "EUR", t - 330000 + i));
+      }
     } else if (kind < 95 && !events.empty()) {
       // A re-sent event id: the log recognises it, nothing new is decided.
       events.push_back(events[rng() % events.size()]);

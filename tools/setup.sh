@@ -12,6 +12,8 @@ PACKAGES=(
   libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev zlib1g-dev
+  libxxhash-dev            # XXH3-128 event-id fingerprints (replay)
+  libsimdjson-dev          # fast JSONL event parsing (replay, publish)
   pkg-config
   python3
   procps

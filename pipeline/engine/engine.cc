@@ -47,6 +47,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   ctx.decision_observer = options.decision_observer;
   ctx.write_outboxes = options.write_outboxes;
   ctx.store_decisions = options.store_decisions;
+  ctx.commit_every_batch = options.commit_every_batch;
+  ctx.max_dirty_entities =
+      std::max<size_t>(1, options.max_cached_entities_per_shard / 4);
   Engine* self = engine.get();
   ctx.on_committed = [self] { self->UpdateExpiryClock(); };
   for (uint32_t i = 0; i < shards; ++i) {

@@ -40,6 +40,14 @@ struct EngineOptions {
   // False for replay: its decisions leave through the observer and are
   // never looked up, so they need not be stored.
   bool store_decisions = true;
+  // True for the daemon: every micro-batch commits its state changes with
+  // its progress, so a restart resumes where the last batch ended. False for
+  // replay, whose scratch store is rebuilt from the input on every run:
+  // state stays in the shard caches and reaches the store only when a cache
+  // holds too many changed entities (and at Stop) — by then most of it is
+  // behind the visibility horizon and is never written at all (see
+  // state::ShardState, "Visibility"). Decisions still leave per micro-batch.
+  bool commit_every_batch = true;
   // Where a store without recorded progress starts: events up to this
   // sequence are treated as already decided (a new shadow engine starts at
   // the log's end rather than re-deciding history).

@@ -57,9 +57,11 @@ void Shard::Loop() {
     if (!queue_.PopBatch(ctx_.max_batch_events, &items)) break;
     ProcessItems(items);
   }
-  // Persist how far this shard got, so the next start scans less.
-  if (persisted_through_ < through_.load()) {
+  // Persist how far this shard got (and, without per-batch commits, the
+  // state changes still cached), so the next start scans less.
+  if (persisted_through_ < through_.load() || state_->dirty_entities() > 0) {
     rocksdb::WriteBatch batch;
+    state_->FlushTo(&batch);
     batch.Put(ctx_.store->handle(Cf::kMeta),
               OffsetKey(ctx_.shard_count, index_),
               log::SequenceKey(through_.load()));
@@ -105,6 +107,7 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
       through = std::max(through, item.through);
       continue;
     }
+    state_->SetWatermark(item.event.watermark_ms);
     Decide(item.event, lists.get(), &decisions.emplace_back());
     through = std::max(through, item.event.sequence);
   }
@@ -139,11 +142,16 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
       pending.push_back(sinks::PendingDecision{&decisions[i], &bytes[i]});
     }
   }
-  state_->FlushTo(&batch);
-  batch.Put(ctx_.store->handle(Cf::kMeta), OffsetKey(ctx_.shard_count, index_),
-            log::SequenceKey(through));
-  CommitWithRetry(&batch, pending);
-  persisted_through_ = through;
+  // Without per-batch commits (replay) only a full cache, a decision to
+  // store or a sink entry makes this batch write.
+  if (ctx_.commit_every_batch || batch.Count() > 0 || !pending.empty() ||
+      state_->dirty_entities() >= ctx_.max_dirty_entities) {
+    state_->FlushTo(&batch);
+    batch.Put(ctx_.store->handle(Cf::kMeta),
+              OffsetKey(ctx_.shard_count, index_), log::SequenceKey(through));
+    CommitWithRetry(&batch, pending);
+    persisted_through_ = through;
+  }
   through_.store(through);
   watermark_.store(watermark);
   events_.fetch_add(decisions.size(), std::memory_order_relaxed);

@@ -60,6 +60,10 @@ struct ShardContext {
       decision_observer;
   bool write_outboxes = true;
   bool store_decisions = true;
+  bool commit_every_batch = true;
+  // With commit_every_batch off: commit once this many cached entities hold
+  // unwritten changes (bounds the cache, which never evicts those).
+  size_t max_dirty_entities = 1 << 18;
 };
 
 // The fields of a decision that depend only on the logged event.

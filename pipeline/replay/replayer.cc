@@ -84,6 +84,9 @@ absl::Status ReplayEngine::Start(const ReplayOptions& options,
   engine_options.shards = shards;
   engine_options.write_outboxes = false;
   engine_options.store_decisions = false;
+  // State reaches the scratch store only when a cache fills up; by then most
+  // of it is behind the visibility horizon and is dropped unwritten.
+  engine_options.commit_every_batch = false;
   DecisionWriter* writer = output.get();
   engine_options.decision_observer =
       [writer](uint32_t shard,

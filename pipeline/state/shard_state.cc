@@ -81,6 +81,7 @@ struct ShardState::Entry {
   StateKind kind = StateKind::kCounter;
   int64_t bucket_ms = 0;
   int64_t window_ms = 0;
+  int64_t retention_ms = 0;  // StateSpec::retention_ms()
   // Buckets >= loaded_from are all here (absent = empty). kMax: none known.
   int64_t loaded_from = kMax;
   int64_t newest_t = kMin;
@@ -101,9 +102,27 @@ ShardState::ShardState(Store* store, size_t max_cached_entities,
                        int64_t allowed_lateness_ms)
     : store_(store),
       max_entities_(max_cached_entities),
-      lateness_ms_(std::max<int64_t>(0, allowed_lateness_ms)) {}
+      lateness_ms_(std::max<int64_t>(0, allowed_lateness_ms)),
+      watermark_(kMin) {}
 
 ShardState::~ShardState() = default;
+
+void ShardState::SetWatermark(int64_t watermark_ms) {
+  watermark_ = std::max(watermark_, watermark_ms);
+}
+
+int64_t ShardState::VisibleFrom(int64_t retention_ms, int64_t bucket_ms) const {
+  if (watermark_ == kMin || retention_ms == kRetainForever) return kMin;
+  // The bucket holding (watermark - retention) is the oldest whose end the
+  // expiry filter still keeps (IsExpired compares a bucket's end).
+  return BucketOf(SatSub(watermark_, retention_ms), bucket_ms);
+}
+
+int64_t ShardState::QueryFrom(const StateSpec& s, int64_t t,
+                              int64_t window_ms) const {
+  return std::max(BucketOf(SatSub(t, window_ms - 1), s.bucket_ms),
+                  VisibleFrom(s.retention_ms(), s.bucket_ms));
+}
 
 absl::StatusOr<ShardState::Entry*> ShardState::GetEntry(const StateSpec& s,
                                                         std::string_view entity,
@@ -134,13 +153,17 @@ absl::StatusOr<ShardState::Entry*> ShardState::GetEntry(const StateSpec& s,
   fresh->kind = s.kind;
   fresh->bucket_ms = s.bucket_ms;
   fresh->window_ms = s.window_ms;
+  fresh->retention_ms = s.retention_ms();
   fresh->last_used = ++tick_;
   // Load what a query up to `lateness` behind t can need, in one scan.
   // Using the window (not max(window, ttl)) is enough: queries are refused
   // beyond the window, and ttl only governs how long the DB keeps data.
+  // Nothing behind the visibility horizon: no event can see it.
   int64_t lo = std::min(
       need_bucket,
-      BucketOf(SatSub(SatSub(t, s.window_ms), lateness_ms_), s.bucket_ms));
+      std::max(BucketOf(SatSub(SatSub(t, s.window_ms), lateness_ms_),
+                        s.bucket_ms),
+               VisibleFrom(fresh->retention_ms, s.bucket_ms)));
   if (absl::Status st = LoadBuckets(fresh.get(), lo); !st.ok()) return st;
   e = fresh.get();
   entries_.emplace(absl::string_view(e->prefix), std::move(fresh));
@@ -266,6 +289,8 @@ absl::Status ShardState::WindowAdd(const StateSpec& s, std::string_view entity,
   }
   if (auto st = CheckWindowed(s); !st.ok()) return st;
   const int64_t b = BucketOf(t, s.bucket_ms);
+  // No event can ever see this bucket (see "Visibility").
+  if (b < VisibleFrom(s.retention_ms(), s.bucket_ms)) return absl::OkStatus();
   absl::StatusOr<Entry*> got = GetEntry(s, entity, t, b);
   if (!got.ok()) return got.status();
   Entry* e = *got;
@@ -303,7 +328,8 @@ absl::StatusOr<int64_t> ShardState::WindowTotal(const StateSpec& s,
   if (auto st = CheckWindowed(s); !st.ok()) return st;
   if (auto st = CheckQueryWindow(s, window_ms); !st.ok()) return st;
   const int64_t hi = BucketOf(t, s.bucket_ms);
-  const int64_t lo = BucketOf(SatSub(t, window_ms - 1), s.bucket_ms);
+  const int64_t lo = QueryFrom(s, t, window_ms);
+  if (lo > hi) return 0;
   absl::StatusOr<Entry*> got = GetEntry(s, entity, t, lo);
   if (!got.ok()) return got.status();
   int64_t total = 0;
@@ -325,6 +351,8 @@ absl::Status ShardState::DistinctAdd(const StateSpec& s,
   }
   if (auto st = CheckWindowed(s); !st.ok()) return st;
   const int64_t b = BucketOf(t, s.bucket_ms);
+  // No event can ever see this bucket (see "Visibility").
+  if (b < VisibleFrom(s.retention_ms(), s.bucket_ms)) return absl::OkStatus();
   absl::StatusOr<Entry*> got = GetEntry(s, entity, t, b);
   if (!got.ok()) return got.status();
   Entry* e = *got;
@@ -356,7 +384,8 @@ absl::StatusOr<int64_t> ShardState::DistinctCount(const StateSpec& s,
   if (auto st = CheckWindowed(s); !st.ok()) return st;
   if (auto st = CheckQueryWindow(s, window_ms); !st.ok()) return st;
   const int64_t hi = BucketOf(t, s.bucket_ms);
-  const int64_t lo = BucketOf(SatSub(t, window_ms - 1), s.bucket_ms);
+  const int64_t lo = QueryFrom(s, t, window_ms);
+  if (lo > hi) return 0;
   absl::StatusOr<Entry*> got = GetEntry(s, entity, t, lo);
   if (!got.ok()) return got.status();
   seen_.clear();
@@ -381,7 +410,8 @@ absl::StatusOr<bool> ShardState::DistinctContains(const StateSpec& s,
   if (auto st = CheckWindowed(s); !st.ok()) return st;
   if (auto st = CheckQueryWindow(s, window_ms); !st.ok()) return st;
   const int64_t hi = BucketOf(t, s.bucket_ms);
-  const int64_t lo = BucketOf(SatSub(t, window_ms - 1), s.bucket_ms);
+  const int64_t lo = QueryFrom(s, t, window_ms);
+  if (lo > hi) return false;
   absl::StatusOr<Entry*> got = GetEntry(s, entity, t, lo);
   if (!got.ok()) return got.status();
   for (const Entry::Member& m : (*got)->members) {
@@ -403,6 +433,11 @@ ShardState::LastGet(const StateSpec& s, std::string_view entity, int64_t t) {
   Entry* e = *got;
   if (!e->has_last) return std::nullopt;
   if (s.ttl_ms > 0 && SatSub(t, e->last_t) > s.ttl_ms) return std::nullopt;
+  // Behind the visibility horizon: what the expiry filter may have removed.
+  if (s.ttl_ms > 0 && watermark_ != kMin &&
+      e->last_t < SatSub(watermark_, s.ttl_ms)) {
+    return std::nullopt;
+  }
   return std::make_optional(
       std::make_pair(std::string_view(e->last_value), e->last_t));
 }
@@ -437,11 +472,22 @@ void ShardState::FlushTo(rocksdb::WriteBatch* batch) {
   // WriteBatch operations fail only when a max_bytes limit is set on the
   // batch; the engine's batches have none.
   for (Entry* e : dirty_) {
+    // Changes behind the horizon are dropped, not written: no event can
+    // read them, and the expiry filter would remove them.
+    const int64_t visible =
+        e->kind == StateKind::kLastSeen
+            ? kMin
+            : VisibleFrom(e->retention_ms, e->bucket_ms);
     switch (e->kind) {
       case StateKind::kCounter:
       case StateKind::kSum:
         for (Entry::Bucket& b : e->buckets) {
           if (b.pending == 0) continue;
+          if (b.bucket < visible) {
+            b.pending = 0;
+            ++stats_.unwritten;
+            continue;
+          }
           key_buf_.assign(e->prefix);
           AppendBucket(b.bucket, &key_buf_);
           value_buf_.clear();
@@ -453,6 +499,11 @@ void ShardState::FlushTo(rocksdb::WriteBatch* batch) {
       case StateKind::kDistinct:
         for (Entry::Member& m : e->members) {
           if (!m.dirty) continue;
+          if (m.bucket < visible) {
+            m.dirty = false;
+            ++stats_.unwritten;
+            continue;
+          }
           key_buf_.assign(e->prefix);
           AppendBucket(m.bucket, &key_buf_);
           key_buf_.append(m.member);
@@ -478,14 +529,20 @@ void ShardState::TrimBuckets(Entry* e) {
   if (e->kind == StateKind::kLastSeen || e->newest_t == kMin) return;
   const int64_t cutoff = BucketOf(
       SatSub(SatSub(e->newest_t, e->window_ms), lateness_ms_), e->bucket_ms);
+  const int64_t visible = VisibleFrom(e->retention_ms, e->bucket_ms);
   // Drop the clean run below the cutoff; a dirty bucket stops it (its delta
-  // must reach a batch first). Completeness then starts at the cutoff, or at
-  // the dirty bucket that stopped the run.
+  // must reach a batch first) unless it is behind the visibility horizon,
+  // where nothing will ever read or write it again. Completeness then
+  // starts at the higher limit, or at the bucket that stopped the run.
+  const int64_t limit = std::max(cutoff, visible);
   auto trim = [&](auto& v, auto is_dirty) {
     size_t i = 0;
-    while (i < v.size() && v[i].bucket < cutoff && !is_dirty(v[i])) ++i;
+    while (i < v.size() && (v[i].bucket < visible ||
+                            (v[i].bucket < cutoff && !is_dirty(v[i])))) {
+      ++i;
+    }
     int64_t from =
-        (i < v.size() && v[i].bucket < cutoff) ? v[i].bucket : cutoff;
+        (i < v.size() && v[i].bucket < limit) ? v[i].bucket : limit;
     if (i > 0) v.erase(v.begin(), v.begin() + i);
     if (from > e->loaded_from) e->loaded_from = from;
   };

@@ -33,13 +33,30 @@ namespace riskflow::state {
 // Consistency with the DB rests on three rules:
 //  - FlushTo() hands every pending change to the engine's batch; Trim() and
 //    DropAll() are the only ways data leaves the cache, and the engine calls
-//    them only after the batch committed (Trim) or failed (DropAll). So a miss
-//    never reads a DB that is behind the cache.
-//  - Dirty entries and dirty buckets are never evicted or trimmed.
+//    them only after the batch committed or when it flushed nothing (Trim)
+//    or failed (DropAll). So a miss never reads a DB that is behind the
+//    cache.
+//  - Dirty entries and dirty buckets are never evicted or trimmed, except
+//    buckets behind the visibility horizon, which no event can read.
 //  - A query older than `loaded_from` first loads the missing range, so an
 //    event later than the allowed lateness is slower, never wrong.
 //
-// Window semantics (the plugin SDK's fake host implements the same):
+// Visibility: an event sees only state the expiry filter is guaranteed to
+// have kept. The engine passes each event's log watermark to SetWatermark();
+// a windowed bucket is visible while its end >= watermark - retention, a
+// last-seen value while its time >= watermark - ttl. On-time events (time >=
+// watermark) are unaffected: their windows lie inside that horizon anyway.
+// For events later than the allowed lateness this replaces "whatever
+// compaction has not removed yet" with one rule, so their decisions no
+// longer depend on compaction timing or on what the cache held, and live
+// and replay agree. Because the watermark never goes back, data that falls
+// behind the horizon can never be read again: adds into such buckets are
+// no-ops, FlushTo() does not write their pending deltas and Trim() drops
+// them even when dirty. A replay that flushes rarely (see
+// EngineOptions::commit_every_batch) therefore writes little state at all.
+//
+// Window semantics (the plugin SDK's fake host implements the same for
+// on-time events; it has no watermark):
 //   bucket(t) = floor(t / bucket_ms);
 //   total(w) at t = sum of buckets in [bucket(t - w + 1), bucket(t)];
 //   distinct count / contains over the same bucket range;
@@ -55,6 +72,10 @@ class ShardState {
   ShardState& operator=(const ShardState&) = delete;
 
   // Counter / sum: adds `value` to bucket(t).
+  // The log watermark of the event about to be decided (see "Visibility").
+  // Monotone: a lower value than the current one is ignored.
+  void SetWatermark(int64_t watermark_ms);
+
   absl::Status WindowAdd(const StateSpec& s, std::string_view entity, int64_t t,
                          int64_t value);
   absl::StatusOr<int64_t> WindowTotal(const StateSpec& s,
@@ -82,8 +103,9 @@ class ShardState {
   // counters / sums, Put for distinct members and last-seen) and marks it
   // clean. The engine commits the batch atomically with outbox and offsets.
   void FlushTo(rocksdb::WriteBatch* batch);
-  // After the batch committed: drops buckets that fell behind their entity's
-  // window + lateness, then evicts least recently used clean entities while
+  // After the batch committed, or after a micro-batch that flushed nothing:
+  // drops clean buckets that fell behind their entity's window + lateness
+  // and any bucket behind the visibility horizon, then evicts least recently used clean entities while
   // above capacity (down to 7/8 of it, so eviction scans are amortised).
   void Trim();
   // Forgets everything, dirty or not (e.g. the commit failed), so the cache
@@ -92,6 +114,8 @@ class ShardState {
 
   struct Stats {
     uint64_t hits = 0, misses = 0, entities = 0, evictions = 0;
+    // Pending changes FlushTo did not write because no event can see them.
+    uint64_t unwritten = 0;
   };
   Stats stats() const;
   // Entities holding changes not yet handed to FlushTo.
@@ -108,6 +132,11 @@ class ShardState {
                                       std::string_view entity, bool load);
   // Reads buckets in [lo, entry->loaded_from) from the DB into the entry.
   absl::Status LoadBuckets(Entry* e, int64_t lo);
+  // The first bucket an event at the current watermark may see, for a state
+  // with this retention and bucket size (kMin: all of them).
+  int64_t VisibleFrom(int64_t retention_ms, int64_t bucket_ms) const;
+  // The first bucket a query over `window_ms` at t reads.
+  int64_t QueryFrom(const StateSpec& s, int64_t t, int64_t window_ms) const;
   void MarkWritten(Entry* e);
   void TrimBuckets(Entry* e);
   void Evict();
@@ -115,6 +144,7 @@ class ShardState {
   Store* const store_;
   const size_t max_entities_;
   const int64_t lateness_ms_;
+  int64_t watermark_;  // see SetWatermark
 
   // Keys are views of Entry::prefix, which lives as long as the entry.
   // absl::string_view, not std::: Debian builds Abseil with its own

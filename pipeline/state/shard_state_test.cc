@@ -320,9 +320,10 @@ struct Reference {
   std::map<std::pair<uint64_t, std::string>, std::pair<std::string, int64_t>>
       last;
 
-  int64_t Total(const StateSpec& s, const std::string& e, int64_t t,
-                int64_t w) {
-    int64_t lo = BucketOf(t - w + 1, s.bucket_ms),
+  // `from`: the first visible bucket (see ShardState, "Visibility").
+  int64_t Total(const StateSpec& s, const std::string& e, int64_t t, int64_t w,
+                int64_t from = INT64_MIN) {
+    int64_t lo = std::max(from, BucketOf(t - w + 1, s.bucket_ms)),
             hi = BucketOf(t, s.bucket_ms);
     int64_t total = 0;
     for (auto& [b, v] : sums[{s.id, e}]) {
@@ -330,9 +331,9 @@ struct Reference {
     }
     return total;
   }
-  int64_t Count(const StateSpec& s, const std::string& e, int64_t t,
-                int64_t w) {
-    int64_t lo = BucketOf(t - w + 1, s.bucket_ms),
+  int64_t Count(const StateSpec& s, const std::string& e, int64_t t, int64_t w,
+                int64_t from = INT64_MIN) {
+    int64_t lo = std::max(from, BucketOf(t - w + 1, s.bucket_ms)),
             hi = BucketOf(t, s.bucket_ms);
     std::set<std::string> seen;
     for (auto& [b, m] : members[{s.id, e}]) {
@@ -428,6 +429,136 @@ TEST_F(ShardStateTest, MatchesReferenceThroughCommitsEvictionsAndRestarts) {
   }
   auto stats = cache->stats();
   EXPECT_GT(stats.hits, 0u);
+}
+
+// Replay's way of running the cache: a watermark per event, Trim after
+// every micro-batch, a commit only now and then. Every query must still
+// match the reference under the visibility rule, and what the horizon
+// passed must never have been written.
+TEST_F(ShardStateTest, VisibilityMatchesReferenceWithRareCommits) {
+  std::mt19937_64 rng(7);
+  Reference ref;
+  auto cache = std::make_unique<ShardState>(store_.get(), 3, kLateness);
+  int64_t now = 0, max_t = INT64_MIN;
+  for (int step = 0; step < 30000; ++step) {
+    now += static_cast<int64_t>(rng() % 700);
+    // Some events far later than the lateness, whose windows the horizon
+    // clips.
+    const int64_t t =
+        now - ((rng() % 10 == 0) ? static_cast<int64_t>(rng() % 200000) : 0);
+    // The log's watermark: lateness behind the newest time before this one.
+    const int64_t wm = max_t == INT64_MIN ? INT64_MIN : max_t - kLateness;
+    max_t = std::max(max_t, t);
+    if (wm != INT64_MIN) cache->SetWatermark(wm);
+    auto from = [&](const StateSpec& s) {
+      return wm == INT64_MIN ? INT64_MIN
+                             : BucketOf(wm - s.retention_ms(), s.bucket_ms);
+    };
+    std::string e = "acct" + std::to_string(rng() % 6);
+    int64_t w = 1 + static_cast<int64_t>(rng() % 60000);
+    switch (rng() % 7) {
+      case 0:
+      case 1: {
+        int64_t v = static_cast<int64_t>(rng() % 1000) - 200;
+        ASSERT_OK(cache->WindowAdd(sum_, e, t, v));
+        ref.sums[{sum_.id, e}][BucketOf(t, sum_.bucket_ms)] += v;
+        break;
+      }
+      case 2:
+        ASSERT_EQ(Total(cache.get(), sum_, e, t, w),
+                  ref.Total(sum_, e, t, w, from(sum_)))
+            << "step " << step;
+        break;
+      case 3: {
+        std::string m = "dev" + std::to_string(rng() % 5);
+        ASSERT_OK(cache->DistinctAdd(distinct_, e, t, m));
+        ref.members[{distinct_.id, e}].insert(
+            {BucketOf(t, distinct_.bucket_ms), m});
+        break;
+      }
+      case 4:
+        ASSERT_EQ(Count(cache.get(), e, t, w),
+                  ref.Count(distinct_, e, t, w, from(distinct_)))
+            << "step " << step;
+        break;
+      case 5: {
+        std::string v = "ip" + std::to_string(rng() % 100);
+        ASSERT_OK(cache->LastPut(last_, e, t, v));
+        ref.last[{last_.id, e}] = {v, t};
+        break;
+      }
+      case 6: {
+        auto got = cache->LastGet(last_, e, t);
+        ASSERT_TRUE(got.ok()) << got.status();
+        auto it = ref.last.find({last_.id, e});
+        bool want = it != ref.last.end() &&
+                    t - it->second.second <= last_.ttl_ms &&
+                    (wm == INT64_MIN || it->second.second >= wm - last_.ttl_ms);
+        ASSERT_EQ(got->has_value(), want) << "step " << step;
+        if (want) EXPECT_EQ((*got)->first, it->second.first);
+        break;
+      }
+    }
+    // End of a micro-batch: Trim always, commit rarely.
+    if (step % 50 == 49) {
+      if (step % 2000 == 1999) {
+        Commit(cache.get());
+      } else {
+        cache->Trim();
+      }
+    }
+  }
+  Commit(cache.get());
+  EXPECT_GT(cache->stats().unwritten, 0u);
+  // A fresh cache at the final watermark reads the same from the DB alone.
+  ShardState fresh(store_.get(), 1000, kLateness);
+  fresh.SetWatermark(max_t - kLateness);
+  for (int i = 0; i < 6; ++i) {
+    const std::string e = "acct" + std::to_string(i);
+    EXPECT_EQ(Total(&fresh, sum_, e, now, 60000),
+              Total(cache.get(), sum_, e, now, 60000));
+    EXPECT_EQ(Count(&fresh, e, now, 60000), Count(cache.get(), e, now, 60000));
+  }
+}
+
+TEST_F(ShardStateTest, EventsBehindTheHorizonSeeAndWriteNothingOld) {
+  ShardState& c = *cache_;
+  for (int64_t t = 0; t <= 200000; t += 1000) {
+    ASSERT_OK(c.WindowAdd(counter_, "a", t, 1));
+  }
+  // The log's newest time is 200 s: watermark 195 s, so counter buckets
+  // ending before 135 s (retention 60 s) are behind the horizon: from 13 on.
+  c.SetWatermark(200000 - kLateness);
+  // A super-late event at 20 s: its whole window is behind the horizon.
+  EXPECT_EQ(Total(&c, counter_, "a", 20000, 60000), 0);
+  ASSERT_OK(c.WindowAdd(counter_, "a", 20000, 1));  // a no-op
+  // Its window is clipped to buckets 13..15: 30 events.
+  EXPECT_EQ(Total(&c, counter_, "a", 150000, 60000), 30);
+  Commit(&c);
+  // Buckets 0..12 were never written; 13..20 were.
+  EXPECT_EQ(c.stats().unwritten, 13u);
+  ShardState fresh(store_.get(), 1000, kLateness);
+  EXPECT_EQ(Total(&fresh, counter_, "a", 60000, 60000), 0);
+  EXPECT_EQ(Total(&fresh, counter_, "a", 200000, 60000), 61);
+  // A watermark that goes back is ignored.
+  c.SetWatermark(0);
+  EXPECT_EQ(Total(&c, counter_, "a", 20000, 60000), 0);
+}
+
+TEST_F(ShardStateTest, LastSeenBehindTheHorizonIsAbsent) {
+  ShardState& c = *cache_;
+  ASSERT_OK(c.LastPut(last_, "a", 100000, "ip1"));
+  ASSERT_OK(c.LastPut(last_forever_, "a", 100000, "first"));
+  // ttl 30 s: a late event at 110 s is within the ttl of the value, but the
+  // watermark (150 s) puts the value (100 s) behind 150 - 30 = 120 s.
+  c.SetWatermark(150000);
+  auto got = c.LastGet(last_, "a", 110000);
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value());
+  // Without a ttl nothing expires.
+  got = c.LastGet(last_forever_, "a", 110000);
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(got->has_value());
 }
 
 TEST_F(ShardStateTest, StatsCountHitsAndMisses) {
