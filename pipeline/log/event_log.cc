@@ -51,7 +51,12 @@ void AppendTicket::Complete(absl::StatusOr<AppendOutcome> result) {
 EventLog::EventLog(state::Store* store, Options options, Dispatcher dispatcher)
     : store_(store),
       options_(options),
-      dispatcher_(std::move(dispatcher)) {}
+      dispatcher_(std::move(dispatcher)) {
+  if (options_.memory_id_index_entries > 0) {
+    memory_index_ = std::make_unique<MemoryIdIndex>(
+        store_, options_.memory_id_index_entries, options_.sync);
+  }
+}
 
 EventLog::~EventLog() { Stop(); }
 
@@ -75,7 +80,43 @@ absl::Status EventLog::Open() {
   if (*found && value.size() == 8) {
     max_event_time_ms_ = static_cast<int64_t>(GetFixed64(value));
   }
+  if (memory_index_ != nullptr) {
+    // Every group that logs an event stores the max event time, even when
+    // records are not kept, so its presence means "events were logged".
+    if (*found) {
+      return absl::FailedPreconditionError(
+          "the in-memory idempotency index needs an empty log store, but "
+          "this one has logged events before (its max event time is set); "
+          "the index cannot know their ids, so open a fresh store or use "
+          "memory_id_index_entries = 0");
+    }
+    if (auto s = CheckEmptyForMemoryIndex(); !s.ok()) return s;
+  }
   durable_sequence_.store(last_sequence_);
+  return absl::OkStatus();
+}
+
+absl::Status EventLog::CheckEmptyForMemoryIndex() {
+  for (Cf cf : {Cf::kLog, Cf::kIdem}) {
+    std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(cf);
+    it->SeekToFirst();
+    const bool holds_entries = it->Valid();
+    if (auto s = store_->IteratorStatus(
+            *it, absl::StrCat("checking the log store's ", state::CfName(cf),
+                              " column family is empty"));
+        !s.ok()) {
+      return s;
+    }
+    if (holds_entries) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the in-memory idempotency index needs an empty log store, but "
+          "its ",
+          state::CfName(cf),
+          " column family already holds entries; the index cannot know ids "
+          "logged before, so open a fresh store or use "
+          "memory_id_index_entries = 0"));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -141,10 +182,22 @@ void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
   std::vector<AppendOutcome> outcomes(group.size());
   std::vector<LoggedEvent> fresh;
   // Ids first seen within this group: a later copy is a duplicate of it.
+  // Keyed like the index in use; the memory index learns them only once
+  // the group's write succeeded, as the store index does through the batch.
   absl::flat_hash_map<std::string, uint64_t> group_ids;
+  absl::flat_hash_map<IdFingerprint, uint64_t> group_fingerprints;
   uint64_t seq = last_sequence_;
   int64_t max_time = max_event_time_ms_;
   absl::Status status;
+
+  // One lock per group keeps LookupId callers off the map while the writer
+  // reads and (after the write) inserts and spills.
+  index_mu_.Lock();
+  if (memory_index_ != nullptr && memory_index_->over_budget()) {
+    // A spill failed after an earlier group was acknowledged; take no more
+    // ids until it goes through, so memory overshoots by one group at most.
+    status = memory_index_->Spill();
+  }
 
   for (size_t g = 0; g < group.size() && status.ok(); ++g) {
     auto& events = group[g]->events_;
@@ -152,23 +205,38 @@ void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
     out.sequences.reserve(events.size());
     out.duplicate.reserve(events.size());
     for (auto& event : events) {
-      std::string key = IdempotencyKey(event.channel_id(), event.event_id());
-      uint64_t original = 0;
-      bool duplicate = false;
-      if (auto it = group_ids.find(key); it != group_ids.end()) {
-        original = it->second;
-        duplicate = true;
-      } else {
-        std::string value;
-        absl::StatusOr<bool> found = store_->Get(Cf::kIdem, key, &value);
-        if (!found.ok()) {
-          status = found.status();
-          break;
+      std::string key;
+      IdFingerprint fingerprint;
+      std::optional<uint64_t> original;
+      if (memory_index_ != nullptr) {
+        fingerprint = FingerprintId(event.channel_id(), event.event_id());
+        if (auto it = group_fingerprints.find(fingerprint);
+            it != group_fingerprints.end()) {
+          original = it->second;
+        } else {
+          absl::StatusOr<std::optional<uint64_t>> found =
+              memory_index_->Lookup(fingerprint);
+          if (!found.ok()) {
+            status = found.status();
+            break;
+          }
+          original = *found;
         }
-        if (*found && DecodeSequenceKey(value, &original)) duplicate = true;
+      } else {
+        key = IdempotencyKey(event.channel_id(), event.event_id());
+        if (auto it = group_ids.find(key); it != group_ids.end()) {
+          original = it->second;
+        } else {
+          absl::StatusOr<std::optional<uint64_t>> found = LookupStoredId(key);
+          if (!found.ok()) {
+            status = found.status();
+            break;
+          }
+          original = *found;
+        }
       }
-      if (duplicate) {
-        out.sequences.push_back(original);
+      if (original.has_value()) {
+        out.sequences.push_back(*original);
         out.duplicate.push_back(true);
         continue;
       }
@@ -180,8 +248,12 @@ void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
         batch.Put(store_->handle(Cf::kLog), seq_key,
                   EncodeLogRecord(watermark, event));
       }
-      batch.Put(store_->handle(Cf::kIdem), key, seq_key);
-      group_ids.emplace(std::move(key), seq);
+      if (memory_index_ != nullptr) {
+        group_fingerprints.emplace(fingerprint, seq);
+      } else {
+        batch.Put(store_->handle(Cf::kIdem), key, seq_key);
+        group_ids.emplace(std::move(key), seq);
+      }
       out.sequences.push_back(seq);
       out.duplicate.push_back(false);
       LoggedEvent logged;
@@ -202,12 +274,21 @@ void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
   if (status.ok()) {
     last_sequence_ = seq;
     max_event_time_ms_ = max_time;
+    if (memory_index_ != nullptr) {
+      for (const auto& [fingerprint, s] : group_fingerprints) {
+        // A failed spill keeps the entry in memory, so the index is still
+        // exact and the group is still acknowledged; the next group retries
+        // the spill and fails if the store still refuses it.
+        memory_index_->Insert(fingerprint, s).IgnoreError();
+      }
+    }
     durable_sequence_.store(seq);
   } else {
     status = absl::UnavailableError(absl::StrCat(
         "the event log write failed, nothing of this batch was stored: ",
         status.message()));
   }
+  index_mu_.Unlock();
 
   for (size_t g = 0; g < group.size(); ++g) {
     if (status.ok()) {
@@ -220,15 +301,23 @@ void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
   if (status.ok() && !fresh.empty()) dispatcher_(std::move(fresh));
 }
 
-absl::StatusOr<std::optional<uint64_t>> EventLog::LookupId(
-    std::string_view channel, std::string_view event_id) {
+absl::StatusOr<std::optional<uint64_t>> EventLog::LookupStoredId(
+    std::string_view key) {
   std::string value;
-  absl::StatusOr<bool> found =
-      store_->Get(Cf::kIdem, IdempotencyKey(channel, event_id), &value);
+  absl::StatusOr<bool> found = store_->Get(Cf::kIdem, key, &value);
   if (!found.ok()) return found.status();
   uint64_t seq = 0;
   if (!*found || !DecodeSequenceKey(value, &seq)) return std::nullopt;
   return seq;
+}
+
+absl::StatusOr<std::optional<uint64_t>> EventLog::LookupId(
+    std::string_view channel, std::string_view event_id) {
+  if (memory_index_ != nullptr) {
+    absl::MutexLock lock(&index_mu_);
+    return memory_index_->Lookup(channel, event_id);
+  }
+  return LookupStoredId(IdempotencyKey(channel, event_id));
 }
 
 absl::StatusOr<std::optional<LoggedEvent>> EventLog::Read(uint64_t sequence) {

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "pipeline/log/id_index.h"
 #include "pipeline/log/logged_event.h"
 #include "pipeline/state/store.h"
 #include "proto/riskflow/v1/event.pb.h"
@@ -68,12 +69,24 @@ class EventLog {
     // false for replay: the events are only dispatched, never read back
     // from this log (the idempotency index is still kept).
     bool store_records = true;
+    // Which idempotency index the log keeps:
+    //  0  (riskflowd) exact keys in the store's idem column family, written
+    //     in the same synced batch as the log records, so they survive
+    //     restarts with the log;
+    //  >0 (replay) a MemoryIdIndex of 128-bit fingerprints with this many
+    //     entries in memory, spilled to the idem column family beyond that
+    //     (see id_index.h). Nothing reaches the store except spills, so it
+    //     is lost when the process ends: Open() then requires an empty log
+    //     store, and the store must not be reopened in either mode later.
+    size_t memory_id_index_entries = 0;
   };
 
   EventLog(state::Store* store, Options options, Dispatcher dispatcher);
   ~EventLog();
 
-  // Loads the last sequence and watermark. Call before Start.
+  // Loads the last sequence and watermark. Call before Start. With
+  // memory_id_index_entries > 0 it fails with FAILED_PRECONDITION unless the
+  // store is empty: an in-memory index cannot know ids logged before.
   absl::Status Open();
   void Start();
   // Finishes what was submitted, then stops the writer.
@@ -86,9 +99,14 @@ class EventLog {
 
   uint64_t durable_sequence() const { return durable_sequence_.load(); }
 
-  // The sequence an (channel, event_id) was logged under, if any.
+  // The sequence an (channel, event_id) was logged under, if any. Safe
+  // while the writer runs, with either index.
   absl::StatusOr<std::optional<uint64_t>> LookupId(std::string_view channel,
                                                    std::string_view event_id);
+
+  // The in-memory index (spills, size) when configured, else null. Read it
+  // only while the writer is stopped.
+  const MemoryIdIndex* memory_id_index() const { return memory_index_.get(); }
 
   // The logged event with this sequence, if any.
   absl::StatusOr<std::optional<LoggedEvent>> Read(uint64_t sequence);
@@ -101,6 +119,9 @@ class EventLog {
  private:
   void WriterLoop();
   void CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group);
+  absl::Status CheckEmptyForMemoryIndex();
+  // The exact index in the store's idem column family.
+  absl::StatusOr<std::optional<uint64_t>> LookupStoredId(std::string_view key);
 
   state::Store* store_;
   Options options_;
@@ -110,6 +131,11 @@ class EventLog {
   std::deque<std::shared_ptr<AppendTicket>> pending_ ABSL_GUARDED_BY(mu_);
   size_t pending_events_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+
+  // Null when the store's exact index is used. The writer and LookupId
+  // share it; the writer takes the lock once per group, not per event.
+  std::unique_ptr<MemoryIdIndex> memory_index_ ABSL_PT_GUARDED_BY(index_mu_);
+  absl::Mutex index_mu_;
 
   // Writer-thread state.
   uint64_t last_sequence_ = 0;
