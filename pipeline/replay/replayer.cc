@@ -105,6 +105,7 @@ absl::Status ReplayEngine::Start(const ReplayOptions& options,
   // come out through the observer), so only the idempotency index is kept.
   log_options.sync = false;
   log_options.store_records = false;
+  log_options.memory_id_index_entries = options.ids_in_memory;
   engine::Engine* engine_ptr = engine.get();
   log = std::make_unique<log::EventLog>(
       log_store.get(), log_options,

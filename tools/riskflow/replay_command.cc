@@ -53,6 +53,7 @@ absl::StatusOr<replay::ReplayOptions> ParseReplayArgs(
   std::string channels, accounts;
   int64_t from_ms = 0, to_ms = 0;
   int64_t shards = 0, batch_size = options.batch_size;
+  int64_t ids_in_memory = static_cast<int64_t>(options.ids_in_memory);
   FlagSet flags(kCommand);
   AddGlobalFlags(&flags, &unused_global);
   flags.AddString("pipeline", &pipeline,
@@ -78,6 +79,10 @@ absl::StatusOr<replay::ReplayOptions> ParseReplayArgs(
   flags.AddString("out_format", &out_format, "jsonl or proto");
   flags.AddInt("shards", &shards, "engine shards (0: the pipeline's)", 0);
   flags.AddInt("batch_size", &batch_size, "events per log submit", 1);
+  flags.AddInt("ids_in_memory", &ids_in_memory,
+               "distinct event ids deduplicated in memory before the index "
+               "spills to --state_dir (~30-60 bytes each)",
+               1);
   absl::StatusOr<std::vector<std::string>> positional = flags.Parse(args);
   if (!positional.ok()) return positional.status();
   if (!positional->empty()) {
@@ -135,6 +140,7 @@ absl::StatusOr<replay::ReplayOptions> ParseReplayArgs(
         "--batch_size must be at most ", kMaxBatchSize, ", got ", batch_size));
   }
   options.batch_size = static_cast<uint32_t>(batch_size);
+  options.ids_in_memory = static_cast<size_t>(ids_in_memory);
   if (!options.input.path.empty() && options.input.path != "-") {
     options.input.path = ResolveUserPath(options.input.path);
   }

@@ -40,13 +40,15 @@ std::string Tmp(const std::string& name) {
 TEST(ReplayCommandTest, ParsesFlags) {
   auto o = ParseReplayArgs({"--input=tools/sample/events.jsonl", "--out",
                             "/tmp/x.pb", "--out_format=proto", "--shards=3",
-                            "--batch_size=10", "--format=jsonl"});
+                            "--batch_size=10", "--format=jsonl",
+                            "--ids_in_memory=5"});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->input.path, "tools/sample/events.jsonl");
   EXPECT_EQ(o->input.format, replay::FileFormat::kJsonl);
   EXPECT_EQ(o->out_format, replay::OutputFormat::kProto);
   EXPECT_EQ(o->shards, 3u);
   EXPECT_EQ(o->batch_size, 10u);
+  EXPECT_EQ(o->ids_in_memory, 5u);
   EXPECT_EQ(o->pipeline.name(), "default");
   EXPECT_FALSE(o->progress);  // stderr is no terminal under test
 
