@@ -14,6 +14,7 @@ PACKAGES=(
   libssl-dev zlib1g-dev
   libxxhash-dev            # XXH3-128 event-id fingerprints (replay)
   libsimdjson-dev          # fast JSONL event parsing (replay, publish)
+  libjemalloc-dev          # the binaries' allocator
   pkg-config
   python3
   procps
