@@ -13,6 +13,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "pipeline/replay/event_json_fast.h"
 
 namespace riskflow::replay {
 namespace {
@@ -37,18 +38,41 @@ bool HasField(const pb::Descriptor& descriptor, const std::string& key) {
   return false;
 }
 
+// Offset of the first `"key"` written as a key (a ':' follows), or npos
+// when the key is written with escapes.
+size_t KeyOffset(std::string_view json, const std::string& key) {
+  const std::string quoted = absl::StrCat("\"", key, "\"");
+  for (size_t at = json.find(quoted); at != std::string_view::npos;
+       at = json.find(quoted, at + 1)) {
+    size_t after = at + quoted.size();
+    while (after < json.size() && absl::ascii_isspace(json[after])) ++after;
+    if (after < json.size() && json[after] == ':') return at;
+  }
+  return std::string_view::npos;
+}
+
 // Protobuf 3.21 reports an unknown key without naming it, so look for the
-// first top-level key that is neither a proto nor a JSON field name.
+// first top-level key that is neither a proto nor a JSON field name. "First"
+// in the line: Struct's map iterates in a per-process random order, and the
+// message for a line must not change from run to run.
 std::string FindUnknownKey(std::string_view json,
                            const pb::Descriptor& descriptor) {
   pb::Struct object;
   if (!pb::util::JsonStringToMessage(std::string(json), &object).ok()) {
     return "";
   }
+  std::string first;
+  size_t first_offset = std::string_view::npos;
   for (const auto& [key, value] : object.fields()) {
-    if (!HasField(descriptor, key)) return key;
+    if (HasField(descriptor, key)) continue;
+    const size_t offset = KeyOffset(json, key);
+    if (first.empty() || offset < first_offset ||
+        (offset == first_offset && key < first)) {
+      first = key;
+      first_offset = offset;
+    }
   }
-  return "";
+  return first;
 }
 
 }  // namespace
@@ -105,6 +129,13 @@ absl::StatusOr<bool> JsonlEventReader::Next(riskflow::v1::Event* event) {
 }
 
 absl::StatusOr<riskflow::v1::Event> ParseEventJson(std::string_view json) {
+  riskflow::v1::Event event;
+  if (TryParseEventJsonFast(json, &event)) return event;
+  return ParseEventJsonGeneral(json);
+}
+
+absl::StatusOr<riskflow::v1::Event> ParseEventJsonGeneral(
+    std::string_view json) {
   riskflow::v1::Event event;
   pb::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;

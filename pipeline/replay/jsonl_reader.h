@@ -57,7 +57,14 @@ class JsonlEventReader {
 
 // Parses one event; the error is the parser's reason without a location
 // (callers add file:line). Names the offending key for unknown fields.
+// Common lines take a simdjson fast path (event_json_fast.h) that gives
+// exactly what ParseEventJsonGeneral gives; everything else goes to it.
 absl::StatusOr<riskflow::v1::Event> ParseEventJson(std::string_view json);
+
+// ParseEventJson through protobuf's JSON parser only: the authority the
+// fast path is tested against, and what it falls back to.
+absl::StatusOr<riskflow::v1::Event> ParseEventJsonGeneral(
+    std::string_view json);
 
 // One line of JSON (no newline), proto field names, enums by name, so the
 // output of tools can be grepped and fed to jq.
