@@ -5,9 +5,12 @@
 //   bazel-bin/pipeline/replay/replay_bench --events=10000000 \
 //       --live_events=1000000
 //
-// 1. writes --events synthetic payment events (the loadgen's shape) to a
-//    temporary file, and the first --live_events of them to another
-//    (--format proto or jsonl; generation is not timed);
+// 1. writes --events synthetic events to a temporary file, and the first
+//    --live_events of them to another (--format proto or jsonl; generation
+//    is not timed). --stream=datagen (default): tools/datagen's realistic
+//    stream (daily cycles, heavy tails, logins, snapshots, three channels,
+//    labelled anomalies) over --accounts accounts; --stream=uniform: the
+//    loadgen's simpler shape (uniform accounts, 2 ms apart);
 // 2. replays the big file (Replayer::Run: read, validate, log without
 //    fsync, engine, decisions to --out_format); events/s over the whole
 //    run, from opening the stores to the renamed output;
@@ -25,6 +28,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
@@ -45,6 +49,7 @@
 #include "pipeline/server/daemon.h"
 #include "proto/riskflow/v1/admin.grpc.pb.h"
 #include "proto/riskflow/v1/ingest.grpc.pb.h"
+#include "tools/datagen/generator.h"
 
 ABSL_FLAG(uint64_t, events, 10000000, "events replayed from the file");
 ABSL_FLAG(uint64_t, live_events, 1000000,
@@ -53,7 +58,11 @@ ABSL_FLAG(std::string, format, "proto", "input file format: proto or jsonl");
 ABSL_FLAG(std::string, out_format, "jsonl", "decision output: jsonl or proto");
 ABSL_FLAG(uint32_t, shards, 0, "engine shards, both runs (0: cores)");
 ABSL_FLAG(uint32_t, batch_size, 1000, "events per batch, both runs");
+ABSL_FLAG(std::string, stream, "datagen",
+          "datagen (tools/datagen's realistic stream) or uniform (the "
+          "loadgen's shape)");
 ABSL_FLAG(uint32_t, accounts, 200000, "distinct accounts");
+ABSL_FLAG(uint64_t, seed, 42, "datagen seed");
 ABSL_FLAG(int, streams, 2, "live: concurrent Publish streams");
 ABSL_FLAG(int, window, 8, "live: unacknowledged batches per stream");
 ABSL_FLAG(int, repeats, 1, "replay + live rounds; medians are reported");
@@ -88,9 +97,9 @@ void Die(const std::string& what) {
 
 // The loadgen's traffic shape (tools/loadgen/synthetic_stream.cc): mostly
 // payments, some payouts, transfers and logins, log-normal amounts.
-class Generator {
+class UniformStream {
  public:
-  explicit Generator(uint32_t accounts)
+  explicit UniformStream(uint32_t accounts)
       : account_(0, accounts - 1), kind_(0, 99), amount_(8.5, 1.6) {}
 
   void Next(uint64_t i, v1::Event* e) {
@@ -122,9 +131,48 @@ class Generator {
   std::lognormal_distribution<double> amount_;
 };
 
+// The first n events of the --stream: the same n events on every call.
+class Stream {
+ public:
+  explicit Stream(uint64_t n) {
+    const uint32_t accounts = absl::GetFlag(FLAGS_accounts);
+    if (absl::GetFlag(FLAGS_stream) == "uniform") {
+      uniform_ = std::make_unique<UniformStream>(accounts);
+      return;
+    }
+    if (absl::GetFlag(FLAGS_stream) != "datagen") {
+      Die("--stream must be datagen or uniform");
+    }
+    riskflow::datagen::GeneratorOptions o;
+    o.seed = absl::GetFlag(FLAGS_seed);
+    o.accounts = accounts;
+    o.merchants = std::max<uint32_t>(200, accounts / 10);
+    // Days enough for the largest run, the same for every call, so a
+    // shorter stream is a prefix of a longer one.
+    const uint64_t most =
+        std::max(absl::GetFlag(FLAGS_events), absl::GetFlag(FLAGS_live_events));
+    o.days = static_cast<uint32_t>(
+        most / (static_cast<uint64_t>(accounts) * 8) + 2);
+    o.max_events = n;
+    datagen_ = std::make_unique<riskflow::datagen::Generator>(o);
+  }
+
+  void Next(uint64_t i, v1::Event* e) {
+    if (uniform_ != nullptr) {
+      uniform_->Next(i, e);
+    } else if (!datagen_->Next(e)) {
+      Die(absl::StrCat("datagen ended after ", i, " events"));
+    }
+  }
+
+ private:
+  std::unique_ptr<UniformStream> uniform_;
+  std::unique_ptr<riskflow::datagen::Generator> datagen_;
+};
+
 void WriteInput(const std::string& path, uint64_t n, bool proto) {
   std::ofstream out(path, std::ios::binary);
-  Generator gen(absl::GetFlag(FLAGS_accounts));
+  Stream gen(n);
   v1::Event e;
   std::string buffer, json;
   google::protobuf::util::JsonPrintOptions options;
@@ -192,7 +240,7 @@ void RunStream(const std::string& target,
 
 double RunLive(uint64_t n) {
   std::vector<v1::PublishRequest> batches;
-  Generator gen(absl::GetFlag(FLAGS_accounts));
+  Stream gen(n);
   const uint32_t batch_size = absl::GetFlag(FLAGS_batch_size);
   for (uint64_t i = 0; i < n; ++i) {
     if (i % batch_size == 0) batches.emplace_back().set_batch_id(i);
@@ -277,9 +325,12 @@ int main(int argc, char** argv) {
   auto t = Clock::now();
   WriteInput(input, n, proto);
   if (live_n > 0) WriteInput(prefix, live_n, proto);
-  std::printf("generated %llu (+%llu) events in %.1f s\n",
+  std::printf("generated %llu (+%llu) events (%s stream, %u accounts) in "
+              "%.1f s\n",
               static_cast<unsigned long long>(n),
-              static_cast<unsigned long long>(live_n), Since(t));
+              static_cast<unsigned long long>(live_n),
+              absl::GetFlag(FLAGS_stream).c_str(),
+              absl::GetFlag(FLAGS_accounts), Since(t));
 
   riskflow::replay::ReplayOptions options;
   options.pipeline = Pipeline();
