@@ -181,6 +181,9 @@ void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
   rocksdb::WriteBatch batch;
   std::vector<AppendOutcome> outcomes(group.size());
   std::vector<LoggedEvent> fresh;
+  size_t submitted = 0;
+  for (const auto& t : group) submitted += t->events_.size();
+  fresh.reserve(submitted);  // growing would move every Event again
   // Ids first seen within this group: a later copy is a duplicate of it.
   // Keyed like the index in use; the memory index learns them only once
   // the group's write succeeded, as the store index does through the batch.
