@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "tools/bench/rate_reporter.h"
 #include "pipeline/log/event_log.h"
 #include "pipeline/log/id_index.h"
 #include "pipeline/state/store.h"
@@ -168,52 +169,30 @@ BENCHMARK(BM_AppendReplayLog)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(2);
 
-// Prints the table as usual, then each memory configuration's items/s
-// against the store index's for the same event count.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& r : runs) {
-      if (r.error_occurred) continue;
-      if (r.run_type == Run::RT_Aggregate && r.aggregate_name != "median") {
-        continue;
-      }
-      auto c = r.counters.find("items_per_second");
-      if (c == r.counters.end()) continue;
-      // args look like "events:200000/mem_entries:0"
-      const std::string& args = r.run_name.args;
-      const size_t slash = args.find('/');
-      rates_[args.substr(0, slash)][args.substr(slash + 1)] = c->second.value;
-    }
-  }
-
-  void PrintRatios() const {
-    std::printf("\nin-memory index vs store index (events/s):\n");
-    for (const auto& [events, by_budget] : rates_) {
-      auto base = by_budget.find("mem_entries:0");
-      if (base == by_budget.end() || base->second <= 0) continue;
-      for (const auto& [budget, rate] : by_budget) {
-        if (budget == base->first) continue;
-        std::printf("  %-15s %-20s %10.0f vs %10.0f = %.2fx\n", events.c_str(),
-                    budget.c_str(), rate, base->second, rate / base->second);
-      }
-    }
-  }
-
- private:
-  std::map<std::string, std::map<std::string, double>> rates_;
-};
-
 }  // namespace
 }  // namespace riskflow::log
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  riskflow::log::RatioReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  reporter.PrintRatios();
-  benchmark::Shutdown();
-  return 0;
+  return riskflow::bench::RunWithRatios(
+      argc, argv, [](const riskflow::bench::RateReporter::Rates& rates) {
+        // args look like "events:200000/mem_entries:0"; regroup by events.
+        std::map<std::string, std::map<std::string, double>> by_events;
+        for (const auto& [function, runs] : rates) {
+          for (const auto& [args, rate] : runs) {
+            const size_t slash = args.find('/');
+            by_events[args.substr(0, slash)][args.substr(slash + 1)] = rate;
+          }
+        }
+        std::printf("\nin-memory index vs store index (events/s):\n");
+        for (const auto& [events, by_budget] : by_events) {
+          auto base = by_budget.find("mem_entries:0");
+          if (base == by_budget.end() || base->second <= 0) continue;
+          for (const auto& [budget, rate] : by_budget) {
+            if (budget == base->first) continue;
+            std::printf("  %-15s %-20s %10.0f vs %10.0f = %.2fx\n",
+                        events.c_str(), budget.c_str(), rate, base->second,
+                        rate / base->second);
+          }
+        }
+      });
 }

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "tools/bench/rate_reporter.h"
 #include "google/protobuf/util/json_util.h"
 #include "pipeline/replay/event_json_fast.h"
 #include "pipeline/replay/jsonl_reader.h"
@@ -211,55 +212,27 @@ BENCHMARK(BM_Protobuf)->Arg(0)->Arg(1);
 BENCHMARK(BM_ParseEventJson)->Arg(0)->Arg(1);
 BENCHMARK(BM_FastPathOnly)->Arg(0)->Arg(1);
 
-// Prints the table as usual and remembers items/s (the median when
-// repetitions are aggregated) to print the speed-up at the end.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& r : runs) {
-      if (r.error_occurred) continue;
-      if (r.run_type == Run::RT_Aggregate && r.aggregate_name != "median") {
-        continue;
-      }
-      auto c = r.counters.find("items_per_second");
-      if (c == r.counters.end()) continue;
-      rates_[r.run_name.function_name][r.run_name.args] = c->second.value;
-    }
-  }
-
-  void PrintRatios() const {
-    auto base = rates_.find("BM_Protobuf");
-    if (base == rates_.end()) return;
-    const char* shapes[] = {"sample (proto names, bare ints)",
-                            "MessageToJsonString (camelCase, quoted int64)"};
-    std::printf("\nlines/s versus protobuf's JsonStringToMessage:\n");
-    for (const char* name : {"BM_ParseEventJson", "BM_FastPathOnly"}) {
-      auto fast = rates_.find(name);
-      if (fast == rates_.end()) continue;
-      for (const auto& [args, rate] : fast->second) {
-        auto b = base->second.find(args);
-        if (b == base->second.end() || b->second <= 0) continue;
-        const int shape = args == "0" ? 0 : 1;
-        std::printf("  %-18s %-46s %10.0f vs %8.0f = %.1fx\n", name,
-                    shapes[shape], rate, b->second, rate / b->second);
-      }
-    }
-  }
-
- private:
-  std::map<std::string, std::map<std::string, double>> rates_;
-};
-
 }  // namespace
 }  // namespace riskflow::replay
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  riskflow::replay::RatioReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  reporter.PrintRatios();
-  benchmark::Shutdown();
-  return 0;
+  return riskflow::bench::RunWithRatios(
+      argc, argv, [](const riskflow::bench::RateReporter::Rates& rates) {
+        auto base = rates.find("BM_Protobuf");
+        if (base == rates.end()) return;
+        const char* shapes[] = {"sample (proto names, bare ints)",
+                                "MessageToJsonString (camelCase, quoted int64)"};
+        std::printf("\nlines/s versus protobuf's JsonStringToMessage:\n");
+        for (const char* name : {"BM_ParseEventJson", "BM_FastPathOnly"}) {
+          auto fast = rates.find(name);
+          if (fast == rates.end()) continue;
+          for (const auto& [args, rate] : fast->second) {
+            auto b = base->second.find(args);
+            if (b == base->second.end() || b->second <= 0) continue;
+            const int shape = args == "0" ? 0 : 1;
+            std::printf("  %-18s %-46s %10.0f vs %8.0f = %.1fx\n", name,
+                        shapes[shape], rate, b->second, rate / b->second);
+          }
+        }
+      });
 }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "tools/bench/rate_reporter.h"
 #include "pipeline/state/key_codec.h"
 #include "pipeline/state/shard_state.h"
 #include "pipeline/state/state_spec.h"
@@ -171,51 +172,24 @@ BENCHMARK(BM_ShardState)
     ->Args({100000, 10000});
 BENCHMARK(BM_NaiveRocksDb)->Arg(1000)->Arg(100000);
 
-// Prints the table as usual and remembers items/s (the median when
-// repetitions are aggregated) to print the speed-up at the end.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& r : runs) {
-      if (r.error_occurred) continue;
-      if (r.run_type == Run::RT_Aggregate && r.aggregate_name != "median") {
-        continue;
-      }
-      auto c = r.counters.find("items_per_second");
-      if (c == r.counters.end()) continue;
-      rates_[r.run_name.function_name][r.run_name.args] = c->second.value;
-    }
-  }
-
-  void PrintRatios() const {
-    auto naive = rates_.find("BM_NaiveRocksDb");
-    auto cached = rates_.find("BM_ShardState");
-    if (naive == rates_.end() || cached == rates_.end()) return;
-    std::printf("\nShardState vs naive read-modify-write (items/s):\n");
-    for (const auto& [args, rate] : cached->second) {
-      const std::string accounts = args.substr(0, args.find('/'));
-      auto base = naive->second.find(accounts);
-      if (base == naive->second.end() || base->second <= 0) continue;
-      std::printf("  accounts=%-7s cache=%-7s %12.0f vs %10.0f  = %.1fx\n",
-                  accounts.c_str(), args.substr(args.find('/') + 1).c_str(),
-                  rate, base->second, rate / base->second);
-    }
-  }
-
- private:
-  std::map<std::string, std::map<std::string, double>> rates_;
-};
-
 }  // namespace
 }  // namespace riskflow::state
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  riskflow::state::RatioReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  reporter.PrintRatios();
-  benchmark::Shutdown();
-  return 0;
+  return riskflow::bench::RunWithRatios(
+      argc, argv, [](const riskflow::bench::RateReporter::Rates& rates) {
+        auto naive = rates.find("BM_NaiveRocksDb");
+        auto cached = rates.find("BM_ShardState");
+        if (naive == rates.end() || cached == rates.end()) return;
+        std::printf("\nShardState vs naive read-modify-write (items/s):\n");
+        for (const auto& [args, rate] : cached->second) {
+          const std::string accounts = args.substr(0, args.find('/'));
+          auto base = naive->second.find(accounts);
+          if (base == naive->second.end() || base->second <= 0) continue;
+          std::printf("  accounts=%-7s cache=%-7s %12.0f vs %10.0f  = %.1fx\n",
+                      accounts.c_str(),
+                      args.substr(args.find('/') + 1).c_str(), rate,
+                      base->second, rate / base->second);
+        }
+      });
 }
