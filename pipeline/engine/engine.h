@@ -95,7 +95,8 @@ class Engine {
   absl::StatusOr<std::optional<riskflow::v1::Decision>> LookupDecision(
       uint64_t sequence);
 
-  // Every event with sequence <= this has a committed decision.
+  // Every event with sequence <= this has a decision (committed, unless
+  // commit_every_batch is off).
   uint64_t processed_sequence() const;
   uint64_t events_processed() const;
   uint32_t shard_count() const { return static_cast<uint32_t>(shards_.size()); }

@@ -113,7 +113,7 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
   }
   if (decisions.empty()) {
     // Only markers: nothing to commit; every event up to `through` of this
-    // shard is already durable in an earlier batch.
+    // shard was decided in an earlier batch.
     through_.store(through);
     watermark_.store(watermark);
     if (ctx_.on_committed) ctx_.on_committed();

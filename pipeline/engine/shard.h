@@ -88,10 +88,12 @@ class Shard {
   // Finishes the queue, commits, stops the thread.
   void Stop();
 
-  // Every event of this shard with sequence <= this is committed.
+  // Every event of this shard with sequence <= this is decided (and, with
+  // commit_every_batch, committed; without it, its decision has reached the
+  // observer and its state the cache).
   uint64_t processed_through() const { return through_.load(); }
   uint64_t events_processed() const { return events_.load(); }
-  // Log watermark of the newest event (or marker) this shard has committed
+  // Log watermark of the newest event (or marker) this shard has processed
   // through; state older than the engine-wide minimum may expire.
   int64_t committed_watermark() const { return watermark_.load(); }
   // Version hash of the pipeline this shard runs now.

@@ -141,6 +141,10 @@ absl::StatusOr<ShardState::Entry*> ShardState::GetEntry(const StateSpec& s,
     }
     ++stats_.hits;
     e->last_used = ++tick_;
+    // A hot reload may change the window (same bucket size): the horizon
+    // and the trim cutoff must follow the version now deciding.
+    e->window_ms = s.window_ms;
+    e->retention_ms = s.retention_ms();
     if (need_bucket >= e->loaded_from) return e;
     // Older than anything cached: complete the range from the DB first.
     if (absl::Status st = LoadBuckets(e, need_bucket); !st.ok()) return st;
@@ -541,6 +545,9 @@ void ShardState::TrimBuckets(Entry* e) {
                             (v[i].bucket < cutoff && !is_dirty(v[i])))) {
       ++i;
     }
+    // Completeness is per bucket: stopping at a dirty distinct member keeps
+    // the members of its bucket sorted before it too.
+    while (i > 0 && i < v.size() && v[i - 1].bucket == v[i].bucket) --i;
     int64_t from =
         (i < v.size() && v[i].bucket < limit) ? v[i].bucket : limit;
     if (i > 0) v.erase(v.begin(), v.begin() + i);

@@ -71,11 +71,11 @@ class ShardState {
   ShardState(const ShardState&) = delete;
   ShardState& operator=(const ShardState&) = delete;
 
-  // Counter / sum: adds `value` to bucket(t).
   // The log watermark of the event about to be decided (see "Visibility").
   // Monotone: a lower value than the current one is ignored.
   void SetWatermark(int64_t watermark_ms);
 
+  // Counter / sum: adds `value` to bucket(t).
   absl::Status WindowAdd(const StateSpec& s, std::string_view entity, int64_t t,
                          int64_t value);
   absl::StatusOr<int64_t> WindowTotal(const StateSpec& s,

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "pipeline/state/key_codec.h"
 #include "pipeline/state/store.h"
@@ -37,6 +38,12 @@ class ShardStateTest : public ::testing::Test {
     last_ = *MakeStateSpec("geo", "last", StateKind::kLastSeen, 0, 0, 30000);
     last_forever_ =
         *MakeStateSpec("geo", "first", StateKind::kLastSeen, 0, 0, 0);
+    // Kept longer than their window (ttl > window): the visibility horizon
+    // then lies below the trim cutoff.
+    sum_long_ = *MakeStateSpec("velocity", "amount_long", StateKind::kSum,
+                               60000, 10000, 150000);
+    distinct_long_ = *MakeStateSpec("devices", "seen_long",
+                                    StateKind::kDistinct, 60000, 10000, 150000);
     Reopen();
   }
 
@@ -49,8 +56,9 @@ class ShardStateTest : public ::testing::Test {
     auto s = Store::Open(dir_.path(), opts);
     ASSERT_TRUE(s.ok()) << s.status();
     store_ = std::move(*s);
-    for (const StateSpec* spec :
-         {&counter_, &sum_, &distinct_, &last_, &last_forever_}) {
+    for (const StateSpec* spec : {&counter_, &sum_, &distinct_, &last_,
+                                  &last_forever_, &sum_long_,
+                                  &distinct_long_}) {
       store_->RegisterState(*spec);
     }
     cache_ = std::make_unique<ShardState>(store_.get(), 1000, kLateness);
@@ -71,13 +79,22 @@ class ShardStateTest : public ::testing::Test {
     return r.ok() ? *r : -999999;
   }
   int64_t Count(ShardState* cache, std::string_view e, int64_t t, int64_t w) {
-    auto r = cache->DistinctCount(distinct_, e, t, w);
+    return Count(cache, distinct_, e, t, w);
+  }
+  int64_t Count(ShardState* cache, const StateSpec& s, std::string_view e,
+                int64_t t, int64_t w) {
+    auto r = cache->DistinctCount(s, e, t, w);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : -999999;
   }
 
+  // Replay's way of driving the cache, checked against Reference (below).
+  void RunVisibilityAgainstReference(const StateSpec& sum,
+                                     const StateSpec& distinct, uint64_t seed);
+
   ScopedTempDir dir_;
-  StateSpec counter_, sum_, distinct_, last_, last_forever_;
+  StateSpec counter_, sum_, distinct_, last_, last_forever_, sum_long_,
+      distinct_long_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<ShardState> cache_;
 };
@@ -435,8 +452,11 @@ TEST_F(ShardStateTest, MatchesReferenceThroughCommitsEvictionsAndRestarts) {
 // every micro-batch, a commit only now and then. Every query must still
 // match the reference under the visibility rule, and what the horizon
 // passed must never have been written.
-TEST_F(ShardStateTest, VisibilityMatchesReferenceWithRareCommits) {
-  std::mt19937_64 rng(7);
+void ShardStateTest::RunVisibilityAgainstReference(const StateSpec& sum,
+                                                   const StateSpec& distinct,
+                                                   uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  const std::string prefix = absl::StrCat(seed, sum.name, "-acct");
   Reference ref;
   auto cache = std::make_unique<ShardState>(store_.get(), 3, kLateness);
   int64_t now = 0, max_t = INT64_MIN;
@@ -454,31 +474,32 @@ TEST_F(ShardStateTest, VisibilityMatchesReferenceWithRareCommits) {
       return wm == INT64_MIN ? INT64_MIN
                              : BucketOf(wm - s.retention_ms(), s.bucket_ms);
     };
-    std::string e = "acct" + std::to_string(rng() % 6);
+    // Entities of their own per run: the runs share one store.
+    std::string e = prefix + std::to_string(rng() % 6);
     int64_t w = 1 + static_cast<int64_t>(rng() % 60000);
     switch (rng() % 7) {
       case 0:
       case 1: {
         int64_t v = static_cast<int64_t>(rng() % 1000) - 200;
-        ASSERT_OK(cache->WindowAdd(sum_, e, t, v));
-        ref.sums[{sum_.id, e}][BucketOf(t, sum_.bucket_ms)] += v;
+        ASSERT_OK(cache->WindowAdd(sum, e, t, v));
+        ref.sums[{sum.id, e}][BucketOf(t, sum.bucket_ms)] += v;
         break;
       }
       case 2:
-        ASSERT_EQ(Total(cache.get(), sum_, e, t, w),
-                  ref.Total(sum_, e, t, w, from(sum_)))
+        ASSERT_EQ(Total(cache.get(), sum, e, t, w),
+                  ref.Total(sum, e, t, w, from(sum)))
             << "step " << step;
         break;
       case 3: {
         std::string m = "dev" + std::to_string(rng() % 5);
-        ASSERT_OK(cache->DistinctAdd(distinct_, e, t, m));
-        ref.members[{distinct_.id, e}].insert(
-            {BucketOf(t, distinct_.bucket_ms), m});
+        ASSERT_OK(cache->DistinctAdd(distinct, e, t, m));
+        ref.members[{distinct.id, e}].insert(
+            {BucketOf(t, distinct.bucket_ms), m});
         break;
       }
       case 4:
-        ASSERT_EQ(Count(cache.get(), e, t, w),
-                  ref.Count(distinct_, e, t, w, from(distinct_)))
+        ASSERT_EQ(Count(cache.get(), distinct, e, t, w),
+                  ref.Count(distinct, e, t, w, from(distinct)))
             << "step " << step;
         break;
       case 5: {
@@ -501,7 +522,7 @@ TEST_F(ShardStateTest, VisibilityMatchesReferenceWithRareCommits) {
     }
     // End of a micro-batch: Trim always, commit rarely.
     if (step % 50 == 49) {
-      if (step % 2000 == 1999) {
+      if (step % 200 == 199) {
         Commit(cache.get());
       } else {
         cache->Trim();
@@ -514,10 +535,19 @@ TEST_F(ShardStateTest, VisibilityMatchesReferenceWithRareCommits) {
   ShardState fresh(store_.get(), 1000, kLateness);
   fresh.SetWatermark(max_t - kLateness);
   for (int i = 0; i < 6; ++i) {
-    const std::string e = "acct" + std::to_string(i);
-    EXPECT_EQ(Total(&fresh, sum_, e, now, 60000),
-              Total(cache.get(), sum_, e, now, 60000));
-    EXPECT_EQ(Count(&fresh, e, now, 60000), Count(cache.get(), e, now, 60000));
+    const std::string e = prefix + std::to_string(i);
+    EXPECT_EQ(Total(&fresh, sum, e, now, 60000),
+              Total(cache.get(), sum, e, now, 60000));
+    EXPECT_EQ(Count(&fresh, distinct, e, now, 60000),
+              Count(cache.get(), distinct, e, now, 60000));
+  }
+}
+
+TEST_F(ShardStateTest, VisibilityMatchesReferenceWithRareCommits) {
+  for (uint64_t seed : {4, 5, 7}) {
+    SCOPED_TRACE(seed);
+    RunVisibilityAgainstReference(sum_, distinct_, seed);
+    RunVisibilityAgainstReference(sum_long_, distinct_long_, seed);
   }
 }
 
@@ -543,6 +573,47 @@ TEST_F(ShardStateTest, EventsBehindTheHorizonSeeAndWriteNothingOld) {
   // A watermark that goes back is ignored.
   c.SetWatermark(0);
   EXPECT_EQ(Total(&c, counter_, "a", 20000, 60000), 0);
+}
+
+// Replay trims without flushing. A bucket below the trim cutoff but inside
+// the horizon (ttl > window) can hold a clean member and a dirty one: the
+// clean one must not be dropped while the cache claims the bucket whole.
+TEST_F(ShardStateTest, TrimKeepsWholeDistinctBuckets) {
+  ShardState& c = *cache_;
+  c.SetWatermark(95000);
+  ASSERT_OK(c.DistinctAdd(distinct_long_, "e", 100000, "a"));
+  Commit(&c);
+  // Horizon (retention 150 s): bucket 10 on. The entity's trim cutoff after
+  // an event at 400 s: 400 - 60 - 5 s, bucket 33.
+  c.SetWatermark(250000);
+  ASSERT_OK(c.DistinctAdd(distinct_long_, "e", 400000, "z"));
+  ASSERT_OK(c.DistinctAdd(distinct_long_, "e", 100500, "b"));  // late
+  c.Trim();  // no FlushTo: "b" is dirty, "a" clean in the same bucket
+  EXPECT_EQ(Count(&c, distinct_long_, "e", 100500, 60000), 2);
+  auto has_a = c.DistinctContains(distinct_long_, "e", 100500, "a", 60000);
+  ASSERT_TRUE(has_a.ok());
+  EXPECT_TRUE(*has_a);
+}
+
+// A hot reload may widen a window (same bucket size). The cached entry must
+// take the new retention, or a late add the new version sees would be
+// dropped unwritten at the next flush.
+TEST_F(ShardStateTest, ReloadWideningTheWindowKeepsLateAdds) {
+  StateSpec wide = *MakeStateSpec("velocity", "amount", StateKind::kSum,
+                                  600000, 10000, 0);
+  ShardState& c = *cache_;
+  ASSERT_OK(c.WindowAdd(sum_, "e", 100000, 1));
+  Commit(&c);
+  store_->RegisterState(wide);
+  c.SetWatermark(395000);  // horizon with 600 s: bucket of -205 s
+  ASSERT_OK(c.WindowAdd(wide, "e", 400000, 10));
+  ASSERT_OK(c.WindowAdd(wide, "e", 200000, 100));
+  EXPECT_EQ(Total(&c, wide, "e", 400000, 600000), 111);
+  Commit(&c);
+  EXPECT_EQ(Total(&c, wide, "e", 400000, 600000), 111);
+  ShardState fresh(store_.get(), 1000, kLateness);
+  fresh.SetWatermark(395000);
+  EXPECT_EQ(Total(&fresh, wide, "e", 400000, 600000), 111);
 }
 
 TEST_F(ShardStateTest, LastSeenBehindTheHorizonIsAbsent) {

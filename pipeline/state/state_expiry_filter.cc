@@ -11,9 +11,12 @@ void StateExpiryRegistry::Register(const StateSpec& spec) {
   absl::MutexLock lock(&mu_);
   auto it = rules_->find(spec.id);
   if (it != rules_->end() && it->second.kind == rule.kind &&
-      it->second.bucket_ms == rule.bucket_ms &&
-      it->second.retention_ms == rule.retention_ms) {
-    return;  // re-registering the same state (every shard does) is free
+      it->second.bucket_ms == rule.bucket_ms) {
+    // A hot reload registers the new version's states while shards still
+    // decide queued events with the old one: keep the longer retention, so
+    // compaction never removes what either version may still read (the
+    // visibility rule promises decisions independent of compaction timing).
+    if (rule.retention_ms <= it->second.retention_ms) return;
   }
   auto next = std::make_shared<ExpiryRules>(*rules_);
   (*next)[spec.id] = rule;

@@ -81,5 +81,20 @@ TEST_F(StateExpiryFilterTest, RegistrySnapshotsAreStable) {
   EXPECT_EQ(registry_.rules()->size(), 3u);
 }
 
+// A hot reload registers the new version while the old one still decides
+// queued events: a shorter retention must not let compaction remove what
+// the old version can still see.
+TEST_F(StateExpiryFilterTest, ReloadKeepsTheLongerRetention) {
+  StateSpec longer = *MakeStateSpec("d", "c", StateKind::kCounter, 600, 10, 0);
+  registry_.Register(longer);
+  EXPECT_EQ(registry_.rules()->at(counter_.id).retention_ms, 600);
+  registry_.Register(counter_);  // back to 60: keeps 600
+  EXPECT_EQ(registry_.rules()->at(counter_.id).retention_ms, 600);
+  // Clock 600: with retention 60 bucket 3 (ends at 39) would go; with 600
+  // it stays.
+  const std::string v = EncodeInt64(1);
+  EXPECT_EQ(Run(600, BucketKey(counter_.id, "a", 3), v), Decision::kKeep);
+}
+
 }  // namespace
 }  // namespace riskflow::state
