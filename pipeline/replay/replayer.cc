@@ -87,6 +87,10 @@ absl::Status ReplayEngine::Start(const ReplayOptions& options,
   // State reaches the scratch store only when a cache fills up; by then most
   // of it is behind the visibility horizon and is dropped unwritten.
   engine_options.commit_every_batch = false;
+  if (options.max_cached_entities_per_shard > 0) {
+    engine_options.max_cached_entities_per_shard =
+        options.max_cached_entities_per_shard;
+  }
   DecisionWriter* writer = output.get();
   engine_options.decision_observer =
       [writer](uint32_t shard,

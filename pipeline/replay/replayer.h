@@ -54,6 +54,10 @@ struct ReplayOptions {
   // index spills to the state directory; the default fills a 2^25-slot
   // table exactly (at most ~840 MB, reached only by ~29M distinct ids).
   size_t ids_in_memory = (size_t{1} << 25) / 8 * 7;
+  // Entities each shard's state cache holds (0: the engine's default). The
+  // cache commits once a quarter of it holds unwritten changes; tests set it
+  // tiny to force flushes and evictions. Does not change the output.
+  size_t max_cached_entities_per_shard = 0;
   // Rejected events whose reason is kept for the summary.
   size_t max_reported_rejects = 10;
   // Draw a progress bar on stderr (the CLI sets this when it is a tty).
