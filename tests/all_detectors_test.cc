@@ -1,30 +1,19 @@
 // The all-detectors pipeline (pipeline/config/all_detectors.yaml) loads
 // every built-in plugin in a real daemon and decides the sample stream: the
 // default pipeline's findings are still there, and nothing else is lost.
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "gtest/gtest.h"
 #include "tests/events.h"
+#include "tests/runfiles.h"
 #include "tests/test_daemon.h"
 
 namespace riskflow::e2e {
 namespace {
 
-std::string Runfile(const std::string& path) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  std::ifstream in(std::string(srcdir == nullptr ? "." : srcdir) +
-                   "/riskflow/" + path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 TEST(AllDetectorsTest, LoadsEveryPluginAndDecides) {
   TestDaemonOptions options;
-  options.pipeline_yaml = Runfile("pipeline/config/all_detectors.yaml");
+  options.pipeline_yaml = ReadRunfile("pipeline/config/all_detectors.yaml");
   ASSERT_FALSE(options.pipeline_yaml.empty());
   auto daemon = TestDaemon::Start(options);
   ASSERT_TRUE(daemon.ok()) << daemon.status();

@@ -6,16 +6,14 @@
 // printed per detector and reason so the generator's benign behaviour can
 // be tuned (the detectors are the reference, not the generator).
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "tests/events.h"
+#include "tests/runfiles.h"
 #include "tests/test_daemon.h"
 #include "tools/datagen/generator.h"
 #include "tools/datagen/writer.h"
@@ -24,15 +22,6 @@ namespace riskflow::e2e {
 namespace {
 
 using riskflow::v1::Event;
-
-std::string Runfile(const std::string& path) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  std::ifstream in(std::string(srcdir == nullptr ? "." : srcdir) +
-                   "/riskflow/" + path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string Attr(const Event& e, const std::string& key) {
   auto it = e.attributes().find(key);
@@ -70,7 +59,7 @@ TEST(DatagenLabelsTest, EveryLabelIsFlaggedAndBenignStaysQuiet) {
   ASSERT_GT(events.size(), 3000u);
 
   TestDaemonOptions options;
-  options.pipeline_yaml = Runfile("pipeline/config/all_detectors.yaml");
+  options.pipeline_yaml = ReadRunfile("pipeline/config/all_detectors.yaml");
   ASSERT_FALSE(options.pipeline_yaml.empty());
   auto daemon = TestDaemon::Start(options);
   ASSERT_TRUE(daemon.ok()) << daemon.status();

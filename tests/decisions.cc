@@ -1,9 +1,26 @@
 #include "tests/decisions.h"
 
+#include <fstream>
+
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+
 namespace riskflow::e2e {
 
 using riskflow::v1::Annotation;
 using riskflow::v1::Decision;
+
+std::map<std::string, Decision> ReadDecisionsJsonl(const std::string& path) {
+  std::map<std::string, Decision> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    Decision d;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(line, &d).ok())
+        << path << ": " << line;
+    out[d.event_id()] = d;
+  }
+  return out;
+}
 
 std::vector<std::string> EventIds(const std::vector<Decision>& decisions) {
   std::vector<std::string> ids;

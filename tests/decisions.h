@@ -12,6 +12,11 @@
 
 namespace riskflow::e2e {
 
+// A JSONL decision file (riskflow replay's output) by event id; a line that
+// does not parse is a test failure.
+std::map<std::string, riskflow::v1::Decision> ReadDecisionsJsonl(
+    const std::string& path);
+
 std::vector<std::string> EventIds(
     const std::vector<riskflow::v1::Decision>& decisions);
 // Only the decisions about `account`, in sink order.

@@ -19,6 +19,7 @@
 #include "pipeline/plugin_host/plugin_loader.h"
 #include "pipeline/replay/delimited.h"
 #include "pipeline/replay/replayer.h"
+#include "tests/decisions.h"
 #include "tests/events.h"
 #include "tests/temp_dir.h"
 #include "tests/test_daemon.h"
@@ -123,17 +124,6 @@ class ReplayDeterminismTest : public ::testing::Test {
   std::vector<v1::Event> events_;
 };
 
-// Decisions of a JSONL output file by event id.
-std::map<std::string, v1::Decision> ReadDecisions(const std::string& path) {
-  std::map<std::string, v1::Decision> out;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    v1::Decision d;
-    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(line, &d).ok());
-    out[d.event_id()] = d;
-  }
-  return out;
-}
 
 TEST_F(ReplayDeterminismTest, SameBytesWhateverShardsAndBatchSize) {
   std::string first;
@@ -163,7 +153,7 @@ TEST_F(ReplayDeterminismTest, SameBytesWhateverShardsAndBatchSize) {
     EXPECT_GT(summary.routes[r], 0u) << r;
   }
   std::map<std::string, v1::Decision> decisions =
-      ReadDecisions(Options(1, 1).out);
+      ReadDecisionsJsonl(Options(1, 1).out);
   int late = 0;
   for (const auto& [id, d] : decisions) late += d.late() ? 1 : 0;
   EXPECT_GT(late, 0);
@@ -226,7 +216,7 @@ TEST_F(ReplayDeterminismTest, LiveDaemonGivesTheSameDecisions) {
       replay::Replayer::Run(Options(4, 1000));
   ASSERT_TRUE(from_file.ok()) << from_file.status();
   std::map<std::string, v1::Decision> replayed =
-      ReadDecisions(Options(4, 1000).out);
+      ReadDecisionsJsonl(Options(4, 1000).out);
 
   // Every live sink decision is the replay's, field for field; every event
   // the live run sent to no sink is a PASS in the replay.

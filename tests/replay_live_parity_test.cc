@@ -9,10 +9,8 @@
 // horizon unwritten: this is the test that the two agree on every state
 // kind the detectors use (windowed counters and sums, distinct sets with
 // long ttls, last-seen values).
-#include <cstdlib>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,8 +21,10 @@
 #include "pipeline/config/pipeline_yaml.h"
 #include "pipeline/plugin_host/plugin_loader.h"
 #include "pipeline/replay/replayer.h"
+#include "tests/decisions.h"
 #include "tests/events.h"
 #include "tests/temp_dir.h"
+#include "tests/runfiles.h"
 #include "tests/test_daemon.h"
 #include "tools/datagen/generator.h"
 
@@ -32,15 +32,6 @@ namespace riskflow::e2e {
 namespace {
 
 namespace v1 = ::riskflow::v1;
-
-std::string Runfile(const std::string& path) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  std::ifstream in(std::string(srcdir == nullptr ? "." : srcdir) +
-                   "/riskflow/" + path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // A week of 200 accounts with a high anomaly rate (~1 event per minute of
 // event time); every 23rd event is held back and sent 5 to 24 events later:
@@ -74,21 +65,11 @@ std::vector<v1::Event> GeneratedStreamWithLateArrivals() {
   return out;
 }
 
-std::map<std::string, v1::Decision> ReadDecisions(const std::string& path) {
-  std::map<std::string, v1::Decision> out;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    v1::Decision d;
-    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(line, &d).ok());
-    out[d.event_id()] = d;
-  }
-  return out;
-}
 
 TEST(ReplayLiveParityTest, EveryDetectorGivesTheLiveDecisions) {
   const std::vector<v1::Event> events = GeneratedStreamWithLateArrivals();
   ASSERT_GT(events.size(), 3000u);
-  const std::string yaml = Runfile("pipeline/config/all_detectors.yaml");
+  const std::string yaml = ReadRunfile("pipeline/config/all_detectors.yaml");
   ASSERT_FALSE(yaml.empty());
 
   TestDaemonOptions options;
@@ -144,7 +125,7 @@ TEST(ReplayLiveParityTest, EveryDetectorGivesTheLiveDecisions) {
     absl::StatusOr<replay::ReplaySummary> s = replay::Replayer::Run(o);
     ASSERT_TRUE(s.ok()) << s.status();
     ASSERT_EQ(s->decided, events.size());
-    std::map<std::string, v1::Decision> replayed = ReadDecisions(o.out);
+    std::map<std::string, v1::Decision> replayed = ReadDecisionsJsonl(o.out);
     ASSERT_EQ(replayed.size(), live.size());
     int differ = 0;
     for (const auto& [id, d] : live) {
