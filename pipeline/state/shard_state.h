@@ -55,8 +55,8 @@ namespace riskflow::state {
 // them even when dirty. A replay that flushes rarely (see
 // EngineOptions::commit_every_batch) therefore writes little state at all.
 //
-// Window semantics (the plugin SDK's fake host implements the same for
-// on-time events; it has no watermark):
+// Window semantics (the plugin SDK's fake host implements the same, and the
+// visibility rule once given a watermark: FakeHost::set_watermark):
 //   bucket(t) = floor(t / bucket_ms);
 //   total(w) at t = sum of buckets in [bucket(t - w + 1), bucket(t)];
 //   distinct count / contains over the same bucket range;

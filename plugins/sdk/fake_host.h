@@ -177,6 +177,21 @@ class FakeHost {
   Status Feed(const rf_event_view& event,
               std::vector<FakeAnnotation>* annotations = nullptr);
 
+  // The engine's log watermark (newest event time logged before this event
+  // minus the pipeline's allowed lateness) for the following Feeds, so late
+  // events see what they would see in riskflowd: windowed data only from the
+  // bucket holding watermark - retention (max(window, ttl)) on, last-seen
+  // values only if stored at or after watermark - ttl, and adds into older
+  // buckets ignored (pipeline/state/shard_state.h, "Visibility"). Monotone;
+  // without a call every event is on time. `riskflow plugin test` sets it
+  // from the events it feeds, as the log would.
+  void set_watermark(int64_t watermark_ms) {
+    if (!has_watermark_ || watermark_ms > watermark_ms_) {
+      watermark_ms_ = watermark_ms;
+      has_watermark_ = true;
+    }
+  }
+
   // The name annotations carry and random_u64 is seeded with; defaults to
   // the descriptor's name (the real host uses the pipeline's detector name,
   // which is usually the same).
@@ -233,6 +248,11 @@ class FakeHost {
                           rf_state_handle h, rf_state_kind kind1,
                           rf_state_kind kind2);
   bool CheckWindow(const char* call, const StateDecl& decl, int64_t window_ms);
+  // The oldest bucket of a windowed state the current event may see or
+  // change (INT64_MIN without a watermark).
+  int64_t HorizonBucket(const StateDecl& decl) const;
+  // Whether a last-seen value stored at stored_ms is behind the horizon.
+  bool BehindHorizon(const StateDecl& decl, int64_t stored_ms) const;
   EntityState& Entity(rf_state_handle h, std::string_view entity);
 
   const rf_plugin_descriptor* descriptor_;
@@ -244,6 +264,8 @@ class FakeHost {
   ParsedParams params_;
 
   std::vector<StateDecl> states_;  // handle = index + 1
+  bool has_watermark_ = false;
+  int64_t watermark_ms_ = 0;
   std::map<std::pair<rf_state_handle, std::string>, EntityState> data_;
 
   // Per-call: the event, its random stream, annotations, and copies of

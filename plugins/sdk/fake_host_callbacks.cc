@@ -1,5 +1,6 @@
 #include "plugins/sdk/fake_host_callbacks.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -120,6 +121,8 @@ struct FakeHostCallbacks {
     if (!ValidStr(entity)) return host->Refuse("window_add: null entity");
     int64_t bucket =
         BucketOf(host->event_->event_time_ms, decl->spec.bucket_ms);
+    // Behind the horizon: no event can ever read it (FakeHost::set_watermark).
+    if (bucket < host->HorizonBucket(*decl)) return RF_OK;
     int64_t& total = host->Entity(h, View(entity)).totals[bucket];
     if (__builtin_add_overflow(total, value, &total)) {
       return host->Refuse("window_add: bucket total overflows int64");
@@ -142,6 +145,7 @@ struct FakeHostCallbacks {
     }
     BucketRange range = WindowBuckets(host->event_->event_time_ms, window_ms,
                                       decl->spec.bucket_ms);
+    range.first = std::max(range.first, host->HorizonBucket(*decl));
     int64_t sum = 0;
     auto it = host->data_.find({h, std::string(View(entity))});
     if (it != host->data_.end()) {
@@ -167,6 +171,7 @@ struct FakeHostCallbacks {
     }
     int64_t bucket =
         BucketOf(host->event_->event_time_ms, decl->spec.bucket_ms);
+    if (bucket < host->HorizonBucket(*decl)) return RF_OK;
     host->Entity(h, View(entity)).members[std::string(View(member))][bucket] =
         1;
     return RF_OK;
@@ -194,6 +199,7 @@ struct FakeHostCallbacks {
     }
     BucketRange range = WindowBuckets(host->event_->event_time_ms, window_ms,
                                       decl->spec.bucket_ms);
+    range.first = std::max(range.first, host->HorizonBucket(*decl));
     int64_t count = 0;
     auto it = host->data_.find({h, std::string(View(entity))});
     if (it != host->data_.end()) {
@@ -221,6 +227,7 @@ struct FakeHostCallbacks {
     }
     BucketRange range = WindowBuckets(host->event_->event_time_ms, window_ms,
                                       decl->spec.bucket_ms);
+    range.first = std::max(range.first, host->HorizonBucket(*decl));
     *out = 0;
     auto it = host->data_.find({h, std::string(View(entity))});
     if (it != host->data_.end()) {
@@ -247,6 +254,7 @@ struct FakeHostCallbacks {
     if (ttl > 0 && host->event_->event_time_ms - e.last_time_ms > ttl) {
       return RF_NOT_FOUND;
     }
+    if (host->BehindHorizon(*decl, e.last_time_ms)) return RF_NOT_FOUND;
     // A copy: the plugin may last_put the same entity before it is done
     // reading, and the ABI promises the bytes until on_event returns.
     host->call_scratch_.push_back(std::make_unique<std::string>(e.last_value));

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -187,6 +188,51 @@ TEST_F(FakeHostTest, LastSeenTtlAndOverwrite) {
   ASSERT_TRUE(At(host, 300, get_copy).ok());
   EXPECT_EQ(value, "a much longer second value");
   EXPECT_EQ(time, 200);
+}
+
+// The engine's visibility rule for events later than the allowed lateness
+// (pipeline/state/shard_state.h): sum 5 s window, bucket 1 s; ips the same;
+// last-seen ttl 10 s.
+TEST_F(FakeHostTest, WatermarkClipsWhatLateEventsSee) {
+  FakeHost host(ProbeDescriptor());
+  ASSERT_TRUE(host.Create().ok());
+  for (int64_t t = 0; t <= 20000; t += 1000) {
+    ASSERT_TRUE(At(host, t, [&](Context& c) {
+                  c.Add(sum_, "k", 1);
+                  c.AddDistinct(ips_, "k", "ip" + std::to_string(t));
+                }).ok());
+  }
+  ASSERT_TRUE(
+      At(host, 5000, [&](Context& c) { c.PutLast(last_, "k", "v"); }).ok());
+  int64_t total = -1, count = -1;
+  std::optional<Context::LastValue> last;
+  auto query = [&](Context& c) {
+    total = c.Total(sum_, "k", 5000);
+    count = c.CountDistinct(ips_, "k", 5000);
+    last = c.GetLast(last_, "k");
+  };
+  // Without a watermark a late event sees its whole window: [4001, 9000].
+  ASSERT_TRUE(At(host, 9000, query).ok());
+  EXPECT_EQ(total, 6);  // buckets 4..9
+  EXPECT_EQ(count, 6);
+  EXPECT_TRUE(last.has_value());
+  // Watermark 12 s: windowed data from the bucket of 12 - 5 = 7 s on,
+  // last-seen values stored at or after 12 - 10 = 2 s.
+  host.set_watermark(12000);
+  ASSERT_TRUE(At(host, 9000, query).ok());
+  EXPECT_EQ(total, 3);  // buckets 7..9
+  EXPECT_EQ(count, 3);
+  EXPECT_TRUE(last.has_value());  // stored at 5 s
+  // Watermark 16 s: the value stored at 5 s is behind 6 s; an add at 3 s
+  // is ignored; a lower watermark changes nothing.
+  host.set_watermark(16000);
+  host.set_watermark(0);
+  ASSERT_TRUE(At(host, 3000, [&](Context& c) { c.Add(sum_, "k", 100); }).ok());
+  ASSERT_TRUE(At(host, 9000, query).ok());
+  EXPECT_EQ(total, 0);  // buckets 11.. are after 9 s
+  EXPECT_FALSE(last.has_value());
+  ASSERT_TRUE(At(host, 20000, query).ok());
+  EXPECT_EQ(total, 6);  // on time: buckets 15..20, unaffected
 }
 
 TEST_F(FakeHostTest, MisuseIsRefused) {

@@ -1,5 +1,7 @@
 #include "tools/riskflow/plugin_test_command.h"
 
+#include <algorithm>
+#include <climits>
 #include <memory>
 #include <utility>
 
@@ -129,6 +131,10 @@ absl::StatusOr<PluginTestOptions> ParsePluginTestArgs(
                   "detector name for annotations and random seeds (default: "
                   "the plugin's name)");
   flags.AddString("format", &format, "text or json (JSON lines)");
+  flags.AddInt("allowed_lateness_ms", &options.allowed_lateness_ms,
+               "the pipeline's allowed lateness (ms): events later than this "
+               "see windows clipped as in riskflowd",
+               0);
   auto positional = flags.Parse(args);
   if (!positional.ok()) return positional.status();
   if (!positional->empty()) {
@@ -203,6 +209,9 @@ int RunPluginTest(const PluginTestOptions& options, std::ostream& out,
   out << (json ? FormatPluginJson(report) : FormatPluginText(report) + "\n");
 
   RunSummary summary;
+  // The event log's watermark, computed the same way (pipeline/log): the
+  // newest event time before this event, from 0, minus the lateness.
+  int64_t newest_ms = 0;
   for (size_t i = 0; i < events->size(); ++i) {
     const riskflow::v1::Event& e = (*events)[i];
     EventReport r;
@@ -211,6 +220,13 @@ int RunPluginTest(const PluginTestOptions& options, std::ostream& out,
     r.type = riskflow::v1::EventType_Name(e.type());
     r.event_time_ms = e.event_time_ms();
     r.account_id = e.account_id();
+    int64_t watermark = 0;
+    if (__builtin_sub_overflow(newest_ms, options.allowed_lateness_ms,
+                               &watermark)) {
+      watermark = INT64_MIN;
+    }
+    host.set_watermark(watermark);
+    newest_ms = std::max(newest_ms, e.event_time_ms());
     sdk::Status s = host.Feed(ToFakeEvent(e, i + 1), &r.annotations);
     if (!s.ok()) r.error = s.message();
     r.calls = std::move(calls);

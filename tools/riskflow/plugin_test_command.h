@@ -39,6 +39,10 @@ struct PluginTestOptions {
   std::map<std::string, std::string> params;
   std::string detector;  // annotations' detector name; "" = plugin name
   OutputFormat format = OutputFormat::kText;
+  // The pipeline's allowed lateness: each event is fed with the watermark
+  // the event log would give it (newest earlier event time minus this), so
+  // late events see the windows riskflowd would show them.
+  int64_t allowed_lateness_ms = 5 * 60 * 1000;
 };
 
 // Adds "k=v,k=v" to *params. An item without '=' belongs to the previous

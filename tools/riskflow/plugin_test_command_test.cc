@@ -108,6 +108,44 @@ TEST(PluginTestCommandTest, VelocityShowsAnnotationsAndStateReads) {
                                "  VELOCITY  1\n"));
 }
 
+// Events are fed with the event log's watermark: a payout that arrives
+// after one 20 minutes newer is later than the allowed lateness, and its
+// 1-minute window lies behind the visibility horizon, as in riskflowd.
+TEST(PluginTestCommandTest, LateEventsSeeWhatRiskflowdShowsThem) {
+  std::string events;
+  for (int i = 0; i < 3; ++i) {
+    absl::StrAppend(&events, "{\"event_id\":\"p", i,
+                    "\",\"channel_id\":\"w\",\"type\":\"PAYOUT\","
+                    "\"event_time_ms\":",
+                    1767225600000 + i * 1000,
+                    ",\"account_id\":\"a\",\"amount_minor\":1,"
+                    "\"currency\":\"USD\"}\n");
+  }
+  absl::StrAppend(&events,
+                  "{\"event_id\":\"later\",\"channel_id\":\"w\","
+                  "\"type\":\"PAYOUT\",\"event_time_ms\":1767226800000,"
+                  "\"account_id\":\"b\",\"amount_minor\":1,"
+                  "\"currency\":\"USD\"}\n"
+                  "{\"event_id\":\"late\",\"channel_id\":\"w\","
+                  "\"type\":\"PAYOUT\",\"event_time_ms\":1767225603000,"
+                  "\"account_id\":\"a\",\"amount_minor\":1,"
+                  "\"currency\":\"USD\"}\n");
+  const std::string path = WriteTemp("late.jsonl", events);
+  Result clipped = Invoke({"--plugin", Velocity(), "--events", path,
+                           "--params", "max_events=2,types=PAYOUT"});
+  ASSERT_EQ(clipped.code, kExitOk) << clipped.err;
+  EXPECT_THAT(EventBlock(clipped.out, "late"),
+              HasSubstr("call window_total events[a] window=60000ms -> 0\n"));
+  // With a lateness of a day the same event is on time and sees the burst.
+  Result whole = Invoke({"--plugin", Velocity(), "--events", path, "--params",
+                         "max_events=2,types=PAYOUT",
+                         "--allowed_lateness_ms=86400000"});
+  ASSERT_EQ(whole.code, kExitOk) << whole.err;
+  EXPECT_THAT(EventBlock(whole.out, "late"),
+              HasSubstr("call window_total events[a] window=60000ms -> 4\n"));
+  EXPECT_THAT(EventBlock(whole.out, "late"), HasSubstr("annotation VELOCITY"));
+}
+
 TEST(PluginTestCommandTest, JsonLinesParseAndCarryTheDetectorName) {
   Result r = Invoke({"--plugin",
                      Runfile("plugins/hello_detector/libhello_detector.so"),
