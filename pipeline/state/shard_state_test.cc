@@ -260,71 +260,33 @@ TEST_F(ShardStateTest, MatchesReferenceThroughCommitsEvictionsAndRestarts) {
         ((rng() % 10 == 0) ? static_cast<int64_t>(rng() % (6 * kLateness)) : 0);
     std::string e = "acct" + std::to_string(rng() % 6);
     int64_t w = 1 + static_cast<int64_t>(rng() % 60000);
-    switch (rng() % 8) {
-      case 0:
-      case 1: {
-        int64_t v = static_cast<int64_t>(rng() % 1000) - 200;
-        ASSERT_OK(cache->WindowAdd(sum_, e, t, v));
-        ref.sums[{sum_.id, e}][BucketOf(t, sum_.bucket_ms)] += v;
-        break;
-      }
-      case 2:
-        ASSERT_EQ(Total(cache.get(), sum_, e, t, w), ref.Total(sum_, e, t, w))
-            << "step " << step;
-        break;
-      case 3: {
-        std::string m = "dev" + std::to_string(rng() % 5);
-        ASSERT_OK(cache->DistinctAdd(distinct_, e, t, m));
-        ref.members[{distinct_.id, e}].insert(
-            {BucketOf(t, distinct_.bucket_ms), m});
-        break;
-      }
-      case 4:
-        ASSERT_EQ(Count(cache.get(), e, t, w), ref.Count(distinct_, e, t, w))
-            << "step " << step;
-        break;
-      case 5: {
-        std::string v = "ip" + std::to_string(rng() % 100);
-        ASSERT_OK(cache->LastPut(last_, e, t, v));
-        ref.last[{last_.id, e}] = {v, t};
-        break;
-      }
-      case 6: {
-        auto got = cache->LastGet(last_, e, t);
-        ASSERT_TRUE(got.ok()) << got.status();
-        auto it = ref.last.find({last_.id, e});
-        bool want =
-            it != ref.last.end() && t - it->second.second <= last_.ttl_ms;
-        ASSERT_EQ(got->has_value(), want) << "step " << step;
-        if (want) {
-          EXPECT_EQ((*got)->first, it->second.first);
-          EXPECT_EQ((*got)->second, it->second.second);
-        }
-        break;
-      }
-      case 7: {
-        int r = rng() % 20;
-        if (r == 0) {
-          // Failed commit: throw away the batch and the cache, and roll the
-          // reference back to what was committed.
-          rocksdb::WriteBatch lost;
-          cache->FlushTo(&lost);
-          cache->DropAll();
-          ref = committed;
-        } else if (r == 2) {
-          cache->Trim();  // out of turn: must not drop anything dirty
-        } else if (r == 1) {
-          Commit(cache.get());
-          committed = ref;
-          cache.reset();
-          Reopen();
-          cache = std::make_unique<ShardState>(store_.get(), 3, kLateness);
-        } else {
-          Commit(cache.get());
-          committed = ref;
-        }
-        break;
-      }
+    const uint64_t op = rng() % 8;
+    if (op < 7) {
+      RandomStateOp(op, rng, cache.get(), &ref, sum_, distinct_, e, t, w,
+                    INT64_MIN, step);
+      if (HasFatalFailure()) return;
+      continue;
+    }
+    // op 7: the end of a micro-batch, in one of four ways.
+    int r = rng() % 20;
+    if (r == 0) {
+      // Failed commit: throw away the batch and the cache, and roll the
+      // reference back to what was committed.
+      rocksdb::WriteBatch lost;
+      cache->FlushTo(&lost);
+      cache->DropAll();
+      ref = committed;
+    } else if (r == 2) {
+      cache->Trim();  // out of turn: must not drop anything dirty
+    } else if (r == 1) {
+      Commit(cache.get());
+      committed = ref;
+      cache.reset();
+      Reopen();
+      cache = std::make_unique<ShardState>(store_.get(), 3, kLateness);
+    } else {
+      Commit(cache.get());
+      committed = ref;
     }
   }
   auto stats = cache->stats();

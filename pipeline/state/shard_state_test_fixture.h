@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <random>
 #include <set>
 #include <string>
 #include <string_view>
@@ -27,6 +28,8 @@ namespace riskflow::state {
   } while (0)
 
 inline constexpr int64_t kLateness = 5000;
+
+struct Reference;
 
 class ShardStateTest : public ::testing::Test {
  protected:
@@ -91,6 +94,16 @@ class ShardStateTest : public ::testing::Test {
   }
 
   // Replay's way of driving the cache, checked against Reference (below).
+  // One random operation of the randomised tests, on both the cache and the
+  // reference: op 0-1 a sum add, 2 a sum query, 3 a distinct add, 4 a
+  // distinct count, 5 a last-seen put, 6 a last-seen get; queries must
+  // match the reference. `watermark` is the event's log watermark
+  // (INT64_MIN: none, every event on time); values are drawn from rng.
+  void RandomStateOp(uint64_t op, std::mt19937_64& rng, ShardState* cache,
+                     Reference* ref, const StateSpec& sum,
+                     const StateSpec& distinct, const std::string& e,
+                     int64_t t, int64_t w, int64_t watermark, int step);
+
   void RunVisibilityAgainstReference(const StateSpec& sum,
                                      const StateSpec& distinct, uint64_t seed);
 
@@ -133,6 +146,63 @@ struct Reference {
     return seen.size();
   }
 };
+
+inline void ShardStateTest::RandomStateOp(
+    uint64_t op, std::mt19937_64& rng, ShardState* cache, Reference* ref,
+    const StateSpec& sum, const StateSpec& distinct, const std::string& e,
+    int64_t t, int64_t w, int64_t watermark, int step) {
+  const bool has_wm = watermark != INT64_MIN;
+  // The first bucket visible at this watermark (shard_state.h, "Visibility").
+  auto from = [&](const StateSpec& s) {
+    return has_wm ? BucketOf(watermark - s.retention_ms(), s.bucket_ms)
+                  : INT64_MIN;
+  };
+  switch (op) {
+    case 0:
+    case 1: {
+      int64_t v = static_cast<int64_t>(rng() % 1000) - 200;
+      ASSERT_OK(cache->WindowAdd(sum, e, t, v));
+      ref->sums[{sum.id, e}][BucketOf(t, sum.bucket_ms)] += v;
+      break;
+    }
+    case 2:
+      ASSERT_EQ(Total(cache, sum, e, t, w), ref->Total(sum, e, t, w, from(sum)))
+          << "step " << step;
+      break;
+    case 3: {
+      std::string m = "dev" + std::to_string(rng() % 5);
+      ASSERT_OK(cache->DistinctAdd(distinct, e, t, m));
+      ref->members[{distinct.id, e}].insert(
+          {BucketOf(t, distinct.bucket_ms), m});
+      break;
+    }
+    case 4:
+      ASSERT_EQ(Count(cache, distinct, e, t, w),
+                ref->Count(distinct, e, t, w, from(distinct)))
+          << "step " << step;
+      break;
+    case 5: {
+      std::string v = "ip" + std::to_string(rng() % 100);
+      ASSERT_OK(cache->LastPut(last_, e, t, v));
+      ref->last[{last_.id, e}] = {v, t};
+      break;
+    }
+    case 6: {
+      auto got = cache->LastGet(last_, e, t);
+      ASSERT_TRUE(got.ok()) << got.status();
+      auto it = ref->last.find({last_.id, e});
+      bool want = it != ref->last.end() &&
+                  t - it->second.second <= last_.ttl_ms &&
+                  (!has_wm || it->second.second >= watermark - last_.ttl_ms);
+      ASSERT_EQ(got->has_value(), want) << "step " << step;
+      if (want) {
+        EXPECT_EQ((*got)->first, it->second.first);
+        EXPECT_EQ((*got)->second, it->second.second);
+      }
+      break;
+    }
+  }
+}
 
 }  // namespace riskflow::state
 

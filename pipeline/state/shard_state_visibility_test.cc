@@ -36,56 +36,12 @@ void ShardStateTest::RunVisibilityAgainstReference(const StateSpec& sum,
     const int64_t wm = max_t == INT64_MIN ? INT64_MIN : max_t - kLateness;
     max_t = std::max(max_t, t);
     if (wm != INT64_MIN) cache->SetWatermark(wm);
-    auto from = [&](const StateSpec& s) {
-      return wm == INT64_MIN ? INT64_MIN
-                             : BucketOf(wm - s.retention_ms(), s.bucket_ms);
-    };
     // Entities of their own per run: the runs share one store.
     std::string e = prefix + std::to_string(rng() % 6);
     int64_t w = 1 + static_cast<int64_t>(rng() % 60000);
-    switch (rng() % 7) {
-      case 0:
-      case 1: {
-        int64_t v = static_cast<int64_t>(rng() % 1000) - 200;
-        ASSERT_OK(cache->WindowAdd(sum, e, t, v));
-        ref.sums[{sum.id, e}][BucketOf(t, sum.bucket_ms)] += v;
-        break;
-      }
-      case 2:
-        ASSERT_EQ(Total(cache.get(), sum, e, t, w),
-                  ref.Total(sum, e, t, w, from(sum)))
-            << "step " << step;
-        break;
-      case 3: {
-        std::string m = "dev" + std::to_string(rng() % 5);
-        ASSERT_OK(cache->DistinctAdd(distinct, e, t, m));
-        ref.members[{distinct.id, e}].insert(
-            {BucketOf(t, distinct.bucket_ms), m});
-        break;
-      }
-      case 4:
-        ASSERT_EQ(Count(cache.get(), distinct, e, t, w),
-                  ref.Count(distinct, e, t, w, from(distinct)))
-            << "step " << step;
-        break;
-      case 5: {
-        std::string v = "ip" + std::to_string(rng() % 100);
-        ASSERT_OK(cache->LastPut(last_, e, t, v));
-        ref.last[{last_.id, e}] = {v, t};
-        break;
-      }
-      case 6: {
-        auto got = cache->LastGet(last_, e, t);
-        ASSERT_TRUE(got.ok()) << got.status();
-        auto it = ref.last.find({last_.id, e});
-        bool want = it != ref.last.end() &&
-                    t - it->second.second <= last_.ttl_ms &&
-                    (wm == INT64_MIN || it->second.second >= wm - last_.ttl_ms);
-        ASSERT_EQ(got->has_value(), want) << "step " << step;
-        if (want) EXPECT_EQ((*got)->first, it->second.first);
-        break;
-      }
-    }
+    RandomStateOp(rng() % 7, rng, cache.get(), &ref, sum, distinct, e, t, w,
+                  wm, step);
+    if (HasFatalFailure()) return;
     // End of a micro-batch: Trim always, commit rarely.
     if (step % 50 == 49) {
       if (step % 200 == 199) {
