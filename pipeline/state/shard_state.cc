@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "pipeline/state/key_codec.h"
 #include "pipeline/state/shard_state_entry.h"
+#include "plugins/sdk/window_math.h"
 #include "rocksdb/options.h"
 
 namespace riskflow::state {
@@ -73,8 +74,9 @@ void ShardState::SetWatermark(int64_t watermark_ms) {
 int64_t ShardState::VisibleFrom(int64_t retention_ms, int64_t bucket_ms) const {
   if (watermark_ == kMin || retention_ms == kRetainForever) return kMin;
   // The bucket holding (watermark - retention) is the oldest whose end the
-  // expiry filter still keeps (IsExpired compares a bucket's end).
-  return BucketOf(SatSub(watermark_, retention_ms), bucket_ms);
+  // expiry filter still keeps (IsExpired compares a bucket's end); the
+  // plugin SDK's fake host applies the same function.
+  return sdk::HorizonBucket(watermark_, retention_ms, bucket_ms);
 }
 
 int64_t ShardState::QueryFrom(const StateSpec& s, int64_t t,
@@ -397,8 +399,7 @@ ShardState::LastGet(const StateSpec& s, std::string_view entity, int64_t t) {
   if (!e->has_last) return std::nullopt;
   if (s.ttl_ms > 0 && SatSub(t, e->last_t) > s.ttl_ms) return std::nullopt;
   // Behind the visibility horizon: what the expiry filter may have removed.
-  if (s.ttl_ms > 0 && watermark_ != kMin &&
-      e->last_t < SatSub(watermark_, s.ttl_ms)) {
+  if (s.ttl_ms > 0 && e->last_t < VisibleFrom(s.ttl_ms, 1)) {
     return std::nullopt;
   }
   return std::make_optional(

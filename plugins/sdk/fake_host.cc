@@ -193,32 +193,18 @@ bool FakeHost::CheckWindow(const char* call, const StateDecl& decl,
   return false;
 }
 
-namespace {
-
-// watermark - retention, saturating; INT64_MIN when nothing expires.
-int64_t HorizonMs(bool has_watermark, int64_t watermark_ms,
-                         int64_t retention_ms) {
-  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
-  if (!has_watermark || retention_ms <= 0) return kMin;
-  int64_t horizon = 0;
-  if (__builtin_sub_overflow(watermark_ms, retention_ms, &horizon)) return kMin;
-  return horizon;
-}
-
-}  // namespace
-
 int64_t FakeHost::HorizonBucket(const StateDecl& decl) const {
-  const int64_t retention = std::max(decl.spec.window_ms, decl.spec.ttl_ms);
-  const int64_t horizon = HorizonMs(has_watermark_, watermark_ms_, retention);
-  if (horizon == std::numeric_limits<int64_t>::min()) return horizon;
-  // The bucket holding the horizon is the oldest whose end is kept.
-  return BucketOf(horizon, decl.spec.bucket_ms);
+  if (!has_watermark_) return std::numeric_limits<int64_t>::min();
+  return sdk::HorizonBucket(watermark_ms_,
+                            std::max(decl.spec.window_ms, decl.spec.ttl_ms),
+                            decl.spec.bucket_ms);
 }
 
 bool FakeHost::BehindHorizon(const StateDecl& decl, int64_t stored_ms) const {
-  // Last-seen without a ttl never expires.
-  return stored_ms <
-         HorizonMs(has_watermark_, watermark_ms_, decl.spec.ttl_ms);
+  // Last-seen without a ttl never expires. With 1 ms "buckets" the horizon
+  // bucket is the horizon time itself.
+  if (!has_watermark_ || decl.spec.ttl_ms <= 0) return false;
+  return stored_ms < sdk::HorizonBucket(watermark_ms_, decl.spec.ttl_ms, 1);
 }
 
 FakeHost::EntityState& FakeHost::Entity(rf_state_handle h,

@@ -61,6 +61,19 @@ constexpr BucketRange WindowBuckets(int64_t now_ms, int64_t window_ms,
                      BucketOf(now_ms, bucket_ms)};
 }
 
+// The visibility horizon (pipeline/state/shard_state.h, "Visibility"): the
+// oldest bucket an event may see or change when the event log's watermark
+// is watermark_ms and the state keeps data for retention_ms — the bucket
+// holding watermark - retention, the oldest whose end the store's expiry
+// keeps. INT64_MIN (everything visible) when that underflows.
+// retention_ms >= 0, bucket_ms >= 1.
+constexpr int64_t HorizonBucket(int64_t watermark_ms, int64_t retention_ms,
+                                int64_t bucket_ms) {
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  if (watermark_ms < kMin + retention_ms) return kMin;
+  return BucketOf(watermark_ms - retention_ms, bucket_ms);
+}
+
 }  // namespace sdk
 }  // namespace riskflow
 

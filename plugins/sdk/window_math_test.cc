@@ -68,6 +68,18 @@ TEST(DeterministicRandomTest, SameInputsSameStream) {
   for (int i = 0; i < 5; ++i) EXPECT_EQ(a.Next(), b.Next());
 }
 
+TEST(WindowMathTest, HorizonBucketIsTheOldestWhoseEndIsKept) {
+  // Watermark 105, retention 60: the expiry keeps buckets ending at or after
+  // 45, i.e. bucket 4 ([40, 49]) on with 10 ms buckets.
+  EXPECT_EQ(HorizonBucket(105, 60, 10), 4);
+  EXPECT_EQ(HorizonBucket(100, 60, 10), 4);   // 40 itself
+  EXPECT_EQ(HorizonBucket(99, 60, 10), 3);    // 39
+  EXPECT_EQ(HorizonBucket(-5, 0, 10), -1);    // true floor below zero
+  EXPECT_EQ(HorizonBucket(1000, 300, 1), 700);  // 1 ms: the time itself
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  EXPECT_EQ(HorizonBucket(kMin + 5, 60, 10), kMin);  // would underflow
+}
+
 TEST(DeterministicRandomTest, FieldsDoNotRunTogether) {
   std::set<uint64_t> seeds = {
       RandomSeed("ab", "c", "e"), RandomSeed("a", "bc", "e"),
