@@ -53,10 +53,12 @@ absl::Status CheckId(const std::string& value, const char* field,
 absl::Status CheckCountry(const std::string& value, const char* field,
                           size_t max_bytes) {
   if (auto s = CheckString(value, field, max_bytes); !s.ok()) return s;
+  // Letters only; the case is the detectors' business (a channel sending
+  // "us" is careless, not hostile).
   for (char c : value) {
-    if (c < 'A' || c > 'Z') {
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
       return Invalid(absl::StrCat(
-          field, ": must be an upper-case ISO-3166 code (letters A-Z)"));
+          field, ": must be an ISO-3166 code (letters A-Z only)"));
     }
   }
   return absl::OkStatus();

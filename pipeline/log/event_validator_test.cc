@@ -176,13 +176,17 @@ TEST(IngestCheckTest, LimitsAreConfigurable) {
   ExpectRejected(e, "attributes: a key: longer than 4 bytes (5)", limits);
 }
 
-TEST(IngestCheckTest, CountryIsUpperCaseLetters) {
+TEST(IngestCheckTest, CountryIsLetters) {
   Event e = ValidPayout();
   e.set_country("CN");
   e.set_counterparty_country("USA");
   EXPECT_TRUE(Check(e).ok());
+  e.set_country("us");  // careless, not hostile: the detectors fold case
+  EXPECT_TRUE(Check(e).ok());
   e.set_country("c1");
-  ExpectRejected(e, "country: must be an upper-case ISO-3166 code");
+  ExpectRejected(e, "country: must be an ISO-3166 code (letters A-Z only)");
+  e.set_country("C N");
+  ExpectRejected(e, "country: must be an ISO-3166 code");
 }
 
 TEST(IngestCheckTest, InvalidUtf8NamesFieldAndOffset) {

@@ -23,7 +23,7 @@ struct IngestLimits {
   // event_id, channel_id, account_id, counterparty, device_id.
   size_t max_id_bytes = 128;
   size_t max_ip_bytes = 64;
-  // country, counterparty_country: ISO-3166 codes, upper-case A-Z.
+  // country, counterparty_country: ISO-3166 codes, ASCII letters only.
   size_t max_country_bytes = 3;
   size_t max_attributes = 64;
   size_t max_attribute_key_bytes = 128;
