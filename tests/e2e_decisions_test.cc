@@ -274,7 +274,10 @@ TEST_F(DecisionsTest, ResentEventIdIsAnsweredAsDuplicateAndNeverDecidedTwice) {
   ASSERT_TRUE(daemon_->WaitProcessed().ok());
   ASSERT_THAT(EventIds(Sink(riskflow::v1::NOTIFY)), ElementsAre("r-5"));
 
-  // The re-sent copy differs in its fields: the id alone identifies it.
+  // The re-sent copy differs in its fields: the id alone identifies it, so
+  // it is not logged again; since issue 8 the different content is reported
+  // as a conflict rather than silently as a duplicate
+  // (docs/input-validation.md).
   Event resent = burst[5];
   resent.set_amount_minor(999);
   absl::StatusOr<PublishAck> again = daemon_->PublishOne(
@@ -282,11 +285,14 @@ TEST_F(DecisionsTest, ResentEventIdIsAnsweredAsDuplicateAndNeverDecidedTwice) {
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->batch_id(), 2u);
   EXPECT_EQ(again->accepted(), 1u);
-  EXPECT_THAT(again->errors(), IsEmpty());
-  ASSERT_EQ(again->duplicates_size(), 1);
-  EXPECT_EQ(again->duplicates(0).index(), 0u);
-  EXPECT_EQ(again->duplicates(0).event_id(), "r-5");
-  EXPECT_EQ(again->duplicates(0).original_sequence(), first->last_sequence());
+  EXPECT_THAT(again->duplicates(), IsEmpty());
+  ASSERT_EQ(again->errors_size(), 1);
+  EXPECT_EQ(again->errors(0).index(), 0u);
+  EXPECT_EQ(again->errors(0).event_id(), "r-5");
+  EXPECT_EQ(again->errors(0).code(), riskflow::v1::CONFLICTING_RESEND);
+  EXPECT_THAT(again->errors(0).message(),
+              ::testing::HasSubstr(absl::StrCat(
+                  "logged before as sequence ", first->last_sequence())));
   EXPECT_EQ(again->first_sequence(), first->last_sequence() + 1);
   EXPECT_EQ(again->last_sequence(), first->last_sequence() + 1);
   EXPECT_EQ(again->durable_sequence(), first->last_sequence() + 1);

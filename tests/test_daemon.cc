@@ -31,6 +31,7 @@ absl::StatusOr<std::unique_ptr<TestDaemon>> TestDaemon::Start(
   d->options_.shards = options.shards;
   d->options_.max_pending_events = options.max_pending_events;
   d->options_.shard_queue_events = options.shard_queue_events;
+  d->options_.ingest_limits = options.ingest_limits;
   if (!options.shadow_pipeline_yaml.empty()) {
     auto shadow = config::ParsePipelineYaml(options.shadow_pipeline_yaml);
     if (!shadow.ok()) return shadow.status();

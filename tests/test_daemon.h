@@ -31,6 +31,8 @@ struct TestDaemonOptions {
   // Queue bounds (0 = defaults); see DaemonOptions.
   size_t max_pending_events = 0;
   size_t shard_queue_events = 0;
+  // Input-validation bounds; see DaemonOptions.
+  riskflow::log::IngestLimits ingest_limits;
 };
 
 class TestDaemon {

@@ -1,11 +1,13 @@
 #include "pipeline/log/event_log.h"
 
 #include <algorithm>
+#include <limits>
 #include <string>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "pipeline/log/content_hash.h"
 #include "pipeline/log/log_keys.h"
 #include "rocksdb/iterator.h"
 #include "rocksdb/write_batch.h"
@@ -79,6 +81,11 @@ absl::Status EventLog::Open() {
   if (!found.ok()) return found.status();
   if (*found && value.size() == 8) {
     max_event_time_ms_ = static_cast<int64_t>(GetFixed64(value));
+  }
+  if (options_.clock) {
+    // Heals a store whose max event time was dragged into the future before
+    // the clamp existed (or by a clock that was wrong then).
+    max_event_time_ms_ = std::min(max_event_time_ms_, options_.clock());
   }
   if (memory_index_ != nullptr) {
     // Every group that logs an event stores the max event time, even when
@@ -184,13 +191,24 @@ void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
   size_t submitted = 0;
   for (const auto& t : group) submitted += t->events_.size();
   fresh.reserve(submitted);  // growing would move every Event again
-  // Ids first seen within this group: a later copy is a duplicate of it.
-  // Keyed like the index in use; the memory index learns them only once
-  // the group's write succeeded, as the store index does through the batch.
-  absl::flat_hash_map<std::string, uint64_t> group_ids;
-  absl::flat_hash_map<IdFingerprint, uint64_t> group_fingerprints;
+  // Ids first seen within this group: a later copy is a duplicate of it, or
+  // a conflict when its content differs. Keyed like the index in use; the
+  // memory index learns them only once the group's write succeeded, as the
+  // store index does through the batch.
+  struct FirstSeen {
+    uint64_t sequence;
+    size_t ticket;       // index in `group`
+    size_t fresh_index;  // index in `fresh` (reserved, never reallocated)
+    std::optional<uint64_t> content_hash;  // computed lazily in memory mode
+  };
+  absl::flat_hash_map<std::string, FirstSeen> group_ids;
+  absl::flat_hash_map<IdFingerprint, FirstSeen> group_fingerprints;
   uint64_t seq = last_sequence_;
   int64_t max_time = max_event_time_ms_;
+  // One clock reading per group: the clamp only needs to keep the
+  // watermark from running ahead of real time, not to be exact.
+  const int64_t now = options_.clock ? options_.clock()
+                                     : std::numeric_limits<int64_t>::max();
   absl::Status status;
 
   // One lock per group keeps LookupId callers off the map while the writer
@@ -207,15 +225,23 @@ void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
     AppendOutcome& out = outcomes[g];
     out.sequences.reserve(events.size());
     out.duplicate.reserve(events.size());
+    out.conflict.reserve(events.size());
+    auto repeat = [&out](uint64_t original, Conflict conflict) {
+      out.sequences.push_back(original);
+      out.duplicate.push_back(true);
+      out.conflict.push_back(conflict);
+    };
     for (auto& event : events) {
       std::string key;
       IdFingerprint fingerprint;
-      std::optional<uint64_t> original;
+      FirstSeen* first = nullptr;
+      std::optional<StoredId> stored;
+      std::optional<uint64_t> content_hash;
       if (memory_index_ != nullptr) {
         fingerprint = FingerprintId(event.channel_id(), event.event_id());
         if (auto it = group_fingerprints.find(fingerprint);
             it != group_fingerprints.end()) {
-          original = it->second;
+          first = &it->second;
         } else {
           absl::StatusOr<std::optional<uint64_t>> found =
               memory_index_->Lookup(fingerprint);
@@ -223,42 +249,62 @@ void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
             status = found.status();
             break;
           }
-          original = *found;
+          if (found->has_value()) stored = StoredId{**found, std::nullopt};
         }
       } else {
+        // The store index keeps every new event's content hash.
+        content_hash = ContentHash(event);
         key = IdempotencyKey(event.channel_id(), event.event_id());
         if (auto it = group_ids.find(key); it != group_ids.end()) {
-          original = it->second;
+          first = &it->second;
         } else {
-          absl::StatusOr<std::optional<uint64_t>> found = LookupStoredId(key);
+          absl::StatusOr<std::optional<StoredId>> found =
+              LookupStoredEntry(key);
           if (!found.ok()) {
             status = found.status();
             break;
           }
-          original = *found;
+          stored = *found;
         }
       }
-      if (original.has_value()) {
-        out.sequences.push_back(*original);
-        out.duplicate.push_back(true);
+      if (first != nullptr) {
+        if (!first->content_hash.has_value()) {
+          first->content_hash = ContentHash(fresh[first->fresh_index].event);
+        }
+        if (!content_hash.has_value()) content_hash = ContentHash(event);
+        Conflict conflict = Conflict::kNone;
+        if (*first->content_hash != *content_hash) {
+          conflict = first->ticket == g ? Conflict::kInBatch : Conflict::kResend;
+        }
+        repeat(first->sequence, conflict);
+        continue;
+      }
+      if (stored.has_value()) {
+        const bool differs = stored->content_hash.has_value() &&
+                             content_hash.has_value() &&
+                             *stored->content_hash != *content_hash;
+        repeat(stored->sequence, differs ? Conflict::kResend : Conflict::kNone);
         continue;
       }
       ++seq;
       const int64_t watermark = max_time - options_.allowed_lateness_ms;
-      max_time = std::max(max_time, event.event_time_ms());
+      max_time = std::max(max_time, std::min(event.event_time_ms(), now));
       std::string seq_key = SequenceKey(seq);
       if (options_.store_records) {
         batch.Put(store_->handle(Cf::kLog), seq_key,
                   EncodeLogRecord(watermark, event));
       }
+      const FirstSeen seen{seq, g, fresh.size(), content_hash};
       if (memory_index_ != nullptr) {
-        group_fingerprints.emplace(fingerprint, seq);
+        group_fingerprints.emplace(fingerprint, seen);
       } else {
-        batch.Put(store_->handle(Cf::kIdem), key, seq_key);
-        group_ids.emplace(std::move(key), seq);
+        batch.Put(store_->handle(Cf::kIdem), key,
+                  EncodeIdemValue(seq, *content_hash));
+        group_ids.emplace(std::move(key), seen);
       }
       out.sequences.push_back(seq);
       out.duplicate.push_back(false);
+      out.conflict.push_back(Conflict::kNone);
       LoggedEvent logged;
       logged.sequence = seq;
       logged.watermark_ms = watermark;
@@ -282,7 +328,7 @@ void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
         // A failed spill keeps the entry in memory, so the index is still
         // exact and the group is still acknowledged; the next group retries
         // the spill and fails if the store still refuses it.
-        memory_index_->Insert(fingerprint, s).IgnoreError();
+        memory_index_->Insert(fingerprint, s.sequence).IgnoreError();
       }
     }
     durable_sequence_.store(seq);
@@ -304,14 +350,27 @@ void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
   if (status.ok() && !fresh.empty()) dispatcher_(std::move(fresh));
 }
 
-absl::StatusOr<std::optional<uint64_t>> EventLog::LookupStoredId(
+absl::StatusOr<std::optional<EventLog::StoredId>> EventLog::LookupStoredEntry(
     std::string_view key) {
   std::string value;
   absl::StatusOr<bool> found = store_->Get(Cf::kIdem, key, &value);
   if (!found.ok()) return found.status();
-  uint64_t seq = 0;
-  if (!*found || !DecodeSequenceKey(value, &seq)) return std::nullopt;
-  return seq;
+  StoredId id;
+  bool has_hash = false;
+  uint64_t hash = 0;
+  if (!*found || !DecodeIdemValue(value, &id.sequence, &has_hash, &hash)) {
+    return std::nullopt;
+  }
+  if (has_hash) id.content_hash = hash;
+  return id;
+}
+
+absl::StatusOr<std::optional<uint64_t>> EventLog::LookupStoredId(
+    std::string_view key) {
+  absl::StatusOr<std::optional<StoredId>> entry = LookupStoredEntry(key);
+  if (!entry.ok()) return entry.status();
+  if (!entry->has_value()) return std::nullopt;
+  return (*entry)->sequence;
 }
 
 absl::StatusOr<std::optional<uint64_t>> EventLog::LookupId(

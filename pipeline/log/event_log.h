@@ -21,11 +21,29 @@
 
 namespace riskflow::log {
 
+// Why an event with a known event_id was not logged again (see
+// docs/input-validation.md).
+enum class Conflict : uint8_t {
+  // Not a conflict: a new event, or a repeat with the same content.
+  kNone = 0,
+  // An earlier event of the same submitted batch had this id and different
+  // content.
+  kInBatch = 1,
+  // An earlier batch logged this id with different content. Only detected
+  // when the original's content hash is known: the store index keeps it
+  // (entries written before it existed do not); the in-memory index of
+  // replay keeps none, so there only kInBatch is reported.
+  kResend = 2,
+};
+
 // What happened to each event of one submitted batch, in batch order.
 struct AppendOutcome {
   // The new sequence, or for a re-sent event_id the original one.
   std::vector<uint64_t> sequences;
+  // True when the event was not logged because its id was known; conflict
+  // says whether its content differed.
   std::vector<bool> duplicate;
+  std::vector<Conflict> conflict;
   // Every event with sequence <= durable_sequence is durable.
   uint64_t durable_sequence = 0;
 };
@@ -79,6 +97,12 @@ class EventLog {
     //     is lost when the process ends: Open() then requires an empty log
     //     store, and the store must not be reopened in either mode later.
     size_t memory_id_index_entries = 0;
+    // The wall clock in Unix ms, or null. When set (riskflowd), an event
+    // moves the watermark at most up to the clock at append time, and a
+    // stored max event time ahead of the clock is pulled back on Open, so
+    // no single event can drag the watermark into the future. Null for
+    // replay, whose watermark must depend on the stream only.
+    std::function<int64_t()> clock;
   };
 
   EventLog(state::Store* store, Options options, Dispatcher dispatcher);
@@ -122,6 +146,12 @@ class EventLog {
   absl::Status CheckEmptyForMemoryIndex();
   // The exact index in the store's idem column family.
   absl::StatusOr<std::optional<uint64_t>> LookupStoredId(std::string_view key);
+  struct StoredId {
+    uint64_t sequence = 0;
+    std::optional<uint64_t> content_hash;
+  };
+  absl::StatusOr<std::optional<StoredId>> LookupStoredEntry(
+      std::string_view key);
 
   state::Store* store_;
   Options options_;

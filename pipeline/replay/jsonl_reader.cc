@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
@@ -108,6 +109,10 @@ absl::StatusOr<bool> JsonlEventReader::Next(riskflow::v1::Event* event) {
   std::string text;
   while (std::getline(*in_, text)) {
     ++line_;
+    // Editors on some systems start UTF-8 files with a byte order mark.
+    if (line_ == 1 && absl::StartsWith(text, "\xEF\xBB\xBF")) {
+      text.erase(0, 3);
+    }
     absl::string_view trimmed = absl::StripAsciiWhitespace(text);
     if (trimmed.empty() || trimmed.front() == '#') continue;
     absl::StatusOr<riskflow::v1::Event> parsed =

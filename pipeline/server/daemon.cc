@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
@@ -15,6 +16,7 @@
 #include "pipeline/lists/list_store.h"
 #include "pipeline/log/event_log.h"
 #include "pipeline/plugin_host/pipeline.h"
+#include "pipeline/server/bad_request_interceptor.h"
 #include "pipeline/server/services.h"
 #include "pipeline/server/shadow.h"
 #include "pipeline/sinks/outbox.h"
@@ -54,14 +56,22 @@ absl::Status EnsureDir(const std::string& dir) {
       return absl::InvalidArgumentError(
           absl::StrCat("--data_dir: ", dir, " exists and is not a directory"));
     }
+    // The data dir holds every logged event: owner only (see
+    // docs/input-validation.md). Tighten one an operator made.
+    if ((st.st_mode & 077) != 0 && chmod(dir.c_str(), 0700) != 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--data_dir: cannot restrict ", dir, " to its owner (chmod 0700)"));
+    }
     return absl::OkStatus();
   }
-  if (mkdir(dir.c_str(), 0755) != 0) {
+  if (mkdir(dir.c_str(), 0700) != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("--data_dir: cannot create ", dir));
   }
   return absl::OkStatus();
 }
+
+int64_t WallClockMs() { return absl::ToUnixMillis(absl::Now()); }
 
 }  // namespace
 
@@ -71,6 +81,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
   DaemonParts& p = *daemon->parts_;
   p.ctx.transport_only = options.transport_only;
   p.ctx.max_batch_events = options.max_batch_events;
+  p.ctx.ingest_limits = options.ingest_limits;
+  p.ctx.now_ms = WallClockMs;
   {
     absl::MutexLock lock(&p.ctx.source_mu);
     p.ctx.pipeline_source = options.pipeline_source;
@@ -109,6 +121,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     log::EventLog::Options log_options;
     log_options.allowed_lateness_ms = options.pipeline.allowed_lateness_ms();
     log_options.sync = options.sync_log;
+    log_options.clock = WallClockMs;  // the watermark clamp
     if (options.max_pending_events > 0) {
       log_options.max_pending_events = options.max_pending_events;
     }
@@ -154,6 +167,13 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
   builder.RegisterService(p.ingest.get());
   builder.RegisterService(p.sinks.get());
   builder.RegisterService(p.admin.get());
+  {
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(NewBadRequestInterceptorFactory());
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   p.server = builder.BuildAndStart();
   if (p.server == nullptr || daemon->port_ == 0) {
     return absl::UnavailableError(absl::StrCat(

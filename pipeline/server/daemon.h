@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "pipeline/log/ingest_limits.h"
 #include "proto/riskflow/v1/admin.pb.h"
 #include "proto/riskflow/v1/config.pb.h"
 
@@ -38,6 +39,9 @@ struct DaemonOptions {
   // A challenger pipeline run in shadow mode (see shadow.h), if set.
   bool shadow = false;
   riskflow::v1::PipelineConfig shadow_pipeline;
+  // Input validation: field, amount and event-time bounds and the
+  // card-number policy (docs/input-validation.md).
+  log::IngestLimits ingest_limits;
 };
 
 struct DaemonParts;

@@ -7,7 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "pipeline/log/event_validator.h"
+#include "pipeline/server/ingest_check.h"
 #include "pipeline/server/grpc_status.h"
 #include "pipeline/server/publish_reactor.h"
 #include "pipeline/server/services.h"
@@ -35,7 +35,8 @@ grpc::Status IngestService::Evaluate(
   if (!request->has_event()) {
     return ToGrpc(absl::InvalidArgumentError("event: is required"));
   }
-  if (absl::Status valid = log::ValidateEvent(request->event()); !valid.ok()) {
+  riskflow::v1::Event event = request->event();
+  if (absl::Status valid = CheckEvent(ctx_, &event); !valid.ok()) {
     ctx_->events_rejected.fetch_add(1);
     return ToGrpc(valid);
   }
@@ -44,7 +45,7 @@ grpc::Status IngestService::Evaluate(
   }
   const absl::Time deadline = DeadlineOf(context);
   absl::StatusOr<std::shared_ptr<log::AppendTicket>> ticket =
-      ctx_->log->Submit({request->event()}, absl::Milliseconds(50));
+      ctx_->log->Submit({std::move(event)}, absl::Milliseconds(50));
   if (!ticket.ok()) return ToGrpc(ticket.status());
   if (!(*ticket)->WaitWithTimeout(deadline - absl::Now())) {
     return ToGrpc(absl::DeadlineExceededError(
@@ -53,6 +54,11 @@ grpc::Status IngestService::Evaluate(
   }
   absl::StatusOr<log::AppendOutcome> out = (*ticket)->Wait();
   if (!out.ok()) return ToGrpc(out.status());
+  if (!out->conflict.empty() && out->conflict[0] != log::Conflict::kNone) {
+    ctx_->events_rejected.fetch_add(1);
+    return ToGrpc(absl::AlreadyExistsError(
+        ConflictMessage(out->conflict[0], out->sequences[0])));
+  }
   absl::StatusOr<riskflow::v1::Decision> decision =
       ctx_->engine->AwaitDecision(out->sequences[0], deadline);
   if (!decision.ok()) return ToGrpc(decision.status());

@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "pipeline/log/event_validator.h"
+#include "pipeline/server/ingest_check.h"
 
 namespace riskflow::server {
 
@@ -26,11 +26,11 @@ absl::Status PrepareBatch(ServiceContext* ctx,
   events.reserve(n);
   for (int i = 0; i < n; ++i) {
     riskflow::v1::Event* e = request.mutable_events(i);
-    absl::Status valid = log::ValidateEvent(*e);
+    absl::Status valid = CheckEvent(ctx, e);
     if (!valid.ok()) {
       riskflow::v1::EventError* err = batch->ack.add_errors();
       err->set_index(i);
-      err->set_event_id(e->event_id());
+      err->set_event_id(EchoableId(*ctx, e->event_id()));
       err->set_code(riskflow::v1::INVALID_EVENT);
       err->set_message(std::string(valid.message()));
       ctx->events_rejected.fetch_add(1);
@@ -48,7 +48,7 @@ absl::Status PrepareBatch(ServiceContext* ctx,
   return absl::OkStatus();
 }
 
-absl::Status FinishAck(PublishBatch* batch) {
+absl::Status FinishAck(ServiceContext* ctx, PublishBatch* batch) {
   riskflow::v1::PublishAck& ack = batch->ack;
   if (batch->ticket == nullptr) return absl::OkStatus();
   absl::StatusOr<log::AppendOutcome> out = batch->ticket->Wait();
@@ -56,6 +56,19 @@ absl::Status FinishAck(PublishBatch* batch) {
   ack.set_durable_sequence(out->durable_sequence);
   uint32_t accepted = 0;
   for (size_t i = 0; i < out->sequences.size(); ++i) {
+    const log::Conflict conflict =
+        i < out->conflict.size() ? out->conflict[i] : log::Conflict::kNone;
+    if (conflict != log::Conflict::kNone) {
+      riskflow::v1::EventError* err = ack.add_errors();
+      err->set_index(batch->logged_index[i]);
+      err->set_event_id(batch->logged_ids[i]);
+      err->set_code(conflict == log::Conflict::kInBatch
+                        ? riskflow::v1::DUPLICATE_IN_BATCH
+                        : riskflow::v1::CONFLICTING_RESEND);
+      err->set_message(ConflictMessage(conflict, out->sequences[i]));
+      ctx->events_rejected.fetch_add(1);
+      continue;
+    }
     if (out->duplicate[i]) {
       riskflow::v1::DuplicateEvent* d = ack.add_duplicates();
       d->set_index(batch->logged_index[i]);

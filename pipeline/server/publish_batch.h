@@ -29,8 +29,10 @@ absl::Status PrepareBatch(ServiceContext* ctx,
                           riskflow::v1::PublishRequest& request,
                           PublishBatch* batch);
 
-// Completes the ack from the log's outcome (or its failure).
-absl::Status FinishAck(PublishBatch* batch);
+// Completes the ack from the log's outcome (or its failure). A repeated id
+// whose content differs from the logged one becomes an error
+// (DUPLICATE_IN_BATCH or CONFLICTING_RESEND), not a duplicate.
+absl::Status FinishAck(ServiceContext* ctx, PublishBatch* batch);
 
 }  // namespace riskflow::server
 

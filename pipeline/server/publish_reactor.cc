@@ -127,7 +127,7 @@ class PublishReactor
   void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     while (!writing_ && !queue_.empty() && queue_.front()->ready) {
       Entry& front = *queue_.front();
-      absl::Status s = FinishAck(&front.batch);
+      absl::Status s = FinishAck(ctx_, &front.batch);
       if (!s.ok() && error_.ok()) {
         // The log write failed: nothing of this batch is durable, so it
         // must not be acknowledged. End the stream with the reason.

@@ -12,6 +12,7 @@
 #include "pipeline/engine/engine.h"
 #include "pipeline/lists/list_store.h"
 #include "pipeline/log/event_log.h"
+#include "pipeline/log/ingest_limits.h"
 #include "pipeline/sinks/outbox.h"
 #include "proto/riskflow/v1/admin.grpc.pb.h"
 #include "proto/riskflow/v1/ingest.grpc.pb.h"
@@ -44,6 +45,11 @@ struct ServiceContext {
   size_t publish_window = 8;
   std::atomic<bool> shutting_down{false};
   std::atomic<uint64_t> events_rejected{0};
+  // Input validation (docs/input-validation.md): the bounds every published
+  // or evaluated event is checked against, and the server clock (Unix ms)
+  // the event-time skew is measured from.
+  log::IngestLimits ingest_limits;
+  std::function<int64_t()> now_ms;
 };
 
 // Publish is served with the callback API on raw bytes (see

@@ -42,6 +42,9 @@ int PrintPublishSummary(const PublishOptions& options,
   out << "  accepted:   " << summary.accepted << "\n"
       << "  duplicates: " << summary.duplicates << "\n"
       << "  rejected:   " << summary.rejected << "\n";
+  if (summary.unparseable > 0) {
+    out << "  unparseable lines skipped: " << summary.unparseable << "\n";
+  }
   if (summary.unacknowledged > 0) {
     out << "  unacknowledged: " << summary.unacknowledged << "\n";
   }
@@ -84,7 +87,8 @@ int PrintPublishSummary(const PublishOptions& options,
         << " (nothing from that line on was sent).\n";
   }
   if (failed) return kExitError;
-  return summary.rejected > 0 ? kExitRejected : kExitOk;
+  return summary.rejected > 0 || summary.unparseable > 0 ? kExitRejected
+                                                         : kExitOk;
 }
 
 int RunPublish(const PublishOptions& options,

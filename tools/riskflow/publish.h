@@ -26,7 +26,10 @@ inline constexpr char kPublishUsage[] =
     "riskflow publish FILE.jsonl [--batch_size 1000] [--window 8]\n"
     "  Streams events (one JSON riskflow.v1.Event per line, \"-\" = stdin)\n"
     "  over Ingest.Publish and prints accepted / duplicate / rejected counts.\n"
-    "  Exit code 0: all accepted or duplicates; 2: some rejected; 1: error.\n";
+    "  Lines that are not valid JSON events are skipped and listed with their\n"
+    "  line numbers, like events the daemon rejects. A UTF-8 BOM is ignored.\n"
+    "  Exit code 0: all accepted or duplicates; 2: some lines rejected or\n"
+    "  skipped; 1: error (I/O, connection, stream).\n";
 
 // `args` are the command's arguments without the command word.
 absl::StatusOr<PublishOptions> ParsePublishArgs(

@@ -252,21 +252,64 @@ TEST_F(RunPublishTest, StreamToAStoppedDaemonFails) {
   }
 }
 
-TEST_F(RunPublishTest, MalformedLineStopsWithFileAndLine) {
-  std::string path =
-      WriteFile("malformed.jsonl",
-                EventLine("e1") + "{\"event_id\": \"x\"\n" + EventLine("e2"));
+// Behaviour changed (issue 8): a bad line used to stop the file with exit 1.
+TEST_F(RunPublishTest, MalformedLinesAreSkippedAndReportedWithExitTwo) {
+  std::string path = WriteFile(
+      "malformed.jsonl", EventLine("e1") + "{\"event_id\": \"x\"\n" +
+                             EventLine("e2") + "not json at all\n" +
+                             EventLine("neg-5", "c1", -1) + EventLine("e3"));
   PublishOptions options = Options(path, daemon());
+  options.batch_size = 2;
   std::ostringstream out, err;
-  EXPECT_EQ(RunPublish(options, stub(), out, err), kExitError);
-  EXPECT_THAT(err.str(),
-              HasSubstr("stopped reading at " + path + ":2: invalid JSON: "));
-  EXPECT_THAT(out.str(), HasSubstr("published 1 events"));
-  EXPECT_THAT(out.str(), HasSubstr("accepted:   1\n"));
-  // What came before the bad line is durable; nothing after it was sent.
+  EXPECT_EQ(RunPublish(options, stub(), out, err), kExitRejected)
+      << err.str();
+  EXPECT_EQ(err.str(), "");
+  EXPECT_THAT(out.str(), HasSubstr("published 4 events"));
+  EXPECT_THAT(out.str(), HasSubstr("accepted:   3\n"));
+  EXPECT_THAT(out.str(), HasSubstr("rejected:   1\n"));
+  EXPECT_THAT(out.str(), HasSubstr("unparseable lines skipped: 2\n"));
+  // Every problem by line, in line order, parse errors and daemon errors
+  // alike.
+  EXPECT_THAT(out.str(), ::testing::ContainsRegex(
+                             "  line 2: invalid JSON: [^\n]+\n"
+                             "  line 4: invalid JSON: [^\n]+\n"
+                             "  line 5 \\(event_id neg-5\\): amount_minor: "
+                             "must not be negative, got -1\n"));
+  // Everything good on both sides of the bad lines is durable.
   auto health = daemon().Health();
   ASSERT_TRUE(health.ok()) << health.status();
-  EXPECT_EQ(health->durable_sequence(), 1u);
+  EXPECT_EQ(health->durable_sequence(), 3u);
+}
+
+TEST_F(RunPublishTest, AByteOrderMarkOnTheFirstLineIsIgnored) {
+  std::string path = WriteFile("bom.jsonl", "\xEF\xBB\xBF" + EventLine("b1") +
+                                                EventLine("b2"));
+  std::ostringstream out, err;
+  EXPECT_EQ(RunPublish(Options(path, daemon()), stub(), out, err), kExitOk)
+      << out.str() << err.str();
+  EXPECT_THAT(out.str(), HasSubstr("accepted:   2\n"));
+}
+
+TEST_F(RunPublishTest, AConflictingResendIsARejectionOnItsLine) {
+  std::string first = WriteFile("first.jsonl", EventLine("r1"));
+  std::ostringstream out, err;
+  ASSERT_EQ(RunPublish(Options(first, daemon()), stub(), out, err), kExitOk);
+  std::string second = WriteFile(
+      "second.jsonl", EventLine("r1") + EventLine("r1", "c1", /*amount=*/999));
+  std::ostringstream out2, err2;
+  EXPECT_EQ(RunPublish(Options(second, daemon()), stub(), out2, err2),
+            kExitRejected);
+  EXPECT_THAT(out2.str(), HasSubstr("duplicates: 1\n"));
+  EXPECT_THAT(out2.str(),
+              HasSubstr("  line 2 (event_id r1): event_id: logged before as "
+                        "sequence 1 with different content"));
+}
+
+TEST_F(RunPublishTest, AnIoErrorIsStillFatal) {
+  // A directory opens but cannot be read as a stream of lines.
+  PublishOptions options = Options(::testing::TempDir(), daemon());
+  std::ostringstream out, err;
+  EXPECT_EQ(RunPublish(options, stub(), out, err), kExitError);
 }
 
 TEST_F(RunPublishTest, MissingFile) {

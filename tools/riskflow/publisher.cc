@@ -8,6 +8,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/client_context.h"
@@ -143,8 +144,21 @@ PublishSummary PublishEvents(riskflow::replay::JsonlEventReader& reader,
   };
 
   riskflow::v1::Event event;
+  int64_t unparseable = 0;
+  std::vector<Rejection> skipped;
   while (stream_ok) {
     absl::StatusOr<bool> more = reader.Next(&event);
+    if (!more.ok() &&
+        more.status().code() == absl::StatusCode::kInvalidArgument) {
+      // One bad line does not stop the file: skip it, report it by line.
+      ++unparseable;
+      std::string message(more.status().message());
+      const std::string prefix =
+          absl::StrCat(reader.name(), ":", reader.line(), ": ");
+      if (absl::StartsWith(message, prefix)) message.erase(0, prefix.size());
+      skipped.push_back(Rejection{reader.line(), "", std::move(message)});
+      continue;
+    }
     if (!more.ok()) {
       read_status = more.status();
       break;
@@ -168,6 +182,12 @@ PublishSummary PublishEvents(riskflow::replay::JsonlEventReader& reader,
   grpc::Status status = stream->Finish();
 
   PublishSummary summary = in_flight.TakeSummary();
+  summary.unparseable = unparseable;
+  summary.rejections.insert(summary.rejections.end(), skipped.begin(),
+                            skipped.end());
+  std::stable_sort(
+      summary.rejections.begin(), summary.rejections.end(),
+      [](const Rejection& a, const Rejection& b) { return a.line < b.line; });
   summary.published = published;
   summary.batches = batches;
   summary.read_status = read_status;

@@ -30,13 +30,17 @@ struct PublishSummary {
   int64_t accepted = 0;
   int64_t duplicates = 0;
   int64_t rejected = 0;
+  // Lines that are not a JSON event: skipped (never sent), each listed in
+  // rejections with its line number.
+  int64_t unparseable = 0;
   std::vector<Rejection> rejections;  // ordered by line
   // Events in batches the stream ended without acknowledging; their fate is
   // unknown (re-publishing is safe: event ids are idempotent).
   int64_t unacknowledged = 0;
   uint64_t durable_sequence = 0;  // highest seen in any ack
   double seconds = 0;
-  // Why reading the input stopped early (e.g. a malformed line).
+  // Why reading the input stopped early (an I/O error; a malformed line is
+  // skipped, not a stop).
   absl::Status read_status;
   // How the Publish stream ended.
   grpc::Status stream_status;
@@ -47,8 +51,8 @@ struct PublisherConfig {
   int64_t window = 8;
 };
 
-// Reads `reader` to the end (or its first error) and publishes everything
-// before that point. Never throws, never exits; the summary says what
+// Reads `reader` to the end (or its first I/O error) and publishes every
+// event; lines that do not parse are skipped and reported. Never throws, never exits; the summary says what
 // happened. A batch is cut early when it would otherwise hold the same
 // channel/event_id twice, so a re-send in the input is answered as a
 // duplicate rather than rejected as DUPLICATE_IN_BATCH.

@@ -2,6 +2,7 @@
 // (plus grpc.health.v1 and server reflection) with the pipeline from
 // --config, or the embedded default pipeline.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include "pipeline/plugin_host/plugin_loader.h"
 #include "pipeline/server/daemon.h"
 #include "tools/riskflowd/config_watcher.h"
+#include "tools/riskflowd/ingest_flags.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7411",
           "host:port to serve gRPC on; port 0 picks a free port");
@@ -55,6 +57,9 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "riskflowd [--listen=HOST:PORT] [--data_dir=DIR] [--config=FILE.yaml]");
   absl::ParseCommandLine(argc, argv);
+  // Everything riskflowd creates (RocksDB files, directories) is for its
+  // owner only: the log holds every event (docs/input-validation.md).
+  umask(077);
 
   // Block the shutdown signals before any thread starts, so only sigwait
   // below receives them.
@@ -70,6 +75,11 @@ int main(int argc, char** argv) {
   options.shards = absl::GetFlag(FLAGS_shards);
   options.transport_only = absl::GetFlag(FLAGS_transport_only);
   options.max_batch_events = absl::GetFlag(FLAGS_max_batch_events);
+  if (auto s = riskflow::riskflowd::IngestLimitsFromFlags(
+          &options.ingest_limits);
+      !s.ok()) {
+    return Fail(std::string(s.message()));
+  }
   const std::string config_path = absl::GetFlag(FLAGS_config);
   if (config_path.empty()) {
     auto pipeline =
