@@ -39,6 +39,18 @@ Histogram::Snapshot Histogram::Snap() const {
   return snap;
 }
 
+namespace {
+std::atomic<bool> g_detector_timing{true};
+}  // namespace
+
+bool DetectorTimingOn() {
+  return g_detector_timing.load(std::memory_order_relaxed);
+}
+
+void SetDetectorTiming(bool on) {
+  g_detector_timing.store(on, std::memory_order_relaxed);
+}
+
 std::vector<int64_t> LatencyBucketsMicros() {
   return {1,    2,    5,     10,    25,    50,     100,    250,
           500,  1000, 2500,  5000,  10000, 25000,  50000,  100000,

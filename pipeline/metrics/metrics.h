@@ -82,6 +82,12 @@ class Histogram {
   Stripe stripes_[kStripes];
 };
 
+// Whether detector calls feed their latency histograms (on by default;
+// riskflowd --detector_latency_histograms=false turns it off, to measure
+// what it costs).
+bool DetectorTimingOn();
+void SetDetectorTiming(bool on);
+
 // 1 µs .. 1 s, roughly 1-2.5-5 per decade: detector calls run from
 // sub-microsecond (rules) to milliseconds (a budget overrun).
 std::vector<int64_t> LatencyBucketsMicros();

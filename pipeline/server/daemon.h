@@ -38,6 +38,14 @@ struct DaemonOptions {
   // A challenger pipeline run in shadow mode (see shadow.h), if set.
   bool shadow = false;
   riskflow::v1::PipelineConfig shadow_pipeline;
+
+  // Operations (docs/operations.md).
+  // New events are refused (RESOURCE_EXHAUSTED) while the filesystem of
+  // data_dir has fewer free bytes than this.
+  uint64_t min_free_disk_bytes = 64ull << 20;
+  // host:port for the Prometheus /metrics endpoint; empty: off. Port 0
+  // picks a free port (see Daemon::metrics_port()).
+  std::string metrics_listen;
 };
 
 struct DaemonParts;
@@ -53,6 +61,8 @@ class Daemon {
   ~Daemon();
 
   int port() const { return port_; }
+  // The /metrics port, or 0 when --metrics_listen is off.
+  int metrics_port() const;
   std::string address() const;
 
   // Hot reload from YAML (see Admin.ReloadPipeline). The running version
