@@ -24,9 +24,9 @@ IngestMetrics::IngestMetrics(metrics::Registry* registry)
       "duplicate: a re-sent event_id; rejected: refused with a per-event "
       "error code).";
   accepted_ = registry->GetCounter(kEvents, kEventsHelp,
-                                   {{"result", "accepted"}, {"code", ""}});
+                                   {{"result", "accepted"}});
   duplicates_ = registry->GetCounter(kEvents, kEventsHelp,
-                                     {{"result", "duplicate"}, {"code", ""}});
+                                     {{"result", "duplicate"}});
   constexpr char kBatches[] = "riskflow_ingest_batches_total";
   constexpr char kBatchesHelp[] =
       "Publish batches acknowledged (acked), or refused whole with a "
