@@ -15,6 +15,7 @@ PACKAGES=(
   libxxhash-dev            # XXH3-128 event-id fingerprints (replay)
   libsimdjson-dev          # fast JSONL event parsing (replay, publish)
   libjemalloc-dev          # the binaries' allocator
+  libcpp-httplib-dev       # riskflowd's Prometheus /metrics endpoint
   pkg-config
   python3
   procps

@@ -305,6 +305,13 @@ uint64_t Engine::processed_sequence() const {
   return shards_.empty() ? 0 : through;
 }
 
+void Engine::VisitShards(
+    const std::function<void(uint32_t index, const Shard& shard)>& fn) const {
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    fn(static_cast<uint32_t>(i), *shards_[i]);
+  }
+}
+
 void Engine::UpdateExpiryClock() {
   // The slowest shard bounds expiry: a lagging shard must still find the
   // buckets its queued events' windows read.

@@ -104,6 +104,10 @@ class Engine {
   // returned).
   std::shared_ptr<const plugin_host::Pipeline> pipeline() const;
 
+  // Calls fn for every shard (metrics: queue depth, progress).
+  void VisitShards(
+      const std::function<void(uint32_t index, const Shard& shard)>& fn) const;
+
   // Sets the store's expiry clock to the slowest shard's watermark.
   void UpdateExpiryClock();
 

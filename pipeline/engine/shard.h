@@ -93,6 +93,8 @@ class Shard {
   // observer and its state the cache).
   uint64_t processed_through() const { return through_.load(); }
   uint64_t events_processed() const { return events_.load(); }
+  // Items waiting in this shard's queue (metrics).
+  size_t queue_depth() const { return queue_.size(); }
   // Log watermark of the newest event (or marker) this shard has processed
   // through; state older than the engine-wide minimum may expire.
   int64_t committed_watermark() const { return watermark_.load(); }

@@ -122,6 +122,11 @@ class EventLog {
       std::vector<riskflow::v1::Event> events, absl::Duration wait_for_room);
 
   uint64_t durable_sequence() const { return durable_sequence_.load(); }
+  // Events submitted and not yet written (metrics: intake queue depth).
+  size_t pending_events() {
+    absl::MutexLock lock(&mu_);
+    return pending_events_;
+  }
 
   // The sequence an (channel, event_id) was logged under, if any. Safe
   // while the writer runs, with either index.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "pipeline/metrics/metrics.h"
 #include "pipeline/plugin_host/plugin_loader.h"
 #include "pipeline/state/shard_state.h"
 #include "pipeline/state/store.h"
@@ -32,6 +33,9 @@ struct DetectorSlot {
   std::atomic<uint64_t> overruns{0};
   std::atomic<uint32_t> consecutive_faults{0};
   std::atomic<bool> quarantined{false};
+  // Wall time of each on_event call in µs, all shards (metrics; see
+  // docs/operations.md). Observed only while metrics::DetectorTimingOn().
+  metrics::Histogram latency_us{metrics::LatencyBucketsMicros()};
 };
 
 class ShardDetectors;

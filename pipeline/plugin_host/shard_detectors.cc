@@ -103,6 +103,7 @@ void ShardDetectors::Run(const log::LoggedEvent& logged,
         std::chrono::duration_cast<std::chrono::microseconds>(
             std::chrono::steady_clock::now() - start)
             .count();
+    if (metrics::DetectorTimingOn()) slot->latency_us.Observe(elapsed_us);
 
     if (s != RF_OK || !call_.error.empty()) {
       // last_error is only meaningful after a non-OK return.

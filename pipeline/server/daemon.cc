@@ -15,11 +15,15 @@
 #include "pipeline/engine/engine.h"
 #include "pipeline/lists/list_store.h"
 #include "pipeline/log/event_log.h"
+#include "pipeline/metrics/http_server.h"
+#include "pipeline/metrics/registry.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/server/bad_request_interceptor.h"
 #include "pipeline/server/services.h"
 #include "pipeline/server/shadow.h"
+#include "pipeline/server/server_metrics.h"
 #include "pipeline/sinks/outbox.h"
+#include "pipeline/state/disk_guard.h"
 #include "pipeline/state/store.h"
 
 namespace riskflow::server {
@@ -42,6 +46,12 @@ struct DaemonParts {
   std::unique_ptr<AdminService> admin;
   std::unique_ptr<grpc::Server> server;
   bool stopped = false;
+  // Operations: the disk-full gate and the metrics endpoint.
+  std::unique_ptr<state::DiskGuard> disk_guard;
+  std::unique_ptr<metrics::Registry> metrics;
+  std::unique_ptr<IngestMetrics> ingest_metrics;
+  int metrics_collector = 0;
+  std::unique_ptr<metrics::HttpServer> metrics_server;
 };
 
 namespace {
@@ -92,12 +102,16 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
   if (!options.transport_only) {
     if (auto s = config::ValidatePipeline(options.pipeline); !s.ok()) return s;
     if (auto s = EnsureDir(options.data_dir); !s.ok()) return s;
+    state::StoreOptions log_store_options;
+    log_store_options.name = "log";
     auto log_store =
-        state::Store::Open(options.data_dir + "/log", state::StoreOptions());
+        state::Store::Open(options.data_dir + "/log", log_store_options);
     if (!log_store.ok()) return log_store.status();
     p.log_store = std::move(*log_store);
+    state::StoreOptions engine_store_options;
+    engine_store_options.name = "engine";
     auto store =
-        state::Store::Open(options.data_dir + "/engine", state::StoreOptions());
+        state::Store::Open(options.data_dir + "/engine", engine_store_options);
     if (!store.ok()) return store.status();
     p.store = std::move(*store);
     auto pipeline = plugin_host::Pipeline::Load(options.pipeline,
@@ -144,6 +158,17 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
       p.shadow = std::move(*shadow);
       p.ctx.shadow = p.shadow.get();
     }
+    // Watches the disk from here on; the gate is consulted per Publish
+    // batch and Evaluate call (CheckDiskSpace in services.h).
+    state::DiskGuardOptions guard_options;
+    guard_options.dir = options.data_dir;
+    guard_options.min_free_bytes = options.min_free_disk_bytes;
+    p.disk_guard = std::make_unique<state::DiskGuard>(guard_options);
+    p.disk_guard->AddStore(p.log_store.get());
+    p.disk_guard->AddStore(p.store.get());
+    p.disk_guard->Start();
+    p.ctx.disk_guard = p.disk_guard.get();
+    p.ctx.metric_stores = {p.log_store.get(), p.store.get()};
     p.ctx.log = p.log.get();
     p.ctx.engine = p.engine.get();
     p.ctx.outbox = p.outbox.get();
@@ -155,6 +180,16 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     };
   }
 
+  p.metrics = std::make_unique<metrics::Registry>();
+  p.ingest_metrics = std::make_unique<IngestMetrics>(p.metrics.get());
+  p.ctx.ingest_metrics = p.ingest_metrics.get();
+  p.metrics_collector = AddDaemonCollectors(p.metrics.get(), &p.ctx);
+  if (!options.metrics_listen.empty()) {
+    auto http = metrics::HttpServer::Start(options.metrics_listen,
+                                           p.metrics.get());
+    if (!http.ok()) return http.status();
+    p.metrics_server = std::move(*http);
+  }
   p.ingest = std::make_unique<IngestService>(&p.ctx);
   p.sinks = std::make_unique<SinksService>(&p.ctx);
   p.admin = std::make_unique<AdminService>(&p.ctx);
@@ -185,6 +220,12 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
 
 std::string Daemon::address() const { return absl::StrCat("127.0.0.1:", port_); }
 
+int Daemon::metrics_port() const {
+  return parts_ != nullptr && parts_->metrics_server != nullptr
+             ? parts_->metrics_server->port()
+             : 0;
+}
+
 void Daemon::Shutdown() {
   if (parts_ == nullptr || parts_->stopped) return;
   DaemonParts& p = *parts_;
@@ -200,6 +241,9 @@ void Daemon::Shutdown() {
                        std::chrono::seconds(5));
     p.server->Wait();
   }
+  // Scrapes read the parts below; stop them first.
+  if (p.metrics_server != nullptr) p.metrics_server->Stop();
+  if (p.metrics != nullptr) p.metrics->RemoveCollector(p.metrics_collector);
   // Log before engine: what the log still holds is dispatched and decided.
   if (p.log != nullptr) p.log->Stop();
   // The shadow resumes from its own progress after a restart.
@@ -210,6 +254,9 @@ void Daemon::Shutdown() {
   p.log.reset();
   p.outbox.reset();
   p.lists.reset();
+  if (p.disk_guard != nullptr) p.disk_guard->Stop();
+  p.ctx.disk_guard = nullptr;
+  p.disk_guard.reset();
   p.store.reset();
   p.log_store.reset();
 }

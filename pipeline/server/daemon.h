@@ -42,6 +42,14 @@ struct DaemonOptions {
   // Input validation: field, amount and event-time bounds and the
   // card-number policy (docs/input-validation.md).
   log::IngestLimits ingest_limits;
+
+  // Operations (docs/operations.md).
+  // New events are refused (RESOURCE_EXHAUSTED) while the filesystem of
+  // data_dir has fewer free bytes than this.
+  uint64_t min_free_disk_bytes = 64ull << 20;
+  // host:port for the Prometheus /metrics endpoint; empty: off. Port 0
+  // picks a free port (see Daemon::metrics_port()).
+  std::string metrics_listen;
 };
 
 struct DaemonParts;
@@ -57,6 +65,8 @@ class Daemon {
   ~Daemon();
 
   int port() const { return port_; }
+  // The /metrics port, or 0 when --metrics_listen is off.
+  int metrics_port() const;
   std::string address() const;
 
   // Hot reload from YAML (see Admin.ReloadPipeline). The running version

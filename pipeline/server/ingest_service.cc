@@ -43,6 +43,9 @@ grpc::Status IngestService::Evaluate(
   if (ctx_->shutting_down.load()) {
     return ToGrpc(absl::UnavailableError("riskflowd is shutting down"));
   }
+  if (absl::Status disk = CheckDiskSpace(*ctx_); !disk.ok()) {
+    return ToGrpc(disk);
+  }
   const absl::Time deadline = DeadlineOf(context);
   absl::StatusOr<std::shared_ptr<log::AppendTicket>> ticket =
       ctx_->log->Submit({std::move(event)}, absl::Milliseconds(50));

@@ -15,6 +15,7 @@ absl::Status PrepareBatch(ServiceContext* ctx,
     batch->ack.set_accepted(n);
     return absl::OkStatus();
   }
+  if (absl::Status disk = CheckDiskSpace(*ctx); !disk.ok()) return disk;
   if (static_cast<uint32_t>(n) > ctx->max_batch_events) {
     batch->ack.set_batch_error(absl::StrCat(
         "batch of ", n, " events exceeds the limit of ", ctx->max_batch_events,

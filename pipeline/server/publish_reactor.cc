@@ -139,6 +139,9 @@ class PublishReactor
         queue_.pop_front();
         continue;
       }
+      if (ctx_->ingest_metrics != nullptr) {
+        ctx_->ingest_metrics->OnAck(front.batch.ack);
+      }
       // The previous ack's buffer is done (OnWriteDone ran); the serializer
       // requires an empty one.
       out_.Clear();

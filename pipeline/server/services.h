@@ -13,7 +13,9 @@
 #include "pipeline/lists/list_store.h"
 #include "pipeline/log/event_log.h"
 #include "pipeline/log/ingest_limits.h"
+#include "pipeline/server/server_metrics.h"
 #include "pipeline/sinks/outbox.h"
+#include "pipeline/state/disk_guard.h"
 #include "proto/riskflow/v1/admin.grpc.pb.h"
 #include "proto/riskflow/v1/ingest.grpc.pb.h"
 #include "proto/riskflow/v1/sinks.grpc.pb.h"
@@ -50,7 +52,23 @@ struct ServiceContext {
   // the event-time skew is measured from.
   log::IngestLimits ingest_limits;
   std::function<int64_t()> now_ms;
+
+  // Operations (docs/operations.md). The disk-full gate every write a
+  // client asks for passes; null in transport-only mode.
+  state::DiskGuard* disk_guard = nullptr;
+  // Ingest counters for --metrics_listen (always kept), and the stores
+  // whose health is exported.
+  IngestMetrics* ingest_metrics = nullptr;
+  std::vector<state::Store*> metric_stores;
 };
+
+// RESOURCE_EXHAUSTED naming the disk and its free bytes while the disk
+// guard refuses new events (too little space, or a store stopped by a
+// write error); OK otherwise.
+inline absl::Status CheckDiskSpace(const ServiceContext& ctx) {
+  return ctx.disk_guard == nullptr ? absl::OkStatus()
+                                   : ctx.disk_guard->CheckWritable();
+}
 
 // Publish is served with the callback API on raw bytes (see
 // publish_reactor.h); Evaluate with the sync API.

@@ -144,6 +144,31 @@ absl::StatusOr<uint64_t> Outbox::GetCursor(Route sink,
   return seq;
 }
 
+absl::StatusOr<std::vector<Outbox::CursorInfo>> Outbox::ListCursors() {
+  std::vector<CursorInfo> out;
+  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(Cf::kMeta);
+  const std::string prefix = "cursor/";
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    // cursor/<SINK>/<consumer>; consumer names may contain '/'.
+    const std::string key = it->key().ToString();
+    const size_t slash = key.find('/', prefix.size());
+    if (slash == std::string::npos) continue;
+    Route sink;
+    if (!riskflow::v1::Route_Parse(
+            key.substr(prefix.size(), slash - prefix.size()), &sink)) {
+      continue;
+    }
+    CursorInfo info{sink, key.substr(slash + 1), 0};
+    log::DecodeSequenceKey(it->value().ToString(), &info.sequence);
+    out.push_back(std::move(info));
+  }
+  if (auto s = store_->IteratorStatus(*it, "listing sink cursors"); !s.ok()) {
+    return s;
+  }
+  return out;
+}
+
 void Outbox::Shutdown() {
   absl::MutexLock lock(&mu_);
   shutdown_ = true;

@@ -55,6 +55,14 @@ class Outbox {
   absl::StatusOr<uint64_t> GetCursor(riskflow::v1::Route sink,
                                      const std::string& consumer);
 
+  // Every committed cursor (for the per-consumer backlog metric).
+  struct CursorInfo {
+    riskflow::v1::Route sink;
+    std::string consumer;
+    uint64_t sequence;
+  };
+  absl::StatusOr<std::vector<CursorInfo>> ListCursors();
+
   // Wakes every WaitBeyond (daemon shutdown).
   void Shutdown();
 

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,23 @@ TEST_F(OutboxTest, SequencesAndCursorsSurviveReopen) {
   auto unknown = outbox_->GetCursor(riskflow::v1::MANUAL_REVIEW, "other");
   ASSERT_TRUE(unknown.ok());
   EXPECT_EQ(*unknown, 0u);
+}
+
+TEST_F(OutboxTest, ListsEveryCursorWithItsSink) {
+  Commit({MakeDecision("a", {riskflow::v1::FREEZE, riskflow::v1::NOTIFY}),
+          MakeDecision("b", {riskflow::v1::NOTIFY})});
+  ASSERT_TRUE(outbox_->CommitCursor(riskflow::v1::FREEZE, "freezer", 1).ok());
+  ASSERT_TRUE(outbox_->CommitCursor(riskflow::v1::NOTIFY, "a/b", 2).ok());
+  auto cursors = outbox_->ListCursors();
+  ASSERT_TRUE(cursors.ok()) << cursors.status();
+  ASSERT_EQ(cursors->size(), 2u);
+  std::vector<std::string> seen;
+  for (const auto& c : *cursors) {
+    seen.push_back(riskflow::v1::Route_Name(c.sink) + ":" + c.consumer + "@" +
+                   std::to_string(c.sequence));
+  }
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<std::string>{"FREEZE:freezer@1", "NOTIFY:a/b@2"}));
 }
 
 TEST_F(OutboxTest, RefusesBadCursors) {

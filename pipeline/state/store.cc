@@ -8,9 +8,11 @@
 #include "pipeline/state/int64_add_operator.h"
 #include "pipeline/state/rocks_status.h"
 #include "pipeline/state/state_expiry_filter.h"
+#include "pipeline/state/store_events.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
+#include "rocksdb/sst_file_manager.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_buffer_manager.h"
 
@@ -126,6 +128,35 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   // WAL append and memtable insert of consecutive write groups overlap.
   db_opts.enable_pipelined_write = true;
 
+  // A full disk must neither abort the daemon nor keep it from starting
+  // again with little space (docs/operations.md, "Disk full"):
+  // * no LOG file: RocksDB reports through riskflow's logger (see
+  //   store_events.h for the assertion a failed LOG append trips);
+  store->name_ = opts.name;
+  store->dir_ = dir;
+  db_opts.info_log =
+      std::make_shared<RocksLogger>(opts.name, opts.info_log_level);
+  db_opts.info_log_level = opts.info_log_level;
+  // * the MANIFEST is preallocated in 4 MB steps by default, per store:
+  //   8 MB of a nearly full disk before the first write; 64 KB steps cost
+  //   an extra fallocate now and then;
+  db_opts.manifest_preallocation_size = 64 << 10;
+  // * the WAL is replayed into the memtables at open without writing
+  //   level-0 files first, so a restart needs no room for a flush;
+  db_opts.avoid_flush_during_recovery = true;
+  // * background errors are remembered (the disk guard refuses input and
+  //   calls Resume() when space is back) instead of RocksDB waiting for a
+  //   64 MB free-space buffer to recover by itself;
+  store->events_ = std::make_shared<StoreEventListener>(opts.name);
+  db_opts.listeners.push_back(store->events_);
+  // * the SstFileManager tracks table-file bytes, refuses compactions the
+  //   free space cannot hold, and enforces max_sst_bytes.
+  store->sst_files_.reset(rocksdb::NewSstFileManager(rocksdb::Env::Default()));
+  if (opts.max_sst_bytes > 0) {
+    store->sst_files_->SetMaxAllowedSpaceUsage(opts.max_sst_bytes);
+  }
+  db_opts.sst_file_manager = store->sst_files_;
+
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (Cf cf : kAllCfs) {
     descriptors.emplace_back(CfName(cf),
@@ -194,6 +225,51 @@ absl::Status Store::IteratorStatus(const rocksdb::Iterator& it,
 
 rocksdb::ColumnFamilyHandle* Store::handle(Cf cf) {
   return handles_[static_cast<int>(cf)];
+}
+
+bool Store::write_stopped() const { return events_->stopped(); }
+
+std::string Store::last_background_error() const {
+  return events_->last_error();
+}
+
+uint64_t Store::background_errors() const { return events_->errors(); }
+
+bool Store::AnyActiveMemtableData() {
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    uint64_t active = 0;
+    db_->GetIntProperty(h, "rocksdb.num-entries-active-mem-table", &active);
+    if (active > 0) return true;
+  }
+  return false;
+}
+
+absl::Status Store::Resume() {
+  if (!events_->stopped()) return absl::OkStatus();
+  // RocksDB 7.8 moves to a fresh WAL on Resume() only by switching a
+  // non-empty active memtable. After a failed WAL append with every active
+  // memtable empty (e.g. right after a flush), it would keep the failed WAL
+  // writer, and the next write trips an assertion (abort) in
+  // WritableFileWriter. Such a store stays stopped (input refused) until a
+  // restart, which opens a new WAL.
+  if (events_->wal_failed() && !AnyActiveMemtableData()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the ", name_, " store at ", dir_, " failed a WAL write with empty "
+        "memtables; RocksDB cannot resume it in place, restart riskflowd "
+        "once space is freed"));
+  }
+  rocksdb::Status s = db_->Resume();
+  if (s.ok()) {
+    events_->MarkResumed();
+    return absl::OkStatus();
+  }
+  return FromRocks(s, absl::StrCat("resume ", name_, " store at ", dir_));
+}
+
+uint64_t Store::sst_bytes() const { return sst_files_->GetTotalSize(); }
+
+bool Store::sst_limit_reached() const {
+  return sst_files_->IsMaxAllowedSpaceReachedIncludingCompactions();
 }
 
 void Store::SetExpiryClock(int64_t event_time_ms) {

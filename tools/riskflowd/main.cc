@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "pipeline/config/default_pipeline.h"
 #include "pipeline/config/pipeline_yaml.h"
+#include "pipeline/metrics/metrics.h"
 #include "pipeline/plugin_host/plugin_loader.h"
 #include "pipeline/server/daemon.h"
 #include "tools/riskflowd/config_watcher.h"
@@ -43,12 +44,32 @@ ABSL_FLAG(bool, watch_config, false,
           "hot-reload the pipeline when the --config file changes");
 ABSL_FLAG(uint32_t, max_batch_events, 10000,
           "largest batch of events one Publish message may carry");
+// Operations (docs/operations.md).
+ABSL_FLAG(uint64_t, min_free_disk_mb, 64,
+          "refuse new events (RESOURCE_EXHAUSTED) while the filesystem of "
+          "--data_dir has less free space than this; the reserve lets "
+          "accepted events still be decided, flushed and compacted");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port for Prometheus metrics (GET /metrics); empty: off; "
+          "port 0 picks a free port");
+ABSL_FLAG(std::string, metrics_port_file, "",
+          "write the bound metrics port to this file (for scripts)");
+ABSL_FLAG(bool, detector_latency_histograms, true,
+          "time every detector call into riskflow_detector_latency_us");
 
 namespace {
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "riskflowd: %s\n", message.c_str());
   return 1;
+}
+
+void WritePortFile(const std::string& path, int port) {
+  if (path.empty()) return;
+  std::ofstream out(path + ".tmp");
+  out << port << "\n";
+  out.close();
+  std::rename((path + ".tmp").c_str(), path.c_str());
 }
 
 }  // namespace
@@ -80,6 +101,10 @@ int main(int argc, char** argv) {
       !s.ok()) {
     return Fail(std::string(s.message()));
   }
+  options.min_free_disk_bytes = absl::GetFlag(FLAGS_min_free_disk_mb) << 20;
+  options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  riskflow::metrics::SetDetectorTiming(
+      absl::GetFlag(FLAGS_detector_latency_histograms));
   const std::string config_path = absl::GetFlag(FLAGS_config);
   if (config_path.empty()) {
     auto pipeline =
@@ -122,6 +147,12 @@ int main(int argc, char** argv) {
                "%s)\n",
                (*daemon)->port(), options.pipeline.name().c_str(),
                options.pipeline_source.c_str(), options.data_dir.c_str());
+  if ((*daemon)->metrics_port() > 0) {
+    std::fprintf(stderr, "riskflowd: metrics on port %d\n",
+                 (*daemon)->metrics_port());
+    WritePortFile(absl::GetFlag(FLAGS_metrics_port_file),
+                  (*daemon)->metrics_port());
+  }
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
   if (!port_file.empty()) {
     std::ofstream out(port_file + ".tmp");

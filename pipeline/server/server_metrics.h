@@ -1,0 +1,43 @@
+#ifndef RISKFLOW_PIPELINE_SERVER_SERVER_METRICS_H_
+#define RISKFLOW_PIPELINE_SERVER_SERVER_METRICS_H_
+
+// What riskflowd exports on --metrics_listen (the list with meanings is in
+// docs/operations.md). Counters that only the ingest path sees are kept
+// here; everything else is read at scrape time from where it already
+// lives (log, engine, shards, detector slots, outbox, disk guard).
+
+#include <array>
+#include <atomic>
+
+#include "pipeline/metrics/registry.h"
+#include "proto/riskflow/v1/ingest.pb.h"
+
+namespace riskflow::server {
+
+struct ServiceContext;
+
+class IngestMetrics {
+ public:
+  explicit IngestMetrics(metrics::Registry* registry);
+  // One Publish ack about to be sent: accepted, duplicate and rejected
+  // events (by error code), and the batch itself.
+  void OnAck(const riskflow::v1::PublishAck& ack);
+
+ private:
+  metrics::Counter* RejectedCounter(int code);
+
+  metrics::Registry* registry_;
+  metrics::Counter* accepted_;
+  metrics::Counter* duplicates_;
+  metrics::Counter* batches_acked_;
+  metrics::Counter* batch_errors_;
+  std::array<std::atomic<metrics::Counter*>, 32> rejected_{};
+};
+
+// Registers the scrape-time collectors over ctx (log, engine, outbox, disk
+// guard). Returns the collector id, to remove before ctx's parts die.
+int AddDaemonCollectors(metrics::Registry* registry, ServiceContext* ctx);
+
+}  // namespace riskflow::server
+
+#endif  // RISKFLOW_PIPELINE_SERVER_SERVER_METRICS_H_
