@@ -33,7 +33,9 @@ BAZEL=(bazel --output_base="$OUTPUT_BASE")
 labels=()
 for t in "${TARGETS[@]}"; do labels+=("//fuzz:${t}_fuzzer"); done
 start=$(date +%s)
-"${BAZEL[@]}" build --config=fuzz "${labels[@]}"
+# --symlink_prefix=/: no bazel-bin/bazel-out links, so the workspace's links
+# keep pointing at the ordinary build.
+"${BAZEL[@]}" build --config=fuzz --symlink_prefix=/ "${labels[@]}"
 echo "fuzz.sh: clang build took $(( $(date +%s) - start ))s"
 bin=$("${BAZEL[@]}" info --config=fuzz bazel-bin 2>/dev/null)
 
