@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <string>
 #include <string_view>
@@ -80,7 +81,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::vector<std::string_view> f = Split(line.substr(3), '|');
       rf_param_spec spec{};
       spec.struct_size = sizeof(rf_param_spec);
-      spec.type = static_cast<rf_param_type>(line[0] - '0');
+      // Stored as the int a C plugin may put there, in or out of range.
+      const int32_t type = line[0] - '0';
+      std::memcpy(&spec.type, &type, sizeof(type));
       spec.required = line[1] == '1';
       spec.has_range = line[2] == '1';
       names.emplace_back(f.size() > 1 ? f[1] : std::string_view());
