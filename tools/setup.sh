@@ -19,6 +19,9 @@ PACKAGES=(
   pkg-config
   python3
   procps
+  # Fuzzing and the Python client example (docs/fuzzing.md, examples/python/)
+  clang-14 libfuzzer-14-dev  # libFuzzer targets: bash tools/fuzz.sh
+  python3-grpcio python3-protobuf  # for /usr/bin/python3 (not pyenv's)
 )
 
 missing=()

@@ -20,6 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "pipeline/config/duration.h"
 #include "pipeline/config/validate.h"
+#include "pipeline/config/yaml_documents.h"
 #include "proto/riskflow/v1/config.pb.h"
 #include "proto/riskflow/v1/decision.pb.h"
 
@@ -358,18 +359,21 @@ absl::Status YamlReader::Locate(const absl::Status& status) const {
 absl::StatusOr<PipelineConfig> ParsePipelineYaml(std::string_view yaml) {
   // yaml-cpp reports errors by throwing; nothing may escape this function.
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
-    if (documents.empty() || documents[0].IsNull()) {
-      return absl::InvalidArgumentError("(document): the pipeline is empty");
-    }
+    // Not YAML::LoadAll: it can loop for ever (yaml_documents.h).
+    absl::StatusOr<std::vector<YAML::Mark>> starts = YamlDocumentStarts(yaml);
+    if (!starts.ok()) return starts.status();
     // Silently ignoring a second document would run half a config.
-    if (documents.size() > 1) {
+    if (starts->size() > 1) {
       return absl::InvalidArgumentError(
           absl::StrCat("(document): expected one YAML document, found ",
-                       documents.size(), Location(documents[1].Mark())));
+                       starts->size(), Location((*starts)[1])));
+    }
+    const YAML::Node document = YAML::Load(std::string(yaml));
+    if (starts->empty() || document.IsNull()) {
+      return absl::InvalidArgumentError("(document): the pipeline is empty");
     }
     YamlReader reader;
-    return reader.Read(documents[0]);
+    return reader.Read(document);
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(
         absl::StrCat("(document): invalid YAML: ", e.msg, Location(e.mark)));

@@ -278,6 +278,16 @@ TEST(LoadPipelineFileTest, ReadsFileAndNamesItInErrors) {
               StartsWith(dir + "/missing.yaml: "));
 }
 
+// Found by //fuzz:pipeline_yaml_fuzzer: yaml-cpp's LoadAll never returned
+// on these (it appended empty documents until memory ran out).
+TEST(ParsePipelineYamlTest, StrayFlowEntryIsAnErrorNotAHang) {
+  EXPECT_EQ(ErrorOf(","),
+            "(document): invalid YAML: unexpected ',' outside a flow "
+            "collection at line 1, column 1");
+  EXPECT_THAT(ErrorOf(", a"), StartsWith("(document): invalid YAML"));
+  EXPECT_THAT(ErrorOf("# comment\n,\n"), StartsWith("(document): invalid YAML"));
+}
+
 }  // namespace
 }  // namespace config
 }  // namespace riskflow

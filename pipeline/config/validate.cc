@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "pipeline/config/utf8_fields.h"
 #include "proto/riskflow/v1/config.pb.h"
 #include "proto/riskflow/v1/decision.pb.h"
 
@@ -71,6 +72,7 @@ absl::Status ValidateDetector(const DetectorConfig& d,
 }  // namespace
 
 absl::Status ValidatePipeline(const PipelineConfig& config) {
+  if (absl::Status utf8 = CheckUtf8Fields(config); !utf8.ok()) return utf8;
   if (config.name().empty()) return Error("name", "must not be empty");
   if (config.shards() > kMaxShards) {
     return Error(

@@ -117,6 +117,26 @@ TEST(ValidatePipelineTest, ZeroMeansDefaultForBudgetAndQuarantine) {
   EXPECT_TRUE(ValidatePipeline(c).ok());
 }
 
+// Found by //fuzz:pipeline_yaml_fuzzer: such strings reached annotations
+// and sinks (utf8_fields.h).
+TEST(ValidatePipelineTest, StringsMustBeUtf8) {
+  PipelineConfig c = Valid();
+  c.set_name("p\xff");
+  EXPECT_EQ(Message(c), "name: not valid UTF-8");
+  c = Valid();
+  c.mutable_detectors(1)->set_plugin("vel\xc3");
+  EXPECT_EQ(Message(c), "detectors[1].plugin: not valid UTF-8");
+  c = Valid();
+  (*c.mutable_detectors(0)->mutable_params())["window"] = "1\xe2\x82m";
+  EXPECT_EQ(Message(c), "detectors[0].params.window: not valid UTF-8");
+  c = Valid();
+  (*c.mutable_detectors(0)->mutable_params())["w\x80"] = "1m";
+  EXPECT_EQ(Message(c), "detectors[0].params.<key #0>: not valid UTF-8");
+  c = Valid();
+  c.set_name("caf\xc3\xa9 \xe2\x82\xac");  // valid multi-byte UTF-8
+  EXPECT_TRUE(ValidatePipeline(c).ok());
+}
+
 }  // namespace
 }  // namespace config
 }  // namespace riskflow

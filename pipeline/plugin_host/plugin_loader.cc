@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "pipeline/config/hashing.h"
+#include "plugins/sdk/param_parse.h"
 
 namespace riskflow::plugin_host {
 namespace {
@@ -50,9 +51,9 @@ absl::Status CheckSchema(const rf_plugin_descriptor& d) {
       return absl::InvalidArgumentError(
           absl::StrCat("parameter #", i, " has no name"));
     }
-    if (p.type < RF_PARAM_INT || p.type > RF_PARAM_LIST) {
+    if (!sdk::IsKnownParamType(p)) {  // not p.type: see RawParamType
       return absl::InvalidArgumentError(absl::StrCat(
-          "parameter '", p.name, "' has unknown type ", p.type));
+          "parameter '", p.name, "' has unknown type ", sdk::RawParamType(p)));
     }
   }
   return absl::OkStatus();

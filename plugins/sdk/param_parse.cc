@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <set>
 #include <system_error>
@@ -169,9 +170,9 @@ bool CheckSchema(const rf_param_spec* specs, size_t count, std::string* error) {
       *error = name_part + " is declared twice";
       return false;
     }
-    if (spec.type < RF_PARAM_INT || spec.type > RF_PARAM_LIST) {
+    if (!IsKnownParamType(spec)) {
       *error = name_part + " has unknown type " +
-               std::to_string(static_cast<int>(spec.type));
+               std::to_string(RawParamType(spec));
       return false;
     }
     if (spec.has_range && HasRangeType(spec.type) &&
@@ -331,6 +332,19 @@ std::string FormatDurationMs(int64_t ms) {
     if (ms % unit == 0) return std::to_string(ms / unit) + suffix;
   }
   return std::to_string(ms) + "ms";
+}
+
+int32_t RawParamType(const rf_param_spec& spec) {
+  static_assert(sizeof(spec.type) == sizeof(int32_t),
+                "rf_param_type is an int-sized C enum");
+  int32_t raw;
+  std::memcpy(&raw, &spec.type, sizeof(raw));
+  return raw;
+}
+
+bool IsKnownParamType(const rf_param_spec& spec) {
+  const int32_t t = RawParamType(spec);
+  return t >= RF_PARAM_INT && t <= RF_PARAM_LIST;
 }
 
 const char* ParamTypeName(rf_param_type t) {

@@ -98,6 +98,17 @@ bool ParseDurationMs(std::string_view text, int64_t* ms);
 // 0 -> "0ms". Negative values keep their sign ("-2s").
 std::string FormatDurationMs(int64_t ms);
 
+// spec.type as the integer the plugin stored. A plugin is C (or built
+// against a newer ABI minor) and may store any int there; in C++ loading an
+// rf_param_type outside the enum's range is undefined behaviour (UBSan:
+// "load of value 9, which is not a valid value for type 'rf_param_type'",
+// found by //fuzz:param_parse_fuzzer), so the host checks this value
+// before it reads spec.type itself.
+int32_t RawParamType(const rf_param_spec& spec);
+
+// True for RF_PARAM_INT .. RF_PARAM_LIST.
+bool IsKnownParamType(const rf_param_spec& spec);
+
 // "INT", "DOUBLE", "BOOL", "STRING", "DURATION", "LIST"; "UNKNOWN" otherwise.
 const char* ParamTypeName(rf_param_type t);
 

@@ -1,0 +1,55 @@
+#include "pipeline/config/yaml_documents.h"
+
+#include <yaml-cpp/eventhandler.h>
+
+#include <sstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace riskflow {
+namespace config {
+namespace {
+
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    starts.push_back(mark);
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+}  // namespace
+
+absl::StatusOr<std::vector<YAML::Mark>> YamlDocumentStarts(
+    std::string_view yaml) {
+  std::istringstream in{std::string(yaml)};
+  YAML::Parser parser(in);
+  DocumentStarts handler;
+  while (parser.HandleNextDocument(handler)) {
+    const size_t n = handler.starts.size();
+    if (n >= 2 && handler.starts[n - 1].pos == handler.starts[n - 2].pos) {
+      const YAML::Mark& at = handler.starts[n - 1];
+      return absl::InvalidArgumentError(absl::StrCat(
+          "(document): invalid YAML: unexpected ',' outside a flow "
+          "collection at line ",
+          at.line + 1, ", column ", at.column + 1));
+    }
+  }
+  return std::move(handler.starts);
+}
+
+}  // namespace config
+}  // namespace riskflow
