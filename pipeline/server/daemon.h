@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "pipeline/server/auth/security_options.h"
 #include "proto/riskflow/v1/admin.pb.h"
 #include "proto/riskflow/v1/config.pb.h"
 
@@ -38,6 +39,9 @@ struct DaemonOptions {
   // A challenger pipeline run in shadow mode (see shadow.h), if set.
   bool shadow = false;
   riskflow::v1::PipelineConfig shadow_pipeline;
+  // TLS, client certificates and the authorization policy; the default is
+  // plaintext, allowed only on loopback (docs/security.md).
+  auth::SecurityOptions security;
 };
 
 struct DaemonParts;

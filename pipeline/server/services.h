@@ -20,6 +20,9 @@
 namespace riskflow::server {
 
 class Shadow;
+namespace auth {
+class Authorizer;
+}
 
 // What the services share; owned by the Daemon.
 struct ServiceContext {
@@ -44,6 +47,8 @@ struct ServiceContext {
   size_t publish_window = 8;
   std::atomic<bool> shutting_down{false};
   std::atomic<uint64_t> events_rejected{0};
+  // Who may call what (see authorize.h); null allows everything.
+  const auth::Authorizer* authorizer = nullptr;
 };
 
 // Publish is served with the callback API on raw bytes (see
