@@ -18,6 +18,7 @@ PACKAGES=(
   pkg-config
   python3
   procps
+  openssl                  # tools/certs.sh: dev CA and mTLS certificates
 )
 
 missing=()
