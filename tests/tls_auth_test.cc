@@ -3,6 +3,7 @@
 // of the policy may do (docs/security.md).
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "tests/rpc_client.h"
 #include "tests/temp_dir.h"
 #include "tests/tls_certs.h"
+#include "tools/riskflow/cli.h"
 
 namespace riskflow::e2e {
 namespace {
@@ -291,6 +293,39 @@ TEST_F(TlsAuthTest, ListEntriesRecordTheCertificateNotTheClaim) {
   ASSERT_TRUE(reader.admin->GetListEntries(&list_ctx, {}, &entries).ok());
   ASSERT_EQ(entries.entries_size(), 1);
   EXPECT_EQ(entries.entries(0).added_by(), "admin");
+}
+
+// `riskflow` with the global --tls_* flags: every command connects with
+// the certificate given, and a denial says who was denied what.
+TEST_F(TlsAuthTest, CliPresentsItsCertificate) {
+  auto cli = [&](const std::string& identity, const std::string& command,
+                 std::string* out, std::string* err) {
+    std::vector<std::string> args = {
+        "--target", absl::StrCat("127.0.0.1:", daemon_->port()),
+        "--tls_ca", *certs_ + "/ca.pem"};
+    if (!identity.empty()) {
+      args.insert(args.end(), {"--tls_cert", *certs_ + "/" + identity + ".pem",
+                               "--tls_key", *certs_ + "/" + identity + ".key"});
+    }
+    args.push_back(command);
+    args.push_back("--connect_timeout_ms=3000");
+    std::ostringstream o, e;
+    int code = riskflow::cli::RunCli(args, o, e);
+    *out = o.str();
+    *err = e.str();
+    return code;
+  };
+  std::string out, err;
+  EXPECT_EQ(cli("reader", "health", &out, &err), 0) << err;
+  EXPECT_THAT(out, HasSubstr("serving"));
+  EXPECT_EQ(cli("ingest-card", "health", &out, &err), 1);
+  EXPECT_THAT(err, HasSubstr("PERMISSION_DENIED: identity 'ingest-card' may "
+                             "not call Admin.GetHealth: it needs the reader "
+                             "or admin role (it has: ingest)"));
+  EXPECT_EQ(cli("admin", "plugins", &out, &err), 0) << err;
+  // Without a client certificate the handshake fails.
+  EXPECT_EQ(cli("", "health", &out, &err), 1);
+  EXPECT_THAT(err, HasSubstr("cannot reach riskflowd"));
 }
 
 TEST_F(TlsAuthTest, BadPolicyFailsStartNamingLineAndColumn) {
