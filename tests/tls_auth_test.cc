@@ -1,6 +1,9 @@
 // mTLS and authorization on a real daemon (127.0.0.1, port 0) with real
 // certificates from tools/certs.sh: who may connect, and what each identity
 // of the policy may do (docs/security.md).
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -16,6 +19,7 @@
 #include "pipeline/config/pipeline_yaml.h"
 #include "pipeline/plugin_host/plugin_loader.h"
 #include "pipeline/server/daemon.h"
+#include "tests/daemon_process.h"
 #include "tests/events.h"
 #include "tests/rpc_client.h"
 #include "tests/temp_dir.h"
@@ -358,6 +362,42 @@ TEST(InsecureListenTest, NonLoopbackPlaintextNeedsAllowInsecure) {
   ASSERT_TRUE(allowed.ok()) << allowed.status();
   EXPECT_GT((*allowed)->port(), 0);
   (*allowed)->Shutdown();
+}
+
+// The riskflowd binary: its flags reach the daemon, and the refusal is a
+// sentence and exit code 1 before anything binds.
+TEST_F(TlsAuthTest, RiskflowdFlags) {
+  const std::string data_dir = MakeTempDir("riskflow-tls-flags");
+  const std::string command = absl::StrCat(
+      RiskflowdPath(), " --listen=0.0.0.0:0 --data_dir=", data_dir,
+      " 2>&1");
+  FILE* p = popen(command.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string output;
+  char buffer[512];
+  while (fgets(buffer, sizeof buffer, p) != nullptr) output += buffer;
+  const int status = pclose(p);
+  ASSERT_TRUE(WIFEXITED(status)) << output;
+  EXPECT_EQ(WEXITSTATUS(status), 1) << output;
+  EXPECT_THAT(output, HasSubstr("riskflowd: refusing to serve plaintext on "
+                                "0.0.0.0:0, which is not a loopback address"));
+
+  auto daemon = DaemonProcess::Start(
+      RiskflowdPath(), data_dir,
+      {"--tls_cert=" + *certs_ + "/server.pem",
+       "--tls_key=" + *certs_ + "/server.key",
+       "--tls_client_ca=" + *certs_ + "/ca.pem",
+       "--auth_policy=" + *certs_ + "/policy.yaml"});
+  ASSERT_TRUE(daemon.ok()) << daemon.status();
+  Clients reader(MakeTlsChannel((*daemon)->port(), {*certs_, "reader"}));
+  EXPECT_TRUE(Health(reader).ok()) << Health(reader).error_message();
+  Clients card(MakeTlsChannel((*daemon)->port(), {*certs_, "ingest-card"}));
+  EXPECT_EQ(Health(card).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  Clients plain(MakeChannel((*daemon)->port()));
+  EXPECT_EQ(Health(plain).error_code(), grpc::StatusCode::UNAVAILABLE);
+  absl::StatusOr<int> exit_code = (*daemon)->Terminate();
+  ASSERT_TRUE(exit_code.ok()) << exit_code.status();
+  EXPECT_EQ(*exit_code, 0);
 }
 
 }  // namespace

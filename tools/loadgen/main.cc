@@ -3,6 +3,7 @@
 // transport-only daemon (parse and ack, no log, no processing), with ratios.
 // Medians over --repeats runs; see docs/benchmarks.md.
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <fstream>
@@ -106,6 +107,16 @@ riskflow::server::auth::SecurityOptions TlsServer(
   return s;
 }
 
+// CPU seconds (user + system) this process has used: client and daemon
+// run in it, so the difference per event is what the mode costs, and it
+// moves much less than events/s when other work shares the machine.
+double CpuSeconds() {
+  rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec +
+         (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
 // Waits until the daemon has decided everything it acknowledged.
 void WaitProcessed(const std::string& target,
                    const riskflow::loadgen::ClientTls& tls) {
@@ -144,7 +155,7 @@ riskflow::v1::PipelineConfig LoadPipeline(const std::string& path) {
 absl::StatusOr<RunResult> RunAgainst(
     bool transport_only, const std::string& config_path,
     const std::vector<riskflow::v1::PublishRequest>& b,
-    double* processed_per_second, bool tls) {
+    double* processed_per_second, bool tls, double* cpu_us_per_event) {
   riskflow::server::DaemonOptions options;
   options.listen_address = "127.0.0.1:0";
   options.transport_only = transport_only;
@@ -157,6 +168,7 @@ absl::StatusOr<RunResult> RunAgainst(
   if (!daemon.ok()) return daemon.status();
   const std::string target = (*daemon)->address();
   const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = CpuSeconds();
   auto result = riskflow::loadgen::RunStreams(
       target, b, absl::GetFlag(FLAGS_streams), absl::GetFlag(FLAGS_window),
       TlsClient(tls));
@@ -166,6 +178,9 @@ absl::StatusOr<RunResult> RunAgainst(
                          std::chrono::steady_clock::now() - start)
                          .count();
     *processed_per_second = result->events / s;
+  }
+  if (result.ok() && result->events > 0) {
+    *cpu_us_per_event = (CpuSeconds() - cpu_start) * 1e6 / result->events;
   }
   (*daemon)->Shutdown();
   std::string cleanup = "rm -rf " + options.data_dir;
@@ -225,6 +240,7 @@ int main(int argc, char** argv) {
     std::string config;
     std::vector<double> eps, p50, p99, decided;
     bool tls = false;
+    std::vector<double> cpu;
   };
   std::vector<Series> modes = {
       {"transport baseline", true, "", {}, {}, {}, {}},
@@ -252,8 +268,9 @@ int main(int argc, char** argv) {
     // hits all of them alike.
     for (Series& m : modes) {
       double decided = 0;
-      auto r =
-          RunAgainst(m.transport_only, m.config, batches, &decided, m.tls);
+      double cpu = 0;
+      auto r = RunAgainst(m.transport_only, m.config, batches, &decided, m.tls,
+                          &cpu);
       if (!r.ok()) {
         std::fprintf(stderr, "loadgen: %s: %s\n", m.name.c_str(),
                      std::string(r.status().message()).c_str());
@@ -266,8 +283,11 @@ int main(int argc, char** argv) {
                      static_cast<unsigned long long>(r->events));
         return 1;
       }
-      std::printf("run %d %-20s acked %9.0f ev/s  decided %9.0f ev/s\n",
-                  i + 1, m.name.c_str(), r->events_per_second, decided);
+      std::printf(
+          "run %d %-20s acked %9.0f ev/s  decided %9.0f ev/s  cpu %6.1f "
+          "us/ev\n",
+          i + 1, m.name.c_str(), r->events_per_second, decided, cpu);
+      m.cpu.push_back(cpu);
       m.eps.push_back(r->events_per_second);
       m.p50.push_back(r->ack_p50_us);
       m.p99.push_back(r->ack_p99_us);
@@ -337,6 +357,13 @@ int main(int argc, char** argv) {
         Median(tls_pipeline.decided) / Median(plain.decided),
         Median(tls_pipeline.p50) / Median(plain.p50),
         Median(tls_pipeline.p99) / Median(plain.p99));
+    std::printf(
+        "cpu us/event (client + daemon), plaintext -> mTLS: transport %.2f -> "
+        "%.2f (%.2fx), pipeline A %.2f -> %.2f (%.2fx)\n",
+        Median(modes[0].cpu), Median(tls_transport.cpu),
+        Median(tls_transport.cpu) / Median(modes[0].cpu), Median(plain.cpu),
+        Median(tls_pipeline.cpu),
+        Median(tls_pipeline.cpu) / Median(plain.cpu));
   }
   return 0;
 }
