@@ -22,6 +22,7 @@ PACKAGES=(
   # Fuzzing and the Python client example (docs/fuzzing.md, examples/python/)
   clang-14 libfuzzer-14-dev  # libFuzzer targets: bash tools/fuzz.sh
   python3-grpcio python3-protobuf  # for /usr/bin/python3 (not pyenv's)
+  openssl                  # tools/certs.sh: dev CA and mTLS certificates
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "pipeline/server/authorize.h"
 #include "pipeline/server/grpc_status.h"
 #include "pipeline/server/services.h"
 #include "pipeline/server/shadow.h"
@@ -8,9 +9,13 @@
 
 namespace riskflow::server {
 
-grpc::Status AdminService::GetHealth(grpc::ServerContext*,
+grpc::Status AdminService::GetHealth(grpc::ServerContext* context,
                                      const riskflow::v1::GetHealthRequest*,
                                      riskflow::v1::Health* response) {
+  if (grpc::Status s = Authorize(ctx_, *context, auth::Rpc::kGetHealth);
+      !s.ok()) {
+    return s;
+  }
   response->set_serving(!ctx_->shutting_down.load());
   response->set_events_rejected(ctx_->events_rejected.load());
   if (ctx_->transport_only) return grpc::Status::OK;
@@ -25,9 +30,13 @@ grpc::Status AdminService::GetHealth(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status AdminService::GetPipeline(grpc::ServerContext*,
+grpc::Status AdminService::GetPipeline(grpc::ServerContext* context,
                                        const riskflow::v1::GetPipelineRequest*,
                                        riskflow::v1::PipelineInfo* response) {
+  if (grpc::Status s = Authorize(ctx_, *context, auth::Rpc::kGetPipeline);
+      !s.ok()) {
+    return s;
+  }
   if (ctx_->engine == nullptr) {
     return ToGrpc(absl::FailedPreconditionError(
         "riskflowd runs in transport-only mode: no pipeline is loaded"));
@@ -41,8 +50,12 @@ grpc::Status AdminService::GetPipeline(grpc::ServerContext*,
 }
 
 grpc::Status AdminService::ListPlugins(
-    grpc::ServerContext*, const riskflow::v1::ListPluginsRequest*,
+    grpc::ServerContext* context, const riskflow::v1::ListPluginsRequest*,
     riskflow::v1::ListPluginsResponse* response) {
+  if (grpc::Status s = Authorize(ctx_, *context, auth::Rpc::kListPlugins);
+      !s.ok()) {
+    return s;
+  }
   if (ctx_->engine == nullptr) return grpc::Status::OK;
   std::shared_ptr<const plugin_host::Pipeline> pipeline =
       ctx_->engine->pipeline();
@@ -82,8 +95,13 @@ grpc::Status AdminService::ListPlugins(
 }
 
 grpc::Status AdminService::GetShadowReport(
-    grpc::ServerContext*, const riskflow::v1::GetShadowReportRequest* request,
+    grpc::ServerContext* context,
+    const riskflow::v1::GetShadowReportRequest* request,
     riskflow::v1::ShadowReport* response) {
+  if (grpc::Status s = Authorize(ctx_, *context, auth::Rpc::kGetShadowReport);
+      !s.ok()) {
+    return s;
+  }
   if (ctx_->shadow == nullptr) {
     return ToGrpc(absl::FailedPreconditionError(
         "no shadow pipeline runs; start riskflowd with --shadow_config"));
@@ -95,8 +113,13 @@ grpc::Status AdminService::GetShadowReport(
 }
 
 grpc::Status AdminService::ReloadPipeline(
-    grpc::ServerContext*, const riskflow::v1::ReloadPipelineRequest* request,
+    grpc::ServerContext* context,
+    const riskflow::v1::ReloadPipelineRequest* request,
     riskflow::v1::ReloadPipelineResponse* response) {
+  if (grpc::Status s = Authorize(ctx_, *context, auth::Rpc::kReloadPipeline);
+      !s.ok()) {
+    return s;
+  }
   if (ctx_->engine == nullptr || !ctx_->reload) {
     return ToGrpc(absl::FailedPreconditionError(
         "riskflowd runs in transport-only mode: no pipeline to reload"));

@@ -19,6 +19,7 @@
 #include "pipeline/metrics/registry.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/server/bad_request_interceptor.h"
+#include "pipeline/server/auth/server_security.h"
 #include "pipeline/server/services.h"
 #include "pipeline/server/shadow.h"
 #include "pipeline/server/server_metrics.h"
@@ -44,6 +45,7 @@ struct DaemonParts {
   std::unique_ptr<IngestService> ingest;
   std::unique_ptr<SinksService> sinks;
   std::unique_ptr<AdminService> admin;
+  std::unique_ptr<auth::Authorizer> authorizer;
   std::unique_ptr<grpc::Server> server;
   bool stopped = false;
   // Operations: the disk-full gate and the metrics endpoint.
@@ -86,9 +88,19 @@ int64_t WallClockMs() { return absl::ToUnixMillis(absl::Now()); }
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
+  // First, before anything is opened or bound: an unsafe listen address or
+  // a bad certificate or policy fails start.
+  absl::StatusOr<auth::ServerSecurity> security =
+      auth::SetUpServerSecurity(options.listen_address, options.security);
+  if (!security.ok()) return security.status();
+  for (const std::string& warning : security->warnings) {
+    std::fprintf(stderr, "riskflowd: %s\n", warning.c_str());
+  }
   std::unique_ptr<Daemon> daemon(new Daemon());
   daemon->parts_ = std::make_unique<DaemonParts>();
   DaemonParts& p = *daemon->parts_;
+  p.authorizer = std::move(security->authorizer);
+  p.ctx.authorizer = p.authorizer.get();
   p.ctx.transport_only = options.transport_only;
   p.ctx.max_batch_events = options.max_batch_events;
   p.ctx.ingest_limits = options.ingest_limits;
@@ -196,8 +208,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen_address,
-                           grpc::InsecureServerCredentials(), &daemon->port_);
+  builder.AddListeningPort(options.listen_address, security->credentials,
+                           &daemon->port_);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.RegisterService(p.ingest.get());
   builder.RegisterService(p.sinks.get());

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "pipeline/log/ingest_limits.h"
+#include "pipeline/server/auth/security_options.h"
 #include "proto/riskflow/v1/admin.pb.h"
 #include "proto/riskflow/v1/config.pb.h"
 
@@ -50,6 +51,9 @@ struct DaemonOptions {
   // host:port for the Prometheus /metrics endpoint; empty: off. Port 0
   // picks a free port (see Daemon::metrics_port()).
   std::string metrics_listen;
+  // TLS, client certificates and the authorization policy; the default is
+  // plaintext, allowed only on loopback (docs/security.md).
+  auth::SecurityOptions security;
 };
 
 struct DaemonParts;

@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "pipeline/server/ingest_check.h"
+#include "pipeline/server/authorize.h"
 #include "pipeline/server/grpc_status.h"
 #include "pipeline/server/publish_reactor.h"
 #include "pipeline/server/services.h"
@@ -25,15 +26,28 @@ absl::Time DeadlineOf(grpc::ServerContext* context) {
 }  // namespace
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
-IngestService::Publish(grpc::CallbackServerContext*) {
-  return NewPublishReactor(ctx_);
+IngestService::Publish(grpc::CallbackServerContext* context) {
+  auth::Principal caller;
+  grpc::Status allowed =
+      Authorize(ctx_, *context, auth::Rpc::kPublish, &caller);
+  return NewPublishReactor(ctx_, std::move(caller), std::move(allowed));
 }
 
 grpc::Status IngestService::Evaluate(
     grpc::ServerContext* context, const riskflow::v1::EvaluateRequest* request,
     riskflow::v1::EvaluateResponse* response) {
+  auth::Principal caller;
+  if (grpc::Status s = Authorize(ctx_, *context, auth::Rpc::kEvaluate, &caller);
+      !s.ok()) {
+    return s;
+  }
   if (!request->has_event()) {
     return ToGrpc(absl::InvalidArgumentError("event: is required"));
+  }
+  if (absl::Status s = AuthorizerOf(ctx_).CheckChannel(
+          caller, request->event().channel_id());
+      !s.ok()) {
+    return ToGrpc(s);
   }
   riskflow::v1::Event event = request->event();
   if (absl::Status valid = CheckEvent(ctx_, &event); !valid.ok()) {

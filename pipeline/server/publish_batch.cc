@@ -3,12 +3,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "pipeline/server/ingest_check.h"
+#include "pipeline/server/authorize.h"
 
 namespace riskflow::server {
 
 absl::Status PrepareBatch(ServiceContext* ctx,
                           riskflow::v1::PublishRequest& request,
-                          PublishBatch* batch) {
+                          PublishBatch* batch,
+                          const auth::Principal* caller) {
   batch->ack.set_batch_id(request.batch_id());
   const int n = request.events_size();
   if (ctx->transport_only) {
@@ -27,6 +29,19 @@ absl::Status PrepareBatch(ServiceContext* ctx,
   events.reserve(n);
   for (int i = 0; i < n; ++i) {
     riskflow::v1::Event* e = request.mutable_events(i);
+    if (caller != nullptr) {
+      absl::Status allowed =
+          AuthorizerOf(ctx).CheckChannel(*caller, e->channel_id());
+      if (!allowed.ok()) {
+        riskflow::v1::EventError* err = batch->ack.add_errors();
+        err->set_index(i);
+        err->set_event_id(EchoableId(*ctx, e->event_id()));
+        err->set_code(riskflow::v1::PERMISSION_DENIED);
+        err->set_message(std::string(allowed.message()));
+        ctx->events_rejected.fetch_add(1);
+        continue;
+      }
+    }
     absl::Status valid = CheckEvent(ctx, e);
     if (!valid.ok()) {
       riskflow::v1::EventError* err = batch->ack.add_errors();

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "pipeline/log/event_log.h"
+#include "pipeline/server/auth/authorizer.h"
 #include "pipeline/server/services.h"
 #include "proto/riskflow/v1/ingest.pb.h"
 
@@ -24,10 +25,14 @@ struct PublishBatch {
 
 // Validates the request's events, fills per-event errors, and submits the
 // valid ones to the log. Fails (nothing acknowledged) only when the log
-// refuses the batch, e.g. RESOURCE_EXHAUSTED.
+// refuses the batch, e.g. RESOURCE_EXHAUSTED. An event whose channel_id
+// `caller` may not publish gets a PERMISSION_DENIED error and is not
+// logged, so nobody can take another channel's event ids (null caller:
+// no check).
 absl::Status PrepareBatch(ServiceContext* ctx,
                           riskflow::v1::PublishRequest& request,
-                          PublishBatch* batch);
+                          PublishBatch* batch,
+                          const auth::Principal* caller = nullptr);
 
 // Completes the ack from the log's outcome (or its failure). A repeated id
 // whose content differs from the logged one becomes an error

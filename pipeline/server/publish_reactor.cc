@@ -21,8 +21,15 @@ class PublishReactor
     bool ready = false;
   };
 
-  explicit PublishReactor(ServiceContext* ctx) : ctx_(ctx) {
+  PublishReactor(ServiceContext* ctx, auth::Principal caller,
+                 const grpc::Status& allowed)
+      : ctx_(ctx), caller_(std::move(caller)) {
     absl::MutexLock lock(&mu_);
+    if (!allowed.ok()) {
+      finished_ = true;
+      Finish(allowed);
+      return;
+    }
     reading_ = true;
     StartRead(&in_);
   }
@@ -119,7 +126,7 @@ class PublishReactor
           "riskflowd is shutting down; this batch was not logged");
     }
     *entry = std::make_shared<Entry>();
-    return PrepareBatch(ctx_, request, &(*entry)->batch);
+    return PrepareBatch(ctx_, request, &(*entry)->batch, &caller_);
   }
 
   // Sends the oldest ack if it is ready and no write is outstanding;
@@ -172,6 +179,7 @@ class PublishReactor
   }
 
   ServiceContext* const ctx_;
+  const auth::Principal caller_;
   absl::Mutex mu_;
   grpc::ByteBuffer in_;
   grpc::ByteBuffer out_ ABSL_GUARDED_BY(mu_);
@@ -190,7 +198,12 @@ class PublishReactor
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* NewPublishReactor(
     ServiceContext* ctx) {
-  return new PublishReactor(ctx);
+  return new PublishReactor(ctx, auth::Principal(), grpc::Status::OK);
+}
+
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* NewPublishReactor(
+    ServiceContext* ctx, auth::Principal caller, grpc::Status allowed) {
+  return new PublishReactor(ctx, std::move(caller), allowed);
 }
 
 }  // namespace riskflow::server

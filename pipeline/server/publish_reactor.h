@@ -3,6 +3,7 @@
 
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
+#include "pipeline/server/auth/authorizer.h"
 #include "pipeline/server/services.h"
 
 namespace riskflow::server {
@@ -15,6 +16,10 @@ namespace riskflow::server {
 // only after its batch is durable.
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* NewPublishReactor(
     ServiceContext* ctx);
+// The same for `caller`, whose events are checked against its channels;
+// when `allowed` is not OK the stream ends with it before reading anything.
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* NewPublishReactor(
+    ServiceContext* ctx, auth::Principal caller, grpc::Status allowed);
 
 }  // namespace riskflow::server
 

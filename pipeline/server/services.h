@@ -23,6 +23,9 @@
 namespace riskflow::server {
 
 class Shadow;
+namespace auth {
+class Authorizer;
+}
 
 // What the services share; owned by the Daemon.
 struct ServiceContext {
@@ -60,6 +63,8 @@ struct ServiceContext {
   // whose health is exported.
   IngestMetrics* ingest_metrics = nullptr;
   std::vector<state::Store*> metric_stores;
+  // Who may call what (see authorize.h); null allows everything.
+  const auth::Authorizer* authorizer = nullptr;
 };
 
 // RESOURCE_EXHAUSTED naming the disk and its free bytes while the disk

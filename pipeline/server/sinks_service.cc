@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "pipeline/server/authorize.h"
 #include "pipeline/server/grpc_status.h"
 #include "pipeline/server/services.h"
 
@@ -22,6 +23,12 @@ grpc::Status SinksService::Subscribe(
     grpc::ServerContext* context, const riskflow::v1::SubscribeRequest* request,
     grpc::ServerWriter<riskflow::v1::Decision>* writer) {
   const riskflow::v1::Route sink = request->sink();
+  if (absl::Status s = AuthorizerOf(ctx_).CheckConsumer(
+          CallerOf(ctx_, *context), auth::Rpc::kSubscribe, sink,
+          request->consumer());
+      !s.ok()) {
+    return ToGrpc(s);
+  }
   if (absl::Status s = CheckSink(sink); !s.ok()) return ToGrpc(s);
   uint64_t after = request->after_sequence();
   if (request->from_committed()) {
@@ -63,8 +70,17 @@ grpc::Status SinksService::Subscribe(
 }
 
 grpc::Status SinksService::CommitCursor(
-    grpc::ServerContext*, const riskflow::v1::CommitCursorRequest* request,
+    grpc::ServerContext* context,
+    const riskflow::v1::CommitCursorRequest* request,
     riskflow::v1::CommitCursorResponse* response) {
+  // Only the owner moves a cursor: skipping someone else's unread
+  // decisions is how a consumer would be blinded.
+  if (absl::Status s = AuthorizerOf(ctx_).CheckConsumer(
+          CallerOf(ctx_, *context), auth::Rpc::kCommitCursor,
+          request->sink(), request->consumer());
+      !s.ok()) {
+    return ToGrpc(s);
+  }
   if (absl::Status s = CheckSink(request->sink()); !s.ok()) return ToGrpc(s);
   absl::Status s = ctx_->outbox->CommitCursor(
       request->sink(), request->consumer(), request->sequence());

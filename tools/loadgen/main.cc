@@ -3,8 +3,11 @@
 // transport-only daemon (parse and ack, no log, no processing), with ratios.
 // Medians over --repeats runs; see docs/benchmarks.md.
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <algorithm>
+#include <fstream>
+#include <set>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -38,6 +41,16 @@ ABSL_FLAG(std::string, config, "", "pipeline YAML (default: embedded)");
 ABSL_FLAG(int, evaluate_calls, 0,
           "also measure the authorization path: this many sequential "
           "Evaluate calls against an idle daemon with pipeline A");
+ABSL_FLAG(std::string, tls_dir, "",
+          "a directory made by tools/certs.sh: also measure the full "
+          "pipeline and the transport baseline over mTLS with an "
+          "authorization policy, in the same run (TLS vs plaintext ratio)");
+ABSL_FLAG(std::string, tls_ca, "",
+          "with --target: PEM CA of riskflowd's certificate (TLS)");
+ABSL_FLAG(std::string, tls_cert, "", "with --target: PEM client certificate");
+ABSL_FLAG(std::string, tls_key, "", "with --target: PEM client key");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "with --target: name to verify the server certificate against");
 ABSL_FLAG(std::string, config2, "",
           "a second pipeline measured in the same run (e.g. "
           "pipeline/config/all_detectors.yaml), compared with --config");
@@ -63,10 +76,59 @@ std::string TempDir() {
   return tmpl;
 }
 
+// Client credentials for the mTLS modes: the admin certificate of
+// --tls_dir, which the policy below also lets publish.
+riskflow::loadgen::ClientTls TlsClient(bool tls) {
+  if (!tls) return {};
+  const std::string dir = absl::GetFlag(FLAGS_tls_dir);
+  return {dir + "/ca.pem", dir + "/admin.pem", dir + "/admin.key", ""};
+}
+
+// Server side of the mTLS modes: certificates from --tls_dir and a policy
+// (written into data_dir) granting the loadgen identity the stream's
+// channels, so the per-event channel check is part of what is measured.
+riskflow::server::auth::SecurityOptions TlsServer(
+    const std::string& data_dir,
+    const std::vector<riskflow::v1::PublishRequest>& batches) {
+  const std::string dir = absl::GetFlag(FLAGS_tls_dir);
+  std::set<std::string> channels;
+  for (const auto& b : batches) {
+    for (const auto& e : b.events()) channels.insert(e.channel_id());
+  }
+  const std::string policy = data_dir + "/policy.yaml";
+  std::ofstream out(policy);
+  out << "identities:\n  admin:\n    admin: true\n    ingest:\n";
+  for (const std::string& c : channels) out << "      - " << c << "\n";
+  riskflow::server::auth::SecurityOptions s;
+  s.tls_cert_file = dir + "/server.pem";
+  s.tls_key_file = dir + "/server.key";
+  s.tls_client_ca_file = dir + "/ca.pem";
+  s.auth_policy_file = policy;
+  return s;
+}
+
+// CPU seconds (user + system) this process has used: client and daemon
+// run in it, so the difference per event is what the mode costs, and it
+// moves much less than events/s when other work shares the machine.
+double CpuSeconds() {
+  rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec +
+         (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
 // Waits until the daemon has decided everything it acknowledged.
-void WaitProcessed(const std::string& target) {
+void WaitProcessed(const std::string& target,
+                   const riskflow::loadgen::ClientTls& tls) {
+  grpc::ChannelArguments args;
+  auto credentials = riskflow::loadgen::MakeCredentials(tls, &args);
+  if (!credentials.ok()) {
+    std::fprintf(stderr, "loadgen: %s\n",
+                 std::string(credentials.status().message()).c_str());
+    std::exit(1);
+  }
   auto stub = riskflow::v1::Admin::NewStub(
-      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+      grpc::CreateCustomChannel(target, *credentials, args));
   while (true) {
     grpc::ClientContext ctx;
     riskflow::v1::Health health;
@@ -93,7 +155,7 @@ riskflow::v1::PipelineConfig LoadPipeline(const std::string& path) {
 absl::StatusOr<RunResult> RunAgainst(
     bool transport_only, const std::string& config_path,
     const std::vector<riskflow::v1::PublishRequest>& b,
-    double* processed_per_second) {
+    double* processed_per_second, bool tls, double* cpu_us_per_event) {
   riskflow::server::DaemonOptions options;
   options.listen_address = "127.0.0.1:0";
   options.transport_only = transport_only;
@@ -101,19 +163,24 @@ absl::StatusOr<RunResult> RunAgainst(
   options.pipeline = LoadPipeline(config_path);
   options.shards = absl::GetFlag(FLAGS_shards);
   options.plugin_search_path = riskflow::plugin_host::DefaultPluginSearchPath();
+  if (tls) options.security = TlsServer(options.data_dir, b);
   auto daemon = riskflow::server::Daemon::Start(options);
   if (!daemon.ok()) return daemon.status();
   const std::string target = (*daemon)->address();
   const auto start = std::chrono::steady_clock::now();
-  auto result = riskflow::loadgen::RunStreams(target, b,
-                                              absl::GetFlag(FLAGS_streams),
-                                              absl::GetFlag(FLAGS_window));
+  const double cpu_start = CpuSeconds();
+  auto result = riskflow::loadgen::RunStreams(
+      target, b, absl::GetFlag(FLAGS_streams), absl::GetFlag(FLAGS_window),
+      TlsClient(tls));
   if (result.ok() && !transport_only) {
-    WaitProcessed(target);
+    WaitProcessed(target, TlsClient(tls));
     const double s = std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - start)
                          .count();
     *processed_per_second = result->events / s;
+  }
+  if (result.ok() && result->events > 0) {
+    *cpu_us_per_event = (CpuSeconds() - cpu_start) * 1e6 / result->events;
   }
   (*daemon)->Shutdown();
   std::string cleanup = "rm -rf " + options.data_dir;
@@ -144,9 +211,11 @@ int main(int argc, char** argv) {
     shape.run = static_cast<uint32_t>(
         std::chrono::system_clock::now().time_since_epoch().count() % 1000000);
     auto batches = riskflow::loadgen::MakeBatches(shape);
-    auto r = riskflow::loadgen::RunStreams(external, batches,
-                                           absl::GetFlag(FLAGS_streams),
-                                           absl::GetFlag(FLAGS_window));
+    auto r = riskflow::loadgen::RunStreams(
+        external, batches, absl::GetFlag(FLAGS_streams),
+        absl::GetFlag(FLAGS_window),
+        {absl::GetFlag(FLAGS_tls_ca), absl::GetFlag(FLAGS_tls_cert),
+         absl::GetFlag(FLAGS_tls_key), absl::GetFlag(FLAGS_tls_server_name)});
     if (!r.ok()) {
       std::fprintf(stderr, "loadgen: %s\n",
                    std::string(r.status().message()).c_str());
@@ -170,6 +239,8 @@ int main(int argc, char** argv) {
     bool transport_only;
     std::string config;
     std::vector<double> eps, p50, p99, decided;
+    bool tls = false;
+    std::vector<double> cpu;
   };
   std::vector<Series> modes = {
       {"transport baseline", true, "", {}, {}, {}, {}},
@@ -178,6 +249,13 @@ int main(int argc, char** argv) {
   if (!absl::GetFlag(FLAGS_config2).empty()) {
     modes.push_back({"pipeline B", false, absl::GetFlag(FLAGS_config2), {}, {},
                      {}, {}});
+  }
+  // Appended after A and B so their ratios above keep their indices.
+  const size_t first_tls = modes.size();
+  if (!absl::GetFlag(FLAGS_tls_dir).empty()) {
+    modes.push_back({"transport + mTLS", true, "", {}, {}, {}, {}, true});
+    modes.push_back({"pipeline A + mTLS", false, absl::GetFlag(FLAGS_config),
+                     {}, {}, {}, {}, true});
   }
   for (Series& m : modes) {
     if (m.transport_only) continue;
@@ -190,7 +268,9 @@ int main(int argc, char** argv) {
     // hits all of them alike.
     for (Series& m : modes) {
       double decided = 0;
-      auto r = RunAgainst(m.transport_only, m.config, batches, &decided);
+      double cpu = 0;
+      auto r = RunAgainst(m.transport_only, m.config, batches, &decided, m.tls,
+                          &cpu);
       if (!r.ok()) {
         std::fprintf(stderr, "loadgen: %s: %s\n", m.name.c_str(),
                      std::string(r.status().message()).c_str());
@@ -203,8 +283,11 @@ int main(int argc, char** argv) {
                      static_cast<unsigned long long>(r->events));
         return 1;
       }
-      std::printf("run %d %-20s acked %9.0f ev/s  decided %9.0f ev/s\n",
-                  i + 1, m.name.c_str(), r->events_per_second, decided);
+      std::printf(
+          "run %d %-20s acked %9.0f ev/s  decided %9.0f ev/s  cpu %6.1f "
+          "us/ev\n",
+          i + 1, m.name.c_str(), r->events_per_second, decided, cpu);
+      m.cpu.push_back(cpu);
       m.eps.push_back(r->events_per_second);
       m.p50.push_back(r->ack_p50_us);
       m.p99.push_back(r->ack_p99_us);
@@ -254,13 +337,33 @@ int main(int argc, char** argv) {
   std::printf("\nratio A/transport: acked %.3f, decided %.3f\n",
               Median(modes[1].eps) / transport,
               Median(modes[1].decided) / transport);
-  if (modes.size() > 2) {
+  if (first_tls > 2) {
     std::printf("ratio B/transport: acked %.3f, decided %.3f\n",
                 Median(modes[2].eps) / transport,
                 Median(modes[2].decided) / transport);
     std::printf("ratio B/A: decided %.2f, ack p99 %.2f\n",
                 Median(modes[2].decided) / Median(modes[1].decided),
                 Median(modes[2].p99) / Median(modes[1].p99));
+  }
+  if (modes.size() > first_tls) {
+    const Series& plain = modes[1];
+    const Series& tls_transport = modes[first_tls];
+    const Series& tls_pipeline = modes[first_tls + 1];
+    std::printf(
+        "ratio mTLS/plaintext: transport acked %.3f; pipeline A acked %.3f, "
+        "decided %.3f, ack p50 %.2f, ack p99 %.2f\n",
+        Median(tls_transport.eps) / transport,
+        Median(tls_pipeline.eps) / Median(plain.eps),
+        Median(tls_pipeline.decided) / Median(plain.decided),
+        Median(tls_pipeline.p50) / Median(plain.p50),
+        Median(tls_pipeline.p99) / Median(plain.p99));
+    std::printf(
+        "cpu us/event (client + daemon), plaintext -> mTLS: transport %.2f -> "
+        "%.2f (%.2fx), pipeline A %.2f -> %.2f (%.2fx)\n",
+        Median(modes[0].cpu), Median(tls_transport.cpu),
+        Median(tls_transport.cpu) / Median(modes[0].cpu), Median(plain.cpu),
+        Median(tls_pipeline.cpu),
+        Median(tls_pipeline.cpu) / Median(plain.cpu));
   }
   return 0;
 }

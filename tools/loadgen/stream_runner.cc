@@ -36,16 +36,18 @@ struct StreamState {
 absl::StatusOr<RunResult> RunStreams(
     const std::string& target,
     const std::vector<riskflow::v1::PublishRequest>& batches, int streams,
-    int window) {
+    int window, const ClientTls& tls) {
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(64 << 20);
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      MakeCredentials(tls, &args);
+  if (!credentials.ok()) return credentials.status();
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int s = 0; s < streams; ++s) {
     // One channel per stream: separate HTTP/2 connections, as separate
     // acquiring channels would have.
     args.SetInt("loadgen.stream", s);
-    channels.push_back(grpc::CreateCustomChannel(
-        target, grpc::InsecureChannelCredentials(), args));
+    channels.push_back(grpc::CreateCustomChannel(target, *credentials, args));
   }
   std::vector<StreamState> state(streams);
   std::atomic<uint64_t> events{0};

@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "proto/riskflow/v1/ingest.pb.h"
+#include "tools/loadgen/client_tls.h"
 
 namespace riskflow::loadgen {
 
@@ -24,7 +25,7 @@ struct RunResult {
 absl::StatusOr<RunResult> RunStreams(
     const std::string& target,
     const std::vector<riskflow::v1::PublishRequest>& batches, int streams,
-    int window);
+    int window, const ClientTls& tls = {});
 
 }  // namespace riskflow::loadgen
 

@@ -57,8 +57,13 @@ bool IsHelpFlag(const std::string& arg) {
 // Global flags that take a value as the next argument when written without
 // "=", so the command word is not mistaken for one of their values.
 bool TakesSeparateValue(const std::string& arg) {
-  return arg == "--target" || arg == "-target" ||
-         arg == "--connect_timeout_ms" || arg == "-connect_timeout_ms";
+  for (const char* flag : {"target", "connect_timeout_ms", "tls_ca",
+                           "tls_cert", "tls_key", "tls_server_name"}) {
+    if (arg == std::string("--") + flag || arg == std::string("-") + flag) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -82,7 +87,14 @@ std::string UsageText() {
       kDefaultTarget,
       ")\n"
       "  --connect_timeout_ms=<n>  how long to wait for a connection "
-      "(default 5000)\n");
+      "(default 5000)\n"
+      "  --tls_ca=FILE             CA of riskflowd's certificate: connect "
+      "over TLS\n"
+      "  --tls_cert=FILE           client certificate (mTLS; its CN is your "
+      "identity)\n"
+      "  --tls_key=FILE            private key of --tls_cert\n"
+      "  --tls_server_name=NAME    name to check the server certificate "
+      "against\n");
   return out;
 }
 

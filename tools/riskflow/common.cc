@@ -12,6 +12,16 @@ void AddGlobalFlags(FlagSet* flags, GlobalOptions* options) {
   flags->AddString("target", &options->target, "riskflowd address, host:port");
   flags->AddInt("connect_timeout_ms", &options->connect_timeout_ms,
                 "how long to wait for a connection to riskflowd", 1);
+  flags->AddString("tls_ca", &options->tls_ca,
+                   "PEM CA that signed riskflowd's certificate; connects "
+                   "over TLS");
+  flags->AddString("tls_cert", &options->tls_cert,
+                   "PEM client certificate (its CN is your identity)");
+  flags->AddString("tls_key", &options->tls_key,
+                   "PEM private key of --tls_cert");
+  flags->AddString("tls_server_name", &options->tls_server_name,
+                   "name to verify riskflowd's certificate against "
+                   "(default: --target's host)");
 }
 
 absl::StatusOr<OutputFormat> ParseOutputFormat(const std::string& text) {

@@ -25,6 +25,15 @@ struct GlobalOptions {
   // How long to wait for the first connection: short, so a missing daemon
   // fails fast instead of hanging in gRPC's reconnect back-off.
   int64_t connect_timeout_ms = 5000;
+  // mTLS (docs/security.md): the CA that signed riskflowd's certificate,
+  // and this client's certificate and key. With --tls_ca set the
+  // connection is TLS; without it, plaintext as before.
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
+  // The name to check riskflowd's certificate against, when --target's
+  // host is not in it (e.g. an IP address behind a load balancer).
+  std::string tls_server_name;
 };
 
 void AddGlobalFlags(FlagSet* flags, GlobalOptions* options);

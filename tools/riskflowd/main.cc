@@ -56,6 +56,19 @@ ABSL_FLAG(std::string, metrics_port_file, "",
           "write the bound metrics port to this file (for scripts)");
 ABSL_FLAG(bool, detector_latency_histograms, true,
           "time every detector call into riskflow_detector_latency_us");
+// Transport security and authorization (docs/security.md).
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain of the server; with --tls_key serves TLS");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle client certificates must chain to; when set every "
+          "client must present one, and its CN (or SAN) is its identity");
+ABSL_FLAG(std::string, auth_policy, "",
+          "YAML policy mapping client identities to roles (ingest, consumer, "
+          "admin, reader); needs --tls_client_ca");
+ABSL_FLAG(bool, allow_insecure, false,
+          "serve plaintext on a non-loopback --listen address anyway "
+          "(refused otherwise)");
 
 namespace {
 
@@ -105,6 +118,11 @@ int main(int argc, char** argv) {
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   riskflow::metrics::SetDetectorTiming(
       absl::GetFlag(FLAGS_detector_latency_histograms));
+  options.security.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
+  options.security.tls_key_file = absl::GetFlag(FLAGS_tls_key);
+  options.security.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  options.security.auth_policy_file = absl::GetFlag(FLAGS_auth_policy);
+  options.security.allow_insecure = absl::GetFlag(FLAGS_allow_insecure);
   const std::string config_path = absl::GetFlag(FLAGS_config);
   if (config_path.empty()) {
     auto pipeline =
