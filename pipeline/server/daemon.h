@@ -38,6 +38,12 @@ struct DaemonOptions {
   // A challenger pipeline run in shadow mode (see shadow.h), if set.
   bool shadow = false;
   riskflow::v1::PipelineConfig shadow_pipeline;
+
+  // --- plugin trust (docs/plugin-loading.md) ---
+  // Plugin builds (SHA-256 of the .so) the operator allows whatever a
+  // pipeline or a reload says (--plugin_allowlist); empty allows any build
+  // found on plugin_search_path.
+  std::vector<std::string> plugin_sha256_allowlist;
 };
 
 struct DaemonParts;
