@@ -100,6 +100,7 @@ absl::StatusOr<std::string> ResolveAbsolute(
                   dirs);
   }
   for (const std::string& raw : dirs) {
+    if (raw.empty()) continue;
     // The directory as written, then as it really is (it may itself be a
     // symlink, such as bazel-bin, or contain "..").
     for (const std::string& dir :
@@ -154,6 +155,8 @@ absl::StatusOr<std::string> ResolvePluginPath(
   }
   std::vector<std::string> tried;
   for (const std::string& raw : search_dirs) {
+    // An empty entry must not turn into "/" + rel.
+    if (raw.empty()) continue;
     const std::string dir = StripTrailingSlashes(raw);
     for (const std::string& rel : rels) {
       std::string file, escape;

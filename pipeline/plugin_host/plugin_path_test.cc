@@ -151,6 +151,16 @@ TEST_F(PluginPathTest, NulByteAndEmptyNameAreRefused) {
   EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(PluginPathTest, EmptyDirectoryEntryIsNotTheRoot) {
+  // "" + "/" + "libflat.so" would be "/libflat.so".
+  auto p = ResolvePluginPath("etc/passwd", {""});
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kNotFound);
+  p = ResolvePluginPath("/etc/passwd", {""});
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kPermissionDenied);
+}
+
 TEST_F(PluginPathTest, NoDirectoriesRefusesEveryPath) {
   auto p = ResolvePluginPath(trusted_ + "/libflat.so", {});
   ASSERT_FALSE(p.ok());
