@@ -19,7 +19,7 @@ name: slow
 shards: 1
 detectors:
   - name: slow
-    plugin: plugins/testing/faulty/libfaulty.so
+    plugin: testing/faulty/libfaulty.so
     on_error: PASS
     time_budget: 1s
     params: {sleep_ms: 20}

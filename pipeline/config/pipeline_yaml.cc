@@ -113,6 +113,8 @@ class YamlReader {
                             DetectorConfig* detector);
   absl::Status ReadParams(const std::string& path, const YAML::Node& node,
                           DetectorConfig* detector);
+  absl::Status ReadAllowlist(const std::string& path, const YAML::Node& node,
+                             PipelineConfig* config);
 
   absl::flat_hash_map<std::string, YAML::Mark> marks_;
 };
@@ -246,6 +248,26 @@ absl::Status YamlReader::ReadParams(const std::string& path,
       });
 }
 
+// Hashes are compared as lowercase hex (how build ids are printed); the
+// format itself is checked by ValidatePipeline, located per item here.
+absl::Status YamlReader::ReadAllowlist(const std::string& path,
+                                       const YAML::Node& node,
+                                       PipelineConfig* config) {
+  if (!node.IsSequence()) {
+    return Error(path, node,
+                 absl::StrCat("expected a list of SHA-256 hashes, got ",
+                              Describe(node)));
+  }
+  for (size_t i = 0; i < node.size(); ++i) {
+    const std::string item_path = absl::StrCat(path, "[", i, "]");
+    absl::StatusOr<std::string> hash = Scalar(item_path, node[i]);
+    if (!hash.ok()) return hash.status();
+    marks_.emplace(item_path, node[i].Mark());
+    config->add_plugin_sha256_allowlist(absl::AsciiStrToLower(*hash));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status YamlReader::ReadDetector(const std::string& path,
                                       const YAML::Node& node,
                                       DetectorConfig* d) {
@@ -298,7 +320,8 @@ absl::StatusOr<PipelineConfig> YamlReader::Read(const YAML::Node& root) {
   config.set_max_batch_events(kDefaultMaxBatchEvents);
   absl::Status s = ForEachEntry(
       root, "",
-      {"name", "shards", "allowed_lateness", "max_batch_events", "detectors"},
+      {"name", "shards", "allowed_lateness", "max_batch_events", "detectors",
+       "plugin_sha256_allowlist"},
       [&](const std::string& key, const std::string& path,
           const YAML::Node& value) -> absl::Status {
         if (key == "name") {
@@ -316,6 +339,8 @@ absl::StatusOr<PipelineConfig> YamlReader::Read(const YAML::Node& root) {
           absl::StatusOr<int64_t> ms = ParseDurationMs(*text);
           if (!ms.ok()) return Error(path, value, ms.status().message());
           config.set_allowed_lateness_ms(*ms);
+        } else if (key == "plugin_sha256_allowlist") {
+          return ReadAllowlist(path, value, &config);
         } else {  // detectors
           if (!value.IsSequence()) {
             return Error(

@@ -192,7 +192,8 @@ TEST(ParsePipelineYamlTest, InvalidDetectorName) {
 TEST(ParsePipelineYamlTest, UnknownKeys) {
   EXPECT_EQ(ErrorOf(absl::StrCat("shard: 4\n", kMinimal)),
             "shard: unknown key (expected name, shards, allowed_lateness, "
-            "max_batch_events, detectors) at line 1, column 1");
+            "max_batch_events, detectors, plugin_sha256_allowlist) at line "
+            "1, column 1");
   EXPECT_EQ(ErrorOf(WithDetectorKey("rout: FREEZE")),
             "detectors[0].rout: unknown key (expected name, plugin, route, "
             "on_error, time_budget, quarantine_after, params) at line 5, "
@@ -286,6 +287,48 @@ TEST(ParsePipelineYamlTest, StrayFlowEntryIsAnErrorNotAHang) {
             "collection at line 1, column 1");
   EXPECT_THAT(ErrorOf(", a"), StartsWith("(document): invalid YAML"));
   EXPECT_THAT(ErrorOf("# comment\n,\n"), StartsWith("(document): invalid YAML"));
+}
+
+// --- plugin trust (docs/plugin-loading.md) ---
+TEST(ParsePipelineYamlTest, PluginAllowlistIsLowercasedAndChecked) {
+  const std::string upper(64, 'A');
+  const std::string yaml = "name: p\n"
+                           "plugin_sha256_allowlist:\n"
+                           "  - " + upper + "\n"
+                           "  - " + std::string(64, '0') + "\n"
+                           "detectors:\n"
+                           "  - name: d\n"
+                           "    plugin: velocity\n";
+  auto got = ParsePipelineYaml(yaml);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->plugin_sha256_allowlist_size(), 2);
+  EXPECT_EQ(got->plugin_sha256_allowlist(0), std::string(64, 'a'));
+  EXPECT_EQ(got->plugin_sha256_allowlist(1), std::string(64, '0'));
+
+  EXPECT_EQ(ErrorOf("name: p\n"
+                    "plugin_sha256_allowlist:\n"
+                    "  - " + std::string(64, '0') + "\n"
+                    "  - abc123\n"
+                    "detectors:\n"
+                    "  - name: d\n"
+                    "    plugin: velocity\n"),
+            "plugin_sha256_allowlist[1]: expected a SHA-256 as 64 hex "
+            "digits, got 'abc123' at line 4, column 5");
+  EXPECT_EQ(ErrorOf("name: p\n"
+                    "plugin_sha256_allowlist: " + std::string(64, '0') + "\n"
+                    "detectors:\n"
+                    "  - name: d\n"
+                    "    plugin: velocity\n"),
+            "plugin_sha256_allowlist: expected a list of SHA-256 hashes, got "
+            "a scalar at line 2, column 26");
+  EXPECT_EQ(ErrorOf("name: p\n"
+                    "plugin_sha256_allowlist:\n"
+                    "  - [x]\n"
+                    "detectors:\n"
+                    "  - name: d\n"
+                    "    plugin: velocity\n"),
+            "plugin_sha256_allowlist[0]: expected a scalar, got a list at "
+            "line 3, column 5");
 }
 
 }  // namespace

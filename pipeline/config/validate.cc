@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "pipeline/config/utf8_fields.h"
@@ -71,6 +72,14 @@ absl::Status ValidateDetector(const DetectorConfig& d,
 
 }  // namespace
 
+bool IsSha256Hex(std::string_view text) {
+  if (text.size() != 64) return false;
+  for (char c : text) {
+    if (!absl::ascii_isdigit(c) && !(c >= 'a' && c <= 'f')) return false;
+  }
+  return true;
+}
+
 absl::Status ValidatePipeline(const PipelineConfig& config) {
   if (absl::Status utf8 = CheckUtf8Fields(config); !utf8.ok()) return utf8;
   if (config.name().empty()) return Error("name", "must not be empty");
@@ -92,6 +101,14 @@ absl::Status ValidatePipeline(const PipelineConfig& config) {
   // likely an editing mistake than an intent.
   if (config.detectors_size() == 0) {
     return Error("detectors", "at least one detector is required");
+  }
+  for (int i = 0; i < config.plugin_sha256_allowlist_size(); ++i) {
+    const std::string& hash = config.plugin_sha256_allowlist(i);
+    if (!IsSha256Hex(hash)) {
+      return Error(absl::StrCat("plugin_sha256_allowlist[", i, "]"),
+                   absl::StrCat("expected a SHA-256 as 64 hex digits, got '",
+                                absl::CHexEscape(hash.substr(0, 80)), "'"));
+    }
   }
   absl::flat_hash_map<std::string, int> first_index;
   for (int i = 0; i < config.detectors_size(); ++i) {

@@ -5,6 +5,7 @@
 #define RISKFLOW_PIPELINE_CONFIG_VALIDATE_H_
 
 #include <cstdint>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "proto/riskflow/v1/config.pb.h"
@@ -20,6 +21,9 @@ inline constexpr uint32_t kMaxBatchEvents = 65536;
 // "allowed_lateness: ..."), because that is what the operator edits; the
 // YAML parser relies on this prefix to add a line number.
 absl::Status ValidatePipeline(const riskflow::v1::PipelineConfig& config);
+
+// 64 lowercase hex digits: a SHA-256 as plugin build ids spell it.
+bool IsSha256Hex(std::string_view text);
 
 }  // namespace config
 }  // namespace riskflow

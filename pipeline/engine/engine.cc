@@ -81,12 +81,10 @@ std::shared_ptr<const plugin_host::Pipeline> Engine::pipeline() const {
   return pipeline_;
 }
 
-absl::StatusOr<uint64_t> Engine::Reload(
-    std::shared_ptr<plugin_host::Pipeline> next) {
-  absl::MutexLock reload_lock(&reload_mu_);
+absl::Status Engine::CheckReloadable(const plugin_host::Pipeline& next) const {
   std::shared_ptr<const plugin_host::Pipeline> current = pipeline();
   const riskflow::v1::PipelineConfig& now = current->config();
-  const riskflow::v1::PipelineConfig& then = next->config();
+  const riskflow::v1::PipelineConfig& then = next.config();
   if (then.shards() != now.shards()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "shards: cannot change at run time (", now.shards(), " -> ",
@@ -97,6 +95,13 @@ absl::StatusOr<uint64_t> Engine::Reload(
         "allowed_lateness: cannot change at run time (the log's watermark "
         "depends on it); restart riskflowd to change it");
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> Engine::Reload(
+    std::shared_ptr<plugin_host::Pipeline> next) {
+  absl::MutexLock reload_lock(&reload_mu_);
+  if (auto s = CheckReloadable(*next); !s.ok()) return s;
   // Every instance is created before anything is swapped, so a detector
   // that refuses to start leaves the running version untouched.
   std::vector<std::unique_ptr<ShardPipeline>> swaps;

@@ -88,6 +88,9 @@ class Engine {
   // changes what cannot change at run time (shard count, lateness) or a
   // detector refuses to start.
   absl::StatusOr<uint64_t> Reload(std::shared_ptr<plugin_host::Pipeline> next);
+  // What Reload refuses before creating anything: a change of what cannot
+  // change at run time. Dry runs check it too.
+  absl::Status CheckReloadable(const plugin_host::Pipeline& next) const;
 
   // The decision for a sequence once committed, or DEADLINE_EXCEEDED.
   absl::StatusOr<riskflow::v1::Decision> AwaitDecision(uint64_t sequence,

@@ -11,22 +11,22 @@ namespace riskflow::plugin_host {
 Pipeline::~Pipeline() = default;
 
 absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Load(
-    const riskflow::v1::PipelineConfig& config,
-    const std::vector<std::string>& plugin_search_path) {
+    const riskflow::v1::PipelineConfig& config, const PluginPolicy& policy) {
   std::unique_ptr<Pipeline> pipeline(new Pipeline());
   pipeline->config_ = config;
   std::string hash_input = config::CanonicalConfigBytes(config);
+  const BuildApproval approve = ApproveBuilds(policy, config);
   for (const riskflow::v1::DetectorConfig& dc : config.detectors()) {
     auto slot = std::make_unique<DetectorSlot>();
     slot->config = dc;
     absl::StatusOr<std::string> path =
-        ResolvePluginPath(dc.plugin(), plugin_search_path);
+        ResolvePluginPath(dc.plugin(), policy.search_path);
     if (!path.ok()) {
       return absl::Status(path.status().code(),
                           absl::StrCat("detector '", dc.name(), "': ",
                                        path.status().message()));
     }
-    absl::StatusOr<std::shared_ptr<LoadedPlugin>> plugin = LoadPlugin(*path);
+    absl::StatusOr<std::shared_ptr<LoadedPlugin>> plugin = LoadPlugin(*path, approve);
     if (!plugin.ok()) {
       return absl::Status(plugin.status().code(),
                           absl::StrCat("detector '", dc.name(), "': ",
@@ -66,6 +66,16 @@ absl::StatusOr<std::unique_ptr<ShardDetectors>> Pipeline::Instantiate(
     }
   }
   return shard;
+}
+
+absl::Status Pipeline::TryCreate() {
+  // create() only declares states into the slot; it never reads the shard
+  // state, so none is needed.
+  ShardDetectors scratch(this, /*state=*/nullptr);
+  for (const auto& slot : detectors_) {
+    if (auto s = scratch.Create(slot.get()); !s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace riskflow::plugin_host

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "pipeline/metrics/metrics.h"
 #include "pipeline/plugin_host/plugin_loader.h"
+#include "pipeline/plugin_host/plugin_policy.h"
 #include "pipeline/state/shard_state.h"
 #include "pipeline/state/store.h"
 #include "plugins/sdk/param_parse.h"
@@ -44,9 +45,10 @@ class ShardDetectors;
 // parameters validated against each plugin's schema before any create().
 class Pipeline {
  public:
+  // Plugins resolve only inside policy.search_path, and load only if their
+  // build passes policy's and the config's allowlists (plugin_policy.h).
   static absl::StatusOr<std::unique_ptr<Pipeline>> Load(
-      const riskflow::v1::PipelineConfig& config,
-      const std::vector<std::string>& plugin_search_path);
+      const riskflow::v1::PipelineConfig& config, const PluginPolicy& policy);
   ~Pipeline();
 
   const riskflow::v1::PipelineConfig& config() const { return config_; }
@@ -64,6 +66,12 @@ class Pipeline {
   // its compaction filter can expire them.
   absl::StatusOr<std::unique_ptr<ShardDetectors>> Instantiate(
       state::ShardState* shard_state, state::Store* store);
+
+  // Runs every detector's create() once on a throwaway instance and
+  // destroys it, touching no shard or store: a dry-run reload refuses what
+  // a real one would, with the same message. Only before the pipeline runs
+  // (like Instantiate).
+  absl::Status TryCreate();
 
  private:
   Pipeline() = default;

@@ -1,36 +1,19 @@
 #include "pipeline/plugin_host/plugin_loader.h"
 
 #include <dlfcn.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <climits>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "pipeline/config/hashing.h"
 #include "plugins/sdk/param_parse.h"
+#include "pipeline/plugin_host/elf_check.h"
+#include "pipeline/plugin_host/plugin_image.h"
 
 namespace riskflow::plugin_host {
 namespace {
-
-bool IsFile(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-std::string AbsolutePath(const std::string& path) {
-  char* resolved = realpath(path.c_str(), nullptr);
-  if (resolved == nullptr) return path;
-  std::string out(resolved);
-  free(resolved);
-  return out;
-}
 
 absl::Status Refuse(const std::string& path, const std::string& why) {
   return absl::FailedPreconditionError(
@@ -62,30 +45,50 @@ absl::Status CheckSchema(const rf_plugin_descriptor& d) {
 }  // namespace
 
 LoadedPlugin::~LoadedPlugin() {
-  if (handle_ != nullptr) dlclose(handle_);
+  if (handle_ != nullptr) {
+    dlclose(handle_);
+    // A library glibc cannot unload (RTLD_NODELETE, STB_GNU_UNIQUE
+    // symbols) stays registered under "/proc/self/fd/<fd_>"; closing fd_
+    // would let a later plugin get that number, and dlopen() would hand
+    // back this stale library by name. Its memory stays mapped anyway, so
+    // the descriptor stays open with it.
+    void* resident =
+        dlopen(open_name_.c_str(), RTLD_LAZY | RTLD_LOCAL | RTLD_NOLOAD);
+    if (resident != nullptr) {
+      dlclose(resident);
+      return;
+    }
+  }
+  if (fd_ >= 0) close(fd_);
 }
 
 absl::StatusOr<std::shared_ptr<LoadedPlugin>> LoadPlugin(
-    const std::string& path) {
-  if (!IsFile(path)) return Refuse(path, "no such file");
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  if (!in.good() && !in.eof()) return Refuse(path, "cannot be read");
-
+    const std::string& path, const BuildApproval& approve) {
+  absl::StatusOr<std::unique_ptr<PluginImage>> image = PluginImage::Read(path);
+  if (!image.ok()) return Refuse(path, std::string(image.status().message()));
+  const std::string& bytes = (*image)->bytes();
+  // Before dlopen(): a truncated or foreign file is refused here, not by a
+  // SIGBUS inside the loader, and nothing of it runs.
+  if (auto s = CheckElfImage(bytes, RF_PLUGIN_ENTRY_SYMBOL); !s.ok()) {
+    return Refuse(path, std::string(s.message()));
+  }
   std::shared_ptr<LoadedPlugin> plugin(new LoadedPlugin());
   plugin->path_ = path;
-  // A bare file name would make dlopen() search the library path.
-  const std::string open_path =
-      path.find('/') == std::string::npos ? "./" + path : path;
-  plugin->build_id_ = config::Sha256Hex(bytes.str());
-  // RTLD_LOCAL: plugins' symbols never interpose each other or the host.
-  plugin->handle_ = dlopen(open_path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (plugin->handle_ == nullptr) {
-    const char* err = dlerror();
-    return Refuse(path, absl::StrCat("dlopen failed: ",
-                                     err ? err : "unknown error"));
+  plugin->build_id_ = config::Sha256Hex(bytes);
+  if (approve != nullptr) {
+    if (auto s = approve(plugin->build_id_); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("plugin ", path, ": ",
+                                                 s.message()));
+    }
   }
+  std::string label = path.substr(path.rfind('/') + 1);
+  // RTLD_LOCAL: plugins' symbols never interpose each other or the host.
+  absl::StatusOr<PluginImage::Opened> opened =
+      (*image)->Dlopen(label, RTLD_NOW | RTLD_LOCAL);
+  if (!opened.ok()) return Refuse(path, std::string(opened.status().message()));
+  plugin->handle_ = opened->handle;
+  plugin->fd_ = opened->fd;
+  plugin->open_name_ = opened->name;
   dlerror();
   void* sym = dlsym(plugin->handle_, RF_PLUGIN_ENTRY_SYMBOL);
   if (sym == nullptr) {
@@ -130,31 +133,6 @@ absl::StatusOr<std::shared_ptr<LoadedPlugin>> LoadPlugin(
   }
   plugin->descriptor_ = d;
   return plugin;
-}
-
-absl::StatusOr<std::string> ResolvePluginPath(
-    const std::string& plugin, const std::vector<std::string>& search_dirs) {
-  if (absl::EndsWith(plugin, ".so") || plugin.find('/') != std::string::npos) {
-    // Absolute, because dlopen() never searches the working directory for
-    // a name without a slash: "libx.so" would load some other libx.so from
-    // the library path while the build id described this file.
-    if (IsFile(plugin)) return AbsolutePath(plugin);
-    return absl::NotFoundError(
-        absl::StrCat("plugin ", plugin, ": no such file"));
-  }
-  std::vector<std::string> tried;
-  for (const std::string& dir : search_dirs) {
-    for (const std::string& candidate :
-         {absl::StrCat(dir, "/", plugin, "/lib", plugin, ".so"),
-          absl::StrCat(dir, "/lib", plugin, ".so")}) {
-      if (IsFile(candidate)) return candidate;
-      tried.push_back(candidate);
-    }
-  }
-  return absl::NotFoundError(absl::StrCat(
-      "plugin '", plugin, "' not found on the plugin path (tried ",
-      absl::StrJoin(tried, ", "),
-      "); set --plugin_path or RISKFLOW_PLUGIN_PATH"));
 }
 
 std::vector<std::string> DefaultPluginSearchPath() {

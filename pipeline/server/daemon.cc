@@ -36,6 +36,7 @@ struct DaemonParts {
   std::unique_ptr<state::Store> log_store;
   std::unique_ptr<state::Store> store;
   std::vector<std::string> plugin_search_path;
+  plugin_host::PluginPolicy plugin_policy;
   std::unique_ptr<sinks::Outbox> outbox;
   std::unique_ptr<lists::ListStore> lists;
   std::unique_ptr<engine::Engine> engine;
@@ -110,6 +111,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     p.ctx.pipeline_source = options.pipeline_source;
   }
   p.plugin_search_path = options.plugin_search_path;
+  p.plugin_policy.search_path = options.plugin_search_path;
+  p.plugin_policy.sha256_allowlist = options.plugin_sha256_allowlist;
 
   if (!options.transport_only) {
     if (auto s = config::ValidatePipeline(options.pipeline); !s.ok()) return s;
@@ -126,8 +129,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
         state::Store::Open(options.data_dir + "/engine", engine_store_options);
     if (!store.ok()) return store.status();
     p.store = std::move(*store);
-    auto pipeline = plugin_host::Pipeline::Load(options.pipeline,
-                                                options.plugin_search_path);
+    auto pipeline =
+        plugin_host::Pipeline::Load(options.pipeline, p.plugin_policy);
     if (!pipeline.ok()) return pipeline.status();
     std::shared_ptr<plugin_host::Pipeline> first = std::move(*pipeline);
     p.outbox = std::make_unique<sinks::Outbox>(p.store.get());
@@ -163,7 +166,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     p.log->Start();
     if (options.shadow) {
       auto shadow = Shadow::Start(options.shadow_pipeline,
-                                  options.plugin_search_path,
+                                  p.plugin_policy,
                                   options.data_dir + "/shadow", options.shards,
                                   p.log.get(), p.lists.get());
       if (!shadow.ok()) return shadow.status();
@@ -286,7 +289,7 @@ absl::StatusOr<riskflow::v1::ReloadPipelineResponse> Daemon::Reload(
         "refused ", source.empty() ? "the new pipeline" : source, ": ",
         config.status().message(), " (the running version stays)"));
   }
-  auto loaded = plugin_host::Pipeline::Load(*config, p.plugin_search_path);
+  auto loaded = plugin_host::Pipeline::Load(*config, p.plugin_policy);
   if (!loaded.ok()) {
     return absl::Status(
         loaded.status().code(),
@@ -303,7 +306,19 @@ absl::StatusOr<riskflow::v1::ReloadPipelineResponse> Daemon::Reload(
     response.set_unchanged(true);
     return response;
   }
-  if (dry_run) return response;
+  if (dry_run) {
+    // What a real reload would refuse, a dry run refuses too: the engine's
+    // run-time limits, then every detector's create() on a scratch instance.
+    absl::Status s = p.engine->CheckReloadable(*next);
+    if (s.ok()) s = next->TryCreate();
+    if (!s.ok()) {
+      return absl::Status(
+          s.code(), absl::StrCat("refused ",
+                                 source.empty() ? "the new pipeline" : source,
+                                 ": ", s.message()));
+    }
+    return response;
+  }
   absl::StatusOr<uint64_t> after = p.engine->Reload(next);
   if (!after.ok()) {
     return absl::Status(after.status().code(),

@@ -54,6 +54,12 @@ struct DaemonOptions {
   // TLS, client certificates and the authorization policy; the default is
   // plaintext, allowed only on loopback (docs/security.md).
   auth::SecurityOptions security;
+
+  // --- plugin trust (docs/plugin-loading.md) ---
+  // Plugin builds (SHA-256 of the .so) the operator allows whatever a
+  // pipeline or a reload says (--plugin_allowlist); empty allows any build
+  // found on plugin_search_path.
+  std::vector<std::string> plugin_sha256_allowlist;
 };
 
 struct DaemonParts;

@@ -15,11 +15,11 @@ constexpr char kStartKey[] = "shadow/started_after";
 
 absl::StatusOr<std::unique_ptr<Shadow>> Shadow::Start(
     const riskflow::v1::PipelineConfig& config,
-    const std::vector<std::string>& plugin_search_path, const std::string& dir,
+    const plugin_host::PluginPolicy& plugin_policy, const std::string& dir,
     uint32_t shards, log::EventLog* log, const lists::ListStore* lists) {
   std::unique_ptr<Shadow> shadow(new Shadow());
   shadow->log_ = log;
-  auto pipeline = plugin_host::Pipeline::Load(config, plugin_search_path);
+  auto pipeline = plugin_host::Pipeline::Load(config, plugin_policy);
   if (!pipeline.ok()) {
     return absl::Status(pipeline.status().code(),
                         absl::StrCat("shadow pipeline: ",

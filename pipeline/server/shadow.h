@@ -27,7 +27,7 @@ class Shadow {
  public:
   static absl::StatusOr<std::unique_ptr<Shadow>> Start(
       const riskflow::v1::PipelineConfig& config,
-      const std::vector<std::string>& plugin_search_path,
+      const plugin_host::PluginPolicy& plugin_policy,
       const std::string& dir, uint32_t shards, log::EventLog* log,
       const lists::ListStore* lists);
   ~Shadow();

@@ -17,9 +17,11 @@
 #include "pipeline/config/pipeline_yaml.h"
 #include "pipeline/metrics/metrics.h"
 #include "pipeline/plugin_host/plugin_loader.h"
+#include "pipeline/plugin_host/plugin_policy.h"
 #include "pipeline/server/daemon.h"
 #include "tools/riskflowd/config_watcher.h"
 #include "tools/riskflowd/ingest_flags.h"
+#include "tools/riskflowd/help.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7411",
           "host:port to serve gRPC on; port 0 picks a free port");
@@ -70,6 +72,12 @@ ABSL_FLAG(bool, allow_insecure, false,
           "serve plaintext on a non-loopback --listen address anyway "
           "(refused otherwise)");
 
+// --- plugin trust (docs/plugin-loading.md) ---
+ABSL_FLAG(std::string, plugin_allowlist, "",
+          "file of plugin builds (SHA-256 of the .so, one per line, '#' "
+          "comments) allowed to load, whatever a pipeline or a reload says; "
+          "empty allows any build found on the plugin path");
+
 namespace {
 
 int Fail(const std::string& message) {
@@ -90,6 +98,7 @@ void WritePortFile(const std::string& path, int port) {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "riskflowd [--listen=HOST:PORT] [--data_dir=DIR] [--config=FILE.yaml]");
+  riskflow::UseRiskflowdFlagsForHelp();
   absl::ParseCommandLine(argc, argv);
   // Everything riskflowd creates (RocksDB files, directories) is for its
   // owner only: the log holds every event (docs/input-validation.md).
@@ -156,6 +165,20 @@ int main(int argc, char** argv) {
   }
   for (std::string& dir : riskflow::plugin_host::DefaultPluginSearchPath()) {
     options.plugin_search_path.push_back(std::move(dir));
+  }
+
+  if (const std::string allowlist = absl::GetFlag(FLAGS_plugin_allowlist);
+      !allowlist.empty()) {
+    auto hashes = riskflow::plugin_host::ReadPluginAllowlist(allowlist);
+    if (!hashes.ok()) {
+      return Fail("bad --plugin_allowlist: " +
+                  std::string(hashes.status().message()));
+    }
+    if (hashes->empty()) {
+      return Fail("bad --plugin_allowlist: " + allowlist +
+                  " lists no build (no plugin could load)");
+    }
+    options.plugin_sha256_allowlist = *std::move(hashes);
   }
 
   auto daemon = riskflow::server::Daemon::Start(options);
