@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "pipeline/lists/apply_lists.h"
 #include "pipeline/log/log_keys.h"
+#include "pipeline/sinks/sink_entry.h"
 #include "rocksdb/write_batch.h"
 
 namespace riskflow::engine {
@@ -133,7 +134,9 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
     const bool sink =
         ctx_.write_outboxes && decisions[i].route() != riskflow::v1::PASS;
     if (!store && !sink) continue;
-    decisions[i].SerializeToString(&bytes[i]);
+    // Valid UTF-8 and bounded, so the entry can always be read back (and
+    // the decision published below equals the one stored).
+    sinks::EncodeDecision(&decisions[i], &bytes[i]);
     if (store) {
       batch.Put(ctx_.store->handle(Cf::kDecisions),
                 log::SequenceKey(decisions[i].sequence()), bytes[i]);
