@@ -32,6 +32,9 @@ struct DetectorSlot {
   std::atomic<uint64_t> overruns{0};
   std::atomic<uint32_t> consecutive_faults{0};
   std::atomic<bool> quarantined{false};
+  // FREEZE routes of this detector turned into MANUAL_REVIEW by the
+  // FREEZE-per-minute guard rail (pipeline/router/freeze_cap.h).
+  std::atomic<uint64_t> freeze_cap_hits{0};
 };
 
 class ShardDetectors;
