@@ -57,6 +57,33 @@ void SanitizeStrings(Message* m) {
   }
 }
 
+}  // namespace
+
+bool AllStringsValid(const Decision& d) {
+  using text::IsValidUtf8;
+  if (!IsValidUtf8(d.decision_id()) || !IsValidUtf8(d.event_id()) ||
+      !IsValidUtf8(d.channel_id()) || !IsValidUtf8(d.account_id()) ||
+      !IsValidUtf8(d.pipeline_version())) {
+    return false;
+  }
+  for (const Annotation& a : d.annotations()) {
+    if (!IsValidUtf8(a.detector()) || !IsValidUtf8(a.detector_version()) ||
+        !IsValidUtf8(a.reason_code()) || !IsValidUtf8(a.message()) ||
+        !IsValidUtf8(a.suppressed_by())) {
+      return false;
+    }
+    for (const riskflow::v1::Evidence& e : a.evidence()) {
+      if (!IsValidUtf8(e.key()) || !IsValidUtf8(e.value())) return false;
+    }
+  }
+  for (const riskflow::v1::PluginBuild& b : d.plugin_builds()) {
+    if (!IsValidUtf8(b.detector()) || !IsValidUtf8(b.build_id())) return false;
+  }
+  return true;
+}
+
+namespace {
+
 Annotation* AddStorageNote(Decision* d, const char* reason,
                            std::string message) {
   Annotation* a = d->add_annotations();
@@ -217,7 +244,9 @@ bool LenientParse(std::string_view bytes, Message* m, int depth) {
 }  // namespace
 
 void EncodeDecision(Decision* decision, std::string* bytes, size_t max_bytes) {
-  SanitizeStrings(decision);
+  // The direct check is ~10x cheaper than the generic repair by reflection,
+  // which only runs when something is wrong.
+  if (!AllStringsValid(*decision)) SanitizeStrings(decision);
   decision->SerializeToString(bytes);
   if (bytes->size() <= max_bytes) return;
   Truncate(decision, bytes->size(), max_bytes);

@@ -39,6 +39,11 @@ inline constexpr char kEntryUnreadable[] = "ENTRY_UNREADABLE";
 void EncodeDecision(riskflow::v1::Decision* decision, std::string* bytes,
                     size_t max_bytes = kMaxSinkEntryBytes);
 
+// Whether every string field of d is valid UTF-8, by direct field access
+// (the fast path of EncodeDecision). sink_entry_test checks it covers every
+// string field decision.proto declares.
+bool AllStringsValid(const riskflow::v1::Decision& d);
+
 enum class DecodeResult { kOk, kRepaired, kUnreadable };
 
 // Parses stored bytes; never fails. kRepaired: the lenient parse was

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 #include "gtest/gtest.h"
 #include "pipeline/text/utf8.h"
 
@@ -140,6 +142,37 @@ TEST(SinkEntryTest, OversizedDecisionIsCutKeepingRoutes) {
   EXPECT_EQ(back.annotations(1).reason_code(), kEntryTruncated);
   EXPECT_EQ(back.annotations(1).message().find("and the last"),
             std::string::npos);
+}
+
+// Every string field of Decision and its nested messages, found by
+// reflection, must be covered by the hand-written fast check: a field added
+// to decision.proto without updating AllStringsValid fails here.
+void SetEachStringInvalid(google::protobuf::Message* m, Decision* root,
+                          int* checked) {
+  const google::protobuf::Descriptor* d = m->GetDescriptor();
+  const google::protobuf::Reflection* r = m->GetReflection();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* f = d->field(i);
+    if (f->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+      ASSERT_FALSE(f->is_repeated()) << f->full_name();
+      r->SetString(m, f, kBad);
+      EXPECT_FALSE(AllStringsValid(*root)) << f->full_name();
+      r->SetString(m, f, "ok");
+      EXPECT_TRUE(AllStringsValid(*root)) << f->full_name();
+      ++*checked;
+    } else if (f->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE) {
+      google::protobuf::Message* sub =
+          f->is_repeated() ? r->AddMessage(m, f) : r->MutableMessage(m, f);
+      SetEachStringInvalid(sub, root, checked);
+    }
+  }
+}
+
+TEST(SinkEntryTest, FastCheckCoversEveryStringField) {
+  Decision d;
+  int checked = 0;
+  SetEachStringInvalid(&d, &d, &checked);
+  EXPECT_GE(checked, 14);
 }
 
 }  // namespace
