@@ -135,7 +135,14 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
         ctx_.store_decisions && decisions[i].annotations_size() > 0;
     const bool sink =
         ctx_.write_outboxes && decisions[i].route() != riskflow::v1::PASS;
-    if (!store && !sink) continue;
+    if (!store && !sink) {
+      // Not stored here (replay), but bounded exactly as if it were, so a
+      // replay's decisions equal the live ones.
+      if (decisions[i].annotations_size() > 0) {
+        sinks::MakeStorable(&decisions[i]);
+      }
+      continue;
+    }
     // Valid UTF-8 and bounded, so the entry can always be read back (and
     // the decision published below equals the one stored).
     sinks::EncodeDecision(&decisions[i], &bytes[i]);

@@ -243,6 +243,12 @@ bool LenientParse(std::string_view bytes, Message* m, int depth) {
 
 }  // namespace
 
+void MakeStorable(Decision* decision, size_t max_bytes) {
+  if (!AllStringsValid(*decision)) SanitizeStrings(decision);
+  const size_t size = decision->ByteSizeLong();
+  if (size > max_bytes) Truncate(decision, size, max_bytes);
+}
+
 void EncodeDecision(Decision* decision, std::string* bytes, size_t max_bytes) {
   // The direct check is ~10x cheaper than the generic repair by reflection,
   // which only runs when something is wrong.

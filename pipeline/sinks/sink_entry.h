@@ -33,6 +33,12 @@ inline constexpr char kEntryTruncated[] = "SINK_ENTRY_TRUNCATED";
 inline constexpr char kEntryRepaired[] = "ENTRY_REPAIRED";
 inline constexpr char kEntryUnreadable[] = "ENTRY_UNREADABLE";
 
+// What EncodeDecision does to the decision, without keeping the bytes (for
+// decisions that are published but not stored, e.g. in a replay, so they
+// equal the stored ones).
+void MakeStorable(riskflow::v1::Decision* decision,
+                  size_t max_bytes = kMaxSinkEntryBytes);
+
 // Makes `decision` storable (valid UTF-8, at most max_bytes serialized; it
 // is changed in place so what the engine publishes equals what it stored)
 // and serializes it into *bytes.

@@ -168,6 +168,19 @@ void SetEachStringInvalid(google::protobuf::Message* m, Decision* root,
   }
 }
 
+// Replay publishes without storing: the decision must end up exactly as the
+// stored one would.
+TEST(SinkEntryTest, MakeStorableEqualsWhatEncodeStores) {
+  Decision big = Sample();
+  big.mutable_annotations(0)->set_message(std::string(5000, 'm') + kBad);
+  Decision stored = big, published = big;
+  std::string bytes;
+  EncodeDecision(&stored, &bytes, 4096);
+  MakeStorable(&published, 4096);
+  EXPECT_EQ(published.SerializeAsString(), bytes);
+  EXPECT_EQ(published.annotations_size(), 2);
+}
+
 TEST(SinkEntryTest, FastCheckCoversEveryStringField) {
   Decision d;
   int checked = 0;
