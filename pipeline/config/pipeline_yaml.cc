@@ -274,10 +274,11 @@ absl::Status YamlReader::ReadDetector(const std::string& path,
   d->set_on_error(kDefaultOnError);
   d->set_time_budget_us(kDefaultTimeBudgetUs);
   d->set_quarantine_after(kDefaultQuarantineAfter);
+  d->set_freeze_cap_per_minute(kDefaultFreezeCapPerMinute);
   absl::Status s = ForEachEntry(
       node, path,
       {"name", "plugin", "route", "on_error", "time_budget", "quarantine_after",
-       "params"},
+       "params", "freeze_cap_per_minute"},
       [&](const std::string& key, const std::string& field_path,
           const YAML::Node& value) -> absl::Status {
         if (key == "name" || key == "plugin") {
@@ -304,6 +305,17 @@ absl::Status YamlReader::ReadDetector(const std::string& path,
           if (!n.ok()) return n.status();
           if (*n == 0) return Error(field_path, value, "must be at least 1");
           d->set_quarantine_after(*n);
+        } else if (key == "freeze_cap_per_minute") {
+          // 0 = unlimited (router/freeze_cap.h).
+          absl::StatusOr<uint32_t> n = NonNegativeInt(field_path, value);
+          if (!n.ok()) return n.status();
+          if (*n > kMaxFreezeCapPerMinute) {
+            return Error(field_path, value,
+                         absl::StrCat("must be at most ",
+                                      kMaxFreezeCapPerMinute,
+                                      " (0 means unlimited)"));
+          }
+          d->set_freeze_cap_per_minute(*n);
         } else {  // params
           return ReadParams(field_path, value, d);
         }

@@ -30,6 +30,9 @@ inline constexpr riskflow::v1::Route kDefaultOnError =
     riskflow::v1::MANUAL_REVIEW;
 inline constexpr int64_t kDefaultTimeBudgetUs = 5 * 1000;
 inline constexpr uint32_t kDefaultQuarantineAfter = 1000;
+// FREEZE guard rail (pipeline/router/freeze_cap.h); 0 = unlimited.
+inline constexpr uint32_t kDefaultFreezeCapPerMinute = 1000;
+inline constexpr uint32_t kMaxFreezeCapPerMinute = 1000000;
 
 // Parses one YAML document, applies the defaults above and runs
 // ValidatePipeline, so a returned config is always valid. Never throws.

@@ -58,6 +58,7 @@ TEST(ParsePipelineYamlTest, AppliesDefaults) {
   EXPECT_EQ(d.on_error(), riskflow::v1::MANUAL_REVIEW);
   EXPECT_EQ(d.time_budget_us(), 5000);
   EXPECT_EQ(d.quarantine_after(), 1000u);
+  EXPECT_EQ(d.freeze_cap_per_minute(), kDefaultFreezeCapPerMinute);
   EXPECT_TRUE(d.params().empty());
 }
 
@@ -160,6 +161,20 @@ TEST(ParsePipelineYamlTest, BadIntegers) {
   EXPECT_EQ(ErrorOf(WithDetectorKey("quarantine_after: 0")),
             "detectors[0].quarantine_after: must be at least 1 at line 5, "
             "column 23");
+  EXPECT_EQ(ErrorOf(WithDetectorKey("freeze_cap_per_minute: 2000000")),
+            "detectors[0].freeze_cap_per_minute: must be at most 1000000 (0 "
+            "means unlimited) at line 5, column 28");
+  EXPECT_EQ(ErrorOf(WithDetectorKey("freeze_cap_per_minute: -1")),
+            "detectors[0].freeze_cap_per_minute: expected a non-negative "
+            "integer, got '-1' at line 5, column 28");
+}
+
+TEST(ParsePipelineYamlTest, FreezeCapZeroMeansUnlimited) {
+  absl::StatusOr<PipelineConfig> got =
+      ParsePipelineYaml(WithDetectorKey("freeze_cap_per_minute: 0"));
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(got->detectors(0).has_freeze_cap_per_minute());
+  EXPECT_EQ(got->detectors(0).freeze_cap_per_minute(), 0u);
 }
 
 TEST(ParsePipelineYamlTest, ValidationErrorsCarryTheLine) {
@@ -196,8 +211,8 @@ TEST(ParsePipelineYamlTest, UnknownKeys) {
             "1, column 1");
   EXPECT_EQ(ErrorOf(WithDetectorKey("rout: FREEZE")),
             "detectors[0].rout: unknown key (expected name, plugin, route, "
-            "on_error, time_budget, quarantine_after, params) at line 5, "
-            "column 5");
+            "on_error, time_budget, quarantine_after, params, "
+            "freeze_cap_per_minute) at line 5, column 5");
 }
 
 TEST(ParsePipelineYamlTest, DuplicateKeys) {

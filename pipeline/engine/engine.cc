@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "pipeline/engine/partition.h"
 #include "pipeline/log/log_keys.h"
+#include "pipeline/sinks/sink_entry.h"
 #include "rocksdb/write_batch.h"
 
 namespace riskflow::engine {
@@ -278,9 +279,19 @@ absl::StatusOr<std::optional<riskflow::v1::Decision>> Engine::LookupDecision(
   if (!found.ok()) return found.status();
   if (*found) {
     riskflow::v1::Decision d;
-    if (!d.ParseFromString(value)) {
-      return absl::DataLossError(
-          absl::StrCat("decision for sequence ", sequence, " is unreadable"));
+    // Never an error (sink_entry.h): a look-up of a decision an older build
+    // stored with invalid UTF-8 gets it repaired, and of a garbled one a
+    // placeholder with what the log says about the event.
+    if (sinks::DecodeDecision(value, absl::StrCat("decision ", sequence),
+                              &d) == sinks::DecodeResult::kUnreadable &&
+        logged.has_value()) {
+      riskflow::v1::Annotation note = d.annotations(0);
+      d.Clear();
+      FillDecisionHeader(*logged, versions_.VersionAt(sequence), &d);
+      note.set_route(riskflow::v1::MANUAL_REVIEW);
+      *d.add_annotations() = std::move(note);
+      d.add_routes(riskflow::v1::MANUAL_REVIEW);
+      d.set_route(riskflow::v1::MANUAL_REVIEW);
     }
     return d;
   }

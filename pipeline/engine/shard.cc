@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "pipeline/lists/apply_lists.h"
 #include "pipeline/log/log_keys.h"
+#include "pipeline/sinks/sink_entry.h"
 #include "rocksdb/write_batch.h"
 
 namespace riskflow::engine {
@@ -27,6 +28,7 @@ Shard::~Shard() { Stop(); }
 
 void Shard::SetPipeline(std::unique_ptr<ShardPipeline> first) {
   current_ = std::move(first);
+  ResetFreezeCap();
   absl::MutexLock lock(&version_mu_);
   active_version_ = current_->pipeline->version_hash();
 }
@@ -87,6 +89,7 @@ void Shard::ApplySwap(std::shared_ptr<ShardPipeline> swap) {
   // the old pipeline) is still loaded.
   current_->detectors.reset();
   current_ = std::make_unique<ShardPipeline>(std::move(*swap));
+  ResetFreezeCap();
   absl::MutexLock lock(&version_mu_);
   active_version_ = current_->pipeline->version_hash();
 }
@@ -132,8 +135,17 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
         ctx_.store_decisions && decisions[i].annotations_size() > 0;
     const bool sink =
         ctx_.write_outboxes && decisions[i].route() != riskflow::v1::PASS;
-    if (!store && !sink) continue;
-    decisions[i].SerializeToString(&bytes[i]);
+    if (!store && !sink) {
+      // Not stored here (replay), but bounded exactly as if it were, so a
+      // replay's decisions equal the live ones.
+      if (decisions[i].annotations_size() > 0) {
+        sinks::MakeStorable(&decisions[i]);
+      }
+      continue;
+    }
+    // Valid UTF-8 and bounded, so the entry can always be read back (and
+    // the decision published below equals the one stored).
+    sinks::EncodeDecision(&decisions[i], &bytes[i]);
     if (store) {
       batch.Put(ctx_.store->handle(Cf::kDecisions),
                 log::SequenceKey(decisions[i].sequence()), bytes[i]);
@@ -183,6 +195,9 @@ void Shard::Decide(const log::LoggedEvent& e,
   current_->detectors->Run(e, d);
   current_->router->Decide(d);
   if (lists != nullptr) lists::ApplyLists(*lists, e.event, d);
+  // After the lists: an allowed (suppressed) FREEZE is not a FREEZE, and an
+  // explicit block is the analyst's, not a detector's.
+  ApplyFreezeCap(d);
   // Record the exact build of each detector that spoke about this event
   // (the pipeline version covers the rest).
   for (const riskflow::v1::PluginBuild& b : pipeline.builds()) {
@@ -191,6 +206,29 @@ void Shard::Decide(const log::LoggedEvent& e,
         *d->add_plugin_builds() = b;
         break;
       }
+    }
+  }
+}
+
+void Shard::ResetFreezeCap() {
+  freeze_cap_ = std::make_unique<router::FreezeCap>(
+      current_->pipeline->config(), ctx_.shard_count, index_);
+  freeze_cap_->RegisterStates(ctx_.store);
+}
+
+void Shard::ApplyFreezeCap(riskflow::v1::Decision* d) {
+  absl::Status s = freeze_cap_->Apply(state_.get(), d, &capped_);
+  if (!s.ok()) {
+    // Only a failing state read gets here; the decision keeps its FREEZE
+    // (failing open on the guard rail, never on detection).
+    std::fprintf(stderr, "riskflowd: shard %u FREEZE cap not applied: %s\n",
+                 index_, std::string(s.message()).c_str());
+    return;
+  }
+  const auto& slots = current_->pipeline->detectors();
+  for (size_t i : capped_) {
+    if (i < slots.size()) {
+      slots[i]->freeze_cap_hits.fetch_add(1, std::memory_order_relaxed);
     }
   }
 }

@@ -16,6 +16,7 @@
 #include "pipeline/log/logged_event.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/plugin_host/shard_detectors.h"
+#include "pipeline/router/freeze_cap.h"
 #include "pipeline/router/router.h"
 #include "pipeline/sinks/outbox.h"
 #include "pipeline/state/shard_state.h"
@@ -115,6 +116,9 @@ class Shard {
               riskflow::v1::Decision* d);
   void CommitWithRetry(rocksdb::WriteBatch* batch,
                        const std::vector<sinks::PendingDecision>& pending);
+  // The FREEZE guard rail of the current pipeline version (freeze_cap.h).
+  void ResetFreezeCap();
+  void ApplyFreezeCap(riskflow::v1::Decision* d);
 
   const uint32_t index_;
   const ShardContext ctx_;
@@ -128,6 +132,8 @@ class Shard {
   std::atomic<uint64_t> events_{0};
   std::atomic<int64_t> watermark_{INT64_MIN};
   uint64_t persisted_through_ = 0;
+  std::unique_ptr<router::FreezeCap> freeze_cap_;
+  std::vector<size_t> capped_;  // scratch for ApplyFreezeCap
 };
 
 }  // namespace riskflow::engine

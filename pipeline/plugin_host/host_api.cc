@@ -1,6 +1,8 @@
 // The host services behind rf_host_api: state through the shard's
 // write-back cache, annotations, the event-time clock, seeded randomness.
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -8,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "pipeline/plugin_host/host_context.h"
 #include "pipeline/plugin_host/pipeline.h"
+#include "pipeline/plugin_host/plugin_output.h"
 
 namespace riskflow::plugin_host {
 namespace {
@@ -43,6 +46,14 @@ rf_status Fail(CallContext* c, const absl::Status& s) {
                                                         : RF_ERROR;
 }
 
+// Bounds a key, member or value a plugin passes to a state call.
+bool KeyOk(CallContext* c, const char* what, rf_str bytes, size_t max_bytes) {
+  absl::Status s = CheckStateBytes(what, View(bytes), max_bytes);
+  if (s.ok()) return true;
+  Fail(c, s);
+  return false;
+}
+
 rf_status DeclareState(rf_init_ctx* ctx, const rf_state_spec* raw,
                        rf_state_handle* out) {
   auto* init = reinterpret_cast<InitContext*>(ctx);
@@ -53,6 +64,10 @@ rf_status DeclareState(rf_init_ctx* ctx, const rf_state_spec* raw,
   if (raw->struct_size < offsetof(rf_state_spec, ttl_ms) + sizeof(int64_t) ||
       raw->name == nullptr || raw->name[0] == '\0') {
     init->error = "declare_state: malformed spec (struct_size or name)";
+    return RF_INVALID_ARGUMENT;
+  }
+  if (absl::Status s = CheckStateName(raw->name); !s.ok()) {
+    init->error = absl::StrCat("declare_state: ", s.message());
     return RF_INVALID_ARGUMENT;
   }
   state::StateSpec spec;
@@ -114,6 +129,7 @@ rf_status WindowAdd(rf_call_ctx* ctx, rf_state_handle h, rf_str entity,
   const state::StateSpec* spec =
       Spec(c, h, {state::StateKind::kCounter, state::StateKind::kSum});
   if (spec == nullptr) return RF_INVALID_ARGUMENT;
+  if (!KeyOk(c, "entity", entity, kMaxStateKeyBytes)) return RF_INVALID_ARGUMENT;
   absl::Status s =
       c->state->WindowAdd(*spec, View(entity), c->event_time_ms, value);
   return s.ok() ? RF_OK : Fail(c, s);
@@ -125,9 +141,17 @@ rf_status WindowTotal(rf_call_ctx* ctx, rf_state_handle h, rf_str entity,
   const state::StateSpec* spec =
       Spec(c, h, {state::StateKind::kCounter, state::StateKind::kSum});
   if (spec == nullptr || out == nullptr) return RF_INVALID_ARGUMENT;
+  if (!KeyOk(c, "entity", entity, kMaxStateKeyBytes)) return RF_INVALID_ARGUMENT;
   absl::StatusOr<int64_t> total =
       c->state->WindowTotal(*spec, View(entity), c->event_time_ms, window_ms);
   if (!total.ok()) return Fail(c, total.status());
+  // Sums saturate instead of wrapping (pipeline/state); the detector's
+  // annotations then say so, since the true total is larger.
+  if ((*total == INT64_MAX || *total == INT64_MIN) &&
+      std::find(c->saturated_states.begin(), c->saturated_states.end(),
+                spec->name) == c->saturated_states.end()) {
+    c->saturated_states.push_back(spec->name);
+  }
   *out = *total;
   return RF_OK;
 }
@@ -137,6 +161,10 @@ rf_status DistinctAdd(rf_call_ctx* ctx, rf_state_handle h, rf_str entity,
   CallContext* c = Call(ctx);
   const state::StateSpec* spec = Spec(c, h, {state::StateKind::kDistinct});
   if (spec == nullptr) return RF_INVALID_ARGUMENT;
+  if (!KeyOk(c, "entity", entity, kMaxStateKeyBytes) ||
+      !KeyOk(c, "member", member, kMaxStateKeyBytes)) {
+    return RF_INVALID_ARGUMENT;
+  }
   absl::Status s = c->state->DistinctAdd(*spec, View(entity),
                                          c->event_time_ms, View(member));
   return s.ok() ? RF_OK : Fail(c, s);
@@ -147,6 +175,7 @@ rf_status DistinctCount(rf_call_ctx* ctx, rf_state_handle h, rf_str entity,
   CallContext* c = Call(ctx);
   const state::StateSpec* spec = Spec(c, h, {state::StateKind::kDistinct});
   if (spec == nullptr || out == nullptr) return RF_INVALID_ARGUMENT;
+  if (!KeyOk(c, "entity", entity, kMaxStateKeyBytes)) return RF_INVALID_ARGUMENT;
   absl::StatusOr<int64_t> n = c->state->DistinctCount(
       *spec, View(entity), c->event_time_ms, window_ms);
   if (!n.ok()) return Fail(c, n.status());
@@ -159,6 +188,10 @@ rf_status DistinctContains(rf_call_ctx* ctx, rf_state_handle h, rf_str entity,
   CallContext* c = Call(ctx);
   const state::StateSpec* spec = Spec(c, h, {state::StateKind::kDistinct});
   if (spec == nullptr || out == nullptr) return RF_INVALID_ARGUMENT;
+  if (!KeyOk(c, "entity", entity, kMaxStateKeyBytes) ||
+      !KeyOk(c, "member", member, kMaxStateKeyBytes)) {
+    return RF_INVALID_ARGUMENT;
+  }
   absl::StatusOr<bool> has = c->state->DistinctContains(
       *spec, View(entity), c->event_time_ms, View(member), window_ms);
   if (!has.ok()) return Fail(c, has.status());
@@ -171,6 +204,7 @@ rf_status LastGet(rf_call_ctx* ctx, rf_state_handle h, rf_str entity,
   CallContext* c = Call(ctx);
   const state::StateSpec* spec = Spec(c, h, {state::StateKind::kLastSeen});
   if (spec == nullptr || value_out == nullptr) return RF_INVALID_ARGUMENT;
+  if (!KeyOk(c, "entity", entity, kMaxStateKeyBytes)) return RF_INVALID_ARGUMENT;
   auto got = c->state->LastGet(*spec, View(entity), c->event_time_ms);
   if (!got.ok()) return Fail(c, got.status());
   if (!got->has_value()) return RF_NOT_FOUND;
@@ -185,9 +219,30 @@ rf_status LastPut(rf_call_ctx* ctx, rf_state_handle h, rf_str entity,
   CallContext* c = Call(ctx);
   const state::StateSpec* spec = Spec(c, h, {state::StateKind::kLastSeen});
   if (spec == nullptr) return RF_INVALID_ARGUMENT;
+  if (!KeyOk(c, "entity", entity, kMaxStateKeyBytes) ||
+      !KeyOk(c, "value", value, kMaxStateValueBytes)) {
+    return RF_INVALID_ARGUMENT;
+  }
   absl::Status s = c->state->LastPut(*spec, View(entity), c->event_time_ms,
                                      View(value));
   return s.ok() ? RF_OK : Fail(c, s);
+}
+
+// The degraded annotation put in place of output the host refused.
+void AddInvalidOutput(CallContext* c, const std::string& why) {
+  ++c->invalid_outputs;
+  riskflow::v1::Annotation& a = c->annotations.emplace_back();
+  a.set_detector(c->slot->config.name());
+  a.set_detector_version(c->slot->plugin->descriptor().version);
+  a.set_reason_code(kInvalidPluginOutput);
+  a.set_message(absl::StrCat("annotation rejected: ", why));
+  a.set_degraded(true);
+  riskflow::v1::Route route = c->slot->config.on_error();
+  if (route == riskflow::v1::ROUTE_UNSPECIFIED) {
+    route = riskflow::v1::MANUAL_REVIEW;
+  }
+  a.set_route(route);
+  a.set_route_hint(route);
 }
 
 rf_status Annotate(rf_call_ctx* ctx, const rf_annotation* raw) {
@@ -196,8 +251,19 @@ rf_status Annotate(rf_call_ctx* ctx, const rf_annotation* raw) {
       raw->struct_size < offsetof(rf_annotation, route_hint) + sizeof(int32_t)) {
     return RF_INVALID_ARGUMENT;
   }
-  if (raw->evidence_count > 0 && raw->evidence == nullptr) {
-    return RF_INVALID_ARGUMENT;
+  // Refused output is replaced, not reported as a failing call: the plugin
+  // cannot repair it, and the fault annotation says exactly what was wrong.
+  // Nothing of the refused bytes is copied.
+  if (++c->annotate_calls > kMaxAnnotationsPerCall) {
+    if (c->annotate_calls == kMaxAnnotationsPerCall + 1) {
+      AddInvalidOutput(c, absl::StrCat("more than ", kMaxAnnotationsPerCall,
+                                       " annotations for one event"));
+    }
+    return RF_OK;
+  }
+  if (absl::Status s = CheckAnnotation(*raw); !s.ok()) {
+    AddInvalidOutput(c, std::string(s.message()));
+    return RF_OK;
   }
   riskflow::v1::Annotation& a = c->annotations.emplace_back();
   a.set_detector(c->slot->config.name());
@@ -238,9 +304,9 @@ void Log(rf_call_ctx*, rf_log_level level, rf_str message) {
   const char* name = (level >= RF_LOG_DEBUG && level <= RF_LOG_ERROR)
                          ? kLevels[level]
                          : "INFO";
-  std::string_view text = View(message);
-  std::fprintf(stderr, "[plugin %s] %.*s\n", name,
-               static_cast<int>(text.size()), text.data());
+  // One bounded, valid line whatever the plugin passed.
+  const std::string text = CleanText(View(message));
+  std::fprintf(stderr, "[plugin %s] %s\n", name, text.c_str());
 }
 
 }  // namespace

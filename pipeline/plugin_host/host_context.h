@@ -38,7 +38,26 @@ struct CallContext {
   std::vector<riskflow::v1::Annotation> annotations;
   // First failing host call, reported as the detector's fault.
   std::string error;
+
+  // Output checks of this call (see plugin_output.h).
+  // Annotations the plugin emitted, valid or not.
+  uint32_t annotate_calls = 0;
+  // Annotations replaced by an INVALID_PLUGIN_OUTPUT fault annotation.
+  uint32_t invalid_outputs = 0;
+  // Names of the states whose window total saturated at INT64_MAX/MIN.
+  std::vector<std::string> saturated_states;
+
+  void ResetOutputChecks() {
+    annotate_calls = 0;
+    invalid_outputs = 0;
+    saturated_states.clear();
+  }
 };
+
+// Moves the call's annotations into the decision, adding `sum_saturated`
+// evidence to each when a window total saturated. Returns whether any
+// output was invalid (the call then counts as a fault). plugin_output.cc.
+bool FinishCall(CallContext* call, riskflow::v1::Decision* decision);
 
 // The function table handed to every plugin.
 const rf_host_api* HostApi();

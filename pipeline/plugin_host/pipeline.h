@@ -37,6 +37,9 @@ struct DetectorSlot {
   // Wall time of each on_event call in µs, all shards (metrics; see
   // docs/operations.md). Observed only while metrics::DetectorTimingOn().
   metrics::Histogram latency_us{metrics::LatencyBucketsMicros()};
+  // FREEZE routes of this detector turned into MANUAL_REVIEW by the
+  // FREEZE-per-minute guard rail (pipeline/router/freeze_cap.h).
+  std::atomic<uint64_t> freeze_cap_hits{0};
 };
 
 class ShardDetectors;

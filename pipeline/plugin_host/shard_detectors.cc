@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "pipeline/plugin_host/plugin_output.h"
 
 namespace riskflow::plugin_host {
 namespace {
@@ -36,7 +37,10 @@ absl::Status ShardDetectors::Create(DetectorSlot* slot) {
                          slot->params.data(), slot->params.size(), &handle,
                          error, sizeof(error));
   if (s != RF_OK || handle == nullptr) {
-    std::string why = error[0] != '\0' ? error : init.error;
+    // NUL-terminate whatever the plugin wrote; then clean it like any text
+    // a plugin hands back.
+    error[sizeof(error) - 1] = '\0';
+    std::string why = CleanText(error[0] != '\0' ? error : init.error);
     if (why.empty()) why = absl::StrCat("create() returned status ", s);
     if (!init.error.empty() && init.error != why) {
       absl::StrAppend(&why, " (", init.error, ")");
@@ -95,6 +99,7 @@ void ShardDetectors::Run(const log::LoggedEvent& logged,
     call_.rng_seeded = false;
     call_.annotations.clear();
     call_.error.clear();
+    call_.ResetOutputChecks();
 
     const auto start = std::chrono::steady_clock::now();
     rf_status s = slot->plugin->descriptor().on_event(
@@ -117,12 +122,11 @@ void ShardDetectors::Run(const log::LoggedEvent& logged,
       }
       if (message.empty()) message = absl::StrCat("on_event returned ", s);
       RecordFault(slot);
-      AddDegraded(slot, "DETECTOR_ERROR", message, decision);
+      AddDegraded(slot, "DETECTOR_ERROR", CleanText(message), decision);
       continue;
     }
-    for (auto& a : call_.annotations) {
-      *decision->add_annotations() = std::move(a);
-    }
+    // Refused output (plugin_output.h) is a fault like an error return.
+    const bool invalid_output = FinishCall(&call_, decision);
     const int64_t budget = slot->config.time_budget_us() > 0
                                ? slot->config.time_budget_us()
                                : kDefaultBudgetUs;
@@ -133,7 +137,11 @@ void ShardDetectors::Run(const log::LoggedEvent& logged,
     if (elapsed_us > budget) {
       slot->overruns.fetch_add(1, std::memory_order_relaxed);
     }
-    slot->consecutive_faults.store(0, std::memory_order_relaxed);
+    if (invalid_output) {
+      RecordFault(slot);
+    } else {
+      slot->consecutive_faults.store(0, std::memory_order_relaxed);
+    }
   }
 }
 

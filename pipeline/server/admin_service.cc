@@ -2,12 +2,34 @@
 
 #include "absl/strings/str_cat.h"
 #include "pipeline/server/authorize.h"
+#include "pipeline/router/freeze_cap.h"
 #include "pipeline/server/grpc_status.h"
 #include "pipeline/server/services.h"
 #include "pipeline/server/shadow.h"
 #include "plugins/sdk/param_parse.h"
 
 namespace riskflow::server {
+namespace {
+
+// Health's view of the FREEZE guard rail: a total and a warning naming
+// every detector whose FREEZEs were capped.
+void AddFreezeCapHealth(const plugin_host::Pipeline& pipeline,
+                        riskflow::v1::Health* health) {
+  uint64_t total = 0;
+  std::string warning;
+  for (const auto& slot : pipeline.detectors()) {
+    const uint64_t hits = slot->freeze_cap_hits.load();
+    if (hits == 0) continue;
+    total += hits;
+    absl::StrAppend(&warning, warning.empty() ? "FREEZE cap hit: " : ", ",
+                    slot->config.name(), " ", hits, "x (cap ",
+                    router::FreezeCapPerMinute(slot->config), "/min)");
+  }
+  health->set_freeze_cap_hits(total);
+  health->set_freeze_cap_warning(warning);
+}
+
+}  // namespace
 
 grpc::Status AdminService::GetHealth(grpc::ServerContext* context,
                                      const riskflow::v1::GetHealthRequest*,
@@ -27,6 +49,7 @@ grpc::Status AdminService::GetHealth(grpc::ServerContext* context,
   response->set_sink_manual_review(
       ctx_->outbox->LastSequence(riskflow::v1::MANUAL_REVIEW));
   response->set_sink_notify(ctx_->outbox->LastSequence(riskflow::v1::NOTIFY));
+  AddFreezeCapHealth(*ctx_->engine->pipeline(), response);
   return grpc::Status::OK;
 }
 
@@ -90,6 +113,8 @@ grpc::Status AdminService::ListPlugins(
     info->set_faults(slot->faults.load());
     info->set_overruns(slot->overruns.load());
     info->set_quarantined(slot->quarantined.load());
+    info->set_freeze_cap_per_minute(router::FreezeCapPerMinute(slot->config));
+    info->set_freeze_cap_hits(slot->freeze_cap_hits.load());
   }
   return grpc::Status::OK;
 }

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "pipeline/log/log_keys.h"
+#include "pipeline/sinks/sink_entry.h"
 #include "rocksdb/iterator.h"
 
 namespace riskflow::sinks {
@@ -101,11 +102,16 @@ absl::Status Outbox::Read(Route sink, uint64_t after, size_t max,
     // Only what a completed Commit published; never a half-visible batch.
     if (seq > last) break;
     riskflow::v1::Decision& d = out->emplace_back();
-    if (!d.ParseFromArray(it->value().data(),
-                          static_cast<int>(it->value().size()))) {
-      return absl::DataLossError(absl::StrCat(
-          "outbox ", riskflow::v1::Route_Name(sink), " entry ", seq,
-          " is unreadable"));
+    // Never fails: an entry that cannot be parsed must not stop every
+    // reader at it for ever (sink_entry.h). A placeholder keeps the
+    // sequence gap-free and tells the consumer what it missed.
+    const std::string what = absl::StrCat(
+        "outbox ", riskflow::v1::Route_Name(sink), " entry ", seq);
+    if (DecodeDecision(std::string_view(it->value().data(), it->value().size()),
+                       what, &d) == DecodeResult::kUnreadable) {
+      d.add_routes(sink);
+      d.set_route(sink);
+      d.mutable_annotations(0)->set_route(sink);
     }
     d.set_sink_sequence(seq);
   }

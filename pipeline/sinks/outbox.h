@@ -47,6 +47,9 @@ class Outbox {
                       absl::Duration timeout);
 
   // Up to max entries with sequence > after, in order, sink_sequence set.
+  // An entry that does not parse is repaired or replaced by a placeholder
+  // (see sink_entry.h), never an error: one bad entry must not block the
+  // sink.
   absl::Status Read(riskflow::v1::Route sink, uint64_t after, size_t max,
                     std::vector<riskflow::v1::Decision>* out);
 

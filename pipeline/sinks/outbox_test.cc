@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "pipeline/sinks/sink_entry.h"
 #include "pipeline/state/store.h"
 
 namespace riskflow::sinks {
@@ -136,6 +137,37 @@ TEST_F(OutboxTest, WaitBeyondWakesOnCommitAndOnShutdown) {
   outbox_->Shutdown();
   EXPECT_EQ(outbox_->WaitBeyond(riskflow::v1::FREEZE, 1, absl::Seconds(10)),
             1u);
+}
+
+// An entry an older build wrote with invalid UTF-8 (or any garbage) once
+// failed every Read at it with DATA_LOSS; now the reader gets past it.
+TEST_F(OutboxTest, UnreadableEntriesNeverBlockTheSink) {
+  Commit({MakeDecision("a", {riskflow::v1::FREEZE})});
+  // Entries 2 and 3 as an old build (or a broken disk) left them.
+  Decision legacy = MakeDecision("legacy", {riskflow::v1::FREEZE});
+  legacy.add_annotations()->set_message("bad\xff");
+  std::string legacy_bytes;
+  legacy.SerializeToString(&legacy_bytes);
+  rocksdb::WriteBatch raw;
+  raw.Put(store_->handle(state::Cf::kOutbox),
+          OutboxKey(riskflow::v1::FREEZE, 2), legacy_bytes);
+  raw.Put(store_->handle(state::Cf::kOutbox),
+          OutboxKey(riskflow::v1::FREEZE, 3), std::string("\xff\xff\x01", 3));
+  ASSERT_TRUE(store_->Write(&raw, false).ok());
+  Reopen();
+  Commit({MakeDecision("b", {riskflow::v1::FREEZE})});
+
+  std::vector<Decision> out;
+  ASSERT_TRUE(outbox_->Read(riskflow::v1::FREEZE, 0, 100, &out).ok());
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[0].decision_id(), "a");
+  EXPECT_EQ(out[1].decision_id(), "legacy");
+  EXPECT_EQ(out[1].annotations(1).reason_code(), kEntryRepaired);
+  EXPECT_EQ(out[2].sink_sequence(), 3u);
+  EXPECT_EQ(out[2].route(), riskflow::v1::FREEZE);
+  EXPECT_EQ(out[2].annotations(0).reason_code(), kEntryUnreadable);
+  EXPECT_EQ(out[3].decision_id(), "b");
+  EXPECT_EQ(out[3].sink_sequence(), 4u);
 }
 
 }  // namespace

@@ -3,16 +3,11 @@
 #include <cstdint>
 
 #include "pipeline/state/key_codec.h"
+#include "plugins/sdk/window_math.h"
 #include "rocksdb/env.h"
 
 namespace riskflow::state {
 namespace {
-
-// Unsigned addition so overflow wraps instead of being undefined.
-int64_t WrapAdd(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) +
-                              static_cast<uint64_t>(b));
-}
 
 bool AddOperand(const rocksdb::Slice& key, const rocksdb::Slice& operand,
                 const char* role, rocksdb::Logger* logger, int64_t* sum) {
@@ -26,7 +21,7 @@ bool AddOperand(const rocksdb::Slice& key, const rocksdb::Slice& operand,
     }
     return false;
   }
-  *sum = WrapAdd(*sum, v);
+  *sum = sdk::SaturatingAdd(*sum, v);
   return true;
 }
 

@@ -11,8 +11,9 @@
 namespace riskflow::state {
 
 // Counters and sums on the state column family: the base value and every
-// operand are 8-byte little-endian int64 and the result is their sum
-// (wrapping on overflow, like the in-memory cache does). Writers issue Merge
+// operand are 8-byte little-endian int64 and the result is their sum,
+// saturating at INT64_MAX / INT64_MIN instead of wrapping, exactly like the
+// in-memory cache (sdk::SaturatingAdd). Writers issue Merge
 // with a delta, so an event never costs a read-modify-write.
 //
 // A malformed operand or base fails the merge (RocksDB then reports

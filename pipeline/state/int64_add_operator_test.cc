@@ -68,3 +68,39 @@ TEST(Int64AddOperatorTest, Name) {
 
 }  // namespace
 }  // namespace riskflow::state
+
+namespace riskflow::state {
+namespace {
+
+TEST(Int64AddOperatorTest, SaturatesInsteadOfWrapping) {
+  const int64_t kMax = INT64_MAX;
+  std::string out;
+  int64_t v = 0;
+  // Two INT64_MAX payments once summed to -2.
+  ASSERT_TRUE(Full(nullptr, {EncodeInt64(kMax), EncodeInt64(kMax)}, &out));
+  ASSERT_TRUE(DecodeInt64(out, &v));
+  EXPECT_EQ(v, kMax);
+  std::string base = EncodeInt64(kMax / 2 + 1);
+  Slice base_slice(base);
+  ASSERT_TRUE(Full(&base_slice, {EncodeInt64(kMax / 2 + 1)}, &out));
+  ASSERT_TRUE(DecodeInt64(out, &v));
+  EXPECT_EQ(v, kMax);
+  ASSERT_TRUE(Full(nullptr, {EncodeInt64(INT64_MIN), EncodeInt64(-1)}, &out));
+  ASSERT_TRUE(DecodeInt64(out, &v));
+  EXPECT_EQ(v, INT64_MIN);
+
+  // Partial merges saturate too, and for same-sign operands the grouping
+  // does not matter: ((a+b)+c) == (a+(b+c)) == INT64_MAX.
+  Int64AddOperator op;
+  std::string a = EncodeInt64(kMax - 5), b = EncodeInt64(3),
+              c = EncodeInt64(kMax);
+  std::deque<Slice> ab = {Slice(a), Slice(b)};
+  std::string partial;
+  ASSERT_TRUE(op.PartialMergeMulti(Slice("k"), ab, &partial, nullptr));
+  ASSERT_TRUE(Full(nullptr, {partial, c}, &out));
+  ASSERT_TRUE(DecodeInt64(out, &v));
+  EXPECT_EQ(v, kMax);
+}
+
+}  // namespace
+}  // namespace riskflow::state

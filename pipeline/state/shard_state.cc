@@ -15,11 +15,9 @@ using shard_state_internal::kMax;
 using shard_state_internal::kMin;
 using shard_state_internal::SatSub;
 
-// Counters wrap on overflow exactly like the merge operator does.
-int64_t WrapAdd(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) +
-                              static_cast<uint64_t>(b));
-}
+// Counters and sums saturate exactly like the merge operator does, so a
+// bucket's cached value always equals what the store will compute.
+using sdk::SaturatingAdd;
 
 const char* KindName(StateKind k) {
   switch (k) {
@@ -263,15 +261,15 @@ absl::Status ShardState::WindowAdd(const StateSpec& s, std::string_view entity,
   if (v.empty() || v.back().bucket < b) {
     v.push_back({b, value, value});
   } else if (v.back().bucket == b) {
-    v.back().value = WrapAdd(v.back().value, value);
-    v.back().pending = WrapAdd(v.back().pending, value);
+    v.back().value = SaturatingAdd(v.back().value, value);
+    v.back().pending = SaturatingAdd(v.back().pending, value);
   } else {
     auto pos = std::lower_bound(
         v.begin(), v.end(), b,
         [](const Entry::Bucket& x, int64_t key) { return x.bucket < key; });
     if (pos != v.end() && pos->bucket == b) {
-      pos->value = WrapAdd(pos->value, value);
-      pos->pending = WrapAdd(pos->pending, value);
+      pos->value = SaturatingAdd(pos->value, value);
+      pos->pending = SaturatingAdd(pos->pending, value);
     } else {
       v.insert(pos, {b, value, value});
     }
@@ -302,7 +300,7 @@ absl::StatusOr<int64_t> ShardState::WindowTotal(const StateSpec& s,
   // window's buckets.
   const auto& v = (*got)->buckets;
   for (auto it = v.rbegin(); it != v.rend() && it->bucket >= lo; ++it) {
-    if (it->bucket <= hi) total = WrapAdd(total, it->value);
+    if (it->bucket <= hi) total = SaturatingAdd(total, it->value);
   }
   return total;
 }

@@ -306,3 +306,33 @@ TEST_F(ShardStateTest, StatsCountHitsAndMisses) {
 
 }  // namespace
 }  // namespace riskflow::state
+
+namespace riskflow::state {
+
+// Sums saturate in the cache and in the store alike: two INT64_MAX amounts
+// in one bucket, and two near-half amounts in different buckets of one
+// window, stay at INT64_MAX before and after a commit and a reopen (the
+// merge operator then computes the value).
+TEST_F(ShardStateTest, WindowSumsSaturateNeverWrap) {
+  constexpr int64_t kMax = INT64_MAX;
+  ASSERT_OK(cache_->WindowAdd(sum_, "a", 1000, kMax));
+  ASSERT_OK(cache_->WindowAdd(sum_, "a", 2000, kMax));
+  EXPECT_EQ(Total(cache_.get(), sum_, "a", 2000, 60000), kMax);
+  ASSERT_OK(cache_->WindowAdd(sum_, "b", 1000, kMax / 2 + 1));
+  ASSERT_OK(cache_->WindowAdd(sum_, "b", 25000, kMax / 2 + 1));  // bucket 2
+  EXPECT_EQ(Total(cache_.get(), sum_, "b", 25000, 60000), kMax);
+  EXPECT_EQ(Total(cache_.get(), sum_, "b", 25000, 10000), kMax / 2 + 1);
+  Commit(cache_.get());
+  // A second commit adds a delta on top of the stored value: the merge
+  // operator must saturate too.
+  ASSERT_OK(cache_->WindowAdd(sum_, "a", 3000, 5));
+  Commit(cache_.get());
+  Reopen();
+  EXPECT_EQ(Total(cache_.get(), sum_, "a", 3000, 60000), kMax);
+  EXPECT_EQ(Total(cache_.get(), sum_, "b", 25000, 60000), kMax);
+  ASSERT_OK(cache_->WindowAdd(sum_, "c", 1000, INT64_MIN));
+  ASSERT_OK(cache_->WindowAdd(sum_, "c", 1000, -1));
+  EXPECT_EQ(Total(cache_.get(), sum_, "c", 1000, 60000), INT64_MIN);
+}
+
+}  // namespace riskflow::state

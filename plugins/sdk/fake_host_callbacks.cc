@@ -124,9 +124,8 @@ struct FakeHostCallbacks {
     // Behind the horizon: no event can ever read it (FakeHost::set_watermark).
     if (bucket < host->HorizonBucket(*decl)) return RF_OK;
     int64_t& total = host->Entity(h, View(entity)).totals[bucket];
-    if (__builtin_add_overflow(total, value, &total)) {
-      return host->Refuse("window_add: bucket total overflows int64");
-    }
+    // Saturates like the real host (pipeline/state), never wraps.
+    total = SaturatingAdd(total, value);
     return RF_OK;
   }
 
@@ -152,7 +151,7 @@ struct FakeHostCallbacks {
       const auto& totals = it->second.totals;
       for (auto b = totals.lower_bound(range.first);
            b != totals.end() && b->first <= range.last; ++b) {
-        sum += b->second;
+        sum = SaturatingAdd(sum, b->second);
       }
     }
     *out = sum;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -82,6 +83,21 @@ class FakeHostTest : public ::testing::Test {
   }
   StateHandle sum_ = 0, ips_ = 0, last_ = 0;
 };
+
+// Like the real host (pipeline/state): sums saturate, never wrap.
+TEST_F(FakeHostTest, SumsSaturateLikeTheRealHost) {
+  FakeHost host(ProbeDescriptor());
+  ASSERT_TRUE(host.Create().ok()) << host.last_error();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  ASSERT_TRUE(At(host, 0, [&](Context& c) { c.Add(sum_, "k", kMax); }).ok());
+  ASSERT_TRUE(At(host, 0, [&](Context& c) { c.Add(sum_, "k", kMax); }).ok());
+  ASSERT_TRUE(
+      At(host, 1000, [&](Context& c) { c.Add(sum_, "k", kMax); }).ok());
+  int64_t got = 0;
+  ASSERT_TRUE(
+      At(host, 1000, [&](Context& c) { got = c.Total(sum_, "k", 5000); }).ok());
+  EXPECT_EQ(got, kMax);
+}
 
 TEST_F(FakeHostTest, WindowTotalFollowsBuckets) {
   FakeHost host(ProbeDescriptor());

@@ -61,6 +61,19 @@ constexpr BucketRange WindowBuckets(int64_t now_ms, int64_t window_ms,
                      BucketOf(now_ms, bucket_ms)};
 }
 
+// Counter and sum arithmetic: a + b clamped to [INT64_MIN, INT64_MAX]
+// instead of wrapping, so a total can never change sign by overflow (two
+// INT64_MAX payments once summed to -2 and passed every limit). Used by the
+// RocksDB merge operator, the shard cache and the fake host alike. With
+// deltas of one sign per bucket (counts, amounts) the result does not depend
+// on the order or grouping of the additions: it is min(true sum, INT64_MAX).
+constexpr int64_t SaturatingAdd(int64_t a, int64_t b) {
+  int64_t sum = 0;
+  if (!__builtin_add_overflow(a, b, &sum)) return sum;
+  return b > 0 ? std::numeric_limits<int64_t>::max()
+               : std::numeric_limits<int64_t>::min();
+}
+
 // The visibility horizon (pipeline/state/shard_state.h, "Visibility"): the
 // oldest bucket an event may see or change when the event log's watermark
 // is watermark_ms and the state keeps data for retention_ms — the bucket

@@ -118,6 +118,19 @@ TEST(FormatHealthTest, NotServingAndLag) {
   EXPECT_THAT(text, HasSubstr("serving             NO\n"));
   EXPECT_THAT(text, HasSubstr("processed sequence  240  (10 behind)\n"));
   EXPECT_THAT(text, HasSubstr("sink FREEZE         5\n"));
+  EXPECT_THAT(text, HasSubstr("FREEZE cap hits     0\n"));
+  EXPECT_EQ(text.find("WARNING"), std::string::npos);
+}
+
+TEST(FormatHealthTest, FreezeCapWarning) {
+  riskflow::v1::Health h;
+  h.set_freeze_cap_hits(12);
+  h.set_freeze_cap_warning("FREEZE cap hit: vel 12x (cap 50/min)");
+  std::string text = FormatHealth(h);
+  EXPECT_THAT(text, HasSubstr("FREEZE cap hits     12\n"));
+  EXPECT_THAT(text,
+              HasSubstr("WARNING             FREEZE cap hit: vel 12x (cap "
+                        "50/min)\n"));
 }
 
 class AdminTest : public ::testing::Test {

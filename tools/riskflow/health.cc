@@ -1,5 +1,8 @@
 #include "tools/riskflow/health.h"
 
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "tools/riskflow/table.h"
 
@@ -10,7 +13,7 @@ std::string FormatHealth(const riskflow::v1::Health& h) {
   const uint64_t lag = h.durable_sequence() > h.processed_sequence()
                            ? h.durable_sequence() - h.processed_sequence()
                            : 0;
-  return FormatTable({
+  std::vector<std::vector<std::string>> rows = {
       {"serving", h.serving() ? "yes" : "NO"},
       {"durable sequence", absl::StrCat(h.durable_sequence())},
       {"processed sequence",
@@ -21,7 +24,12 @@ std::string FormatHealth(const riskflow::v1::Health& h) {
       {"sink FREEZE", absl::StrCat(h.sink_freeze())},
       {"sink MANUAL_REVIEW", absl::StrCat(h.sink_manual_review())},
       {"sink NOTIFY", absl::StrCat(h.sink_notify())},
-  });
+      {"FREEZE cap hits", absl::StrCat(h.freeze_cap_hits())},
+  };
+  if (!h.freeze_cap_warning().empty()) {
+    rows.push_back({"WARNING", h.freeze_cap_warning()});
+  }
+  return FormatTable(rows);
 }
 
 int RunHealth(const AdminOptions& options,

@@ -38,6 +38,9 @@ std::string FormatPlugins(const riskflow::v1::ListPluginsResponse& response) {
         p.quarantined()  ? absl::StrCat("QUARANTINED (", p.faults(), " faults)")
         : p.faults() > 0 ? absl::StrCat("ok (", p.faults(), " faults)")
                          : "ok";
+    if (p.freeze_cap_hits() > 0) {
+      absl::StrAppend(&status, ", FREEZE capped ", p.freeze_cap_hits(), "x");
+    }
     summary.push_back(
         {p.detector(), absl::StrCat(p.plugin_name(), "@", p.plugin_version()),
          p.build_id().substr(0, kShortBuildId),
