@@ -34,11 +34,11 @@ constexpr char kPipeline[] = R"(name: plugin-output-e2e
 shards: 2
 detectors:
   - name: bad
-    plugin: plugins/testing/bad_output/libbad_output.so
+    plugin: testing/bad_output/libbad_output.so
     on_error: MANUAL_REVIEW
     time_budget: 10s
   - name: bad_notify
-    plugin: plugins/testing/bad_output/libbad_output.so
+    plugin: testing/bad_output/libbad_output.so
     route: NOTIFY
     on_error: NOTIFY
     time_budget: 10s
