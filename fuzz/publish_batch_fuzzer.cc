@@ -73,7 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   riskflow::server::PublishBatch batch;
   absl::Status prepared = riskflow::server::PrepareBatch(&h->ctx, request, &batch);
   FUZZ_CHECK(prepared.ok(), "log refused the batch: " + prepared.ToString());
-  absl::Status finished = riskflow::server::FinishAck(&batch);
+  absl::Status finished = riskflow::server::FinishAck(&h->ctx, &batch);
   FUZZ_CHECK(finished.ok(), "ack failed: " + finished.ToString());
 
   const riskflow::v1::PublishAck& ack = batch.ack;
