@@ -169,6 +169,34 @@ TEST(IngestValidationTest, RepeatedIdsWithOtherContentAreErrorsNotDuplicates) {
   }
 }
 
+TEST(IngestValidationTest, InvalidUtf8IsRefusedAndNothingOfItLogged) {
+  std::unique_ptr<TestDaemon> daemon = StartDaemon();
+  ASSERT_NE(daemon, nullptr);
+  Event bad = Login("utf8-bad", "acct-\xff\xfe", kT0);
+  absl::StatusOr<PublishAck> ack =
+      daemon->PublishOne(1, {bad, Login("utf8-ok", "acct-ok", kT0)});
+  // Which layer refuses it depends on the protobuf runtime: a strict proto3
+  // parser fails the whole message (the stream ends INVALID_ARGUMENT), a
+  // lenient one hands it to the validator (INVALID_EVENT with the offset).
+  if (ack.ok()) {
+    ASSERT_EQ(ack->errors_size(), 1) << ack->DebugString();
+    EXPECT_EQ(ack->errors(0).code(), riskflow::v1::INVALID_EVENT);
+    EXPECT_THAT(ack->errors(0).message(),
+                HasSubstr("account_id: not valid UTF-8 (byte offset 5)"));
+    EXPECT_EQ(ack->accepted(), 1u);
+  } else {
+    EXPECT_EQ(ack.status().code(), absl::StatusCode::kInvalidArgument)
+        << ack.status();
+    EXPECT_THAT(std::string(ack.status().message()),
+                HasSubstr("not a valid PublishRequest"));
+  }
+  EvaluateResponse r;
+  grpc::Status s = daemon->Evaluate(bad, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << s.error_message();
+  EXPECT_FALSE(s.error_message().empty());
+}
+
 TEST(IngestValidationTest, GarbageEvaluateBytesAreInvalidArgumentWithAReason) {
   std::unique_ptr<TestDaemon> daemon = StartDaemon();
   ASSERT_NE(daemon, nullptr);

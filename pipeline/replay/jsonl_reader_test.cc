@@ -104,6 +104,19 @@ TEST(JsonlEventReaderTest, FromStreamUsesGivenName) {
             "<stdin>:2: invalid JSON: unknown field \"nope\"");
 }
 
+TEST(JsonlEventReaderTest, AByteOrderMarkIsSkippedOnTheFirstLineOnly) {
+  std::istringstream in(
+      "\xEF\xBB\xBF{\"event_id\":\"a\"}\n\xEF\xBB\xBF{\"event_id\":\"b\"}\n");
+  auto reader = JsonlEventReader::FromStream(&in, "bom");
+  riskflow::v1::Event event;
+  auto first = reader->Next(&event);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(event.event_id(), "a");
+  // Elsewhere a BOM is not whitespace: the line is malformed.
+  EXPECT_FALSE(reader->Next(&event).ok());
+  EXPECT_EQ(reader->line(), 2);
+}
+
 TEST(JsonlEventReaderTest, EmptyInputIsImmediateEof) {
   std::istringstream in("");
   auto reader = JsonlEventReader::FromStream(&in, "empty");

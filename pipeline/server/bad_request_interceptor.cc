@@ -30,7 +30,9 @@ class BadRequestInterceptor : public grpc::experimental::Interceptor {
             absl::StrCat("the request bytes are not a valid request message "
                          "for ",
                          info_->method(),
-                         " (protobuf parse failed); nothing was done")));
+                         " (protobuf parse failed: malformed bytes, or a "
+                         "string field that is not valid UTF-8); nothing "
+                         "was done")));
       }
     }
     methods->Proceed();
