@@ -80,6 +80,10 @@ class Shard {
   ~Shard();
 
   state::ShardState* state() { return state_.get(); }
+  // Written around every detector call (docs/plugin-faults.md); may be
+  // null. Set before Start.
+  void set_crash_marker(plugin_host::CrashMarker* m) { crash_marker_ = m; }
+  plugin_host::CrashMarker* crash_marker() const { return crash_marker_; }
   // The first pipeline version; later ones arrive through the queue.
   void SetPipeline(std::unique_ptr<ShardPipeline> first);
   void Start();
@@ -126,6 +130,7 @@ class Shard {
   std::atomic<uint64_t> events_{0};
   std::atomic<int64_t> watermark_{INT64_MIN};
   uint64_t persisted_through_ = 0;
+  plugin_host::CrashMarker* crash_marker_ = nullptr;
 };
 
 }  // namespace riskflow::engine

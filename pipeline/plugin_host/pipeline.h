@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "pipeline/plugin_host/plugin_loader.h"
 #include "pipeline/state/shard_state.h"
 #include "pipeline/state/store.h"
@@ -32,6 +33,28 @@ struct DetectorSlot {
   std::atomic<uint64_t> overruns{0};
   std::atomic<uint32_t> consecutive_faults{0};
   std::atomic<bool> quarantined{false};
+  // Why (crash, hang, repeated faults; docs/plugin-faults.md): shown by
+  // ListPlugins and carried in each DETECTOR_QUARANTINED annotation.
+  mutable absl::Mutex quarantine_mu;
+  std::string quarantine_reason ABSL_GUARDED_BY(quarantine_mu);
+
+  void SetQuarantine(const std::string& reason) {
+    {
+      absl::MutexLock lock(&quarantine_mu);
+      quarantine_reason = reason;
+    }
+    quarantined.store(true);
+  }
+  void ClearQuarantine() {
+    quarantined.store(false);
+    consecutive_faults.store(0);
+    absl::MutexLock lock(&quarantine_mu);
+    quarantine_reason.clear();
+  }
+  std::string QuarantineReason() const {
+    absl::MutexLock lock(&quarantine_mu);
+    return quarantine_reason;
+  }
 };
 
 class ShardDetectors;

@@ -38,6 +38,14 @@ struct DaemonOptions {
   // A challenger pipeline run in shadow mode (see shadow.h), if set.
   bool shadow = false;
   riskflow::v1::PipelineConfig shadow_pipeline;
+  // --- faulty plugins (docs/plugin-faults.md) ---
+  // Crash markers under <data_dir>/crash and persisted quarantine.
+  bool crash_containment = true;
+  // Watchdog: a detector call running past max(budget x multiple, floor)
+  // makes riskflowd report not-serving and abort. multiple 0 = off.
+  int64_t watchdog_budget_multiple = 100;
+  int64_t watchdog_floor_ms = 2000;
+  int64_t watchdog_grace_ms = 1000;
 };
 
 struct DaemonParts;
@@ -63,6 +71,10 @@ class Daemon {
   // Stops accepting, finishes in-flight batches, commits, closes the store.
   // Idempotent.
   void Shutdown();
+
+  // Detector calls running now, one line each ("shard marker: detector 'x'
+  // on sequence N for T ms"); for the SIGTERM deadline's message.
+  std::string RunningDetectorCalls() const;
 
  private:
   Daemon() = default;

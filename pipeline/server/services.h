@@ -44,6 +44,10 @@ struct ServiceContext {
   size_t publish_window = 8;
   std::atomic<bool> shutting_down{false};
   std::atomic<uint64_t> events_rejected{0};
+  // --- faulty plugins (docs/plugin-faults.md) ---
+  // Set by the watchdog: why riskflowd no longer serves (empty = serving).
+  absl::Mutex health_mu;
+  std::string not_serving_reason ABSL_GUARDED_BY(health_mu);
 };
 
 // Publish is served with the callback API on raw bytes (see
@@ -111,6 +115,15 @@ class AdminService final : public riskflow::v1::Admin::Service {
       grpc::ServerContext* context,
       const riskflow::v1::GetListEntriesRequest* request,
       riskflow::v1::GetListEntriesResponse* response) override;
+  // In quarantine_service.cc.
+  grpc::Status ListQuarantines(
+      grpc::ServerContext* context,
+      const riskflow::v1::ListQuarantinesRequest* request,
+      riskflow::v1::ListQuarantinesResponse* response) override;
+  grpc::Status ClearQuarantine(
+      grpc::ServerContext* context,
+      const riskflow::v1::ClearQuarantineRequest* request,
+      riskflow::v1::ClearQuarantineResponse* response) override;
 
  private:
   ServiceContext* ctx_;

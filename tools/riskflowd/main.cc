@@ -3,15 +3,20 @@
 // --config, or the embedded default pipeline.
 #include <signal.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "pipeline/config/default_pipeline.h"
 #include "pipeline/config/pipeline_yaml.h"
 #include "pipeline/plugin_host/plugin_loader.h"
@@ -41,6 +46,17 @@ ABSL_FLAG(bool, watch_config, false,
           "hot-reload the pipeline when the --config file changes");
 ABSL_FLAG(uint32_t, max_batch_events, 10000,
           "largest batch of events one Publish message may carry");
+// --- faulty plugins (docs/plugin-faults.md) ---
+ABSL_FLAG(int64_t, watchdog_budget_multiple, 100,
+          "a detector call running past max(time budget x this, "
+          "--watchdog_floor_ms) makes riskflowd report not-serving and abort "
+          "so the restart quarantines the detector; 0 turns the watchdog off");
+ABSL_FLAG(int64_t, watchdog_floor_ms, 2000,
+          "the watchdog's lower limit for a detector call, in ms");
+ABSL_FLAG(int64_t, shutdown_timeout_s, 30,
+          "after SIGTERM/SIGINT, exit (code 1) if draining has not finished "
+          "within this many seconds (e.g. a shard stuck in a plugin); acked "
+          "events are durable in the log, so nothing acked is lost");
 
 namespace {
 
@@ -70,6 +86,9 @@ int main(int argc, char** argv) {
   options.shards = absl::GetFlag(FLAGS_shards);
   options.transport_only = absl::GetFlag(FLAGS_transport_only);
   options.max_batch_events = absl::GetFlag(FLAGS_max_batch_events);
+  options.watchdog_budget_multiple =
+      absl::GetFlag(FLAGS_watchdog_budget_multiple);
+  options.watchdog_floor_ms = absl::GetFlag(FLAGS_watchdog_floor_ms);
   const std::string config_path = absl::GetFlag(FLAGS_config);
   if (config_path.empty()) {
     auto pipeline =
@@ -135,7 +154,27 @@ int main(int argc, char** argv) {
   watcher.reset();
   std::fprintf(stderr, "riskflowd: %s received, draining\n",
                sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  // A shard stuck in a plugin would keep the drain (and so the process)
+  // alive for ever: past the deadline we exit anyway. Acked events are in
+  // the synced log; the next start decides whatever was not committed.
+  absl::Notification drained;
+  std::thread deadline([&drained, &daemon] {
+    const absl::Duration limit =
+        absl::Seconds(absl::GetFlag(FLAGS_shutdown_timeout_s));
+    if (drained.WaitForNotificationWithTimeout(limit)) return;
+    std::fprintf(stderr,
+                 "riskflowd: draining did not finish within %s; exiting "
+                 "anyway (acked events are durable in the log and are "
+                 "decided at the next start). Detector calls still "
+                 "running:\n%s",
+                 absl::FormatDuration(limit).c_str(),
+                 (*daemon)->RunningDetectorCalls().c_str());
+    std::fflush(stderr);
+    _exit(1);
+  });
   (*daemon)->Shutdown();
+  drained.Notify();
+  deadline.join();
   std::fprintf(stderr, "riskflowd: stopped cleanly\n");
   return 0;
 }
