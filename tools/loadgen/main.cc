@@ -41,6 +41,10 @@ ABSL_FLAG(int, evaluate_calls, 0,
 ABSL_FLAG(std::string, config2, "",
           "a second pipeline measured in the same run (e.g. "
           "pipeline/config/all_detectors.yaml), compared with --config");
+// --- faulty plugins (docs/plugin-faults.md) ---
+ABSL_FLAG(bool, crash_markers, true,
+          "in-process daemons keep per-shard crash markers (false measures "
+          "what they cost)");
 
 namespace {
 
@@ -101,6 +105,7 @@ absl::StatusOr<RunResult> RunAgainst(
   options.pipeline = LoadPipeline(config_path);
   options.shards = absl::GetFlag(FLAGS_shards);
   options.plugin_search_path = riskflow::plugin_host::DefaultPluginSearchPath();
+  options.crash_containment = absl::GetFlag(FLAGS_crash_markers);
   auto daemon = riskflow::server::Daemon::Start(options);
   if (!daemon.ok()) return daemon.status();
   const std::string target = (*daemon)->address();

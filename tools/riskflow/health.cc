@@ -1,6 +1,7 @@
 #include "tools/riskflow/health.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "tools/riskflow/table.h"
 
 namespace riskflow::cli {
@@ -21,7 +22,14 @@ std::string FormatHealth(const riskflow::v1::Health& h) {
       {"sink FREEZE", absl::StrCat(h.sink_freeze())},
       {"sink MANUAL_REVIEW", absl::StrCat(h.sink_manual_review())},
       {"sink NOTIFY", absl::StrCat(h.sink_notify())},
-  });
+      // --- faulty plugins (docs/plugin-faults.md) ---
+      {"quarantined",
+       h.quarantined_detectors().empty()
+           ? "none"
+           : absl::StrJoin(h.quarantined_detectors(), ", ")},
+  }) + (h.not_serving_reason().empty()
+            ? ""
+            : absl::StrCat("not serving: ", h.not_serving_reason(), "\n"));
 }
 
 int RunHealth(const AdminOptions& options,
