@@ -23,6 +23,10 @@ namespace {
 constexpr uint64_t kMagic = 0x314853415243'4652ULL;  // "RFCRASH1"
 constexpr size_t kFileBytes = 4096;
 constexpr size_t kMaxName = 256;
+// Names registered once (NameId) so a call writes a 4-byte id instead of
+// copying the name: the copy was most of the marker's cost per call.
+constexpr size_t kTableNames = 40;
+constexpr size_t kTableNameBytes = 64;
 constexpr size_t kAltStackBytes = 64 << 10;
 constexpr int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 
@@ -41,7 +45,11 @@ struct CrashMarker::Record {
   int32_t crash_signal;
   int32_t hung;
   uint32_t name_len;
+  // Index into `table`, or kInlineName: the name is in `name`.
+  uint32_t name_id;
   char name[kMaxName];
+  uint32_t table_count;
+  char table[kTableNames][kTableNameBytes];  // NUL-terminated
 };
 static_assert(sizeof(CrashMarker::Record) <= kFileBytes);
 
@@ -79,6 +87,14 @@ size_t Append(char* buf, size_t at, size_t cap, const char* s, size_t len) {
   return at + n;
 }
 
+std::string NameOf(const CrashMarker::Record& r) {
+  const uint32_t id = Load(&r.name_id);
+  if (id < kTableNames && id < Load(&r.table_count)) {
+    return std::string(r.table[id], strnlen(r.table[id], kTableNameBytes));
+  }
+  return std::string(r.name, std::min<size_t>(Load(&r.name_len), kMaxName));
+}
+
 void OnFatalSignal(int sig, siginfo_t*, void*) {
   CrashMarker::Record* r = t_record;
   if (r != nullptr && Load(&r->start_ns) != 0) {
@@ -87,8 +103,14 @@ void OnFatalSignal(int sig, siginfo_t*, void*) {
     size_t n = 0;
     const char* a = "riskflowd: detector '";
     n = Append(line, n, sizeof(line), a, std::strlen(a));
-    n = Append(line, n, sizeof(line), r->name,
-               std::min<size_t>(Load(&r->name_len), kMaxName));
+    const uint32_t id = Load(&r->name_id);
+    if (id < kTableNames) {
+      n = Append(line, n, sizeof(line), r->table[id],
+                 strnlen(r->table[id], kTableNameBytes));
+    } else {
+      n = Append(line, n, sizeof(line), r->name,
+                 std::min<size_t>(Load(&r->name_len), kMaxName));
+    }
     const char* b = "' crashed the daemon (signal ";
     n = Append(line, n, sizeof(line), b, std::strlen(b));
     char num[24];
@@ -154,15 +176,37 @@ int64_t CrashMarker::MonotonicNowNs() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-void CrashMarker::BeginCall(std::string_view detector, uint64_t sequence,
-                            int64_t budget_us, int64_t now_ns) {
+uint32_t CrashMarker::NameId(std::string_view detector) {
+  absl::MutexLock lock(&table_mu_);
+  Record* r = record_;
+  const uint32_t count = Load(&r->table_count);
+  for (uint32_t i = 0; i < count; ++i) {
+    if (detector == std::string_view(r->table[i])) return i;
+  }
+  if (count >= kTableNames || detector.size() >= kTableNameBytes) {
+    return kInlineName;
+  }
+  std::memcpy(r->table[count], detector.data(), detector.size());
+  r->table[count][detector.size()] = '\0';
+  __atomic_store_n(&r->table_count, count + 1, __ATOMIC_RELEASE);
+  return count;
+}
+
+void CrashMarker::BeginCall(uint32_t name_id, std::string_view detector,
+                            uint64_t sequence, int64_t budget_us,
+                            int64_t now_ns) {
   Record* r = record_;
   const uint64_t gen = Load(&r->generation);
   Store(&r->generation, gen + 1);
   std::atomic_thread_fence(std::memory_order_release);
-  const size_t len = std::min(detector.size(), kMaxName);
-  std::memcpy(r->name, detector.data(), len);
-  Store(&r->name_len, static_cast<uint32_t>(len));
+  if (name_id < kTableNames) {
+    Store(&r->name_id, name_id);
+  } else {
+    const size_t len = std::min(detector.size(), kMaxName);
+    std::memcpy(r->name, detector.data(), len);
+    Store(&r->name_len, static_cast<uint32_t>(len));
+    Store(&r->name_id, kInlineName);
+  }
   Store(&r->sequence, sequence);
   Store(&r->budget_us, budget_us);
   Store(&r->hung, int32_t{0});
@@ -202,8 +246,7 @@ MarkerState CrashMarker::Read() const {
   for (int attempt = 0; attempt < 1000; ++attempt) {
     const uint64_t g1 = __atomic_load_n(&r->generation, __ATOMIC_ACQUIRE);
     if (g1 % 2 != 0) continue;
-    const uint32_t len = std::min<uint32_t>(Load(&r->name_len), kMaxName);
-    s.detector.assign(r->name, len);
+    s.detector = NameOf(*r);
     s.sequence = Load(&r->sequence);
     s.budget_us = Load(&r->budget_us);
     s.start_ns = Load(&r->start_ns);
@@ -229,7 +272,7 @@ std::optional<MarkerState> CrashMarker::ReadFile(const std::string& path) {
   }
   MarkerState s;
   s.file = path;
-  s.detector.assign(r.name, std::min<size_t>(r.name_len, kMaxName));
+  s.detector = NameOf(r);
   s.sequence = r.sequence;
   s.budget_us = r.budget_us;
   s.start_ns = r.start_ns;

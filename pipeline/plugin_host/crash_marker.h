@@ -2,6 +2,7 @@
 #define RISKFLOW_PIPELINE_PLUGIN_HOST_CRASH_MARKER_H_
 
 #include <cstdint>
+#include <climits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 
 namespace riskflow::plugin_host {
 
@@ -47,10 +49,22 @@ class CrashMarker {
   CrashMarker(const CrashMarker&) = delete;
   CrashMarker& operator=(const CrashMarker&) = delete;
 
+  static constexpr uint32_t kInlineName = UINT32_MAX;
+
+  // Registers a detector name in the marker's table (once per detector and
+  // pipeline version, any thread) so BeginCall writes an id instead of
+  // copying the name. kInlineName when the table is full or the name long.
+  uint32_t NameId(std::string_view detector);
+
   // Around every detector call, on the shard thread. `now_ns` is
   // MonotonicNowNs() taken by the caller (it times the call anyway).
+  // `name_id` from NameId; with kInlineName the name is copied.
+  void BeginCall(uint32_t name_id, std::string_view detector,
+                 uint64_t sequence, int64_t budget_us, int64_t now_ns);
   void BeginCall(std::string_view detector, uint64_t sequence,
-                 int64_t budget_us, int64_t now_ns);
+                 int64_t budget_us, int64_t now_ns) {
+    BeginCall(kInlineName, detector, sequence, budget_us, now_ns);
+  }
   void EndCall();
 
   // Binds this marker to the calling thread for the fatal-signal handler
@@ -87,6 +101,7 @@ class CrashMarker {
   CrashMarker() = default;
 
   std::string path_;
+  absl::Mutex table_mu_;  // NameId appends
   int fd_ = -1;
   Record* record_ = nullptr;
   void* alt_stack_ = nullptr;

@@ -52,6 +52,17 @@ absl::Status ShardDetectors::Create(DetectorSlot* slot) {
   return absl::OkStatus();
 }
 
+void ShardDetectors::SetFaultContainment(CrashMarker* marker,
+                                         QuarantineStore* quarantine) {
+  marker_ = marker;
+  quarantine_ = quarantine;
+  for (Instance& inst : instances_) {
+    inst.marker_name = marker != nullptr
+                           ? marker->NameId(inst.slot->config.name())
+                           : CrashMarker::kInlineName;
+  }
+}
+
 void ShardDetectors::Run(const log::LoggedEvent& logged,
                          riskflow::v1::Decision* decision) {
   const riskflow::v1::Event& e = logged.event;
@@ -108,7 +119,7 @@ void ShardDetectors::Run(const log::LoggedEvent& logged,
     const auto start = std::chrono::steady_clock::now();
     if (marker_ != nullptr) {
       marker_->BeginCall(
-          slot->config.name(), logged.sequence, budget,
+          inst.marker_name, slot->config.name(), logged.sequence, budget,
           std::chrono::duration_cast<std::chrono::nanoseconds>(
               start.time_since_epoch())
               .count());

@@ -37,15 +37,13 @@ class ShardDetectors {
   // Crash containment (docs/plugin-faults.md): the shard's crash marker,
   // written around every detector call, and where quarantines are
   // persisted. Either may be null (replay, unit tests).
-  void SetFaultContainment(CrashMarker* marker, QuarantineStore* quarantine) {
-    marker_ = marker;
-    quarantine_ = quarantine;
-  }
+  void SetFaultContainment(CrashMarker* marker, QuarantineStore* quarantine);
 
  private:
   struct Instance {
     DetectorSlot* slot;
     void* handle;
+    uint32_t marker_name = CrashMarker::kInlineName;
   };
   void RecordFault(DetectorSlot* slot, uint64_t sequence,
                    const std::string& message);

@@ -90,7 +90,7 @@ rf_status OnEvent(void* instance, rf_call_ctx*, const rf_event_view* event) {
       }
     case Mode::kOom: {
       constexpr size_t kChunk = 16 << 20;
-      constexpr size_t kCap = 128 << 20;
+      constexpr size_t kCap = 64 << 20;
       std::vector<char*> chunks;
       for (size_t total = 0; total < kCap; total += kChunk) {
         char* p = static_cast<char*>(std::malloc(kChunk));
