@@ -19,7 +19,7 @@ absl::StatusOr<std::unique_ptr<FaultGuard>> FaultGuard::Open(
   }
   std::unique_ptr<FaultGuard> guard(new FaultGuard(store));
   if (auto s = guard->quarantine_.Load(); !s.ok()) return s;
-  auto added = guard->quarantine_.QuarantineFromMarkers(dir, first);
+  auto added = guard->quarantine_.QuarantineFromMarkers(dir, prefix, first);
   if (!added.ok()) return added.status();
   for (uint32_t k = 0; k < shards; ++k) {
     auto marker = plugin_host::CrashMarker::Open(

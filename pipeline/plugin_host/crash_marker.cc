@@ -293,13 +293,17 @@ void CrashMarker::InstallSignalHandlers() {
   }
 }
 
-std::vector<std::string> MarkerFiles(const std::string& dir) {
+std::vector<std::string> MarkerFiles(const std::string& dir,
+                                     const std::string& prefix) {
   std::vector<std::string> files;
   DIR* d = opendir(dir.c_str());
   if (d == nullptr) return files;
   while (dirent* e = readdir(d)) {
     const std::string name = e->d_name;
-    if (absl::EndsWith(name, ".marker")) files.push_back(dir + "/" + name);
+    if (absl::StartsWith(name, prefix + "-") &&
+        absl::EndsWith(name, ".marker")) {
+      files.push_back(dir + "/" + name);
+    }
   }
   closedir(d);
   std::sort(files.begin(), files.end());

@@ -107,9 +107,10 @@ class CrashMarker {
   void* alt_stack_ = nullptr;
 };
 
-// Every marker file under `dir` (any shard count, any prefix); missing dir
+// Every marker file <dir>/<prefix>-*.marker (any shard count); missing dir
 // = none.
-std::vector<std::string> MarkerFiles(const std::string& dir);
+std::vector<std::string> MarkerFiles(const std::string& dir,
+                                     const std::string& prefix);
 
 }  // namespace riskflow::plugin_host
 

@@ -106,10 +106,10 @@ class QuarantineFromMarkersTest : public ::testing::Test {
   std::vector<riskflow::v1::QuarantinedDetector> Examine() {
     QuarantineStore q(store_.get());
     EXPECT_TRUE(q.Load().ok());
-    auto added = q.QuarantineFromMarkers(markers_, *pipeline_);
+    auto added = q.QuarantineFromMarkers(markers_, "e", *pipeline_);
     EXPECT_TRUE(added.ok()) << added.status();
     // Evidence is consumed.
-    EXPECT_THAT(MarkerFiles(markers_), IsEmpty());
+    EXPECT_THAT(MarkerFiles(markers_, "e"), IsEmpty());
     return q.List();
   }
 

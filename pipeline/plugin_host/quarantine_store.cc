@@ -120,8 +120,9 @@ void QuarantineStore::ApplyTo(const Pipeline& pipeline) const {
 
 absl::StatusOr<std::vector<QuarantinedDetector>>
 QuarantineStore::QuarantineFromMarkers(const std::string& dir,
+                                       const std::string& prefix,
                                        const Pipeline& pipeline) {
-  const std::vector<std::string> files = MarkerFiles(dir);
+  const std::vector<std::string> files = MarkerFiles(dir, prefix);
   std::vector<MarkerState> running;
   for (const std::string& f : files) {
     if (auto m = CrashMarker::ReadFile(f); m.has_value()) {

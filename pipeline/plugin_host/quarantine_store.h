@@ -42,7 +42,8 @@ class QuarantineStore {
   // un-marks none: a fault quarantine of this run stays).
   void ApplyTo(const Pipeline& pipeline) const;
 
-  // Reads the crash markers a dead process left under `dir` and decides:
+  // Reads the crash markers a dead process left under `dir` (this engine's:
+  // <prefix>-*.marker) and decides:
   //  * a marker flagged by the fatal-signal handler (the call crashed the
   //    process) or by the watchdog (the call hung) quarantines its detector;
   //  * a marker in a call without a flag (the process was killed from
@@ -53,7 +54,8 @@ class QuarantineStore {
   // Records are written before this returns; then the files are removed.
   // `pipeline` gives build ids. Returns the quarantines added.
   absl::StatusOr<std::vector<riskflow::v1::QuarantinedDetector>>
-  QuarantineFromMarkers(const std::string& dir, const Pipeline& pipeline);
+  QuarantineFromMarkers(const std::string& dir, const std::string& prefix,
+                        const Pipeline& pipeline);
 
  private:
   absl::Status Persist(const riskflow::v1::QuarantinedDetector& q);
