@@ -15,7 +15,7 @@ Watchdog::Watchdog(std::vector<plugin_host::CrashMarker*> markers,
       options_(options),
       on_hung_(std::move(on_hung)),
       on_recovered_(std::move(on_recovered)) {
-  if (options_.budget_multiple > 0 && !markers_.empty()) {
+  if (options_.budget_multiple > 0) {
     thread_ = std::thread([this] { Loop(); });
   }
 }
@@ -25,11 +25,21 @@ Watchdog::~Watchdog() {
   if (thread_.joinable()) thread_.join();
 }
 
+void Watchdog::Watch(const std::vector<plugin_host::CrashMarker*>& more) {
+  absl::MutexLock lock(&mu_);
+  markers_.insert(markers_.end(), more.begin(), more.end());
+}
+
 void Watchdog::Loop() {
   const int64_t floor_ns = absl::ToInt64Nanoseconds(options_.floor);
   while (!stop_.WaitForNotificationWithTimeout(options_.poll)) {
+    std::vector<plugin_host::CrashMarker*> markers;
+    {
+      absl::MutexLock lock(&mu_);
+      markers = markers_;
+    }
     const int64_t now = plugin_host::CrashMarker::MonotonicNowNs();
-    for (plugin_host::CrashMarker* marker : markers_) {
+    for (plugin_host::CrashMarker* marker : markers) {
       const plugin_host::MarkerState m = marker->Read();
       if (m.start_ns == 0) continue;
       const int64_t limit_ns =

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "pipeline/plugin_host/crash_marker.h"
@@ -40,12 +41,17 @@ class Watchdog {
            std::function<void()> on_recovered);
   ~Watchdog();
   Watchdog(const Watchdog&) = delete;
+
+  // Watches more markers from now on (the shadow engine's, which starts
+  // after the live one).
+  void Watch(const std::vector<plugin_host::CrashMarker*>& more);
   Watchdog& operator=(const Watchdog&) = delete;
 
  private:
   void Loop();
 
-  const std::vector<plugin_host::CrashMarker*> markers_;
+  absl::Mutex mu_;
+  std::vector<plugin_host::CrashMarker*> markers_ ABSL_GUARDED_BY(mu_);
   const WatchdogOptions options_;
   const Report on_hung_;
   const std::function<void()> on_recovered_;

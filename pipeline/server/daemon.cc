@@ -164,6 +164,10 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
       if (!shadow.ok()) return shadow.status();
       p.shadow = std::move(*shadow);
       p.ctx.shadow = p.shadow.get();
+      engine::FaultGuard* shadow_guard = p.shadow->engine()->fault_guard();
+      if (p.watchdog != nullptr && shadow_guard != nullptr) {
+        p.watchdog->Watch(shadow_guard->markers());
+      }
     }
     p.ctx.log = p.log.get();
     p.ctx.engine = p.engine.get();
