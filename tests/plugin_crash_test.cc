@@ -24,6 +24,7 @@
 #include "tests/daemon_process.h"
 #include "tests/decisions.h"
 #include "tests/events.h"
+#include "tests/raw_call.h"
 #include "tests/rpc_client.h"
 #include "tests/runfiles.h"
 #include "tests/temp_dir.h"
@@ -227,9 +228,11 @@ class PluginCrashTest : public ::testing::Test {
   // its own, the restart serves and contains the culprit.
   void CrashRestartContain(const std::string& mode, int expected_signal,
                            const std::string& reason_part) {
-    auto first = DaemonProcess::Start(RiskflowdPath(), data_dir_, Args(mode));
+    auto first = DaemonProcess::Start(
+        RiskflowdPath(), data_dir_, Args(mode, {"--watchdog_grace_ms=3000"}));
     ASSERT_TRUE(first.ok()) << first.status();
     const std::map<std::string, AckedEvent> acked = PublishAll(first->get());
+    if (mode == "hang") ExpectNotServingUntilAbort((*first)->port());
     absl::StatusOr<int> status = (*first)->WaitExit(absl::Seconds(60));
     ASSERT_TRUE(status.ok()) << status.status();
     ASSERT_TRUE(WIFSIGNALED(*status)) << "exit status " << *status;
@@ -242,6 +245,37 @@ class PluginCrashTest : public ::testing::Test {
     absl::StatusOr<int> code = second->Terminate();
     ASSERT_TRUE(code.ok()) << code.status();
     EXPECT_EQ(*code, 0);
+  }
+
+  // Until the watchdog aborts the process: health must turn not-serving
+  // with the reason, over Admin.GetHealth and grpc.health.v1.
+  void ExpectNotServingUntilAbort(int port) {
+    Clients client(MakeChannel(port));
+    bool admin_said = false, grpc_said = false;
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (absl::Now() < deadline && !(admin_said && grpc_said)) {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
+      riskflow::v1::Health h;
+      grpc::Status s =
+          client.admin->GetHealth(&ctx, riskflow::v1::GetHealthRequest(), &h);
+      if (!s.ok() && s.error_code() == grpc::StatusCode::UNAVAILABLE) break;
+      if (s.ok() && !h.serving()) {
+        admin_said = true;
+        EXPECT_THAT(h.not_serving_reason(), HasSubstr("detector 'crashy'"));
+        EXPECT_THAT(h.not_serving_reason(), HasSubstr("log sequence 18"));
+      }
+      // grpc.health.v1.HealthCheckResponse{status: NOT_SERVING (2)}.
+      RawResult r = RawUnaryCall(client.channel, "/grpc.health.v1.Health/Check",
+                                 "", absl::Seconds(2));
+      if (r.status.ok() && r.responses.size() == 1 &&
+          r.responses[0] == std::string("\x08\x02", 2)) {
+        grpc_said = true;
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    EXPECT_TRUE(admin_said) << "Admin.GetHealth never said not serving";
+    EXPECT_TRUE(grpc_said) << "grpc.health.v1 never said NOT_SERVING";
   }
 
   std::string data_dir_;

@@ -53,6 +53,9 @@ ABSL_FLAG(int64_t, watchdog_budget_multiple, 100,
           "so the restart quarantines the detector; 0 turns the watchdog off");
 ABSL_FLAG(int64_t, watchdog_floor_ms, 2000,
           "the watchdog's lower limit for a detector call, in ms");
+ABSL_FLAG(int64_t, watchdog_grace_ms, 1000,
+          "how long health reports NOT_SERVING (with the reason) before the "
+          "watchdog aborts; if the call returns meanwhile, nothing happens");
 ABSL_FLAG(int64_t, shutdown_timeout_s, 30,
           "after SIGTERM/SIGINT, exit (code 1) if draining has not finished "
           "within this many seconds (e.g. a shard stuck in a plugin); acked "
@@ -89,6 +92,7 @@ int main(int argc, char** argv) {
   options.watchdog_budget_multiple =
       absl::GetFlag(FLAGS_watchdog_budget_multiple);
   options.watchdog_floor_ms = absl::GetFlag(FLAGS_watchdog_floor_ms);
+  options.watchdog_grace_ms = absl::GetFlag(FLAGS_watchdog_grace_ms);
   const std::string config_path = absl::GetFlag(FLAGS_config);
   if (config_path.empty()) {
     auto pipeline =
