@@ -104,4 +104,14 @@ absl::StatusOr<int> DaemonProcess::Terminate(absl::Duration timeout) {
   return WEXITSTATUS(wait_status);
 }
 
+absl::StatusOr<int> DaemonProcess::WaitExit(absl::Duration timeout) {
+  if (pid_ <= 0) return absl::FailedPreconditionError("not running");
+  int wait_status = 0;
+  if (!Reap(timeout, &wait_status)) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "riskflowd still runs after ", absl::FormatDuration(timeout)));
+  }
+  return wait_status;
+}
+
 }  // namespace riskflow::e2e

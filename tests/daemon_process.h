@@ -39,6 +39,9 @@ class DaemonProcess {
   // SIGTERM, then waits for the exit; its exit code, or an error if it was
   // killed by a signal or did not exit in time (it is SIGKILLed then).
   absl::StatusOr<int> Terminate(absl::Duration timeout = absl::Seconds(60));
+  // Waits for the child to exit by itself (a crash); its raw wait status,
+  // or DEADLINE_EXCEEDED while it still runs.
+  absl::StatusOr<int> WaitExit(absl::Duration timeout);
 
  private:
   DaemonProcess() = default;

@@ -53,8 +53,18 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
       std::max<size_t>(1, options.max_cached_entities_per_shard / 4);
   Engine* self = engine.get();
   ctx.on_committed = [self] { self->UpdateExpiryClock(); };
+  if (!options.crash_dir.empty()) {
+    auto guard = FaultGuard::Open(options.crash_dir,
+                                  options.crash_marker_prefix, store, shards,
+                                  *pipeline);
+    if (!guard.ok()) return guard.status();
+    engine->faults_ = std::move(*guard);
+  }
   for (uint32_t i = 0; i < shards; ++i) {
     auto shard = std::make_unique<Shard>(i, ctx);
+    if (engine->faults_ != nullptr) {
+      shard->set_crash_marker(engine->faults_->marker(i));
+    }
     auto first = engine->MakeShardPipeline(pipeline, shard.get());
     if (!first.ok()) return first.status();
     shard->SetPipeline(std::move(*first));
@@ -74,6 +84,10 @@ absl::StatusOr<std::unique_ptr<ShardPipeline>> Engine::MakeShardPipeline(
   auto detectors = pipeline->Instantiate(shard->state(), store_);
   if (!detectors.ok()) return detectors.status();
   sp->detectors = std::move(*detectors);
+  if (faults_ != nullptr) {
+    sp->detectors->SetFaultContainment(shard->crash_marker(),
+                                       faults_->quarantine());
+  }
   return sp;
 }
 
@@ -103,6 +117,7 @@ absl::StatusOr<uint64_t> Engine::Reload(
     std::shared_ptr<plugin_host::Pipeline> next) {
   absl::MutexLock reload_lock(&reload_mu_);
   if (auto s = CheckReloadable(*next); !s.ok()) return s;
+  if (faults_ != nullptr) faults_->ApplyTo(*next);
   // Every instance is created before anything is swapped, so a detector
   // that refuses to start leaves the running version untouched.
   std::vector<std::unique_ptr<ShardPipeline>> swaps;

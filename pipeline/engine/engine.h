@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "pipeline/engine/decision_waiters.h"
+#include "pipeline/engine/fault_guard.h"
 #include "pipeline/engine/shard.h"
 #include "pipeline/engine/version_history.h"
 #include "pipeline/log/event_log.h"
@@ -52,6 +53,11 @@ struct EngineOptions {
   // sequence are treated as already decided (a new shadow engine starts at
   // the log's end rather than re-deciding history).
   uint64_t start_after_sequence = 0;
+  // Crash containment (docs/plugin-faults.md): when set, each shard keeps a
+  // crash marker in this directory (<crash_dir>/<crash_marker_prefix>-<k>)
+  // and quarantines persist in the store. Empty for replay.
+  std::string crash_dir;
+  std::string crash_marker_prefix = "engine";
 };
 
 // The dataflow engine: partitions logged events by account into shards,
@@ -114,6 +120,9 @@ class Engine {
   // Sets the store's expiry clock to the slowest shard's watermark.
   void UpdateExpiryClock();
 
+  // Crash markers and quarantine; null without EngineOptions::crash_dir.
+  FaultGuard* fault_guard() { return faults_.get(); }
+
  private:
   Engine() = default;
   absl::Status WaitUntilProcessed(uint64_t sequence, absl::Duration timeout);
@@ -131,6 +140,7 @@ class Engine {
   absl::Mutex reload_mu_;  // one reload at a time
   mutable absl::Mutex pipeline_mu_;
   std::shared_ptr<plugin_host::Pipeline> pipeline_ ABSL_GUARDED_BY(pipeline_mu_);
+  std::unique_ptr<FaultGuard> faults_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<uint64_t> dispatched_{0};
   uint64_t start_after_sequence_ = 0;

@@ -52,6 +52,7 @@ void Shard::Stop() {
 }
 
 void Shard::Loop() {
+  if (crash_marker_ != nullptr) crash_marker_->AttachThread();
   std::vector<ShardItem> items;
   items.reserve(ctx_.max_batch_events);
   while (true) {
@@ -69,6 +70,7 @@ void Shard::Loop() {
               log::SequenceKey(through_.load()));
     CommitWithRetry(&batch, {});
   }
+  if (crash_marker_ != nullptr) crash_marker_->DetachThread();
 }
 
 void Shard::ProcessItems(std::vector<ShardItem>& items) {

@@ -81,6 +81,10 @@ class Shard {
   ~Shard();
 
   state::ShardState* state() { return state_.get(); }
+  // Written around every detector call (docs/plugin-faults.md); may be
+  // null. Set before Start.
+  void set_crash_marker(plugin_host::CrashMarker* m) { crash_marker_ = m; }
+  plugin_host::CrashMarker* crash_marker() const { return crash_marker_; }
   // The first pipeline version; later ones arrive through the queue.
   void SetPipeline(std::unique_ptr<ShardPipeline> first);
   void Start();
@@ -134,6 +138,7 @@ class Shard {
   uint64_t persisted_through_ = 0;
   std::unique_ptr<router::FreezeCap> freeze_cap_;
   std::vector<size_t> capped_;  // scratch for ApplyFreezeCap
+  plugin_host::CrashMarker* crash_marker_ = nullptr;
 };
 
 }  // namespace riskflow::engine

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "pipeline/metrics/metrics.h"
+#include "absl/synchronization/mutex.h"
 #include "pipeline/plugin_host/plugin_loader.h"
 #include "pipeline/plugin_host/plugin_policy.h"
 #include "pipeline/state/shard_state.h"
@@ -40,6 +41,28 @@ struct DetectorSlot {
   // FREEZE routes of this detector turned into MANUAL_REVIEW by the
   // FREEZE-per-minute guard rail (pipeline/router/freeze_cap.h).
   std::atomic<uint64_t> freeze_cap_hits{0};
+  // Why (crash, hang, repeated faults; docs/plugin-faults.md): shown by
+  // ListPlugins and carried in each DETECTOR_QUARANTINED annotation.
+  mutable absl::Mutex quarantine_mu;
+  std::string quarantine_reason ABSL_GUARDED_BY(quarantine_mu);
+
+  void SetQuarantine(const std::string& reason) {
+    {
+      absl::MutexLock lock(&quarantine_mu);
+      quarantine_reason = reason;
+    }
+    quarantined.store(true);
+  }
+  void ClearQuarantine() {
+    quarantined.store(false);
+    consecutive_faults.store(0);
+    absl::MutexLock lock(&quarantine_mu);
+    quarantine_reason.clear();
+  }
+  std::string QuarantineReason() const {
+    absl::MutexLock lock(&quarantine_mu);
+    return quarantine_reason;
+  }
 };
 
 class ShardDetectors;

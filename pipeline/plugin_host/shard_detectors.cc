@@ -3,10 +3,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "pipeline/plugin_host/plugin_output.h"
+#include "pipeline/plugin_host/quarantine_store.h"
 
 namespace riskflow::plugin_host {
 namespace {
@@ -54,6 +56,17 @@ absl::Status ShardDetectors::Create(DetectorSlot* slot) {
   return absl::OkStatus();
 }
 
+void ShardDetectors::SetFaultContainment(CrashMarker* marker,
+                                         QuarantineStore* quarantine) {
+  marker_ = marker;
+  quarantine_ = quarantine;
+  for (Instance& inst : instances_) {
+    inst.marker_name = marker != nullptr
+                           ? marker->NameId(inst.slot->config.name())
+                           : CrashMarker::kInlineName;
+  }
+}
+
 void ShardDetectors::Run(const log::LoggedEvent& logged,
                          riskflow::v1::Decision* decision) {
   const riskflow::v1::Event& e = logged.event;
@@ -88,8 +101,12 @@ void ShardDetectors::Run(const log::LoggedEvent& logged,
   for (Instance& inst : instances_) {
     DetectorSlot* slot = inst.slot;
     if (slot->quarantined.load(std::memory_order_relaxed)) {
+      // The reason rides in the decision, so a decision that differs from
+      // a replay's says why (docs/plugin-faults.md, "Determinism").
       AddDegraded(slot, "DETECTOR_QUARANTINED",
-                  "detector is quarantined after repeated faults", decision);
+                  absl::StrCat("detector is quarantined: ",
+                               slot->QuarantineReason()),
+                  decision);
       continue;
     }
     call_.slot = slot;
@@ -101,9 +118,41 @@ void ShardDetectors::Run(const log::LoggedEvent& logged,
     call_.error.clear();
     call_.ResetOutputChecks();
 
+    const int64_t budget = slot->config.time_budget_us() > 0
+                               ? slot->config.time_budget_us()
+                               : kDefaultBudgetUs;
     const auto start = std::chrono::steady_clock::now();
-    rf_status s = slot->plugin->descriptor().on_event(
-        inst.handle, reinterpret_cast<rf_call_ctx*>(&call_), &view);
+    if (marker_ != nullptr) {
+      marker_->BeginCall(
+          inst.marker_name, slot->config.name(), logged.sequence, budget,
+          std::chrono::duration_cast<std::chrono::nanoseconds>(
+              start.time_since_epoch())
+              .count());
+    }
+    rf_status s = RF_ERROR;
+    std::string escaped;
+    // A plugin built without the SDK's barrier can throw through the C ABI;
+    // catching here costs nothing until it happens and turns a certain
+    // std::terminate into a contained fault.
+    try {
+      s = slot->plugin->descriptor().on_event(
+          inst.handle, reinterpret_cast<rf_call_ctx*>(&call_), &view);
+    } catch (const std::exception& e) {
+      escaped = e.what();
+      if (escaped.empty()) escaped = "std::exception";
+    } catch (...) {
+      escaped = "an exception that is not a std::exception";
+    }
+    if (marker_ != nullptr) marker_->EndCall();
+    if (!escaped.empty()) {
+      const std::string message = absl::StrCat(
+          "threw through the C ABI on log sequence ", logged.sequence, ": ",
+          escaped);
+      slot->faults.fetch_add(1, std::memory_order_relaxed);
+      Quarantine(slot, logged.sequence, message);
+      AddDegraded(slot, "DETECTOR_ERROR", message, decision);
+      continue;
+    }
     const auto elapsed_us =
         std::chrono::duration_cast<std::chrono::microseconds>(
             std::chrono::steady_clock::now() - start)
@@ -121,15 +170,12 @@ void ShardDetectors::Run(const log::LoggedEvent& logged,
         absl::StrAppend(&message, "host: ", call_.error);
       }
       if (message.empty()) message = absl::StrCat("on_event returned ", s);
-      RecordFault(slot);
+      RecordFault(slot, logged.sequence, message);
       AddDegraded(slot, "DETECTOR_ERROR", CleanText(message), decision);
       continue;
     }
     // Refused output (plugin_output.h) is a fault like an error return.
     const bool invalid_output = FinishCall(&call_, decision);
-    const int64_t budget = slot->config.time_budget_us() > 0
-                               ? slot->config.time_budget_us()
-                               : kDefaultBudgetUs;
     // Overruns depend on the machine, not the event, so they never change a
     // decision — neither this one nor, through quarantine, later ones (a
     // replay must reproduce them). They are counted for operators
@@ -138,26 +184,51 @@ void ShardDetectors::Run(const log::LoggedEvent& logged,
       slot->overruns.fetch_add(1, std::memory_order_relaxed);
     }
     if (invalid_output) {
-      RecordFault(slot);
+      RecordFault(slot, logged.sequence, "it returned output the host refused");
     } else {
       slot->consecutive_faults.store(0, std::memory_order_relaxed);
     }
   }
 }
 
-void ShardDetectors::RecordFault(DetectorSlot* slot) {
+void ShardDetectors::RecordFault(DetectorSlot* slot, uint64_t sequence,
+                                 const std::string& message) {
   slot->faults.fetch_add(1, std::memory_order_relaxed);
   const uint32_t limit = slot->config.quarantine_after() > 0
                              ? slot->config.quarantine_after()
                              : kDefaultQuarantineAfter;
   if (slot->consecutive_faults.fetch_add(1, std::memory_order_relaxed) + 1 >=
-          limit &&
-      !slot->quarantined.exchange(true)) {
+      limit) {
+    Quarantine(slot, sequence,
+               absl::StrCat(limit, " consecutive faults, the last on log "
+                                   "sequence ",
+                            sequence, ": ", message));
+  }
+}
+
+void ShardDetectors::Quarantine(DetectorSlot* slot, uint64_t sequence,
+                                const std::string& reason) {
+  if (slot->quarantined.load()) return;
+  slot->SetQuarantine(reason);
+  std::fprintf(stderr,
+               "riskflowd: detector '%s' quarantined (%s); its events get "
+               "route %s until `riskflow quarantine clear %s`\n",
+               slot->config.name().c_str(), reason.c_str(),
+               riskflow::v1::Route_Name(slot->config.on_error()).c_str(),
+               slot->config.name().c_str());
+  if (quarantine_ == nullptr) return;
+  riskflow::v1::QuarantinedDetector q;
+  q.set_detector(slot->config.name());
+  q.set_reason(reason);
+  q.set_sequence(sequence);
+  q.set_plugin_build_id(slot->plugin->build_id());
+  // Rare (once per quarantine), so a synced write on the shard thread is
+  // fine. If it fails the quarantine still holds for this run.
+  if (absl::Status s = quarantine_->Add(q); !s.ok()) {
     std::fprintf(stderr,
-                 "riskflowd: detector '%s' quarantined after %u consecutive "
-                 "faults; its events get route %s\n",
-                 slot->config.name().c_str(), limit,
-                 riskflow::v1::Route_Name(slot->config.on_error()).c_str());
+                 "riskflowd: cannot persist the quarantine of '%s': %s\n",
+                 slot->config.name().c_str(),
+                 std::string(s.message()).c_str());
   }
 }
 

@@ -5,12 +5,15 @@
 
 #include "absl/status/status.h"
 #include "pipeline/log/logged_event.h"
+#include "pipeline/plugin_host/crash_marker.h"
 #include "pipeline/plugin_host/host_context.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/state/shard_state.h"
 #include "proto/riskflow/v1/decision.pb.h"
 
 namespace riskflow::plugin_host {
+
+class QuarantineStore;
 
 // One shard's instances of every detector in a pipeline. Single-threaded:
 // only the owning shard calls Run.
@@ -31,12 +34,22 @@ class ShardDetectors {
   // overruns quarantine it. Never drops the event.
   void Run(const log::LoggedEvent& event, riskflow::v1::Decision* decision);
 
+  // Crash containment (docs/plugin-faults.md): the shard's crash marker,
+  // written around every detector call, and where quarantines are
+  // persisted. Either may be null (replay, unit tests).
+  void SetFaultContainment(CrashMarker* marker, QuarantineStore* quarantine);
+
  private:
   struct Instance {
     DetectorSlot* slot;
     void* handle;
+    uint32_t marker_name = CrashMarker::kInlineName;
   };
-  void RecordFault(DetectorSlot* slot);
+  void RecordFault(DetectorSlot* slot, uint64_t sequence,
+                   const std::string& message);
+  // Quarantines at once (persisted when a store is set).
+  void Quarantine(DetectorSlot* slot, uint64_t sequence,
+                  const std::string& reason);
   void AddDegraded(DetectorSlot* slot, const char* reason,
                    const std::string& message,
                    riskflow::v1::Decision* decision);
@@ -47,6 +60,8 @@ class ShardDetectors {
   // Reused per event to avoid allocations on the hot path.
   std::vector<rf_kv> attributes_;
   CallContext call_;
+  CrashMarker* marker_ = nullptr;
+  QuarantineStore* quarantine_ = nullptr;
 };
 
 }  // namespace riskflow::plugin_host

@@ -40,7 +40,19 @@ grpc::Status AdminService::GetHealth(grpc::ServerContext* context,
   }
   response->set_serving(!ctx_->shutting_down.load());
   response->set_events_rejected(ctx_->events_rejected.load());
+  {
+    absl::MutexLock lock(&ctx_->health_mu);
+    if (!ctx_->not_serving_reason.empty()) {
+      response->set_serving(false);
+      response->set_not_serving_reason(ctx_->not_serving_reason);
+    }
+  }
   if (ctx_->transport_only) return grpc::Status::OK;
+  for (const auto& slot : ctx_->engine->pipeline()->detectors()) {
+    if (slot->quarantined.load()) {
+      response->add_quarantined_detectors(slot->config.name());
+    }
+  }
   response->set_durable_sequence(ctx_->log->durable_sequence());
   response->set_processed_sequence(ctx_->engine->processed_sequence());
   response->set_shards(ctx_->engine->shard_count());
@@ -115,6 +127,9 @@ grpc::Status AdminService::ListPlugins(
     info->set_quarantined(slot->quarantined.load());
     info->set_freeze_cap_per_minute(router::FreezeCapPerMinute(slot->config));
     info->set_freeze_cap_hits(slot->freeze_cap_hits.load());
+    if (info->quarantined()) {
+      info->set_quarantine_reason(slot->QuarantineReason());
+    }
   }
   return grpc::Status::OK;
 }

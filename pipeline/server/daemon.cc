@@ -13,6 +13,7 @@
 #include "pipeline/config/pipeline_yaml.h"
 #include "pipeline/config/validate.h"
 #include "pipeline/engine/engine.h"
+#include "pipeline/engine/watchdog.h"
 #include "pipeline/lists/list_store.h"
 #include "pipeline/log/event_log.h"
 #include "pipeline/metrics/http_server.h"
@@ -55,9 +56,38 @@ struct DaemonParts {
   std::unique_ptr<IngestMetrics> ingest_metrics;
   int metrics_collector = 0;
   std::unique_ptr<metrics::HttpServer> metrics_server;
+  // --- faulty plugins (docs/plugin-faults.md) ---
+  std::unique_ptr<engine::Watchdog> watchdog;
+  // The health service once the server runs, for the watchdog (health_mu).
+  grpc::HealthCheckServiceInterface* health = nullptr;
 };
 
 namespace {
+
+// The watchdog runs from before recovery (a detector that hangs on a logged
+// event would otherwise keep every restart from serving) until shutdown.
+void StartWatchdog(const DaemonOptions& options, DaemonParts* p) {
+  engine::FaultGuard* guard = p->engine->fault_guard();
+  if (guard == nullptr || options.watchdog_budget_multiple <= 0) return;
+  engine::WatchdogOptions wd;
+  wd.budget_multiple = options.watchdog_budget_multiple;
+  wd.floor = absl::Milliseconds(options.watchdog_floor_ms);
+  wd.grace = absl::Milliseconds(options.watchdog_grace_ms);
+  ServiceContext* ctx = &p->ctx;
+  grpc::HealthCheckServiceInterface** health = &p->health;
+  p->watchdog = std::make_unique<engine::Watchdog>(
+      guard->markers(), wd,
+      [ctx, health](const std::string& reason) {
+        absl::MutexLock lock(&ctx->health_mu);
+        ctx->not_serving_reason = reason;
+        if (*health != nullptr) (*health)->SetServingStatus(false);
+      },
+      [ctx, health] {
+        absl::MutexLock lock(&ctx->health_mu);
+        ctx->not_serving_reason.clear();
+        if (*health != nullptr) (*health)->SetServingStatus(true);
+      });
+}
 
 absl::Status EnsureDir(const std::string& dir) {
   if (dir.empty()) {
@@ -139,6 +169,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     if (auto s = p.lists->Load(); !s.ok()) return s;
     engine::EngineOptions engine_options;
     engine_options.shards = options.shards;
+    if (options.crash_containment) {
+      engine_options.crash_dir = options.data_dir + "/crash";
+    }
     if (options.shard_queue_events > 0) {
       engine_options.queue_capacity_per_shard = options.shard_queue_events;
     }
@@ -147,6 +180,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
                                p.lists.get(), engine_options);
     if (!engine.ok()) return engine.status();
     p.engine = std::move(*engine);
+    StartWatchdog(options, &p);
     log::EventLog::Options log_options;
     log_options.allowed_lateness_ms = options.pipeline.allowed_lateness_ms();
     log_options.sync = options.sync_log;
@@ -172,6 +206,10 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
       if (!shadow.ok()) return shadow.status();
       p.shadow = std::move(*shadow);
       p.ctx.shadow = p.shadow.get();
+      engine::FaultGuard* shadow_guard = p.shadow->engine()->fault_guard();
+      if (p.watchdog != nullptr && shadow_guard != nullptr) {
+        p.watchdog->Watch(shadow_guard->markers());
+      }
     }
     // Watches the disk from here on; the gate is consulted per Publish
     // batch and Evaluate call (CheckDiskSpace in services.h).
@@ -230,6 +268,13 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
         "cannot listen on ", options.listen_address,
         " (address in use or not valid host:port)"));
   }
+  {
+    absl::MutexLock lock(&p.ctx.health_mu);
+    p.health = p.server->GetHealthCheckService();
+    if (p.health != nullptr && !p.ctx.not_serving_reason.empty()) {
+      p.health->SetServingStatus(false);
+    }
+  }
   return daemon;
 }
 
@@ -249,7 +294,9 @@ void Daemon::Shutdown() {
   if (p.outbox != nullptr) p.outbox->Shutdown();
   if (p.server != nullptr) {
     if (auto* health = p.server->GetHealthCheckService()) {
+      absl::MutexLock lock(&p.ctx.health_mu);
       health->Shutdown();
+      p.health = nullptr;
     }
     // In-flight RPCs get a moment to finish their acks, then are cancelled.
     p.server->Shutdown(std::chrono::system_clock::now() +
@@ -264,6 +311,8 @@ void Daemon::Shutdown() {
   // The shadow resumes from its own progress after a restart.
   if (p.shadow != nullptr) p.shadow->Stop();
   if (p.engine != nullptr) p.engine->Stop();
+  // Kept until here: a detector hung in the drain is still caught.
+  p.watchdog.reset();
   p.shadow.reset();
   p.engine.reset();
   p.log.reset();
@@ -338,6 +387,22 @@ absl::StatusOr<riskflow::v1::ReloadPipelineResponse> Daemon::Reload(
                next->version_hash().substr(0, 12).c_str(),
                static_cast<unsigned long long>(*after));
   return response;
+}
+
+std::string Daemon::RunningDetectorCalls() const {
+  if (parts_ == nullptr || parts_->engine == nullptr) return "";
+  engine::FaultGuard* guard = parts_->engine->fault_guard();
+  if (guard == nullptr) return "";
+  std::string out;
+  const int64_t now = plugin_host::CrashMarker::MonotonicNowNs();
+  for (const plugin_host::CrashMarker* m : guard->markers()) {
+    const plugin_host::MarkerState s = m->Read();
+    if (s.start_ns == 0) continue;
+    absl::StrAppend(&out, "  ", m->path(), ": detector '", s.detector,
+                    "' on log sequence ", s.sequence, " for ",
+                    (now - s.start_ns) / 1000000, " ms\n");
+  }
+  return out;
 }
 
 Daemon::~Daemon() { Shutdown(); }

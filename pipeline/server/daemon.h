@@ -60,6 +60,14 @@ struct DaemonOptions {
   // pipeline or a reload says (--plugin_allowlist); empty allows any build
   // found on plugin_search_path.
   std::vector<std::string> plugin_sha256_allowlist;
+  // --- faulty plugins (docs/plugin-faults.md) ---
+  // Crash markers under <data_dir>/crash and persisted quarantine.
+  bool crash_containment = true;
+  // Watchdog: a detector call running past max(budget x multiple, floor)
+  // makes riskflowd report not-serving and abort. multiple 0 = off.
+  int64_t watchdog_budget_multiple = 100;
+  int64_t watchdog_floor_ms = 2000;
+  int64_t watchdog_grace_ms = 1000;
 };
 
 struct DaemonParts;
@@ -87,6 +95,10 @@ class Daemon {
   // Stops accepting, finishes in-flight batches, commits, closes the store.
   // Idempotent.
   void Shutdown();
+
+  // Detector calls running now, one line each ("shard marker: detector 'x'
+  // on sequence N for T ms"); for the SIGTERM deadline's message.
+  std::string RunningDetectorCalls() const;
 
  private:
   Daemon() = default;

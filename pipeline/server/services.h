@@ -65,6 +65,10 @@ struct ServiceContext {
   std::vector<state::Store*> metric_stores;
   // Who may call what (see authorize.h); null allows everything.
   const auth::Authorizer* authorizer = nullptr;
+  // --- faulty plugins (docs/plugin-faults.md) ---
+  // Set by the watchdog: why riskflowd no longer serves (empty = serving).
+  absl::Mutex health_mu;
+  std::string not_serving_reason ABSL_GUARDED_BY(health_mu);
 };
 
 // RESOURCE_EXHAUSTED naming the disk and its free bytes while the disk
@@ -140,6 +144,15 @@ class AdminService final : public riskflow::v1::Admin::Service {
       grpc::ServerContext* context,
       const riskflow::v1::GetListEntriesRequest* request,
       riskflow::v1::GetListEntriesResponse* response) override;
+  // In quarantine_service.cc.
+  grpc::Status ListQuarantines(
+      grpc::ServerContext* context,
+      const riskflow::v1::ListQuarantinesRequest* request,
+      riskflow::v1::ListQuarantinesResponse* response) override;
+  grpc::Status ClearQuarantine(
+      grpc::ServerContext* context,
+      const riskflow::v1::ClearQuarantineRequest* request,
+      riskflow::v1::ClearQuarantineResponse* response) override;
 
  private:
   ServiceContext* ctx_;

@@ -34,6 +34,13 @@ absl::StatusOr<std::unique_ptr<Shadow>> Shadow::Start(
   options.shards = shards;
   options.write_outboxes = false;
   options.start_after_sequence = log->durable_sequence();
+  // A challenger's plugin can crash the daemon as well: its markers sit
+  // beside the live engine's (<data_dir>/crash/shadow-<k>.marker) and its
+  // quarantines in the shadow store (docs/plugin-faults.md).
+  if (const size_t slash = dir.rfind('/'); slash != std::string::npos) {
+    options.crash_dir = dir.substr(0, slash) + "/crash";
+    options.crash_marker_prefix = "shadow";
+  }
   auto engine = engine::Engine::Create(shadow->store_.get(),
                                        std::move(*pipeline),
                                        shadow->outbox_.get(), lists, options);

@@ -54,6 +54,10 @@ ABSL_FLAG(std::string, tls_server_name, "",
 ABSL_FLAG(std::string, config2, "",
           "a second pipeline measured in the same run (e.g. "
           "pipeline/config/all_detectors.yaml), compared with --config");
+// --- faulty plugins (docs/plugin-faults.md) ---
+ABSL_FLAG(bool, crash_markers, true,
+          "in-process daemons keep per-shard crash markers (false measures "
+          "what they cost)");
 
 namespace {
 
@@ -164,6 +168,7 @@ absl::StatusOr<RunResult> RunAgainst(
   options.shards = absl::GetFlag(FLAGS_shards);
   options.plugin_search_path = riskflow::plugin_host::DefaultPluginSearchPath();
   if (tls) options.security = TlsServer(options.data_dir, b);
+  options.crash_containment = absl::GetFlag(FLAGS_crash_markers);
   auto daemon = riskflow::server::Daemon::Start(options);
   if (!daemon.ok()) return daemon.status();
   const std::string target = (*daemon)->address();

@@ -9,6 +9,7 @@
 #include "tools/riskflow/plugin_dev.h"
 #include "tools/riskflow/plugins.h"
 #include "tools/riskflow/publish.h"
+#include "tools/riskflow/quarantine.h"
 #include "tools/riskflow/reload.h"
 #include "tools/riskflow/replay_command.h"
 #include "tools/riskflow/report_command.h"
@@ -41,6 +42,7 @@ constexpr Command kCommands[] = {
     {"replay", kReplayUsage, &ReplayMain},
     {"report", kReportUsage, &ReportMain},
     {"diff", kDiffUsage, &DiffMain},
+    {"quarantine", kQuarantineUsage, &QuarantineMain},
 };
 
 const Command* FindCommand(const std::string& name) {

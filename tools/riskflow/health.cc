@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "tools/riskflow/table.h"
 
 namespace riskflow::cli {
@@ -25,11 +26,19 @@ std::string FormatHealth(const riskflow::v1::Health& h) {
       {"sink MANUAL_REVIEW", absl::StrCat(h.sink_manual_review())},
       {"sink NOTIFY", absl::StrCat(h.sink_notify())},
       {"FREEZE cap hits", absl::StrCat(h.freeze_cap_hits())},
+      // --- faulty plugins (docs/plugin-faults.md) ---
+      {"quarantined",
+       h.quarantined_detectors().empty()
+           ? "none"
+           : absl::StrJoin(h.quarantined_detectors(), ", ")},
   };
   if (!h.freeze_cap_warning().empty()) {
     rows.push_back({"WARNING", h.freeze_cap_warning()});
   }
-  return FormatTable(rows);
+  return FormatTable(rows) +
+         (h.not_serving_reason().empty()
+              ? ""
+              : absl::StrCat("not serving: ", h.not_serving_reason(), "\n"));
 }
 
 int RunHealth(const AdminOptions& options,

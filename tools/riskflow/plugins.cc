@@ -52,6 +52,10 @@ std::string FormatPlugins(const riskflow::v1::ListPluginsResponse& response) {
                     p.plugin_version(), ")");
     if (!p.description().empty()) absl::StrAppend(&out, ": ", p.description());
     absl::StrAppend(&out, "\n");
+    if (p.quarantined() && !p.quarantine_reason().empty()) {
+      absl::StrAppend(&out, "  QUARANTINED: ", p.quarantine_reason(),
+                      " (riskflow quarantine clear ", p.detector(), ")\n");
+    }
     if (p.params().empty()) {
       absl::StrAppend(&out, "  no parameters\n");
       continue;

@@ -4,15 +4,20 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "pipeline/config/default_pipeline.h"
 #include "pipeline/config/pipeline_yaml.h"
 #include "pipeline/metrics/metrics.h"
@@ -77,6 +82,20 @@ ABSL_FLAG(std::string, plugin_allowlist, "",
           "file of plugin builds (SHA-256 of the .so, one per line, '#' "
           "comments) allowed to load, whatever a pipeline or a reload says; "
           "empty allows any build found on the plugin path");
+// --- faulty plugins (docs/plugin-faults.md) ---
+ABSL_FLAG(int64_t, watchdog_budget_multiple, 100,
+          "a detector call running past max(time budget x this, "
+          "--watchdog_floor_ms) makes riskflowd report not-serving and abort "
+          "so the restart quarantines the detector; 0 turns the watchdog off");
+ABSL_FLAG(int64_t, watchdog_floor_ms, 2000,
+          "the watchdog's lower limit for a detector call, in ms");
+ABSL_FLAG(int64_t, watchdog_grace_ms, 1000,
+          "how long health reports NOT_SERVING (with the reason) before the "
+          "watchdog aborts; if the call returns meanwhile, nothing happens");
+ABSL_FLAG(int64_t, shutdown_timeout_s, 30,
+          "after SIGTERM/SIGINT, exit (code 1) if draining has not finished "
+          "within this many seconds (e.g. a shard stuck in a plugin); acked "
+          "events are durable in the log, so nothing acked is lost");
 
 namespace {
 
@@ -132,6 +151,10 @@ int main(int argc, char** argv) {
   options.security.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
   options.security.auth_policy_file = absl::GetFlag(FLAGS_auth_policy);
   options.security.allow_insecure = absl::GetFlag(FLAGS_allow_insecure);
+  options.watchdog_budget_multiple =
+      absl::GetFlag(FLAGS_watchdog_budget_multiple);
+  options.watchdog_floor_ms = absl::GetFlag(FLAGS_watchdog_floor_ms);
+  options.watchdog_grace_ms = absl::GetFlag(FLAGS_watchdog_grace_ms);
   const std::string config_path = absl::GetFlag(FLAGS_config);
   if (config_path.empty()) {
     auto pipeline =
@@ -217,7 +240,27 @@ int main(int argc, char** argv) {
   watcher.reset();
   std::fprintf(stderr, "riskflowd: %s received, draining\n",
                sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  // A shard stuck in a plugin would keep the drain (and so the process)
+  // alive for ever: past the deadline we exit anyway. Acked events are in
+  // the synced log; the next start decides whatever was not committed.
+  absl::Notification drained;
+  std::thread deadline([&drained, &daemon] {
+    const absl::Duration limit =
+        absl::Seconds(absl::GetFlag(FLAGS_shutdown_timeout_s));
+    if (drained.WaitForNotificationWithTimeout(limit)) return;
+    std::fprintf(stderr,
+                 "riskflowd: draining did not finish within %s; exiting "
+                 "anyway (acked events are durable in the log and are "
+                 "decided at the next start). Detector calls still "
+                 "running:\n%s",
+                 absl::FormatDuration(limit).c_str(),
+                 (*daemon)->RunningDetectorCalls().c_str());
+    std::fflush(stderr);
+    _exit(1);
+  });
   (*daemon)->Shutdown();
+  drained.Notify();
+  deadline.join();
   std::fprintf(stderr, "riskflowd: stopped cleanly\n");
   return 0;
 }
