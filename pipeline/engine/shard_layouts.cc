@@ -123,11 +123,15 @@ bool ShardLayouts::Decided(uint64_t sequence,
 }
 
 uint64_t ShardLayouts::ScanFrom() const {
-  uint64_t from = UINT64_MAX;
+  // Every event at or below one layout's smallest offset is decided (each
+  // of that layout's shards is past it), so the scan starts at the largest
+  // such bound — near the log's end after a kill, not at the floor, which
+  // may lie far back when the daemon ran long since its last start.
+  uint64_t from = floor_;
   for (const auto& [n, offsets] : offsets_) {
-    for (uint64_t o : offsets) from = std::min(from, o);
+    from = std::max(from, *std::min_element(offsets.begin(), offsets.end()));
   }
-  return from == UINT64_MAX ? floor_ : std::max(from, floor_);
+  return from;
 }
 
 const std::vector<uint64_t>& ShardLayouts::Offsets(

@@ -55,8 +55,8 @@ class ShardLayouts {
   // Whether the event at `sequence` of `account_id` has been decided.
   bool Decided(uint64_t sequence, std::string_view account_id) const;
 
-  // The smallest offset of any layout: every event at or below it is
-  // decided; re-deciding scans the log after it.
+  // Every event at or below this is decided; re-deciding scans the log
+  // after it.
   uint64_t ScanFrom() const;
   // Where each shard of a registered layout resumes.
   const std::vector<uint64_t>& Offsets(uint32_t shard_count) const;
