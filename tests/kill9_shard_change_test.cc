@@ -51,8 +51,14 @@ constexpr size_t kWindow = 8;
 // Kills while the daemon is under load, each followed by a start with
 // another shard count.
 constexpr int kLoadKills = 10;
-// The start after these load kills is itself killed while it recovers.
+// The start after these load kills is itself killed while it recovers;
+// when such a start serves before the kill lands, the next one tries again
+// (up to kExtraCycles more load kills in all).
 const std::set<int> kRecoveryKillAfter = {1, 3, 5, 8};
+constexpr int kExtraCycles = 4;
+// Micro-batches of the test pipeline: small, so a recovery commits early
+// and often and a kill soon after it starts finds commits to trip over.
+constexpr char kMaxBatchEvents[] = "max_batch_events: 128";
 
 uint64_t Seed() {
   uint64_t seed = 20261203;
@@ -183,8 +189,14 @@ class Publisher {
   std::thread writer_;
 };
 
-std::vector<std::string> ShardArgs(uint32_t shards) {
-  return {absl::StrCat("--shards=", shards)};
+// The default pipeline with small micro-batches.
+std::string PipelineYaml() {
+  std::string yaml(config::DefaultPipelineYaml());
+  const std::string from = "max_batch_events: 2048";
+  const size_t at = yaml.find(from);
+  EXPECT_NE(at, std::string::npos) << "the default pipeline changed";
+  if (at != std::string::npos) yaml.replace(at, from.size(), kMaxBatchEvents);
+  return yaml;
 }
 
 TEST(Kill9ShardChangeTest, FlaggedEventsReachEachSinkExactlyOnce) {
@@ -196,6 +208,13 @@ TEST(Kill9ShardChangeTest, FlaggedEventsReachEachSinkExactlyOnce) {
   const std::vector<v1::PublishRequest> batches = Batches(events, kBatchSize);
   const std::string data_dir = MakeTempDir("riskflow-kill9");
   ASSERT_FALSE(data_dir.empty());
+  const std::string yaml = PipelineYaml();
+  const std::string config_path = data_dir + ".yaml";
+  std::ofstream(config_path) << yaml;
+  auto daemon_args = [&](uint32_t shards) {
+    return std::vector<std::string>{absl::StrCat("--shards=", shards),
+                                    absl::StrCat("--config=", config_path)};
+  };
   // Every start's stderr, kept to look for what recovery said.
   std::vector<std::string> logs;
   auto next_log = [&] {
@@ -203,7 +222,7 @@ TEST(Kill9ShardChangeTest, FlaggedEventsReachEachSinkExactlyOnce) {
     return logs.back();
   };
   auto start = [&](uint32_t n) -> absl::StatusOr<std::unique_ptr<DaemonProcess>> {
-    auto d = DaemonProcess::Spawn(RiskflowdPath(), data_dir, ShardArgs(n),
+    auto d = DaemonProcess::Spawn(RiskflowdPath(), data_dir, daemon_args(n),
                                   next_log());
     if (!d.ok()) return d.status();
     if (auto s = (*d)->WaitServing(absl::Seconds(120)); !s.ok()) return s;
@@ -223,18 +242,26 @@ TEST(Kill9ShardChangeTest, FlaggedEventsReachEachSinkExactlyOnce) {
   };
   const absl::Time started = absl::Now();
 
-  for (int cycle = 0; cycle < kLoadKills; ++cycle) {
+  int recovery_kills_due = 0;
+  for (int cycle = 0, load_kills = 0;
+       load_kills < kLoadKills ||
+       (recovery_kills_due > 0 && cycle < kLoadKills + kExtraCycles);
+       ++cycle) {
     const uint32_t n = other_shard_count();
-    if (cycle > 0 && kRecoveryKillAfter.count(cycle - 1) > 0) {
+    if (cycle > 0 && kRecoveryKillAfter.count(load_kills - 1) > 0) {
+      ++recovery_kills_due;
+    }
+    const bool recovery_kill = recovery_kills_due > 0 && cycle > 0;
+    if (recovery_kill) {
       // Kill this start while it recovers the backlog the last kill left:
       // some time after it announced the re-dispatch, before it serves.
       const std::string log_path = next_log();
-      auto d = DaemonProcess::Spawn(RiskflowdPath(), data_dir, ShardArgs(n),
+      auto d = DaemonProcess::Spawn(RiskflowdPath(), data_dir, daemon_args(n),
                                     log_path);
       ASSERT_TRUE(d.ok()) << d.status();
       // Re-deciding commits every micro-batch (2,048 events), so a kill
       // soon after the start often finds nothing committed yet.
-      const absl::Duration delay = absl::Milliseconds(100 + rng() % 1400);
+      const absl::Duration delay = absl::Milliseconds(20 + rng() % 600);
       const absl::Time deadline = absl::Now() + absl::Seconds(60);
       bool announced = false;
       while (!(*d)->Serving() && absl::Now() < deadline &&
@@ -248,17 +275,17 @@ TEST(Kill9ShardChangeTest, FlaggedEventsReachEachSinkExactlyOnce) {
       const bool before_serving = !(*d)->Serving();
       ASSERT_TRUE((*d)->Kill().ok());
       ++kills;
-      if (before_serving) ++recovery_kills;
+      if (before_serving) {
+        ++recovery_kills;
+        --recovery_kills_due;
+      }
       if (before_serving && announced) ++redispatch_kills;
       schedule.push_back(absl::StrCat(
           n, "r", before_serving ? (announced ? "+" : "") : "(served)"));
       std::printf("cycle %d: %u shards, killed %s recovery\n", cycle, n,
                   before_serving ? "during" : "after");
     }
-    const uint32_t m =
-        cycle > 0 && kRecoveryKillAfter.count(cycle - 1) > 0
-            ? other_shard_count()
-            : n;
+    const uint32_t m = recovery_kill ? other_shard_count() : n;
     auto d = start(m);
     ASSERT_TRUE(d.ok()) << d.status();
     // Kill after a random number of batches written (or a random time if
@@ -284,6 +311,7 @@ TEST(Kill9ShardChangeTest, FlaggedEventsReachEachSinkExactlyOnce) {
     }
     ASSERT_TRUE((*d)->Kill().ok());
     ++kills;
+    ++load_kills;
     std::vector<v1::PublishAck> acks = publisher.Finish();
     absl::StatusOr<std::map<std::string, AckedEvent>> got =
         AckedEvents(batches, acks);
@@ -343,7 +371,7 @@ TEST(Kill9ShardChangeTest, FlaggedEventsReachEachSinkExactlyOnce) {
   const double live_seconds = absl::ToDoubleSeconds(absl::Now() - started);
 
   // The reference: a clean replay of the same log.
-  auto config = config::ParsePipelineYaml(config::DefaultPipelineYaml());
+  auto config = config::ParsePipelineYaml(yaml);
   ASSERT_TRUE(config.ok()) << config.status();
   replay::ReplayOptions o;
   o.pipeline = *config;
