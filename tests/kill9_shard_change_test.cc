@@ -200,6 +200,8 @@ std::string PipelineYaml() {
 }
 
 TEST(Kill9ShardChangeTest, FlaggedEventsReachEachSinkExactlyOnce) {
+  // Progress reaches the test log even if the test times out.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   const uint64_t seed = Seed();
   std::printf("seed %llu (override with RISKFLOW_KILL9_SEED)\n",
               static_cast<unsigned long long>(seed));
@@ -369,6 +371,7 @@ TEST(Kill9ShardChangeTest, FlaggedEventsReachEachSinkExactlyOnce) {
   ASSERT_TRUE(code.ok()) << code.status();
   EXPECT_EQ(*code, 0);
   const double live_seconds = absl::ToDoubleSeconds(absl::Now() - started);
+  const absl::Time check_started = absl::Now();
 
   // The reference: a clean replay of the same log.
   auto config = config::ParsePipelineYaml(yaml);
@@ -441,10 +444,11 @@ TEST(Kill9ShardChangeTest, FlaggedEventsReachEachSinkExactlyOnce) {
       "%d kills (%d during recovery, %d of them while re-deciding), shard "
       "counts %s, final %u; %zu events, %zu flagged, %zu sink entries: "
       "%zu duplicated, %zu missing, %zu differ from replay, %zu gaps; "
-      "live part %.1f s\n",
+      "live part %.1f s, replay and checks %.1f s\n",
       kills, recovery_kills, redispatch_kills,
       absl::StrJoin(schedule, " ").c_str(), final_shards, kEvents, flagged,
-      entries, duplicates, missing, differ, gaps, live_seconds);
+      entries, duplicates, missing, differ, gaps, live_seconds,
+      absl::ToDoubleSeconds(absl::Now() - check_started));
   // The offsets alone must account for every decided event: the stored
   // decision guard behind them never had anything to catch.
   int guard_hits = 0;
