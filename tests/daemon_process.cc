@@ -1,5 +1,6 @@
 #include "tests/daemon_process.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +23,17 @@ std::string RiskflowdPath() {
 absl::StatusOr<std::unique_ptr<DaemonProcess>> DaemonProcess::Start(
     const std::string& binary, const std::string& data_dir,
     const std::vector<std::string>& extra_args, absl::Duration timeout) {
+  absl::StatusOr<std::unique_ptr<DaemonProcess>> p =
+      Spawn(binary, data_dir, extra_args, "");
+  if (!p.ok()) return p.status();
+  if (absl::Status s = (*p)->WaitServing(timeout); !s.ok()) return s;
+  return p;
+}
+
+absl::StatusOr<std::unique_ptr<DaemonProcess>> DaemonProcess::Spawn(
+    const std::string& binary, const std::string& data_dir,
+    const std::vector<std::string>& extra_args,
+    const std::string& stderr_path) {
   const std::string port_file = data_dir + ".port";
   unlink(port_file.c_str());
   std::vector<std::string> args = {binary, "--listen=127.0.0.1:0",
@@ -33,30 +45,43 @@ absl::StatusOr<std::unique_ptr<DaemonProcess>> DaemonProcess::Start(
   argv.push_back(nullptr);
 
   std::unique_ptr<DaemonProcess> p(new DaemonProcess());
+  p->binary_ = binary;
+  p->port_file_ = port_file;
   p->pid_ = fork();
   if (p->pid_ < 0) return absl::InternalError("fork failed");
   if (p->pid_ == 0) {
+    if (!stderr_path.empty()) {
+      int fd = open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+      if (fd >= 0) dup2(fd, 2);
+    }
     execv(argv[0], argv.data());
     _exit(127);
   }
+  return p;
+}
+
+bool DaemonProcess::Serving() {
+  if (port_ > 0) return true;
+  std::ifstream in(port_file_);
+  std::string line;
+  return in && std::getline(in, line) && absl::SimpleAtoi(line, &port_) &&
+         port_ > 0;
+}
+
+absl::Status DaemonProcess::WaitServing(absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
-    std::ifstream in(port_file);
-    std::string line;
-    if (in && std::getline(in, line) && absl::SimpleAtoi(line, &p->port_) &&
-        p->port_ > 0) {
-      return p;
-    }
+    if (Serving()) return absl::OkStatus();
     int wait_status = 0;
-    if (waitpid(p->pid_, &wait_status, WNOHANG) == p->pid_) {
-      p->pid_ = -1;
+    if (pid_ > 0 && waitpid(pid_, &wait_status, WNOHANG) == pid_) {
+      pid_ = -1;
       return absl::InternalError(absl::StrCat(
-          binary, " exited before serving (wait status ", wait_status, ")"));
+          binary_, " exited before serving (wait status ", wait_status, ")"));
     }
     absl::SleepFor(absl::Milliseconds(10));  // poll interval
   }
   return absl::DeadlineExceededError(absl::StrCat(
-      binary, " wrote no port file in ", absl::FormatDuration(timeout)));
+      binary_, " wrote no port file in ", absl::FormatDuration(timeout)));
 }
 
 DaemonProcess::~DaemonProcess() {

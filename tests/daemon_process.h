@@ -25,6 +25,16 @@ class DaemonProcess {
       const std::string& binary, const std::string& data_dir,
       const std::vector<std::string>& extra_args = {},
       absl::Duration timeout = absl::Seconds(120));
+  // Like Start, without waiting for it to serve (to kill it while it
+  // recovers). Its stderr is appended to stderr_path unless that is empty.
+  static absl::StatusOr<std::unique_ptr<DaemonProcess>> Spawn(
+      const std::string& binary, const std::string& data_dir,
+      const std::vector<std::string>& extra_args,
+      const std::string& stderr_path);
+  // Waits until the child wrote its port file (it serves from then on).
+  absl::Status WaitServing(absl::Duration timeout);
+  // Whether the child has written its port file, without waiting.
+  bool Serving();
   // SIGKILLs the child if it still runs.
   ~DaemonProcess();
 
@@ -50,6 +60,8 @@ class DaemonProcess {
 
   pid_t pid_ = -1;
   int port_ = 0;
+  std::string binary_;
+  std::string port_file_;
 };
 
 }  // namespace riskflow::e2e

@@ -1,11 +1,12 @@
 #include "pipeline/engine/engine.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <thread>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "pipeline/engine/partition.h"
+#include "pipeline/engine/shard_layouts.h"
 #include "pipeline/log/log_keys.h"
 #include "pipeline/sinks/sink_entry.h"
 #include "rocksdb/write_batch.h"
@@ -16,7 +17,6 @@ using state::Cf;
 
 namespace {
 
-constexpr char kMetaShardCount[] = "engine/shards";
 constexpr size_t kDefaultMaxBatch = 2048;
 
 }  // namespace
@@ -170,6 +170,10 @@ void Engine::Stop() {
 }
 
 void Engine::Dispatch(std::vector<log::LoggedEvent> events) {
+  Dispatch(std::move(events), /*recovered=*/false);
+}
+
+void Engine::Dispatch(std::vector<log::LoggedEvent> events, bool recovered) {
   if (events.empty()) return;
   absl::MutexLock lock(&dispatch_mu_);
   const uint32_t n = shard_count();
@@ -181,7 +185,9 @@ void Engine::Dispatch(std::vector<log::LoggedEvent> events) {
   for (auto& items : per_shard) items.reserve(events.size() / n * 5 / 4 + 2);
   for (log::LoggedEvent& e : events) {
     uint32_t k = ShardOf(e.event.account_id(), n);
-    per_shard[k].push_back(ShardItem{0, std::move(e)});
+    ShardItem& item = per_shard[k].emplace_back();
+    item.event = std::move(e);
+    item.recovered = recovered;
   }
   // A marker per shard lets idle shards report progress too.
   for (uint32_t k = 0; k < n; ++k) {
@@ -197,38 +203,35 @@ void Engine::Dispatch(std::vector<log::LoggedEvent> events) {
 absl::Status Engine::Recover(log::EventLog* log) {
   log_ = log;
   const uint32_t n = shard_count();
-  uint32_t old_count = n;
-  std::string value;
-  absl::StatusOr<bool> found = store_->Get(Cf::kMeta, kMetaShardCount, &value);
-  if (!found.ok()) return found.status();
-  if (*found && !absl::SimpleAtoi(value, &old_count)) {
-    return absl::DataLossError("engine/shards in the store is not a number");
-  }
-  // A fresh store starts at start_after_sequence (0 = the beginning; a new
-  // shadow engine starts at the log's end instead of replaying history).
-  std::vector<uint64_t> offsets(old_count, start_after_sequence_);
-  for (uint32_t k = 0; k < old_count; ++k) {
-    absl::StatusOr<bool> has =
-        store_->Get(Cf::kMeta, Shard::OffsetKey(old_count, k), &value);
-    if (!has.ok()) return has.status();
-    if (*has) log::DecodeSequenceKey(value, &offsets[k]);
-  }
-  const uint64_t from = *std::min_element(offsets.begin(), offsets.end());
+  absl::StatusOr<ShardLayouts> layouts =
+      ShardLayouts::Load(store_, start_after_sequence_);
+  if (!layouts.ok()) return layouts.status();
+  const std::string before = layouts->Describe();
+  // Durably one of the layouts before any shard of it commits, so a kill
+  // from here on leaves offsets that the next start reads.
+  if (auto s = layouts->Register(store_, n); !s.ok()) return s;
+  const std::vector<uint64_t>& resume = layouts->Offsets(n);
+  for (uint32_t k = 0; k < n; ++k) shards_[k]->ResumeAfter(resume[k]);
+  const uint64_t from = layouts->ScanFrom();
+  std::fprintf(stderr,
+               "riskflowd: recovering: %u shards (store layouts %s), "
+               "re-deciding logged events after sequence %llu\n",
+               n, before.c_str(), static_cast<unsigned long long>(from));
   std::vector<log::LoggedEvent> batch;
   uint64_t replayed = 0;
   absl::Status scan = log->Scan(from, [&](log::LoggedEvent&& e) {
-    if (e.sequence > offsets[ShardOf(e.event.account_id(), old_count)]) {
+    if (!layouts->Decided(e.sequence, e.event.account_id())) {
       batch.push_back(std::move(e));
       ++replayed;
       if (batch.size() >= 4096) {
-        Dispatch(std::move(batch));
+        Dispatch(std::move(batch), /*recovered=*/true);
         batch.clear();
       }
     }
     return true;
   });
   if (!scan.ok()) return scan;
-  Dispatch(std::move(batch));
+  Dispatch(std::move(batch), /*recovered=*/true);
   const uint64_t last = log->durable_sequence();
   if (last > 0) {
     // Markers bring every shard's progress up to the log's end.
@@ -246,18 +249,22 @@ absl::Status Engine::Recover(log::EventLog* log) {
       !s.ok()) {
     return s;
   }
+  uint64_t skipped = 0;
+  for (auto& shard : shards_) skipped += shard->recovered_already_decided();
   if (replayed > 0) {
     std::fprintf(stderr, "riskflowd: recovered %llu unprocessed events\n",
                  static_cast<unsigned long long>(replayed));
   }
-  // Record the layout now in use, with every shard at the log's end.
-  rocksdb::WriteBatch meta;
-  meta.Put(store_->handle(Cf::kMeta), kMetaShardCount, absl::StrCat(n));
-  for (uint32_t k = 0; k < n; ++k) {
-    meta.Put(store_->handle(Cf::kMeta), Shard::OffsetKey(n, k),
-             log::SequenceKey(last));
+  if (skipped > 0) {
+    // The offsets said "not decided" but a stored decision said otherwise:
+    // the sinks were protected, state may not be. Worth a bug report.
+    std::fprintf(stderr,
+                 "riskflowd: recovery found %llu events already decided "
+                 "(stored decision present); not decided again\n",
+                 static_cast<unsigned long long>(skipped));
   }
-  return store_->Write(&meta, /*sync=*/true);
+  // One layout again, with every shard at the log's end.
+  return layouts->Collapse(store_, n, last);
 }
 
 absl::Status Engine::WaitUntilProcessed(uint64_t sequence,

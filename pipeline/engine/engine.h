@@ -126,6 +126,8 @@ class Engine {
  private:
   Engine() = default;
   absl::Status WaitUntilProcessed(uint64_t sequence, absl::Duration timeout);
+  // `recovered`: re-dispatched by Recover (see ShardItem::recovered).
+  void Dispatch(std::vector<log::LoggedEvent> events, bool recovered);
 
   absl::StatusOr<std::unique_ptr<ShardPipeline>> MakeShardPipeline(
       const std::shared_ptr<plugin_host::Pipeline>& pipeline, Shard* shard);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "pipeline/engine/shard_layouts.h"
 #include "pipeline/lists/apply_lists.h"
 #include "pipeline/log/log_keys.h"
 #include "pipeline/sinks/sink_entry.h"
@@ -14,7 +15,7 @@ namespace riskflow::engine {
 using state::Cf;
 
 std::string Shard::OffsetKey(uint32_t shard_count, uint32_t index) {
-  return absl::StrCat("engine/offset/", shard_count, "/", index);
+  return ShardLayouts::OffsetKey(shard_count, index);
 }
 
 Shard::Shard(uint32_t index, const ShardContext& ctx)
@@ -47,8 +48,14 @@ void Shard::Enqueue(std::vector<ShardItem>&& items) {
 }
 
 void Shard::Stop() {
+  if (!stopping_.HasBeenNotified()) stopping_.Notify();
   queue_.Close();
   if (thread_.joinable()) thread_.join();
+}
+
+void Shard::ResumeAfter(uint64_t offset) {
+  through_.store(offset);
+  persisted_through_ = offset;
 }
 
 void Shard::Loop() {
@@ -61,8 +68,10 @@ void Shard::Loop() {
     ProcessItems(items);
   }
   // Persist how far this shard got (and, without per-batch commits, the
-  // state changes still cached), so the next start scans less.
-  if (persisted_through_ < through_.load() || state_->dirty_entities() > 0) {
+  // state changes still cached), so the next start scans less. Not after
+  // an abandoned commit: the offset would cover the events it held.
+  if (!abandoned_.load() && (persisted_through_ < through_.load() ||
+                             state_->dirty_entities() > 0)) {
     rocksdb::WriteBatch batch;
     state_->FlushTo(&batch);
     batch.Put(ctx_.store->handle(Cf::kMeta),
@@ -74,6 +83,9 @@ void Shard::Loop() {
 }
 
 void Shard::ProcessItems(std::vector<ShardItem>& items) {
+  // After an abandoned commit (shutdown) nothing more is decided: the next
+  // start re-decides this shard's events from its last committed offset.
+  if (abandoned_.load()) return;
   size_t begin = 0;
   for (size_t i = 0; i < items.size(); ++i) {
     if (items[i].swap == nullptr) continue;
@@ -112,9 +124,10 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
       through = std::max(through, item.through);
       continue;
     }
+    through = std::max(through, item.event.sequence);
+    if (item.recovered && AlreadyDecided(item.event)) continue;
     state_->SetWatermark(item.event.watermark_ms);
     Decide(item.event, lists.get(), &decisions.emplace_back());
-    through = std::max(through, item.event.sequence);
   }
   if (decisions.empty()) {
     // Only markers: nothing to commit; every event up to `through` of this
@@ -163,7 +176,7 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
     state_->FlushTo(&batch);
     batch.Put(ctx_.store->handle(Cf::kMeta),
               OffsetKey(ctx_.shard_count, index_), log::SequenceKey(through));
-    CommitWithRetry(&batch, pending);
+    if (!CommitWithRetry(&batch, pending)) return;
     persisted_through_ = through;
   }
   through_.store(through);
@@ -235,20 +248,65 @@ void Shard::ApplyFreezeCap(riskflow::v1::Decision* d) {
   }
 }
 
-void Shard::CommitWithRetry(
+bool Shard::AlreadyDecided(const log::LoggedEvent& e) {
+  // Only a stored decision proves it: a clean PASS is not stored, but it
+  // reaches no sink either. Without stored decisions there is no guard.
+  if (!ctx_.store_decisions) return false;
+  std::string value;
+  absl::StatusOr<bool> found =
+      ctx_.store->Get(Cf::kDecisions, log::SequenceKey(e.sequence), &value);
+  if (!found.ok()) {
+    std::fprintf(stderr,
+                 "riskflowd: shard %u cannot check sequence %llu for a "
+                 "stored decision (%s); deciding it\n",
+                 index_, static_cast<unsigned long long>(e.sequence),
+                 std::string(found.status().message()).c_str());
+    return false;
+  }
+  if (*found) already_decided_.fetch_add(1, std::memory_order_relaxed);
+  return *found;
+}
+
+bool Shard::CommitWithRetry(
     rocksdb::WriteBatch* batch,
     const std::vector<sinks::PendingDecision>& pending) {
   // Acked events are already durable in the log, so a failed commit is
-  // retried rather than dropped; if the process dies meanwhile, recovery
-  // re-processes from the log.
+  // retried rather than dropped. Outbox::Commit hands the batch back as it
+  // got it when the write fails, so every attempt assigns its sink
+  // sequences anew: a retry never writes a key an earlier attempt chose
+  // (another shard may own that sequence by now). While the daemon runs the
+  // retries go on (the cause may pass, e.g. disk space coming back); once it
+  // stops, a few more attempts, then the commit is given up: the log is the
+  // source of truth, and the next start re-decides everything after this
+  // shard's last committed offset.
+  constexpr int kAttemptsWhenStopping = 3;
   absl::Duration backoff = absl::Milliseconds(10);
+  int attempts_stopping = 0;
   for (int attempt = 1;; ++attempt) {
     absl::Status s = ctx_.outbox->Commit(batch, pending, ctx_.sync_commits);
-    if (s.ok()) return;
+    if (s.ok()) return true;
     std::fprintf(stderr,
                  "riskflowd: shard %u commit failed (attempt %d): %s\n",
                  index_, attempt, std::string(s.message()).c_str());
-    absl::SleepFor(backoff);
+    if (stopping_.HasBeenNotified() &&
+        ++attempts_stopping >= kAttemptsWhenStopping) {
+      std::fprintf(stderr,
+                   "riskflowd: shard %u gives up its commit at shutdown; "
+                   "its events after sequence %llu are decided again at the "
+                   "next start\n",
+                   index_, static_cast<unsigned long long>(persisted_through_));
+      // FlushTo marked the cache clean although its changes never reached
+      // the store: drop it all, so it never runs ahead of the DB.
+      state_->DropAll();
+      abandoned_.store(true);
+      return false;
+    }
+    if (stopping_.HasBeenNotified()) {
+      absl::SleepFor(std::min(backoff, absl::Milliseconds(50)));
+    } else {
+      // Stop wakes this early.
+      stopping_.WaitForNotificationWithTimeout(backoff);
+    }
     backoff = std::min(backoff * 2, absl::Seconds(2));
   }
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "pipeline/engine/bounded_queue.h"
 #include "pipeline/engine/decision_waiters.h"
 #include "pipeline/lists/list_store.h"
@@ -39,6 +40,11 @@ struct ShardItem {
   uint64_t through = 0;
   log::LoggedEvent event;
   std::shared_ptr<ShardPipeline> swap;
+  // Re-dispatched by Engine::Recover: the shard first checks that no
+  // decision is stored for it (a guard behind the offsets' bookkeeping, so
+  // a flagged event can never reach a sink twice). Live events skip the
+  // check: they cannot have been decided before.
+  bool recovered = false;
 };
 
 struct ShardContext {
@@ -90,8 +96,19 @@ class Shard {
   void Start();
   // Blocks while the queue is full (backpressure).
   void Enqueue(std::vector<ShardItem>&& items);
-  // Finishes the queue, commits, stops the thread.
+  // Finishes the queue, commits, stops the thread. A commit that keeps
+  // failing is given up after a few attempts once stopping (see
+  // CommitWithRetry).
   void Stop();
+  // Before any event is queued (recovery): every event of this shard up to
+  // `offset` is decided; progress starts there and never reports less.
+  void ResumeAfter(uint64_t offset);
+  // Recovered events found with a stored decision, not decided again.
+  uint64_t recovered_already_decided() const {
+    return already_decided_.load();
+  }
+  // A commit was given up at shutdown: nothing after it was committed.
+  bool commit_abandoned() const { return abandoned_.load(); }
 
   // Every event of this shard with sequence <= this is decided (and, with
   // commit_every_batch, committed; without it, its decision has reached the
@@ -118,11 +135,15 @@ class Shard {
   void ApplySwap(std::shared_ptr<ShardPipeline> swap);
   void Decide(const log::LoggedEvent& e, const lists::ListSnapshot* lists,
               riskflow::v1::Decision* d);
-  void CommitWithRetry(rocksdb::WriteBatch* batch,
+  // True once committed; false only when the shard is stopping and the
+  // commit kept failing (the shard then commits nothing more).
+  bool CommitWithRetry(rocksdb::WriteBatch* batch,
                        const std::vector<sinks::PendingDecision>& pending);
   // The FREEZE guard rail of the current pipeline version (freeze_cap.h).
   void ResetFreezeCap();
   void ApplyFreezeCap(riskflow::v1::Decision* d);
+  // Whether a recovered event already has a stored decision.
+  bool AlreadyDecided(const log::LoggedEvent& e);
 
   const uint32_t index_;
   const ShardContext ctx_;
@@ -139,6 +160,11 @@ class Shard {
   std::unique_ptr<router::FreezeCap> freeze_cap_;
   std::vector<size_t> capped_;  // scratch for ApplyFreezeCap
   plugin_host::CrashMarker* crash_marker_ = nullptr;
+  std::atomic<uint64_t> already_decided_{0};
+  // Set by Stop (any thread) before the queue closes; wakes a commit
+  // backoff.
+  absl::Notification stopping_;
+  std::atomic<bool> abandoned_{false};
 };
 
 }  // namespace riskflow::engine

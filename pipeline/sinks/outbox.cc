@@ -59,18 +59,39 @@ absl::Status Outbox::Commit(rocksdb::WriteBatch* batch,
                             const std::vector<PendingDecision>& decisions,
                             bool sync) {
   absl::MutexLock lock(&mu_);
+  // A failed write hands the batch back as it came: the entries below use
+  // sequences that are only reserved if the write succeeds, and a retry
+  // after another shard's commit must not write them again.
+  batch->SetSavePoint();
   std::array<uint64_t, 5> next = last_;
+  AddEntries(batch, decisions, &next);
+  absl::Status s = commit_fault_ ? commit_fault_(decisions) : absl::OkStatus();
+  if (s.ok()) s = store_->Write(batch, sync);
+  if (s.ok()) {
+    last_ = next;
+    batch->PopSavePoint().PermitUncheckedError();
+  } else {
+    batch->RollbackToSavePoint().PermitUncheckedError();
+  }
+  return s;
+}
+
+void Outbox::AddEntries(rocksdb::WriteBatch* batch,
+                        const std::vector<PendingDecision>& decisions,
+                        std::array<uint64_t, 5>* next) {
   for (const PendingDecision& p : decisions) {
     for (int r : p.decision->routes()) {
       Route route = static_cast<Route>(r);
       if (!IsSink(route)) continue;
       batch->Put(store_->handle(Cf::kOutbox),
-                 OutboxKey(route, ++next[Index(route)]), *p.bytes);
+                 OutboxKey(route, ++(*next)[Index(route)]), *p.bytes);
     }
   }
-  absl::Status s = store_->Write(batch, sync);
-  if (s.ok()) last_ = next;
-  return s;
+}
+
+void Outbox::SetCommitFaultForTesting(CommitFault fault) {
+  absl::MutexLock lock(&mu_);
+  commit_fault_ = std::move(fault);
 }
 
 uint64_t Outbox::LastSequence(Route sink) const {

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,9 +36,18 @@ class Outbox {
   // Adds an outbox entry per non-PASS route of each decision to batch and
   // writes the batch. Sequences are assigned and the write happens under
   // one lock, so sink order is commit order and readers never see a gap.
+  // When the write fails, the batch is left as it was given (no entries
+  // added), so the caller can retry it: each attempt assigns sequences
+  // anew.
   absl::Status Commit(rocksdb::WriteBatch* batch,
                       const std::vector<PendingDecision>& decisions,
                       bool sync);
+
+  // Tests: called in Commit after the entries are added, instead of
+  // nothing; a non-OK status fails that Commit as a failed write would.
+  using CommitFault = std::function<absl::Status(
+      const std::vector<PendingDecision>& decisions)>;
+  void SetCommitFaultForTesting(CommitFault fault);
 
   uint64_t LastSequence(riskflow::v1::Route sink) const;
 
@@ -73,11 +83,17 @@ class Outbox {
 
  private:
   static size_t Index(riskflow::v1::Route sink);
+  // The commit path's entries: one Put per sink route, numbered from next.
+  void AddEntries(rocksdb::WriteBatch* batch,
+                  const std::vector<PendingDecision>& decisions,
+                  std::array<uint64_t, 5>* next)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   state::Store* store_;
   mutable absl::Mutex mu_;
   std::array<uint64_t, 5> last_ ABSL_GUARDED_BY(mu_) = {0, 0, 0, 0, 0};
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
+  CommitFault commit_fault_ ABSL_GUARDED_BY(mu_);
 };
 
 std::string OutboxKey(riskflow::v1::Route sink, uint64_t sequence);

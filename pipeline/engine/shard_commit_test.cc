@@ -1,0 +1,243 @@
+// Shard::CommitWithRetry with a failing commit (Outbox's fault hook fails
+// the write after the sink entries were added to the batch, as a failed
+// RocksDB write would): a retry never writes an earlier attempt's sink keys,
+// and at shutdown a commit that keeps failing is given up — nothing after it
+// is committed, and the next start decides the events exactly once.
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "pipeline/engine/engine.h"
+#include "pipeline/engine/partition.h"
+#include "pipeline/log/event_log.h"
+#include "pipeline/log/log_keys.h"
+#include "pipeline/plugin_host/pipeline.h"
+#include "pipeline/sinks/outbox.h"
+#include "pipeline/state/store.h"
+#include "pipeline/state/test_util.h"
+#include "plugins/testing/test_plugins.h"
+
+namespace riskflow::engine {
+namespace {
+
+namespace v1 = ::riskflow::v1;
+
+constexpr int64_t kT0 = 1700000000000;
+
+// Every CNY payout of 1,000.00 or more goes to MANUAL_REVIEW.
+std::shared_ptr<plugin_host::Pipeline> ReviewLargePayouts() {
+  v1::PipelineConfig config;
+  config.set_name("commit-test");
+  v1::DetectorConfig* d = config.add_detectors();
+  d->set_name("large_payout");
+  d->set_plugin("large_amount");
+  d->set_route(v1::MANUAL_REVIEW);
+  (*d->mutable_params())["thresholds"] = "CNY:100000";
+  auto pipeline = plugin_host::Pipeline::Load(
+      config, riskflow::testing::TestPluginSearchPath());
+  EXPECT_TRUE(pipeline.ok()) << pipeline.status();
+  return pipeline.ok() ? std::shared_ptr<plugin_host::Pipeline>(
+                             std::move(*pipeline))
+                       : nullptr;
+}
+
+v1::Event LargePayout(const std::string& id, const std::string& account,
+                      int64_t t) {
+  v1::Event e;
+  e.set_event_id(id);
+  e.set_channel_id("test");
+  e.set_type(v1::PAYOUT);
+  e.set_account_id(account);
+  e.set_counterparty("payee");
+  e.set_amount_minor(500000);
+  e.set_currency("CNY");
+  e.set_event_time_ms(t);
+  return e;
+}
+
+log::LoggedEvent Logged(uint64_t sequence, v1::Event e) {
+  log::LoggedEvent out;
+  out.sequence = sequence;
+  out.watermark_ms = e.event_time_ms();
+  out.event = std::move(e);
+  return out;
+}
+
+// An account of shard `k` of 2.
+std::string AccountOfShard(uint32_t k) {
+  for (int i = 0;; ++i) {
+    std::string account = absl::StrCat("acct-", i);
+    if (ShardOf(account, 2) == k) return account;
+  }
+}
+
+bool Contains(const std::vector<sinks::PendingDecision>& pending,
+              const std::string& event_id) {
+  for (const sinks::PendingDecision& p : pending) {
+    if (p.decision->event_id() == event_id) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> ReviewSink(sinks::Outbox* outbox) {
+  std::vector<v1::Decision> out;
+  EXPECT_TRUE(outbox->Read(v1::MANUAL_REVIEW, 0, 100, &out).ok());
+  std::vector<std::string> ids;
+  for (const v1::Decision& d : out) {
+    ids.push_back(absl::StrCat(d.sink_sequence(), ":", d.event_id()));
+  }
+  return ids;
+}
+
+bool WaitFor(const std::function<bool()>& done) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (!done()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return true;
+}
+
+class ShardCommitTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = state::Store::Open(dir_.path() + "/engine",
+                                    state::StoreOptions());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    OpenOutbox();
+  }
+
+  void OpenOutbox() {
+    outbox_ = std::make_unique<sinks::Outbox>(store_.get());
+    ASSERT_TRUE(outbox_->Open().ok());
+  }
+
+  std::unique_ptr<Engine> MakeEngine() {
+    EngineOptions options;
+    options.shards = 2;
+    auto engine = Engine::Create(store_.get(), ReviewLargePayouts(),
+                                 outbox_.get(), nullptr, options);
+    EXPECT_TRUE(engine.ok()) << engine.status();
+    return engine.ok() ? std::move(*engine) : nullptr;
+  }
+
+  state::ScopedTempDir dir_;
+  std::unique_ptr<state::Store> store_;
+  std::unique_ptr<sinks::Outbox> outbox_;
+};
+
+TEST_F(ShardCommitTest, RetryAfterAnotherShardsCommitWritesNoStaleSinkKey) {
+  const std::string a = AccountOfShard(0), b = AccountOfShard(1);
+  std::atomic<int> a_failures{0};
+  std::atomic<bool> b_committed{false};
+  // Shard 0's commit of "a1" fails until shard 1 has committed "b1", which
+  // takes MANUAL_REVIEW sequence 1 in between shard 0's attempts.
+  outbox_->SetCommitFaultForTesting(
+      [&](const std::vector<sinks::PendingDecision>& pending) {
+        if (Contains(pending, "a1") && !b_committed.load()) {
+          a_failures.fetch_add(1);
+          return absl::UnavailableError("injected write failure");
+        }
+        if (Contains(pending, "b1")) b_committed.store(true);
+        return absl::OkStatus();
+      });
+  std::unique_ptr<Engine> engine = MakeEngine();
+  ASSERT_NE(engine, nullptr);
+  engine->Start();
+  std::vector<log::LoggedEvent> first;
+  first.push_back(Logged(1, LargePayout("a1", a, kT0)));
+  engine->Dispatch(std::move(first));
+  ASSERT_TRUE(WaitFor([&] { return a_failures.load() >= 1; }));
+  std::vector<log::LoggedEvent> second;
+  second.push_back(Logged(2, LargePayout("b1", b, kT0 + 1)));
+  engine->Dispatch(std::move(second));
+  ASSERT_TRUE(WaitFor([&] { return engine->processed_sequence() >= 2; }));
+  engine->Stop();
+
+  // Each decision once, in commit order, gap-free: b1 took 1, a1's retry 2.
+  EXPECT_EQ(ReviewSink(outbox_.get()),
+            (std::vector<std::string>{"1:b1", "2:a1"}));
+  EXPECT_EQ(outbox_->LastSequence(v1::MANUAL_REVIEW), 2u);
+  // And so after a restart, which reads the outbox back from the store.
+  OpenOutbox();
+  EXPECT_EQ(ReviewSink(outbox_.get()),
+            (std::vector<std::string>{"1:b1", "2:a1"}));
+}
+
+TEST_F(ShardCommitTest, StopGivesUpAFailingCommitAndTheNextStartDecidesOnce) {
+  const std::string a = AccountOfShard(0);
+  auto log_store =
+      state::Store::Open(dir_.path() + "/log", state::StoreOptions());
+  ASSERT_TRUE(log_store.ok()) << log_store.status();
+  std::atomic<int> failures{0};
+  outbox_->SetCommitFaultForTesting(
+      [&](const std::vector<sinks::PendingDecision>& pending) {
+        if (!Contains(pending, "a1")) return absl::OkStatus();
+        failures.fetch_add(1);
+        return absl::UnavailableError("injected write failure");
+      });
+  std::unique_ptr<Engine> engine = MakeEngine();
+  ASSERT_NE(engine, nullptr);
+  Engine* e = engine.get();
+  auto event_log = std::make_unique<log::EventLog>(
+      log_store->get(), log::EventLog::Options(),
+      [e](std::vector<log::LoggedEvent> events) {
+        e->Dispatch(std::move(events));
+      });
+  ASSERT_TRUE(event_log->Open().ok());
+  engine->Start();
+  ASSERT_TRUE(engine->Recover(event_log.get()).ok());
+  event_log->Start();
+  // a1's commit fails for ever; a2, of the same shard, queues behind it.
+  for (const char* id : {"a1", "a2"}) {
+    std::vector<v1::Event> batch = {LargePayout(id, a, kT0)};
+    auto ticket = event_log->Submit(batch, absl::Seconds(5));
+    ASSERT_TRUE(ticket.ok()) << ticket.status();
+    ASSERT_TRUE((*ticket)->Wait().ok());
+    ASSERT_TRUE(WaitFor([&] { return failures.load() >= 1; }));
+  }
+  event_log->Stop();  // a2 is in shard 0's queue from here on
+
+  // Stop returns although the commit never succeeds.
+  std::future<void> stopped =
+      std::async(std::launch::async, [&] { engine->Stop(); });
+  const bool in_time =
+      stopped.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  EXPECT_TRUE(in_time) << "Stop still retries a failing commit after 10 s";
+  if (!in_time) outbox_->SetCommitFaultForTesting(nullptr);  // unstick it
+  stopped.wait();
+  engine.reset();
+  // Nothing of shard 0 was committed after the abandoned batch: no decision
+  // for a2 either (its commit would carry an offset covering a1).
+  std::string value;
+  EXPECT_FALSE(*store_->Get(state::Cf::kDecisions, log::SequenceKey(2), &value));
+  EXPECT_TRUE(ReviewSink(outbox_.get()).empty());
+
+  // The next start re-decides both from the log, once each.
+  outbox_->SetCommitFaultForTesting(nullptr);
+  OpenOutbox();
+  engine = MakeEngine();
+  ASSERT_NE(engine, nullptr);
+  e = engine.get();
+  event_log = std::make_unique<log::EventLog>(
+      log_store->get(), log::EventLog::Options(),
+      [e](std::vector<log::LoggedEvent> events) {
+        e->Dispatch(std::move(events));
+      });
+  ASSERT_TRUE(event_log->Open().ok());
+  engine->Start();
+  ASSERT_TRUE(engine->Recover(event_log.get()).ok());
+  EXPECT_EQ(ReviewSink(outbox_.get()),
+            (std::vector<std::string>{"1:a1", "2:a2"}));
+  engine->Stop();
+}
+
+}  // namespace
+}  // namespace riskflow::engine
