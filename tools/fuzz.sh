@@ -53,13 +53,19 @@ for t in "${TARGETS[@]}"; do
   log="$WORK/$t.log"
   echo "fuzz.sh: $t for ${SECONDS_EACH}s (log $log)"
   status=0
-  ASAN_OPTIONS=detect_leaks=0 \
+  # Scratch files and stores the targets make (publish_batch's RocksDB)
+  # go here and are removed after the run.
+  scratch="$WORK/tmp/$t"
+  mkdir -p "$scratch"
+  TMPDIR="$scratch" ASAN_OPTIONS=detect_leaks=0 \
   "$bin/fuzz/${t}_fuzzer" -max_total_time="$SECONDS_EACH" \
     -print_final_stats=1 -timeout=10 -rss_limit_mb=4096 -max_len=16384 \
     -artifact_prefix="$crashes/" "$corpus" "${seeds[@]}" \
     > "$log" 2>&1 || status=$?
-  execs=$(grep -h 'stat::number_of_executed_units' "$log" | awk '{s += $2} END {print s + 0}')
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}')
+  # awk, not grep: a log without a match must not end the script (pipefail).
+  execs=$(awk '/stat::number_of_executed_units/ {s += $2} END {print s + 0}' "$log")
+  cov=$(awk '{for (i = 1; i < NF; ++i) if ($i == "cov:") c = $(i + 1)} END {print c}' "$log")
+  rm -rf "$scratch"
   n_crash=$(find "$crashes" -type f | wc -l)
   printf '%-14s execs %12s  cov %6s  corpus %5s  crashes %s%s\n' "$t" "$execs" \
     "${cov:-?}" "$(find "$corpus" -type f | wc -l)" "$n_crash" \

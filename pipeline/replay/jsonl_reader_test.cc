@@ -133,6 +133,19 @@ TEST(ParseEventJsonTest, UnknownFieldIsNamed) {
   EXPECT_EQ(event.status().message(), "unknown field \"ammount_minor\"");
 }
 
+// Found by //fuzz:event_json_fuzzer: with "" among the unknown keys the
+// message depended on protobuf's randomly seeded map order (it was either
+// this or protobuf's own "account_ld: Cannot find field.").
+TEST(ParseEventJsonTest, EmptyUnknownKeyIsNamedEveryTime) {
+  const std::string line =
+      R"({"event_id":"e","":1,"account_ld":"a","type":"LOGIN"})";
+  for (int i = 0; i < 200; ++i) {
+    absl::StatusOr<riskflow::v1::Event> event = ParseEventJson(line);
+    ASSERT_FALSE(event.ok());
+    ASSERT_EQ(event.status().message(), "unknown field \"\"") << "call " << i;
+  }
+}
+
 TEST(ParseEventJsonTest, UnknownEnumNameIsAnError) {
   auto event = ParseEventJson(R"({"type":"PAYOUTS"})");
   ASSERT_FALSE(event.ok());
