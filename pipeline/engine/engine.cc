@@ -1,3 +1,4 @@
+#include "pipeline/common/logger.h"
 #include "pipeline/engine/engine.h"
 
 #include <algorithm>
@@ -213,10 +214,10 @@ absl::Status Engine::Recover(log::EventLog* log) {
   const std::vector<uint64_t>& resume = layouts->Offsets(n);
   for (uint32_t k = 0; k < n; ++k) shards_[k]->ResumeAfter(resume[k]);
   const uint64_t from = layouts->ScanFrom();
-  std::fprintf(stderr,
-               "riskflowd: recovering: %u shards (store layouts %s), "
-               "re-deciding logged events after sequence %llu\n",
-               n, before.c_str(), static_cast<unsigned long long>(from));
+  logging::Log(logging::Level::kInfo, {"engine"},
+               absl::StrCat("recovering: ", n, " shards (store layouts ",
+                            before, "), re-deciding logged events after "
+                            "sequence ", from));
   std::vector<log::LoggedEvent> batch;
   uint64_t replayed = 0;
   absl::Status scan = log->Scan(from, [&](log::LoggedEvent&& e) {
@@ -252,16 +253,16 @@ absl::Status Engine::Recover(log::EventLog* log) {
   uint64_t skipped = 0;
   for (auto& shard : shards_) skipped += shard->recovered_already_decided();
   if (replayed > 0) {
-    std::fprintf(stderr, "riskflowd: recovered %llu unprocessed events\n",
-                 static_cast<unsigned long long>(replayed));
+    logging::Log(logging::Level::kInfo, {"engine"},
+                 absl::StrCat("recovered ", replayed, " unprocessed events"));
   }
   if (skipped > 0) {
     // The offsets said "not decided" but a stored decision said otherwise:
     // the sinks were protected, state may not be. Worth a bug report.
-    std::fprintf(stderr,
-                 "riskflowd: recovery found %llu events already decided "
-                 "(stored decision present); not decided again\n",
-                 static_cast<unsigned long long>(skipped));
+    logging::Log(logging::Level::kWarning, {"engine"},
+                 absl::StrCat("recovery found ", skipped,
+                              " events already decided (stored decision "
+                              "present); not decided again"));
   }
   // One layout again, with every shard at the log's end.
   return layouts->Collapse(store_, n, last);

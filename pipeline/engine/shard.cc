@@ -1,3 +1,4 @@
+#include "pipeline/common/logger.h"
 #include "pipeline/engine/shard.h"
 
 #include <cstdio>
@@ -236,8 +237,10 @@ void Shard::ApplyFreezeCap(riskflow::v1::Decision* d) {
   if (!s.ok()) {
     // Only a failing state read gets here; the decision keeps its FREEZE
     // (failing open on the guard rail, never on detection).
-    std::fprintf(stderr, "riskflowd: shard %u FREEZE cap not applied: %s\n",
-                 index_, std::string(s.message()).c_str());
+    logging::LogRateLimited(
+        log_limiter_, logging::Level::kError,
+        {"engine", static_cast<int>(index_)},
+        absl::StrCat("FREEZE cap not applied: ", s.message()));
     return;
   }
   const auto& slots = current_->pipeline->detectors();
@@ -256,11 +259,12 @@ bool Shard::AlreadyDecided(const log::LoggedEvent& e) {
   absl::StatusOr<bool> found =
       ctx_.store->Get(Cf::kDecisions, log::SequenceKey(e.sequence), &value);
   if (!found.ok()) {
-    std::fprintf(stderr,
-                 "riskflowd: shard %u cannot check sequence %llu for a "
-                 "stored decision (%s); deciding it\n",
-                 index_, static_cast<unsigned long long>(e.sequence),
-                 std::string(found.status().message()).c_str());
+    logging::LogRateLimited(
+        log_limiter_, logging::Level::kError,
+        {"engine", static_cast<int>(index_)},
+        absl::StrCat("cannot check sequence ", e.sequence,
+                     " for a stored decision (", found.status().message(),
+                     "); deciding it"));
     return false;
   }
   if (*found) already_decided_.fetch_add(1, std::memory_order_relaxed);
@@ -285,16 +289,17 @@ bool Shard::CommitWithRetry(
   for (int attempt = 1;; ++attempt) {
     absl::Status s = ctx_.outbox->Commit(batch, pending, ctx_.sync_commits);
     if (s.ok()) return true;
-    std::fprintf(stderr,
-                 "riskflowd: shard %u commit failed (attempt %d): %s\n",
-                 index_, attempt, std::string(s.message()).c_str());
+    logging::LogRateLimited(
+        log_limiter_, logging::Level::kError,
+        {"engine", static_cast<int>(index_)},
+        absl::StrCat("commit failed (attempt ", attempt, "): ", s.message()));
     if (stopping_.HasBeenNotified() &&
         ++attempts_stopping >= kAttemptsWhenStopping) {
-      std::fprintf(stderr,
-                   "riskflowd: shard %u gives up its commit at shutdown; "
-                   "its events after sequence %llu are decided again at the "
-                   "next start\n",
-                   index_, static_cast<unsigned long long>(persisted_through_));
+      logging::Log(logging::Level::kError,
+                   {"engine", static_cast<int>(index_)},
+                   absl::StrCat("gives up its commit at shutdown; its events "
+                                "after sequence ", persisted_through_,
+                                " are decided again at the next start"));
       // FlushTo marked the cache clean although its changes never reached
       // the store: drop it all, so it never runs ahead of the DB.
       state_->DropAll();

@@ -11,6 +11,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "pipeline/common/logger.h"
 #include "pipeline/engine/bounded_queue.h"
 #include "pipeline/engine/decision_waiters.h"
 #include "pipeline/lists/list_store.h"
@@ -165,6 +166,8 @@ class Shard {
   // backoff.
   absl::Notification stopping_;
   std::atomic<bool> abandoned_{false};
+  // Per-batch failures (commits, state reads) are logged at most this often.
+  logging::RateLimiter log_limiter_{10, absl::Seconds(10)};
 };
 
 }  // namespace riskflow::engine

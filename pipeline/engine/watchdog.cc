@@ -1,3 +1,4 @@
+#include "pipeline/common/logger.h"
 #include "pipeline/engine/watchdog.h"
 
 #include <algorithm>
@@ -52,19 +53,19 @@ void Watchdog::Loop() {
           " ms on log sequence ", m.sequence, " (limit ", limit_ns / 1000000,
           " ms = max(", options_.budget_multiple, " x budget ", m.budget_us,
           " us, floor)); riskflowd aborts and the restart quarantines it");
-      std::fprintf(stderr, "riskflowd: watchdog: %s\n", reason.c_str());
+      logging::Log(logging::Level::kError, {"watchdog", -1, m.detector},
+                   reason);
       if (on_hung_) on_hung_(reason);
       if (stop_.WaitForNotificationWithTimeout(options_.grace)) return;
       const plugin_host::MarkerState again = marker->Read();
       if (again.start_ns == m.start_ns && again.hung) {
-        std::fprintf(stderr, "riskflowd: watchdog: aborting\n");
+        logging::Log(logging::Level::kError, {"watchdog", -1, m.detector},
+                     "aborting");
         std::fflush(stderr);
         std::abort();
       }
-      std::fprintf(stderr,
-                   "riskflowd: watchdog: detector '%s' returned after all; "
-                   "serving again\n",
-                   m.detector.c_str());
+      logging::Log(logging::Level::kWarning, {"watchdog", -1, m.detector},
+                   "the detector returned after all; serving again");
       if (on_recovered_) on_recovered_();
       break;
     }

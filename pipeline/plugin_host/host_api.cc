@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "pipeline/common/logger.h"
 #include "pipeline/plugin_host/host_context.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/plugin_host/plugin_output.h"
@@ -299,14 +300,21 @@ uint64_t RandomU64(rf_call_ctx* ctx) {
   return c->rng.Next();
 }
 
-void Log(rf_call_ctx*, rf_log_level level, rf_str message) {
-  static const char* kLevels[] = {"DEBUG", "INFO", "WARN", "ERROR"};
-  const char* name = (level >= RF_LOG_DEBUG && level <= RF_LOG_ERROR)
-                         ? kLevels[level]
-                         : "INFO";
+void Log(rf_call_ctx* ctx, rf_log_level level, rf_str message) {
+  static const logging::Level kLevels[] = {
+      logging::Level::kDebug, logging::Level::kInfo, logging::Level::kWarning,
+      logging::Level::kError};
+  const logging::Level to = (level >= RF_LOG_DEBUG && level <= RF_LOG_ERROR)
+                                ? kLevels[level]
+                                : logging::Level::kInfo;
+  // Plugins may log per event: bounded so a chatty one cannot flood stderr.
+  static logging::RateLimiter limiter(100, absl::Seconds(1));
+  CallContext* c = Call(ctx);
+  const std::string detector =
+      c != nullptr && c->slot != nullptr ? c->slot->config.name() : "";
   // One bounded, valid line whatever the plugin passed.
-  const std::string text = CleanText(View(message));
-  std::fprintf(stderr, "[plugin %s] %s\n", name, text.c_str());
+  logging::LogRateLimited(limiter, to, {"plugin", -1, detector},
+                          CleanText(View(message)));
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+#include "pipeline/common/logger.h"
 #include "pipeline/plugin_host/quarantine_store.h"
 
 #include <signal.h>
@@ -190,22 +191,21 @@ QuarantineStore::QuarantineFromMarkers(const std::string& dir,
         batch.Put(store_->handle(state::Cf::kMeta),
                   absl::StrCat(kSuspectPrefix, m.sequence, "/", m.detector),
                   "");
-        std::fprintf(stderr,
-                     "riskflowd: the previous process died (killed from "
-                     "outside?) while detector '%s' ran on log sequence "
-                     "%llu; it is quarantined if that happens again there\n",
-                     m.detector.c_str(),
-                     static_cast<unsigned long long>(m.sequence));
+        logging::Log(
+            logging::Level::kWarning, {"plugin_host", -1, m.detector},
+            absl::StrCat("the previous process died (killed from outside?) "
+                         "while this detector ran on log sequence ",
+                         m.sequence,
+                         "; it is quarantined if that happens again there"));
       }
     }
   }
   if (auto s = store_->Write(&batch, /*sync=*/true); !s.ok()) return s;
   for (QuarantinedDetector& q : added) {
-    std::fprintf(stderr,
-                 "riskflowd: detector '%s' is quarantined: %s (clear with "
-                 "`riskflow quarantine clear %s`)\n",
-                 q.detector().c_str(), q.reason().c_str(),
-                 q.detector().c_str());
+    logging::Log(logging::Level::kError, {"plugin_host", -1, q.detector()},
+                 absl::StrCat("is quarantined: ", q.reason(),
+                              " (clear with `riskflow quarantine clear ",
+                              q.detector(), "`)"));
     if (auto s = Add(q); !s.ok()) return s;
   }
   // Evidence is on record; the files go, so the next start begins clean.

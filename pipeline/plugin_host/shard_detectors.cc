@@ -1,3 +1,4 @@
+#include "pipeline/common/logger.h"
 #include "pipeline/plugin_host/shard_detectors.h"
 
 #include <chrono>
@@ -210,12 +211,12 @@ void ShardDetectors::Quarantine(DetectorSlot* slot, uint64_t sequence,
                                 const std::string& reason) {
   if (slot->quarantined.load()) return;
   slot->SetQuarantine(reason);
-  std::fprintf(stderr,
-               "riskflowd: detector '%s' quarantined (%s); its events get "
-               "route %s until `riskflow quarantine clear %s`\n",
-               slot->config.name().c_str(), reason.c_str(),
-               riskflow::v1::Route_Name(slot->config.on_error()).c_str(),
-               slot->config.name().c_str());
+  logging::Log(
+      logging::Level::kError, {"plugin_host", -1, slot->config.name()},
+      absl::StrCat("quarantined (", reason, "); its events get route ",
+                   riskflow::v1::Route_Name(slot->config.on_error()),
+                   " until `riskflow quarantine clear ", slot->config.name(),
+                   "`"));
   if (quarantine_ == nullptr) return;
   riskflow::v1::QuarantinedDetector q;
   q.set_detector(slot->config.name());
@@ -225,10 +226,9 @@ void ShardDetectors::Quarantine(DetectorSlot* slot, uint64_t sequence,
   // Rare (once per quarantine), so a synced write on the shard thread is
   // fine. If it fails the quarantine still holds for this run.
   if (absl::Status s = quarantine_->Add(q); !s.ok()) {
-    std::fprintf(stderr,
-                 "riskflowd: cannot persist the quarantine of '%s': %s\n",
-                 slot->config.name().c_str(),
-                 std::string(s.message()).c_str());
+    logging::Log(logging::Level::kError,
+                 {"plugin_host", -1, slot->config.name()},
+                 absl::StrCat("cannot persist the quarantine: ", s.message()));
   }
 }
 

@@ -1,3 +1,4 @@
+#include "pipeline/common/logger.h"
 #include "pipeline/server/daemon.h"
 
 #include <sys/stat.h>
@@ -125,7 +126,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
       auth::SetUpServerSecurity(options.listen_address, options.security);
   if (!security.ok()) return security.status();
   for (const std::string& warning : security->warnings) {
-    std::fprintf(stderr, "riskflowd: %s\n", warning.c_str());
+    logging::Log(logging::Level::kWarning, {"server"}, warning);
   }
   std::unique_ptr<Daemon> daemon(new Daemon());
   daemon->parts_ = std::make_unique<DaemonParts>();
@@ -381,11 +382,10 @@ absl::StatusOr<riskflow::v1::ReloadPipelineResponse> Daemon::Reload(
     absl::MutexLock lock(&p.ctx.source_mu);
     p.ctx.pipeline_source = source.empty() ? "<reloaded>" : source;
   }
-  std::fprintf(stderr,
-               "riskflowd: pipeline '%s' (%s) took over after sequence %llu\n",
-               next->config().name().c_str(),
-               next->version_hash().substr(0, 12).c_str(),
-               static_cast<unsigned long long>(*after));
+  logging::Log(logging::Level::kInfo, {"server"},
+               absl::StrCat("pipeline '", next->config().name(), "' (",
+                            next->version_hash().substr(0, 12),
+                            ") took over after sequence ", *after));
   return response;
 }
 

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "pipeline/common/logger.h"
 #include "pipeline/server/authorize.h"
 #include "pipeline/server/grpc_status.h"
 #include "pipeline/server/services.h"
@@ -75,10 +76,10 @@ grpc::Status AdminService::ClearQuarantine(
     return ToGrpc(absl::NotFoundError(absl::StrCat(
         "detector '", request->detector(), "' is not quarantined")));
   }
-  std::fprintf(stderr,
-               "riskflowd: quarantine of detector '%s' cleared; it runs "
-               "again from its next event\n",
-               request->detector().c_str());
+  logging::Log(logging::Level::kWarning,
+               {"admin", -1, request->detector()},
+               "quarantine cleared; the detector runs again from its next "
+               "event");
   response->set_cleared(true);
   return grpc::Status::OK;
 }

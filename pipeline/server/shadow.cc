@@ -1,3 +1,4 @@
+#include "pipeline/common/logger.h"
 #include "pipeline/server/shadow.h"
 
 #include <algorithm>
@@ -107,8 +108,9 @@ void Shadow::Follow() {
       return batch.size() < 4096;
     });
     if (!s.ok()) {
-      std::fprintf(stderr, "riskflowd: shadow cannot read the log: %s\n",
-                   std::string(s.message()).c_str());
+      logging::LogRateLimited(
+          read_errors_, logging::Level::kError, {"shadow"},
+          absl::StrCat("cannot read the log: ", s.message()));
       absl::MutexLock lock(&mu_);
       mu_.AwaitWithTimeout(absl::Condition(&stop_), absl::Seconds(1));
       continue;

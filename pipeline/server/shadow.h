@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "pipeline/common/logger.h"
 #include "pipeline/engine/engine.h"
 #include "pipeline/lists/list_store.h"
 #include "pipeline/log/event_log.h"
@@ -53,6 +54,8 @@ class Shadow {
   uint64_t cursor_ = 0;  // last sequence handed to the shadow engine
   uint64_t started_after_ = 0;
   absl::Mutex mu_;
+  // A failing log read is retried every second: log it at most this often.
+  logging::RateLimiter read_errors_{1, absl::Minutes(1)};
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::thread follower_;
 };
