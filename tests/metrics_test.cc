@@ -117,6 +117,13 @@ TEST(MetricsTest, ScrapeParsesAndCountersMove) {
             calls);
   EXPECT_EQ(after->Sum("riskflow_detector_faults_total"), 0);
   EXPECT_EQ(after->Sum("riskflow_detectors_quarantined"), 0);
+  // One FREEZE-cap sample per detector of the default pipeline, none hit.
+  int cap_samples = 0;
+  for (const auto& sample : after->samples) {
+    if (sample.name == "riskflow_freeze_cap_hits_total") ++cap_samples;
+  }
+  EXPECT_EQ(cap_samples, 4);
+  EXPECT_EQ(after->Sum("riskflow_freeze_cap_hits_total"), 0);
   const double notify_last =
       after->Sum("riskflow_sink_last_sequence", {{"sink", "NOTIFY"}});
   EXPECT_GE(notify_last, 2);

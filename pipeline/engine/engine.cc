@@ -214,10 +214,13 @@ absl::Status Engine::Recover(log::EventLog* log) {
   const std::vector<uint64_t>& resume = layouts->Offsets(n);
   for (uint32_t k = 0; k < n; ++k) shards_[k]->ResumeAfter(resume[k]);
   const uint64_t from = layouts->ScanFrom();
-  logging::Log(logging::Level::kInfo, {"engine"},
-               absl::StrCat("recovering: ", n, " shards (store layouts ",
-                            before, "), re-deciding logged events after "
-                            "sequence ", from));
+  // Quiet on a fresh store (every replay starts with one).
+  if (log->durable_sequence() > from) {
+    logging::Log(logging::Level::kInfo, {"engine"},
+                 absl::StrCat("recovering: ", n, " shards (store layouts ",
+                              before, "), re-deciding logged events after "
+                              "sequence ", from));
+  }
   std::vector<log::LoggedEvent> batch;
   uint64_t replayed = 0;
   absl::Status scan = log->Scan(from, [&](log::LoggedEvent&& e) {

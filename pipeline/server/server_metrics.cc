@@ -147,9 +147,14 @@ void WriteDetectors(TextWriter& w, ServiceContext* ctx) {
   }
   Gauge(w, "riskflow_detectors_quarantined",
         "Detectors quarantined in the running pipeline.", quarantined);
-  // TODO(freeze-cap): the FREEZE guard rail exports
-  // riskflow_freeze_cap_hits_total{detector} (FREEZEs turned into
-  // MANUAL_REVIEW by the per-detector cap) here once its counter exists.
+  w.Family("riskflow_freeze_cap_hits_total",
+           "FREEZE routes of the detector turned into MANUAL_REVIEW by its "
+           "FREEZE-per-minute cap (docs/plugin-output-and-guard-rails.md).",
+           "counter");
+  for (const auto& s : slots) {
+    w.Sample("riskflow_freeze_cap_hits_total", labels(*s),
+             s->freeze_cap_hits.load());
+  }
 }
 
 void WriteSinks(TextWriter& w, ServiceContext* ctx) {

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "pipeline/common/logger.h"
 
@@ -36,6 +37,13 @@ void RocksLogger::Logv(const rocksdb::InfoLogLevel level, const char* format,
   va_copy(copy, ap);
   std::vsnprintf(buf, sizeof(buf), format, copy);
   va_end(copy);
+  // RocksDB 7.8 reports at ERROR level that the directory of a store it is
+  // about to create does not exist yet; that is every fresh store (every
+  // replay), not an error.
+  if (absl::StartsWith(buf, "Error when reading") &&
+      absl::StrContains(buf, "dir NotFound")) {
+    return;
+  }
   // A stopped store repeats its error for every refused write.
   logging::LogRateLimited(limiter_, ToLevel(level), {component_}, buf);
 }
