@@ -32,24 +32,6 @@ using ::riskflow::v1::DetectorConfig;
 using ::riskflow::v1::PipelineConfig;
 using ::riskflow::v1::Route;
 
-std::string Location(const YAML::Mark& mark) {
-  if (mark.is_null()) return "";
-  return absl::StrCat(" at line ", mark.line + 1, ", column ", mark.column + 1);
-}
-
-const char* Describe(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Scalar:
-      return "a scalar";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a map";
-    default:
-      return "nothing";
-  }
-}
-
 bool ParseRoute(std::string_view text, Route* route) {
   static constexpr struct {
     std::string_view name;
@@ -91,7 +73,7 @@ class YamlReader {
       if (it != marks_.end()) mark = it->second;
     }
     return absl::InvalidArgumentError(
-        absl::StrCat(path, ": ", reason, Location(mark)));
+        absl::StrCat(path, ": ", reason, YamlLocation(mark)));
   }
 
   // Calls `field(key, value)` for each entry of a map node; rejects keys
@@ -126,7 +108,7 @@ absl::Status YamlReader::ForEachEntry(
   const std::string prefix = path.empty() ? "" : path + ".";
   if (!map.IsMap()) {
     return Error(path.empty() ? "(document)" : path, map,
-                 absl::StrCat("expected a map, got ", Describe(map)));
+                 absl::StrCat("expected a map, got ", DescribeYamlNode(map)));
   }
   marks_.emplace(path, map.Mark());
   absl::flat_hash_set<std::string> seen;
@@ -137,7 +119,7 @@ absl::Status YamlReader::ForEachEntry(
     const YAML::Node& value = entry.second;
     if (!key.IsScalar()) {
       return Error(path.empty() ? "(document)" : path, key,
-                   absl::StrCat("keys must be strings, got ", Describe(key)));
+                   absl::StrCat("keys must be strings, got ", DescribeYamlNode(key)));
     }
     const std::string& name = key.Scalar();
     const std::string field_path = prefix + name;
@@ -170,7 +152,7 @@ absl::StatusOr<std::string> YamlReader::Scalar(const std::string& path,
   if (value.IsNull()) return Error(path, value, "missing value");
   if (!value.IsScalar()) {
     return Error(path, value,
-                 absl::StrCat("expected a scalar, got ", Describe(value)));
+                 absl::StrCat("expected a scalar, got ", DescribeYamlNode(value)));
   }
   return value.Scalar();
 }
@@ -256,7 +238,7 @@ absl::Status YamlReader::ReadAllowlist(const std::string& path,
   if (!node.IsSequence()) {
     return Error(path, node,
                  absl::StrCat("expected a list of SHA-256 hashes, got ",
-                              Describe(node)));
+                              DescribeYamlNode(node)));
   }
   for (size_t i = 0; i < node.size(); ++i) {
     const std::string item_path = absl::StrCat(path, "[", i, "]");
@@ -357,7 +339,7 @@ absl::StatusOr<PipelineConfig> YamlReader::Read(const YAML::Node& root) {
           if (!value.IsSequence()) {
             return Error(
                 path, value,
-                absl::StrCat("expected a list, got ", Describe(value)));
+                absl::StrCat("expected a list, got ", DescribeYamlNode(value)));
           }
           for (size_t i = 0; i < value.size(); ++i) {
             absl::Status d = ReadDetector(absl::StrCat(path, "[", i, "]"),
@@ -383,7 +365,7 @@ absl::Status YamlReader::Locate(const absl::Status& status) const {
     auto it = marks_.find(path);
     if (it != marks_.end()) {
       return absl::Status(status.code(),
-                          absl::StrCat(message, Location(it->second)));
+                          absl::StrCat(message, YamlLocation(it->second)));
     }
     const size_t cut = path.find_last_of(".[");
     if (cut == std::string::npos || cut == 0) return status;
@@ -397,23 +379,13 @@ absl::StatusOr<PipelineConfig> ParsePipelineYaml(std::string_view yaml) {
   // yaml-cpp reports errors by throwing; nothing may escape this function.
   try {
     // Not YAML::LoadAll: it can loop for ever (yaml_documents.h).
-    absl::StatusOr<std::vector<YAML::Mark>> starts = YamlDocumentStarts(yaml);
-    if (!starts.ok()) return starts.status();
-    // Silently ignoring a second document would run half a config.
-    if (starts->size() > 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("(document): expected one YAML document, found ",
-                       starts->size(), Location((*starts)[1])));
-    }
-    const YAML::Node document = YAML::Load(std::string(yaml));
-    if (starts->empty() || document.IsNull()) {
-      return absl::InvalidArgumentError("(document): the pipeline is empty");
-    }
+    absl::StatusOr<YAML::Node> document = LoadOneYamlDocument(yaml, "pipeline");
+    if (!document.ok()) return document.status();
     YamlReader reader;
-    return reader.Read(document);
+    return reader.Read(*document);
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(
-        absl::StrCat("(document): invalid YAML: ", e.msg, Location(e.mark)));
+        absl::StrCat("(document): invalid YAML: ", e.msg, YamlLocation(e.mark)));
   } catch (const std::exception& e) {
     return absl::InternalError(
         absl::StrCat("(document): reading YAML failed: ", e.what()));

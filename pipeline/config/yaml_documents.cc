@@ -51,5 +51,40 @@ absl::StatusOr<std::vector<YAML::Mark>> YamlDocumentStarts(
   return std::move(handler.starts);
 }
 
+absl::StatusOr<YAML::Node> LoadOneYamlDocument(std::string_view yaml,
+                                               std::string_view what) {
+  absl::StatusOr<std::vector<YAML::Mark>> starts = YamlDocumentStarts(yaml);
+  if (!starts.ok()) return starts.status();
+  if (starts->size() > 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("(document): expected one YAML document, found ",
+                     starts->size(), YamlLocation((*starts)[1])));
+  }
+  YAML::Node document = YAML::Load(std::string(yaml));
+  if (starts->empty() || document.IsNull()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("(document): the ", std::string(what), " is empty"));
+  }
+  return document;
+}
+
+std::string YamlLocation(const YAML::Mark& mark) {
+  if (mark.is_null()) return "";
+  return absl::StrCat(" at line ", mark.line + 1, ", column ", mark.column + 1);
+}
+
+const char* DescribeYamlNode(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar:
+      return "a scalar";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a map";
+    default:
+      return "nothing";
+  }
+}
+
 }  // namespace config
 }  // namespace riskflow

@@ -29,6 +29,21 @@ namespace config {
 absl::StatusOr<std::vector<YAML::Mark>> YamlDocumentStarts(
     std::string_view yaml);
 
+// The single document of `yaml`, loaded without LoadAll. InvalidArgument
+// "(document): the <what> is empty" for an empty stream, "(document):
+// expected one YAML document, found N at line L, column C" for more than
+// one (silently ignoring the rest would run half a config). yaml-cpp's own
+// errors propagate as YAML::Exception, as from YAML::Load.
+absl::StatusOr<YAML::Node> LoadOneYamlDocument(std::string_view yaml,
+                                               std::string_view what);
+
+// " at line L, column C" (1-based) for a known mark, "" otherwise: the tail
+// of every config error message.
+std::string YamlLocation(const YAML::Mark& mark);
+
+// "a scalar", "a list", "a map" or "nothing", for "expected X, got Y".
+const char* DescribeYamlNode(const YAML::Node& node);
+
 }  // namespace config
 }  // namespace riskflow
 

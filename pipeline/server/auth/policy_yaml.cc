@@ -12,32 +12,19 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "pipeline/config/yaml_documents.h"
 
 namespace riskflow::server::auth {
 namespace {
 
-std::string Location(const YAML::Mark& mark) {
-  if (mark.is_null()) return "";
-  return absl::StrCat(" at line ", mark.line + 1, ", column ", mark.column + 1);
-}
-
-const char* Describe(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Scalar:
-      return "a scalar";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a map";
-    default:
-      return "nothing";
-  }
-}
+using ::riskflow::config::DescribeYamlNode;
+using ::riskflow::config::LoadOneYamlDocument;
+using ::riskflow::config::YamlLocation;
 
 absl::Status Error(const std::string& path, const YAML::Node& at,
                    absl::string_view reason) {
   return absl::InvalidArgumentError(
-      absl::StrCat(path, ": ", reason, Location(at.Mark())));
+      absl::StrCat(path, ": ", reason, YamlLocation(at.Mark())));
 }
 
 // Calls field(key, path, key_node, value) for each entry of a map, in
@@ -48,7 +35,7 @@ template <typename Fn>
 absl::Status ForEachEntry(const YAML::Node& map, const std::string& path,
                           Fn field) {
   if (!map.IsMap()) {
-    return Error(path, map, absl::StrCat("expected a map, got ", Describe(map)));
+    return Error(path, map, absl::StrCat("expected a map, got ", DescribeYamlNode(map)));
   }
   absl::flat_hash_set<std::string> seen;
   const std::string prefix = path == "(document)" ? "" : path + ".";
@@ -75,7 +62,7 @@ absl::StatusOr<std::string> NonEmptyScalar(const std::string& path,
   if (value.IsNull()) return Error(path, key, "missing value");
   if (!value.IsScalar()) {
     return Error(path, value,
-                 absl::StrCat("expected a string, got ", Describe(value)));
+                 absl::StrCat("expected a string, got ", DescribeYamlNode(value)));
   }
   if (value.Scalar().empty()) return Error(path, value, "must not be empty");
   return value.Scalar();
@@ -98,7 +85,7 @@ absl::Status ReadChannels(const std::string& path, const YAML::Node& key,
   if (!value.IsSequence()) {
     return Error(path, value.IsNull() ? key : value,
                  absl::StrCat("expected a list of channel_ids, got ",
-                              Describe(value)));
+                              DescribeYamlNode(value)));
   }
   if (value.size() == 0) {
     return Error(path, value, "lists no channel_id (leave the role out)");
@@ -134,7 +121,7 @@ absl::Status ReadConsumers(const std::string& path, const YAML::Node& key,
   if (!value.IsSequence()) {
     return Error(path, value.IsNull() ? key : value,
                  absl::StrCat("expected a list of {sink, name}, got ",
-                              Describe(value)));
+                              DescribeYamlNode(value)));
   }
   if (value.size() == 0) {
     return Error(path, value, "lists no consumer (leave the role out)");
@@ -252,19 +239,14 @@ absl::StatusOr<Policy> Read(const YAML::Node& root) {
 absl::StatusOr<Policy> ParsePolicyYaml(std::string_view yaml) {
   // yaml-cpp reports errors by throwing; nothing may escape this function.
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
-    if (documents.empty() || documents[0].IsNull()) {
-      return absl::InvalidArgumentError("(document): the policy is empty");
-    }
-    if (documents.size() > 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("(document): expected one YAML document, found ",
-                       documents.size(), Location(documents[1].Mark())));
-    }
-    return Read(documents[0]);
+    // Not YAML::LoadAll: a policy of "," made it loop for ever
+    // (yaml_documents.h).
+    absl::StatusOr<YAML::Node> document = LoadOneYamlDocument(yaml, "policy");
+    if (!document.ok()) return document.status();
+    return Read(*document);
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(
-        absl::StrCat("(document): invalid YAML: ", e.msg, Location(e.mark)));
+        absl::StrCat("(document): invalid YAML: ", e.msg, YamlLocation(e.mark)));
   } catch (const std::exception& e) {
     return absl::InternalError(
         absl::StrCat("(document): reading YAML failed: ", e.what()));

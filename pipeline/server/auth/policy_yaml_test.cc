@@ -93,6 +93,10 @@ TEST(PolicyYamlTest, BadPoliciesNameFieldLineAndColumn) {
       {"identities:\n  a: [\n", "(document): invalid YAML"},
       {"identities:\n  a:\n    admin: true\n---\nidentities: {}\n",
        "(document): expected one YAML document, found 2"},
+      // yaml-cpp's LoadAll never returned on these (found by fuzzing the
+      // pipeline YAML, which shares the loader).
+      {",", "(document): invalid YAML: unexpected ','"},
+      {"# comment\n,\n", "(document): invalid YAML"},
   };
   for (const BadCase& c : cases) {
     absl::StatusOr<Policy> policy = ParsePolicyYaml(c.yaml);
