@@ -9,7 +9,9 @@ start=$(date +%s)
 log=$(mktemp /tmp/riskflow-test.XXXXXX)
 # --test_summary=short lists every test target of this run, which is what
 # count_tests.py reads.
-bazel test //... --test_output=errors --test_summary=short "$@" 2>&1 | tee "$log"
+# --nocache_test_results: the disk cache (.bazelrc) would otherwise hand back
+# test results from an earlier run with the same inputs; every run tests.
+bazel test //... --nocache_test_results --test_output=errors --test_summary=short "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 echo "test.sh: bazel test finished with status $status in $(( $(date +%s) - start ))s"
 
