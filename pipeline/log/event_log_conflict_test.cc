@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "pipeline/log/event_log.h"
+#include "pipeline/log/event_log_harness.h"
 #include "pipeline/log/log_keys.h"
 #include "pipeline/state/store.h"
 #include "rocksdb/write_batch.h"
@@ -33,55 +34,19 @@ Event MakeEvent(const std::string& id, int64_t t, int64_t amount = 100) {
 }
 
 // Param: memory_id_index_entries (0 = the daemon's store index).
-class LogFixture : public ::testing::TestWithParam<size_t> {
+class LogFixture : public ::testing::TestWithParam<size_t>,
+                   public EventLogHarness {
  protected:
   void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "/event_log_conflict_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
     options_.allowed_lateness_ms = 1000;
     options_.memory_id_index_entries = GetParam();
   }
-  void OpenLog() {
-    auto store = state::Store::Open(dir_, state::StoreOptions());
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-    log_ = std::make_unique<EventLog>(
-        store_.get(), options_, [this](std::vector<LoggedEvent> events) {
-          absl::MutexLock lock(&mu_);
-          for (auto& e : events) dispatched_.push_back(std::move(e));
-        });
-    ASSERT_TRUE(log_->Open().ok());
-    log_->Start();
-  }
-  void CloseLog() {
-    log_.reset();
-    store_.reset();
-  }
-  AppendOutcome Append(std::vector<Event> events) {
-    auto ticket = log_->Submit(std::move(events), absl::Seconds(5));
-    EXPECT_TRUE(ticket.ok()) << ticket.status();
-    auto outcome = (*ticket)->Wait();
-    EXPECT_TRUE(outcome.ok()) << outcome.status();
-    return *outcome;
-  }
   // The watermark the log stamped on the last dispatched event.
   int64_t LastWatermark(size_t expected_count) {
+    WaitDispatched(expected_count);
     absl::MutexLock lock(&mu_);
-    auto done = [this, expected_count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return dispatched_.size() >= expected_count;
-    };
-    EXPECT_TRUE(
-        mu_.AwaitWithTimeout(absl::Condition(&done), absl::Seconds(10)));
     return dispatched_.empty() ? -1 : dispatched_.back().watermark_ms;
   }
-
-  EventLog::Options options_;
-  std::string dir_;
-  std::unique_ptr<state::Store> store_;
-  std::unique_ptr<EventLog> log_;
-  absl::Mutex mu_;
-  std::vector<LoggedEvent> dispatched_;
 };
 
 using ConflictTest = LogFixture;

@@ -10,6 +10,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
+#include "pipeline/log/event_log_harness.h"
 #include "pipeline/log/id_index.h"
 #include "pipeline/log/log_keys.h"
 #include "pipeline/state/store.h"
@@ -19,13 +20,6 @@ namespace riskflow::log {
 namespace {
 
 using riskflow::v1::Event;
-
-std::string MakeTempDir() {
-  std::string tmpl = ::testing::TempDir() + "/event_log_XXXXXX";
-  char* dir = mkdtemp(tmpl.data());
-  EXPECT_NE(dir, nullptr);
-  return tmpl;
-}
 
 Event MakeEvent(const std::string& id, int64_t t,
                 const std::string& channel = "card") {
@@ -40,57 +34,17 @@ Event MakeEvent(const std::string& id, int64_t t,
   return e;
 }
 
-class EventLogTest : public ::testing::Test {
+class EventLogTest : public ::testing::Test, public EventLogHarness {
  protected:
-  void SetUp() override {
-    dir_ = MakeTempDir();
-    OpenLog();
-  }
-  void OpenLog() {
-    auto store = state::Store::Open(dir_, state::StoreOptions());
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-    log_ = std::make_unique<EventLog>(
-        store_.get(), options_, [this](std::vector<LoggedEvent> events) {
-          absl::MutexLock lock(&mu_);
-          for (auto& e : events) dispatched_.push_back(std::move(e));
-        });
-    ASSERT_TRUE(log_->Open().ok());
-    log_->Start();
-  }
-  void CloseLog() {
-    log_.reset();
-    store_.reset();
-  }
-  AppendOutcome Append(std::vector<Event> events) {
-    auto ticket = log_->Submit(std::move(events), absl::Seconds(5));
-    EXPECT_TRUE(ticket.ok()) << ticket.status();
-    auto outcome = (*ticket)->Wait();
-    EXPECT_TRUE(outcome.ok()) << outcome.status();
-    return *outcome;
-  }
-
-  // Dispatch runs after the ack, so tests wait for it.
-  void WaitDispatched(size_t n) {
-    absl::MutexLock lock(&mu_);
-    auto done = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return dispatched_.size() >= n;
-    };
-    ASSERT_TRUE(mu_.AwaitWithTimeout(absl::Condition(&done), absl::Seconds(10)));
-  }
+  // Options first, so a subclass can adjust them before SetUp opens.
+  EventLogTest() { options_ = DefaultOptions(); }
+  void SetUp() override { OpenLog(); }
 
   static EventLog::Options DefaultOptions() {
     EventLog::Options options;
     options.allowed_lateness_ms = 1000;
     return options;
   }
-
-  EventLog::Options options_ = DefaultOptions();
-  std::string dir_;
-  std::unique_ptr<state::Store> store_;
-  std::unique_ptr<EventLog> log_;
-  absl::Mutex mu_;
-  std::vector<LoggedEvent> dispatched_;
 };
 
 TEST_F(EventLogTest, AssignsContiguousSequencesAndDispatchesInOrder) {

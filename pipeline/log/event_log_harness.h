@@ -1,0 +1,74 @@
+#ifndef RISKFLOW_PIPELINE_LOG_EVENT_LOG_HARNESS_H_
+#define RISKFLOW_PIPELINE_LOG_EVENT_LOG_HARNESS_H_
+
+// A real EventLog over a real store in a temp dir, collecting what it
+// dispatches: the shared body of the event log's test fixtures.
+
+#include <stdlib.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "pipeline/log/event_log.h"
+#include "pipeline/state/store.h"
+
+namespace riskflow::log {
+
+inline std::string MakeTempDir() {
+  std::string tmpl = ::testing::TempDir() + "/event_log_XXXXXX";
+  char* dir = mkdtemp(tmpl.data());
+  EXPECT_NE(dir, nullptr);
+  return tmpl;
+}
+
+class EventLogHarness {
+ protected:
+  // Opens dir_ with options_ and starts the writer.
+  void OpenLog() {
+    auto store = state::Store::Open(dir_, state::StoreOptions());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    log_ = std::make_unique<EventLog>(
+        store_.get(), options_, [this](std::vector<LoggedEvent> events) {
+          absl::MutexLock lock(&mu_);
+          for (auto& e : events) dispatched_.push_back(std::move(e));
+        });
+    ASSERT_TRUE(log_->Open().ok());
+    log_->Start();
+  }
+  void CloseLog() {
+    log_.reset();
+    store_.reset();
+  }
+  AppendOutcome Append(std::vector<riskflow::v1::Event> events) {
+    auto ticket = log_->Submit(std::move(events), absl::Seconds(5));
+    EXPECT_TRUE(ticket.ok()) << ticket.status();
+    auto outcome = (*ticket)->Wait();
+    EXPECT_TRUE(outcome.ok()) << outcome.status();
+    return *outcome;
+  }
+  // Dispatch runs after the ack, so tests wait for it.
+  void WaitDispatched(size_t n) {
+    absl::MutexLock lock(&mu_);
+    auto done = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return dispatched_.size() >= n;
+    };
+    ASSERT_TRUE(mu_.AwaitWithTimeout(absl::Condition(&done), absl::Seconds(10)));
+  }
+
+  EventLog::Options options_;
+  std::string dir_ = MakeTempDir();
+  std::unique_ptr<state::Store> store_;
+  std::unique_ptr<EventLog> log_;
+  absl::Mutex mu_;
+  std::vector<LoggedEvent> dispatched_;  // guarded by mu_
+};
+
+}  // namespace riskflow::log
+
+#endif  // RISKFLOW_PIPELINE_LOG_EVENT_LOG_HARNESS_H_
