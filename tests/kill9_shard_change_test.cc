@@ -45,7 +45,7 @@ namespace {
 namespace v1 = ::riskflow::v1;
 
 constexpr size_t kEvents = 60000;
-constexpr size_t kBatchSize = 500;
+constexpr size_t kBatchSize = 250;
 // Batches in flight on the stream before the writer waits for acks.
 constexpr size_t kWindow = 8;
 // Kills while the daemon is under load, each followed by a start with
@@ -55,7 +55,7 @@ constexpr int kLoadKills = 10;
 // when such a start serves before the kill lands, the next one tries again
 // (up to kExtraCycles more load kills in all).
 const std::set<int> kRecoveryKillAfter = {1, 3, 5, 8};
-constexpr int kExtraCycles = 4;
+constexpr int kExtraCycles = 6;
 // Micro-batches of the test pipeline: small, so a recovery commits early
 // and often and a kill soon after it starts finds commits to trip over.
 constexpr char kMaxBatchEvents[] = "max_batch_events: 128";
@@ -113,9 +113,13 @@ bool FileContains(const std::string& path, const std::string& needle) {
 // is written. Collects the acks.
 class Publisher {
  public:
+  // Writes batches [from, from + limit) of *batches (fewer at its end).
   Publisher(int port, const std::vector<v1::PublishRequest>* batches,
-            size_t from)
-      : client_(MakeChannel(port)), batches_(batches), from_(from) {
+            size_t from, size_t limit)
+      : client_(MakeChannel(port)),
+        batches_(batches),
+        from_(from),
+        end_(std::min(batches->size(), from + limit)) {
     context_.set_deadline(absl::ToChronoTime(absl::Now() + kRpcTimeout));
     stream_ = client_.ingest->Publish(&context_);
     reader_ = std::thread([this] { ReadAcks(); });
@@ -143,7 +147,7 @@ class Publisher {
 
   bool AllAcked() {
     absl::MutexLock lock(&mu_);
-    return acks_.size() == batches_->size() - from_;
+    return acks_.size() == end_ - from_;
   }
 
  private:
@@ -158,7 +162,7 @@ class Publisher {
   }
 
   void WriteBatches() {
-    for (size_t i = from_; i < batches_->size(); ++i) {
+    for (size_t i = from_; i < end_; ++i) {
       {
         absl::MutexLock lock(&mu_);
         auto room = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -177,6 +181,7 @@ class Publisher {
   Clients client_;
   const std::vector<v1::PublishRequest>* batches_;
   const size_t from_;
+  const size_t end_;
   grpc::ClientContext context_;
   std::unique_ptr<grpc::ClientReaderWriter<v1::PublishRequest, v1::PublishAck>>
       stream_;
@@ -257,6 +262,7 @@ TEST(Kill9ShardChangeTest, FlaggedEventsReachEachSinkExactlyOnce) {
   const absl::Time started = absl::Now();
 
   int recovery_kills_due = 0;
+  int recovery_misses = 0;  // recovery kills in a row that came too late
   for (int cycle = 0, load_kills = 0;
        load_kills < kLoadKills ||
        (recovery_kills_due > 0 && cycle < kLoadKills + kExtraCycles);
@@ -274,8 +280,13 @@ TEST(Kill9ShardChangeTest, FlaggedEventsReachEachSinkExactlyOnce) {
                                     log_path);
       ASSERT_TRUE(d.ok()) << d.status();
       // Re-deciding commits every micro-batch (2,048 events), so a kill
-      // soon after the start often finds nothing committed yet.
-      const absl::Duration delay = absl::Milliseconds(20 + rng() % 600);
+      // soon after the start often finds nothing committed yet. A start
+      // that served before its kill landed had a short backlog: each miss
+      // narrows the delay fourfold (600 ms, 150, 37, 9, 2), so a fast
+      // machine still sees its kills land during recovery.
+      const int max_delay_ms = 600 >> (2 * recovery_misses);
+      const absl::Duration delay =
+          absl::Milliseconds(rng() % (max_delay_ms + 1));
       const absl::Time deadline = absl::Now() + absl::Seconds(60);
       bool announced = false;
       while (!(*d)->Serving() && absl::Now() < deadline &&
@@ -292,6 +303,9 @@ TEST(Kill9ShardChangeTest, FlaggedEventsReachEachSinkExactlyOnce) {
       if (before_serving) {
         ++recovery_kills;
         --recovery_kills_due;
+        recovery_misses = 0;
+      } else {
+        ++recovery_misses;
       }
       if (before_serving && announced) ++redispatch_kills;
       schedule.push_back(absl::StrCat(
@@ -306,7 +320,12 @@ TEST(Kill9ShardChangeTest, FlaggedEventsReachEachSinkExactlyOnce) {
     // the stream runs dry), while batches are in flight and the shards
     // still work through their queues.
     const size_t kill_after = 6 + rng() % 9;
-    Publisher publisher((*d)->port(), &batches, next_batch);
+    // A start writes only a few batches past its kill point, so the stream
+    // lasts through every cycle: a recovery kill needs a backlog to recover
+    // (CI once ran the stream dry by cycle 4, and every later start served
+    // at once, before its recovery kill could land).
+    Publisher publisher((*d)->port(), &batches, next_batch,
+                        kill_after + kWindow);
     const absl::Time until = absl::Now() + absl::Seconds(30);
     while (publisher.written() < kill_after && !publisher.AllAcked() &&
            absl::Now() < until) {
