@@ -49,9 +49,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   ctx.decision_observer = options.decision_observer;
   ctx.write_outboxes = options.write_outboxes;
   ctx.store_decisions = options.store_decisions;
-  ctx.commit_every_batch = options.commit_every_batch;
-  ctx.max_dirty_entities =
-      std::max<size_t>(1, options.max_cached_entities_per_shard / 4);
+  ctx.checkpoint = options.checkpoint;
+  ctx.checkpoint.max_dirty_entities = std::max<size_t>(
+      1, std::min(options.checkpoint.max_dirty_entities,
+                  options.max_cached_entities_per_shard / 4));
   Engine* self = engine.get();
   ctx.on_committed = [self] { self->UpdateExpiryClock(); };
   if (!options.crash_dir.empty()) {
@@ -165,18 +166,40 @@ void Engine::Start() {
 }
 
 void Engine::Stop() {
-  if (stopped_) return;
-  stopped_ = true;
+  if (stopped_.exchange(true)) return;
+  if (recovery_thread_.joinable()) {
+    // The catch-up waits on shard progress; stopping the shards first
+    // would leave it waiting (it gives up on `stopped_`).
+    recovery_thread_.join();
+  }
   for (auto& shard : shards_) shard->Stop();
 }
 
 void Engine::Dispatch(std::vector<log::LoggedEvent> events) {
-  Dispatch(std::move(events), /*recovered=*/false);
-}
-
-void Engine::Dispatch(std::vector<log::LoggedEvent> events, bool recovered) {
   if (events.empty()) return;
   absl::MutexLock lock(&dispatch_mu_);
+  if (catching_up_) {
+    // Durable in the log: the catch-up reads them from there.
+    live_seen_through_ =
+        std::max(live_seen_through_, events.back().sequence);
+    return;
+  }
+  // Right after the catch-up handed over, the first live call may repeat
+  // events the catch-up already read from the log.
+  if (events.front().sequence <= dispatched_.load()) {
+    const uint64_t done = dispatched_.load();
+    events.erase(std::remove_if(events.begin(), events.end(),
+                                [done](const log::LoggedEvent& e) {
+                                  return e.sequence <= done;
+                                }),
+                 events.end());
+  }
+  DispatchLocked(std::move(events), /*recovered_through=*/0);
+}
+
+void Engine::DispatchLocked(std::vector<log::LoggedEvent> events,
+                            uint64_t recovered_through) {
+  if (events.empty()) return;
   const uint32_t n = shard_count();
   const uint64_t through = events.back().sequence;
   const int64_t watermark = events.back().watermark_ms;
@@ -187,8 +210,8 @@ void Engine::Dispatch(std::vector<log::LoggedEvent> events, bool recovered) {
   for (log::LoggedEvent& e : events) {
     uint32_t k = ShardOf(e.event.account_id(), n);
     ShardItem& item = per_shard[k].emplace_back();
+    item.recovered = e.sequence <= recovered_through;
     item.event = std::move(e);
-    item.recovered = recovered;
   }
   // A marker per shard lets idle shards report progress too.
   for (uint32_t k = 0; k < n; ++k) {
@@ -198,10 +221,20 @@ void Engine::Dispatch(std::vector<log::LoggedEvent> events, bool recovered) {
     per_shard[k].push_back(std::move(marker));
     shards_[k]->Enqueue(std::move(per_shard[k]));
   }
-  dispatched_.store(through);
+  dispatched_.store(std::max(dispatched_.load(), through));
 }
 
 absl::Status Engine::Recover(log::EventLog* log) {
+  if (auto s = StartRecovery(log); !s.ok()) return s;
+  return WaitRecovered();
+}
+
+absl::Status Engine::WaitRecovered() {
+  if (recovery_thread_.joinable()) recovery_thread_.join();
+  return recovery_status_;
+}
+
+absl::Status Engine::StartRecovery(log::EventLog* log) {
   log_ = log;
   const uint32_t n = shard_count();
   absl::StatusOr<ShardLayouts> layouts =
@@ -213,68 +246,137 @@ absl::Status Engine::Recover(log::EventLog* log) {
   if (auto s = layouts->Register(store_, n); !s.ok()) return s;
   const std::vector<uint64_t>& resume = layouts->Offsets(n);
   for (uint32_t k = 0; k < n; ++k) shards_[k]->ResumeAfter(resume[k]);
-  const uint64_t from = layouts->ScanFrom();
   // Quiet on a fresh store (every replay starts with one).
-  if (log->durable_sequence() > from) {
+  const bool announce = log->durable_sequence() > layouts->ScanFrom();
+  if (announce) {
     logging::Log(logging::Level::kInfo, {"engine"},
                  absl::StrCat("recovering: ", n, " shards (store layouts ",
                               before, "), re-deciding logged events after "
-                              "sequence ", from));
+                              "sequence ", layouts->ScanFrom()));
   }
-  std::vector<log::LoggedEvent> batch;
-  uint64_t replayed = 0;
-  absl::Status scan = log->Scan(from, [&](log::LoggedEvent&& e) {
-    if (!layouts->Decided(e.sequence, e.event.account_id())) {
-      batch.push_back(std::move(e));
-      ++replayed;
-      if (batch.size() >= 4096) {
-        Dispatch(std::move(batch), /*recovered=*/true);
-        batch.clear();
-      }
-    }
-    return true;
-  });
-  if (!scan.ok()) return scan;
-  Dispatch(std::move(batch), /*recovered=*/true);
-  const uint64_t last = log->durable_sequence();
-  if (last > 0) {
-    // Markers bring every shard's progress up to the log's end.
+  {
     absl::MutexLock lock(&dispatch_mu_);
-    for (auto& shard : shards_) {
-      std::vector<ShardItem> marker(1);
-      marker[0].through = last;
-      shard->Enqueue(std::move(marker));
-    }
-    dispatched_.store(std::max(dispatched_.load(), last));
+    catching_up_ = true;
   }
-  if (auto s = WaitUntilProcessed(last, absl::Hours(24)); !s.ok()) return s;
-  // Later lookups of clean PASS decisions after `last` name this version.
-  if (auto s = versions_.Record(store_, last, pipeline()->version_hash());
+  recovering_.store(true);
+  recovery_thread_ = std::thread([this, announce,
+                                  l = std::move(*layouts)]() mutable {
+    const absl::Time started = absl::Now();
+    recovery_status_ = CatchUp(std::move(l));
+    recovering_.store(false);
+    if (!recovery_status_.ok() && !stopped_) {
+      logging::Log(logging::Level::kError, {"engine"},
+                   absl::StrCat("recovery failed: ",
+                                recovery_status_.message(),
+                                "; events after the checkpoints may stay "
+                                "undecided until a restart"));
+    } else if (recovery_status_.ok() && announce) {
+      logging::Log(logging::Level::kInfo, {"engine"},
+                   absl::StrCat("recovery done in ",
+                                absl::FormatDuration(absl::Now() - started)));
+    }
+  });
+  return absl::OkStatus();
+}
+
+absl::Status Engine::CatchUp(ShardLayouts layouts) {
+  // Events logged before this start may have been decided (their decision
+  // stored) after the last checkpoint; later ones cannot have been.
+  const uint64_t logged_at_start = log_->durable_sequence();
+  uint64_t from = layouts.ScanFrom();
+  uint64_t replayed = 0;
+  while (true) {
+    const uint64_t target = log_->durable_sequence();
+    std::vector<log::LoggedEvent> batch;
+    auto flush = [&] {
+      absl::MutexLock lock(&dispatch_mu_);
+      DispatchLocked(std::move(batch), logged_at_start);
+      batch.clear();
+    };
+    absl::Status scan = log_->Scan(from, [&](log::LoggedEvent&& e) {
+      if (e.sequence > target) return false;
+      if (e.sequence > logged_at_start ||
+          !layouts.Decided(e.sequence, e.event.account_id())) {
+        batch.push_back(std::move(e));
+        ++replayed;
+        if (batch.size() >= 4096) flush();
+      }
+      return !stopped_;
+    });
+    if (!scan.ok()) {
+      absl::MutexLock lock(&dispatch_mu_);
+      catching_up_ = false;  // the live dispatch goes on regardless
+      return scan;
+    }
+    flush();
+    from = std::max(from, target);
+    absl::MutexLock lock(&dispatch_mu_);
+    if (live_seen_through_ <= from || stopped_) {
+      // Caught up: markers bring every shard's progress to `from` (also
+      // shards whose events were all decided), then the live dispatch
+      // takes over.
+      if (from > 0) {
+        for (auto& shard : shards_) {
+          std::vector<ShardItem> marker(1);
+          marker[0].through = from;
+          shard->Enqueue(std::move(marker));
+        }
+        dispatched_.store(std::max(dispatched_.load(), from));
+      }
+      catching_up_ = false;
+      break;
+    }
+  }
+  if (from == 0) return absl::OkStatus();
+  if (auto s = WaitUntilProcessed(from, absl::Hours(24)); !s.ok()) return s;
+  // Everything up to `from` in one checkpoint per shard before the layouts
+  // collapse: after the collapse, only the checkpoints say what is decided.
+  if (auto s = CheckpointAll(from, absl::Hours(24)); !s.ok()) return s;
+  // Later lookups of clean PASS decisions after `from` name this version.
+  if (auto s = versions_.Record(store_, from, pipeline()->version_hash());
       !s.ok()) {
     return s;
   }
-  uint64_t skipped = 0;
-  for (auto& shard : shards_) skipped += shard->recovered_already_decided();
+  uint64_t rerun = 0;
+  for (auto& shard : shards_) rerun += shard->recovered_already_decided();
   if (replayed > 0) {
     logging::Log(logging::Level::kInfo, {"engine"},
-                 absl::StrCat("recovered ", replayed, " unprocessed events"));
+                 absl::StrCat("recovered ", replayed, " events after the "
+                              "checkpoints (", rerun, " of them decided "
+                              "before the crash: re-run for state, not "
+                              "published again)"));
   }
-  if (skipped > 0) {
-    // The offsets said "not decided" but a stored decision said otherwise:
-    // the sinks were protected, state may not be. Worth a bug report.
-    logging::Log(logging::Level::kWarning, {"engine"},
-                 absl::StrCat("recovery found ", skipped,
-                              " events already decided (stored decision "
-                              "present); not decided again"));
+  // One layout again, with every shard checkpointed at or beyond `from`.
+  return layouts.Collapse(store_, shard_count(), from);
+}
+
+absl::Status Engine::CheckpointAll(uint64_t sequence, absl::Duration timeout) {
+  {
+    absl::MutexLock lock(&dispatch_mu_);
+    for (auto& shard : shards_) {
+      std::vector<ShardItem> marker(1);
+      marker[0].checkpoint = true;
+      shard->Enqueue(std::move(marker));
+    }
   }
-  // One layout again, with every shard at the log's end.
-  return layouts->Collapse(store_, n, last);
+  const absl::Time deadline = absl::Now() + timeout;
+  while (checkpointed_sequence() < sequence) {
+    if (stopped_) return absl::CancelledError("engine stopping");
+    if (absl::Now() > deadline) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "shards did not checkpoint through sequence ", sequence,
+          " in time"));
+    }
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Engine::WaitUntilProcessed(uint64_t sequence,
                                         absl::Duration timeout) {
   absl::Time deadline = absl::Now() + timeout;
   while (processed_sequence() < sequence) {
+    if (stopped_) return absl::CancelledError("engine stopping");
     if (absl::Now() > deadline) {
       return absl::DeadlineExceededError(absl::StrCat(
           "engine did not process through sequence ", sequence, " in time"));
@@ -339,6 +441,14 @@ absl::StatusOr<riskflow::v1::Decision> Engine::AwaitDecision(
                        [this, sequence] { return LookupDecision(sequence); });
 }
 
+uint64_t Engine::checkpointed_sequence() const {
+  uint64_t through = UINT64_MAX;
+  for (const auto& shard : shards_) {
+    through = std::min(through, shard->checkpointed_through());
+  }
+  return shards_.empty() ? 0 : through;
+}
+
 uint64_t Engine::processed_sequence() const {
   uint64_t through = UINT64_MAX;
   for (const auto& shard : shards_) {
@@ -355,11 +465,12 @@ void Engine::VisitShards(
 }
 
 void Engine::UpdateExpiryClock() {
-  // The slowest shard bounds expiry: a lagging shard must still find the
-  // buckets its queued events' windows read.
+  // The slowest checkpoint bounds expiry: a lagging shard must still find
+  // the buckets its queued events' windows read, and so must a re-run of
+  // the log after a checkpoint.
   int64_t clock = INT64_MAX;
   for (const auto& shard : shards_) {
-    clock = std::min(clock, shard->committed_watermark());
+    clock = std::min(clock, shard->checkpointed_watermark());
   }
   if (clock != INT64_MIN && clock != INT64_MAX) store_->SetExpiryClock(clock);
 }

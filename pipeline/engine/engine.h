@@ -5,12 +5,14 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "pipeline/engine/decision_waiters.h"
 #include "pipeline/engine/fault_guard.h"
+#include "pipeline/engine/shard_layouts.h"
 #include "pipeline/engine/shard.h"
 #include "pipeline/engine/version_history.h"
 #include "pipeline/log/event_log.h"
@@ -41,14 +43,11 @@ struct EngineOptions {
   // False for replay: its decisions leave through the observer and are
   // never looked up, so they need not be stored.
   bool store_decisions = true;
-  // True for the daemon: every micro-batch commits its state changes with
-  // its progress, so a restart resumes where the last batch ended. False for
-  // replay, whose scratch store is rebuilt from the input on every run:
-  // state stays in the shard caches and reaches the store only when a cache
-  // holds too many changed entities (and at Stop) — by then most of it is
-  // behind the visibility horizon and is never written at all (see
-  // state::ShardState, "Visibility"). Decisions still leave per micro-batch.
-  bool commit_every_batch = true;
+  // When shards write their state (checkpoint_policy.h). The daemon
+  // checkpoints every 10 s / 1M events; replay only when a cache fills
+  // (CheckpointPolicy::WhenCacheFills), since its scratch store is rebuilt
+  // from the input on every run. Decisions leave per micro-batch either way.
+  CheckpointPolicy checkpoint;
   // Where a store without recorded progress starts: events up to this
   // sequence are treated as already decided (a new shadow engine starts at
   // the log's end rather than re-deciding history).
@@ -72,11 +71,21 @@ class Engine {
 
   void Start();
 
-  // Re-processes every logged event no shard committed (after a crash or a
-  // change of shard count) and waits until it is done. Call after Start and
-  // before the log accepts new events. Keeps `log` to rebuild unstored
-  // PASS decisions in LookupDecision.
+  // Re-processes every logged event after the shards' checkpoints (after a
+  // crash or a change of shard count) and waits until it is done and
+  // checkpointed. Call after Start and before the log accepts new events.
+  // Keeps `log` to rebuild unstored PASS decisions in LookupDecision.
   absl::Status Recover(log::EventLog* log);
+
+  // Recover without the wait: prepares synchronously, then re-processes in
+  // the background while the log may already accept new events (they are
+  // acknowledged as soon as they are durable; the background catch-up reads
+  // them from the log until it reaches the live dispatch, which takes over
+  // from there). Evaluate calls wait until the catch-up reaches their
+  // event. WaitRecovered returns the catch-up's outcome.
+  absl::Status StartRecovery(log::EventLog* log);
+  absl::Status WaitRecovered();
+  bool recovering() const { return recovering_.load(); }
 
   // The log's dispatcher: called in sequence order; blocks while the target
   // shards' queues are full.
@@ -104,9 +113,10 @@ class Engine {
   absl::StatusOr<std::optional<riskflow::v1::Decision>> LookupDecision(
       uint64_t sequence);
 
-  // Every event with sequence <= this has a decision (committed, unless
-  // commit_every_batch is off).
+  // Every event with sequence <= this has a decision.
   uint64_t processed_sequence() const;
+  // Every event with sequence <= this is in a checkpoint.
+  uint64_t checkpointed_sequence() const;
   uint64_t events_processed() const;
   uint32_t shard_count() const { return static_cast<uint32_t>(shards_.size()); }
   // The newest pipeline version (what every shard runs once Reload
@@ -126,8 +136,16 @@ class Engine {
  private:
   Engine() = default;
   absl::Status WaitUntilProcessed(uint64_t sequence, absl::Duration timeout);
-  // `recovered`: re-dispatched by Recover (see ShardItem::recovered).
-  void Dispatch(std::vector<log::LoggedEvent> events, bool recovered);
+  // `recovered_through`: events up to it are re-dispatched by the recovery
+  // (see ShardItem::recovered).
+  void DispatchLocked(std::vector<log::LoggedEvent> events,
+                      uint64_t recovered_through)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(dispatch_mu_);
+  // The background part of StartRecovery.
+  absl::Status CatchUp(ShardLayouts layouts);
+  // Enqueues a checkpoint marker in every shard and waits until every
+  // shard has checkpointed through `sequence`.
+  absl::Status CheckpointAll(uint64_t sequence, absl::Duration timeout);
 
   absl::StatusOr<std::unique_ptr<ShardPipeline>> MakeShardPipeline(
       const std::shared_ptr<plugin_host::Pipeline>& pipeline, Shard* shard);
@@ -145,9 +163,16 @@ class Engine {
   std::unique_ptr<FaultGuard> faults_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<uint64_t> dispatched_{0};
+  // While the recovery catches up, the live dispatch only notes how far the
+  // log has got (the catch-up reads those events from the log).
+  bool catching_up_ ABSL_GUARDED_BY(dispatch_mu_) = false;
+  uint64_t live_seen_through_ ABSL_GUARDED_BY(dispatch_mu_) = 0;
+  std::atomic<bool> recovering_{false};
+  std::thread recovery_thread_;
+  absl::Status recovery_status_;  // set by recovery_thread_ before it ends
   uint64_t start_after_sequence_ = 0;
   log::EventLog* log_ = nullptr;
-  bool stopped_ = false;
+  std::atomic<bool> stopped_{false};
 };
 
 }  // namespace riskflow::engine

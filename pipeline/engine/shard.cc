@@ -8,23 +8,25 @@
 #include "pipeline/engine/shard_layouts.h"
 #include "pipeline/lists/apply_lists.h"
 #include "pipeline/log/log_keys.h"
-#include "pipeline/sinks/sink_entry.h"
-#include "rocksdb/write_batch.h"
 
 namespace riskflow::engine {
 
 using state::Cf;
-
-std::string Shard::OffsetKey(uint32_t shard_count, uint32_t index) {
-  return ShardLayouts::OffsetKey(shard_count, index);
-}
 
 Shard::Shard(uint32_t index, const ShardContext& ctx)
     : index_(index),
       ctx_(ctx),
       state_(std::make_unique<state::ShardState>(
           ctx.store, ctx.max_cached_entities, ctx.allowed_lateness_ms)),
-      queue_(ctx.queue_capacity) {}
+      queue_(ctx.queue_capacity) {
+  commit_target_.store = ctx.store;
+  commit_target_.outbox = ctx.outbox;
+  commit_target_.shard_count = ctx.shard_count;
+  commit_target_.shard_index = index;
+  commit_target_.sync = ctx.sync_commits;
+  commit_target_.store_decisions = ctx.store_decisions;
+  commit_target_.write_outboxes = ctx.write_outboxes;
+}
 
 Shard::~Shard() { Stop(); }
 
@@ -56,7 +58,7 @@ void Shard::Stop() {
 
 void Shard::ResumeAfter(uint64_t offset) {
   through_.store(offset);
-  persisted_through_ = offset;
+  checkpointed_.store(offset);
 }
 
 void Shard::Loop() {
@@ -68,32 +70,28 @@ void Shard::Loop() {
     if (!queue_.PopBatch(ctx_.max_batch_events, &items)) break;
     ProcessItems(items);
   }
-  // Persist how far this shard got (and, without per-batch commits, the
-  // state changes still cached), so the next start scans less. Not after
-  // an abandoned commit: the offset would cover the events it held.
-  if (!abandoned_.load() && (persisted_through_ < through_.load() ||
+  // A last checkpoint, so the next start re-runs nothing. Not after an
+  // abandoned write: its offset would cover the events it held.
+  if (!abandoned_.load() && (checkpointed_.load() < through_.load() ||
                              state_->dirty_entities() > 0)) {
-    rocksdb::WriteBatch batch;
-    state_->FlushTo(&batch);
-    batch.Put(ctx_.store->handle(Cf::kMeta),
-              OffsetKey(ctx_.shard_count, index_),
-              log::SequenceKey(through_.load()));
-    CommitWithRetry(&batch, {});
+    BatchCommit commit(commit_target_);
+    commit.AddCheckpoint(state_.get(), through_.load());
+    if (Write(&commit)) NoteCheckpoint(through_.load(), watermark_.load());
   }
   if (crash_marker_ != nullptr) crash_marker_->DetachThread();
 }
 
 void Shard::ProcessItems(std::vector<ShardItem>& items) {
-  // After an abandoned commit (shutdown) nothing more is decided: the next
-  // start re-decides this shard's events from its last committed offset.
+  // After an abandoned write (shutdown) nothing more is decided: the next
+  // start re-decides this shard's events from its last checkpoint.
   if (abandoned_.load()) return;
   size_t begin = 0;
   for (size_t i = 0; i < items.size(); ++i) {
-    if (items[i].swap == nullptr) continue;
-    // Everything before the swap is decided and committed by the old
+    if (items[i].swap == nullptr && !items[i].checkpoint) continue;
+    // Everything before the swap is decided and written by the old
     // version; the new one takes over between micro-batches.
     ProcessAndCommit(items, begin, i + 1);
-    ApplySwap(std::move(items[i].swap));
+    if (items[i].swap != nullptr) ApplySwap(std::move(items[i].swap));
     begin = i + 1;
   }
   if (begin < items.size()) ProcessAndCommit(items, begin, items.size());
@@ -113,80 +111,83 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
                              size_t end) {
   uint64_t through = through_.load();
   int64_t watermark = watermark_.load();
+  bool forced = false;
   std::vector<riskflow::v1::Decision> decisions;
   decisions.reserve(end - begin);
   // One snapshot per micro-batch: list changes apply from the next batch.
   std::shared_ptr<const lists::ListSnapshot> lists =
       ctx_.lists != nullptr ? ctx_.lists->snapshot() : nullptr;
+  uint64_t rerun = 0;
   for (size_t i = begin; i < end; ++i) {
     ShardItem& item = items[i];
     watermark = std::max(watermark, item.event.watermark_ms);
+    forced = forced || item.checkpoint;
     if (item.event.sequence == 0) {
       through = std::max(through, item.through);
       continue;
     }
     through = std::max(through, item.event.sequence);
-    if (item.recovered && AlreadyDecided(item.event)) continue;
     state_->SetWatermark(item.event.watermark_ms);
-    Decide(item.event, lists.get(), &decisions.emplace_back());
-  }
-  if (decisions.empty()) {
-    // Only markers: nothing to commit; every event up to `through` of this
-    // shard was decided in an earlier batch.
-    through_.store(through);
-    watermark_.store(watermark);
-    if (ctx_.on_committed) ctx_.on_committed();
-    return;
-  }
-
-  rocksdb::WriteBatch batch;
-  std::vector<std::string> bytes(decisions.size());
-  std::vector<sinks::PendingDecision> pending;
-  for (size_t i = 0; i < decisions.size(); ++i) {
-    // A PASS without annotations is fully determined by its log record, so
-    // it is not stored (Engine::LookupDecision rebuilds it): most events are
-    // clean, and this saves one RocksDB key — and a serialization — per
-    // event.
-    const bool store =
-        ctx_.store_decisions && decisions[i].annotations_size() > 0;
-    const bool sink =
-        ctx_.write_outboxes && decisions[i].route() != riskflow::v1::PASS;
-    if (!store && !sink) {
-      // Not stored here (replay), but bounded exactly as if it were, so a
-      // replay's decisions equal the live ones.
-      if (decisions[i].annotations_size() > 0) {
-        sinks::MakeStorable(&decisions[i]);
-      }
+    if (item.recovered && AlreadyDecided(item.event)) {
+      // Decided and published before the crash, after the last
+      // checkpoint: re-run for its state (deterministic: the same log,
+      // state and version give the same changes), publish nothing.
+      riskflow::v1::Decision again;
+      Decide(item.event, lists.get(), &again);
+      ++rerun;
       continue;
     }
-    // Valid UTF-8 and bounded, so the entry can always be read back (and
-    // the decision published below equals the one stored).
-    sinks::EncodeDecision(&decisions[i], &bytes[i]);
-    if (store) {
-      batch.Put(ctx_.store->handle(Cf::kDecisions),
-                log::SequenceKey(decisions[i].sequence()), bytes[i]);
-    }
-    if (sink) {
-      pending.push_back(sinks::PendingDecision{&decisions[i], &bytes[i]});
-    }
+    Decide(item.event, lists.get(), &decisions.emplace_back());
   }
-  // Without per-batch commits (replay) only a full cache, a decision to
-  // store or a sink entry makes this batch write.
-  if (ctx_.commit_every_batch || batch.Count() > 0 || !pending.empty() ||
-      state_->dirty_entities() >= ctx_.max_dirty_entities) {
-    state_->FlushTo(&batch);
-    batch.Put(ctx_.store->handle(Cf::kMeta),
-              OffsetKey(ctx_.shard_count, index_), log::SequenceKey(through));
-    if (!CommitWithRetry(&batch, pending)) return;
-    persisted_through_ = through;
-  }
+  events_since_checkpoint_ += decisions.size() + rerun;
+
+  BatchCommit commit(commit_target_);
+  commit.AddDecisions(&decisions);
+  const bool checkpoint = CheckpointDue(forced, !decisions.empty(), through);
+  if (checkpoint) commit.AddCheckpoint(state_.get(), through);
+  if (!commit.empty() && !Write(&commit)) return;
+  if (checkpoint) NoteCheckpoint(through, watermark);
   through_.store(through);
   watermark_.store(watermark);
+  if (decisions.empty() && !checkpoint) return;  // only markers
   events_.fetch_add(decisions.size(), std::memory_order_relaxed);
   if (ctx_.on_committed) ctx_.on_committed();
-  if (ctx_.decision_observer) ctx_.decision_observer(index_, decisions);
-  ctx_.waiters->Publish(decisions);
+  if (!decisions.empty()) {
+    if (ctx_.decision_observer) ctx_.decision_observer(index_, decisions);
+    ctx_.waiters->Publish(decisions);
+  }
   state_->Trim();
+}
+
+bool Shard::CheckpointDue(bool forced, bool decided_any,
+                          uint64_t through) const {
+  const bool behind = checkpointed_.load() < through;
+  if (!behind && state_->dirty_entities() == 0) return false;
+  if (forced) return true;
+  // Per-batch commits write nothing for a batch of markers only.
+  if (ctx_.checkpoint.every_batch) return decided_any;
+  return ctx_.checkpoint.Due(absl::Now() - last_checkpoint_time_,
+                             events_since_checkpoint_,
+                             state_->dirty_entities());
+}
+
+void Shard::NoteCheckpoint(uint64_t through, int64_t watermark) {
+  checkpointed_.store(through);
+  checkpoint_watermark_.store(watermark);
+  last_checkpoint_time_ = absl::Now();
+  events_since_checkpoint_ = 0;
+}
+
+bool Shard::Write(BatchCommit* commit) {
+  if (commit->WriteWithRetry(&stopping_, &log_limiter_, checkpointed_.load())) {
+    return true;
+  }
+  // A checkpoint's FlushTo marked the cache clean although its changes
+  // never reached the store: drop it all, so it never runs ahead of the
+  // store.
+  state_->DropAll();
+  abandoned_.store(true);
+  return false;
 }
 
 void FillDecisionHeader(const log::LoggedEvent& e,
@@ -269,51 +270,6 @@ bool Shard::AlreadyDecided(const log::LoggedEvent& e) {
   }
   if (*found) already_decided_.fetch_add(1, std::memory_order_relaxed);
   return *found;
-}
-
-bool Shard::CommitWithRetry(
-    rocksdb::WriteBatch* batch,
-    const std::vector<sinks::PendingDecision>& pending) {
-  // Acked events are already durable in the log, so a failed commit is
-  // retried rather than dropped. Outbox::Commit hands the batch back as it
-  // got it when the write fails, so every attempt assigns its sink
-  // sequences anew: a retry never writes a key an earlier attempt chose
-  // (another shard may own that sequence by now). While the daemon runs the
-  // retries go on (the cause may pass, e.g. disk space coming back); once it
-  // stops, a few more attempts, then the commit is given up: the log is the
-  // source of truth, and the next start re-decides everything after this
-  // shard's last committed offset.
-  constexpr int kAttemptsWhenStopping = 3;
-  absl::Duration backoff = absl::Milliseconds(10);
-  int attempts_stopping = 0;
-  for (int attempt = 1;; ++attempt) {
-    absl::Status s = ctx_.outbox->Commit(batch, pending, ctx_.sync_commits);
-    if (s.ok()) return true;
-    logging::LogRateLimited(
-        log_limiter_, logging::Level::kError,
-        {"engine", static_cast<int>(index_)},
-        absl::StrCat("commit failed (attempt ", attempt, "): ", s.message()));
-    if (stopping_.HasBeenNotified() &&
-        ++attempts_stopping >= kAttemptsWhenStopping) {
-      logging::Log(logging::Level::kError,
-                   {"engine", static_cast<int>(index_)},
-                   absl::StrCat("gives up its commit at shutdown; its events "
-                                "after sequence ", persisted_through_,
-                                " are decided again at the next start"));
-      // FlushTo marked the cache clean although its changes never reached
-      // the store: drop it all, so it never runs ahead of the DB.
-      state_->DropAll();
-      abandoned_.store(true);
-      return false;
-    }
-    if (stopping_.HasBeenNotified()) {
-      absl::SleepFor(std::min(backoff, absl::Milliseconds(50)));
-    } else {
-      // Stop wakes this early.
-      stopping_.WaitForNotificationWithTimeout(backoff);
-    }
-    backoff = std::min(backoff * 2, absl::Seconds(2));
-  }
 }
 
 }  // namespace riskflow::engine

@@ -12,7 +12,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "pipeline/common/logger.h"
+#include "pipeline/engine/batch_commit.h"
 #include "pipeline/engine/bounded_queue.h"
+#include "pipeline/engine/checkpoint_policy.h"
 #include "pipeline/engine/decision_waiters.h"
 #include "pipeline/lists/list_store.h"
 #include "pipeline/log/logged_event.h"
@@ -41,11 +43,15 @@ struct ShardItem {
   uint64_t through = 0;
   log::LoggedEvent event;
   std::shared_ptr<ShardPipeline> swap;
-  // Re-dispatched by Engine::Recover: the shard first checks that no
-  // decision is stored for it (a guard behind the offsets' bookkeeping, so
-  // a flagged event can never reach a sink twice). Live events skip the
-  // check: they cannot have been decided before.
+  // Re-dispatched by Engine::Recover: the shard first checks whether a
+  // decision is stored for it. Decisions run ahead of checkpoints, so such
+  // an event is re-run for its state only: its decision and sink entries
+  // exist, and nothing reaches a sink twice. Live events skip the check:
+  // they cannot have been decided before.
   bool recovered = false;
+  // A marker that makes the shard write a checkpoint once it has processed
+  // everything queued before it (end of recovery).
+  bool checkpoint = false;
 };
 
 struct ShardContext {
@@ -68,10 +74,7 @@ struct ShardContext {
       decision_observer;
   bool write_outboxes = true;
   bool store_decisions = true;
-  bool commit_every_batch = true;
-  // With commit_every_batch off: commit once this many cached entities hold
-  // unwritten changes (bounds the cache, which never evicts those).
-  size_t max_dirty_entities = 1 << 18;
+  CheckpointPolicy checkpoint;
 };
 
 // The fields of a decision that depend only on the logged event.
@@ -80,8 +83,9 @@ void FillDecisionHeader(const log::LoggedEvent& e,
                         riskflow::v1::Decision* d);
 
 // One single-threaded partition of the engine: runs the detectors over its
-// accounts' events in log order and commits each micro-batch (state
-// changes, decisions, outbox entries, processed offset) in one WriteBatch.
+// accounts' events in log order, writes each micro-batch's decisions and
+// sink entries, and checkpoints its state with its offset when the policy
+// says so — all through BatchCommit.
 class Shard {
  public:
   Shard(uint32_t index, const ShardContext& ctx);
@@ -104,27 +108,32 @@ class Shard {
   // Before any event is queued (recovery): every event of this shard up to
   // `offset` is decided; progress starts there and never reports less.
   void ResumeAfter(uint64_t offset);
-  // Recovered events found with a stored decision, not decided again.
+  // Recovered events found with a stored decision: re-run for their state,
+  // not published again.
   uint64_t recovered_already_decided() const {
     return already_decided_.load();
   }
   // A commit was given up at shutdown: nothing after it was committed.
   bool commit_abandoned() const { return abandoned_.load(); }
 
-  // Every event of this shard with sequence <= this is decided (and, with
-  // commit_every_batch, committed; without it, its decision has reached the
-  // observer and its state the cache).
+  // Every event of this shard with sequence <= this is decided: its
+  // decision is written (where decisions are stored) and has reached the
+  // observer; its state is in the cache.
   uint64_t processed_through() const { return through_.load(); }
+  // Every event of this shard with sequence <= this is in the last
+  // checkpoint (state written with the offset).
+  uint64_t checkpointed_through() const { return checkpointed_.load(); }
   uint64_t events_processed() const { return events_.load(); }
   // Items waiting in this shard's queue (metrics).
   size_t queue_depth() const { return queue_.size(); }
-  // Log watermark of the newest event (or marker) this shard has processed
-  // through; state older than the engine-wide minimum may expire.
-  int64_t committed_watermark() const { return watermark_.load(); }
+  // Log watermark at the last checkpoint: state older than the engine-wide
+  // minimum may expire in the store (a re-run of the log after a
+  // checkpoint must still find what that checkpoint's events could see).
+  int64_t checkpointed_watermark() const {
+    return checkpoint_watermark_.load();
+  }
   // Version hash of the pipeline this shard runs now.
   std::string active_version() const;
-
-  static std::string OffsetKey(uint32_t shard_count, uint32_t index);
 
  private:
   void Loop();
@@ -136,10 +145,13 @@ class Shard {
   void ApplySwap(std::shared_ptr<ShardPipeline> swap);
   void Decide(const log::LoggedEvent& e, const lists::ListSnapshot* lists,
               riskflow::v1::Decision* d);
-  // True once committed; false only when the shard is stopping and the
-  // commit kept failing (the shard then commits nothing more).
-  bool CommitWithRetry(rocksdb::WriteBatch* batch,
-                       const std::vector<sinks::PendingDecision>& pending);
+  // Whether this micro-batch ends with a checkpoint.
+  bool CheckpointDue(bool forced, bool decided_any, uint64_t through) const;
+  // True once written; false only when the shard is stopping and the write
+  // kept failing: the state cache is dropped (it may hold changes the store
+  // never got) and the shard writes nothing more.
+  bool Write(BatchCommit* commit);
+  void NoteCheckpoint(uint64_t through, int64_t watermark);
   // The FREEZE guard rail of the current pipeline version (freeze_cap.h).
   void ResetFreezeCap();
   void ApplyFreezeCap(riskflow::v1::Decision* d);
@@ -157,7 +169,11 @@ class Shard {
   std::atomic<uint64_t> through_{0};
   std::atomic<uint64_t> events_{0};
   std::atomic<int64_t> watermark_{INT64_MIN};
-  uint64_t persisted_through_ = 0;
+  std::atomic<uint64_t> checkpointed_{0};
+  std::atomic<int64_t> checkpoint_watermark_{INT64_MIN};
+  absl::Time last_checkpoint_time_ = absl::Now();
+  uint64_t events_since_checkpoint_ = 0;
+  CommitTarget commit_target_;
   std::unique_ptr<router::FreezeCap> freeze_cap_;
   std::vector<size_t> capped_;  // scratch for ApplyFreezeCap
   plugin_host::CrashMarker* crash_marker_ = nullptr;

@@ -88,6 +88,10 @@ absl::StatusOr<ShardLayouts> ShardLayouts::Load(state::Store* store,
             absl::StrCat("engine meta: ", OffsetKey(n, k),
                          " is not a sequence"));
       }
+      // Everything up to the floor is decided, whatever an offset says
+      // (Collapse raises the floor without rewriting the running shards'
+      // offsets).
+      offsets[k] = std::max(offsets[k], out.floor_);
     }
   }
   return out;
@@ -147,11 +151,11 @@ absl::Status ShardLayouts::Collapse(state::Store* store, uint32_t shard_count,
     if (n == shard_count) continue;
     for (uint32_t k = 0; k < n; ++k) batch.Delete(meta, OffsetKey(n, k));
   }
-  // Never below what is recorded: a floor only rises.
+  // Never below what is recorded: a floor only rises. The offsets of
+  // `shard_count` are the shards' own (each checkpointed at or beyond
+  // `last` before this is called, and may be checkpointing on meanwhile):
+  // writing them here could move one back below its state.
   const uint64_t floor = std::max(floor_, last);
-  for (uint32_t k = 0; k < shard_count; ++k) {
-    batch.Put(meta, OffsetKey(shard_count, k), log::SequenceKey(floor));
-  }
   batch.Put(meta, kMetaFloor, log::SequenceKey(floor));
   batch.Put(meta, kMetaLayouts, absl::StrCat(shard_count));
   batch.Put(meta, kMetaShardCount, absl::StrCat(shard_count));

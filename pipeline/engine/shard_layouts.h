@@ -61,9 +61,10 @@ class ShardLayouts {
   // Where each shard of a registered layout resumes.
   const std::vector<uint64_t>& Offsets(uint32_t shard_count) const;
 
-  // Every event up to `last` is decided by `shard_count` shards: one layout
-  // again, floor = its offsets = last (synced); other layouts' offsets are
-  // deleted.
+  // Every event up to `last` is decided and checkpointed by `shard_count`
+  // shards, whose offsets are therefore >= last: one layout again, floor =
+  // last (synced); other layouts' offsets are deleted. The shards' own
+  // offsets are left as they are (they may be checkpointing meanwhile).
   absl::Status Collapse(state::Store* store, uint32_t shard_count,
                         uint64_t last);
 

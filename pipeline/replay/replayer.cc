@@ -86,7 +86,7 @@ absl::Status ReplayEngine::Start(const ReplayOptions& options,
   engine_options.store_decisions = false;
   // State reaches the scratch store only when a cache fills up; by then most
   // of it is behind the visibility horizon and is dropped unwritten.
-  engine_options.commit_every_batch = false;
+  engine_options.checkpoint = engine::CheckpointPolicy::WhenCacheFills();
   if (options.max_cached_entities_per_shard > 0) {
     engine_options.max_cached_entities_per_shard =
         options.max_cached_entities_per_shard;

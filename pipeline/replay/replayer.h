@@ -11,7 +11,7 @@
 // Speed: the same engine code as live, minus what only crash safety needs
 // — no fsync, no WAL, no log records, event ids deduplicated in memory
 // (log::MemoryIdIndex), state written only when a shard cache fills
-// (EngineOptions::commit_every_batch = false). Analyst overrides (lists)
+// (CheckpointPolicy::WhenCacheFills). Analyst overrides (lists)
 // are not replayed: the replay's list store starts empty.
 #ifndef RISKFLOW_PIPELINE_REPLAY_REPLAYER_H_
 #define RISKFLOW_PIPELINE_REPLAY_REPLAYER_H_

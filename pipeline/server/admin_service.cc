@@ -55,6 +55,8 @@ grpc::Status AdminService::GetHealth(grpc::ServerContext* context,
   }
   response->set_durable_sequence(ctx_->log->durable_sequence());
   response->set_processed_sequence(ctx_->engine->processed_sequence());
+  response->set_checkpointed_sequence(ctx_->engine->checkpointed_sequence());
+  response->set_recovering(ctx_->engine->recovering());
   response->set_shards(ctx_->engine->shard_count());
   response->set_events_processed(ctx_->engine->events_processed());
   response->set_sink_freeze(ctx_->outbox->LastSequence(riskflow::v1::FREEZE));

@@ -176,6 +176,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     if (options.shard_queue_events > 0) {
       engine_options.queue_capacity_per_shard = options.shard_queue_events;
     }
+    engine_options.checkpoint = options.checkpoint;
     auto engine =
         engine::Engine::Create(p.store.get(), std::move(first), p.outbox.get(),
                                p.lists.get(), engine_options);
@@ -197,7 +198,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
         });
     if (auto s = p.log->Open(); !s.ok()) return s;
     p.engine->Start();
-    if (auto s = p.engine->Recover(p.log.get()); !s.ok()) return s;
+    // Publishes are accepted again at once; the events logged since the
+    // last checkpoints are re-run in the background (Engine::StartRecovery).
+    if (auto s = p.engine->StartRecovery(p.log.get()); !s.ok()) return s;
     p.log->Start();
     if (options.shadow) {
       auto shadow = Shadow::Start(options.shadow_pipeline,

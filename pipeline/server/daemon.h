@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "pipeline/engine/checkpoint_policy.h"
 #include "pipeline/log/ingest_limits.h"
 #include "pipeline/server/auth/security_options.h"
 #include "proto/riskflow/v1/admin.pb.h"
@@ -68,6 +69,10 @@ struct DaemonOptions {
   int64_t watchdog_budget_multiple = 100;
   int64_t watchdog_floor_ms = 2000;
   int64_t watchdog_grace_ms = 1000;
+  // --- durability (docs/architecture.md, "Durability") ---
+  // When shards checkpoint their state; the log after the last checkpoint
+  // is re-run after a crash (while publishes are accepted again).
+  engine::CheckpointPolicy checkpoint;
 };
 
 struct DaemonParts;

@@ -53,7 +53,7 @@ namespace riskflow::state {
 // behind the horizon can never be read again: adds into such buckets are
 // no-ops, FlushTo() does not write their pending deltas and Trim() drops
 // them even when dirty. A replay that flushes rarely (see
-// EngineOptions::commit_every_batch) therefore writes little state at all.
+// EngineOptions::checkpoint) therefore writes little state at all.
 //
 // Window semantics (the plugin SDK's fake host implements the same, and the
 // visibility rule once given a watermark: FakeHost::set_watermark):

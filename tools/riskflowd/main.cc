@@ -92,6 +92,13 @@ ABSL_FLAG(int64_t, watchdog_floor_ms, 2000,
 ABSL_FLAG(int64_t, watchdog_grace_ms, 1000,
           "how long health reports NOT_SERVING (with the reason) before the "
           "watchdog aborts; if the call returns meanwhile, nothing happens");
+ABSL_FLAG(absl::Duration, checkpoint_interval, absl::Seconds(10),
+          "write each shard's state to the engine store at least this "
+          "often; after a crash the log since the last checkpoint is "
+          "re-run (docs/architecture.md, Durability)");
+ABSL_FLAG(uint64_t, checkpoint_events, 1000000,
+          "also checkpoint a shard after this many decided events (0: no "
+          "event limit)");
 ABSL_FLAG(int64_t, shutdown_timeout_s, 30,
           "after SIGTERM/SIGINT, exit (code 1) if draining has not finished "
           "within this many seconds (e.g. a shard stuck in a plugin); acked "
@@ -155,6 +162,15 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_watchdog_budget_multiple);
   options.watchdog_floor_ms = absl::GetFlag(FLAGS_watchdog_floor_ms);
   options.watchdog_grace_ms = absl::GetFlag(FLAGS_watchdog_grace_ms);
+  options.checkpoint.interval = absl::GetFlag(FLAGS_checkpoint_interval);
+  options.checkpoint.events = absl::GetFlag(FLAGS_checkpoint_events);
+  if (options.checkpoint.interval <= absl::ZeroDuration()) {
+    std::fprintf(stderr,
+                 "riskflowd: --checkpoint_interval must be positive (got "
+                 "%s)\n",
+                 absl::FormatDuration(options.checkpoint.interval).c_str());
+    return 2;
+  }
   const std::string config_path = absl::GetFlag(FLAGS_config);
   if (config_path.empty()) {
     auto pipeline =

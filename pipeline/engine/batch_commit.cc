@@ -1,0 +1,84 @@
+#include "pipeline/engine/batch_commit.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "pipeline/engine/shard_layouts.h"
+#include "pipeline/log/log_keys.h"
+#include "pipeline/sinks/sink_entry.h"
+
+namespace riskflow::engine {
+
+using state::Cf;
+
+BatchCommit::BatchCommit(const CommitTarget& target) : target_(target) {}
+
+void BatchCommit::AddDecisions(std::vector<riskflow::v1::Decision>* decisions) {
+  decisions_added_ = true;
+  // Sized once: pending_ points into it.
+  bytes_.assign(decisions->size(), std::string());
+  for (size_t i = 0; i < decisions->size(); ++i) {
+    riskflow::v1::Decision& d = (*decisions)[i];
+    const bool store = target_.store_decisions && d.annotations_size() > 0;
+    const bool sink =
+        target_.write_outboxes && d.route() != riskflow::v1::PASS;
+    if (!store && !sink) {
+      if (d.annotations_size() > 0) sinks::MakeStorable(&d);
+      continue;
+    }
+    // Valid UTF-8 and bounded, so the entry can always be read back (and
+    // the decision published equals the one stored).
+    sinks::EncodeDecision(&d, &bytes_[i]);
+    if (store) {
+      batch_.Put(target_.store->handle(Cf::kDecisions),
+                 log::SequenceKey(d.sequence()), bytes_[i]);
+    }
+    if (sink) pending_.push_back(sinks::PendingDecision{&d, &bytes_[i]});
+  }
+}
+
+void BatchCommit::AddCheckpoint(state::ShardState* state, uint64_t through) {
+  has_checkpoint_ = true;
+  state->FlushTo(&batch_);
+  batch_.Put(target_.store->handle(Cf::kMeta),
+             ShardLayouts::OffsetKey(target_.shard_count, target_.shard_index),
+             log::SequenceKey(through));
+}
+
+absl::Status BatchCommit::Write() {
+  return target_.outbox->Commit(&batch_, pending_, target_.sync);
+}
+
+bool BatchCommit::WriteWithRetry(absl::Notification* stopping,
+                                 logging::RateLimiter* limiter,
+                                 uint64_t last_checkpoint) {
+  constexpr int kAttemptsWhenStopping = 3;
+  absl::Duration backoff = absl::Milliseconds(10);
+  int attempts_stopping = 0;
+  const logging::Component where{"engine",
+                               static_cast<int>(target_.shard_index)};
+  for (int attempt = 1;; ++attempt) {
+    absl::Status s = Write();
+    if (s.ok()) return true;
+    logging::LogRateLimited(
+        *limiter, logging::Level::kError, where,
+        absl::StrCat("commit failed (attempt ", attempt, "): ", s.message()));
+    if (stopping->HasBeenNotified() &&
+        ++attempts_stopping >= kAttemptsWhenStopping) {
+      logging::Log(logging::Level::kError, where,
+                   absl::StrCat("gives up its commit at shutdown; its events "
+                                "after sequence ", last_checkpoint,
+                                " are decided again at the next start"));
+      return false;
+    }
+    if (stopping->HasBeenNotified()) {
+      absl::SleepFor(std::min(backoff, absl::Milliseconds(50)));
+    } else {
+      stopping->WaitForNotificationWithTimeout(backoff);  // Stop wakes it
+    }
+    backoff = std::min(backoff * 2, absl::Seconds(2));
+  }
+}
+
+}  // namespace riskflow::engine

@@ -1,0 +1,93 @@
+#ifndef RISKFLOW_PIPELINE_ENGINE_BATCH_COMMIT_H_
+#define RISKFLOW_PIPELINE_ENGINE_BATCH_COMMIT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/notification.h"
+#include "pipeline/common/logger.h"
+#include "pipeline/sinks/outbox.h"
+#include "pipeline/state/shard_state.h"
+#include "pipeline/state/store.h"
+#include "proto/riskflow/v1/decision.pb.h"
+#include "rocksdb/write_batch.h"
+
+namespace riskflow::engine {
+
+// Where and how one shard writes.
+struct CommitTarget {
+  state::Store* store = nullptr;
+  sinks::Outbox* outbox = nullptr;
+  uint32_t shard_count = 1;
+  uint32_t shard_index = 0;
+  // Engine writes need no fsync: everything they hold can be recomputed
+  // from the synced event log (docs/architecture.md, "Durability").
+  bool sync = false;
+  // False for replay: decisions leave through the observer only.
+  bool store_decisions = true;
+  // False for replay and shadow engines: no sink entries.
+  bool write_outboxes = true;
+};
+
+// The one write a shard makes to the engine store, built up in two parts:
+//
+//  * decisions of a micro-batch: each decision that must be kept (one with
+//    annotations; a clean PASS is rebuilt from its log record on look-up)
+//    under its log sequence, and a sink entry per non-PASS route — every
+//    micro-batch writes these, so a decision is durable (up to the engine
+//    store's WAL) before any waiter or sink consumer sees it;
+//  * a checkpoint: the shard's state changes (ShardState::FlushTo) with the
+//    log sequence they reflect (the shard's offset, see ShardLayouts) —
+//    only when one is due (CheckpointPolicy).
+//
+// Both parts go into one RocksDB WriteBatch, so a crash leaves either all
+// of it or none. Decisions may run ahead of the last checkpoint; recovery
+// re-runs the events after the checkpoint for their state and recognises
+// the stored decisions, so nothing reaches a sink twice.
+class BatchCommit {
+ public:
+  explicit BatchCommit(const CommitTarget& target);
+
+  // Call at most once. Decisions are bounded in place (sink_entry.h) so a
+  // stored or published decision can always be read back, also when
+  // nothing is stored (replay), so replay's decisions equal the live ones.
+  // `decisions` must outlive Write.
+  void AddDecisions(std::vector<riskflow::v1::Decision>* decisions);
+
+  // Adds every cached state change of `state` (marking it clean) and the
+  // shard's offset `through`.
+  void AddCheckpoint(state::ShardState* state, uint64_t through);
+
+  bool empty() const { return batch_.Count() == 0 && pending_.empty(); }
+  bool has_checkpoint() const { return has_checkpoint_; }
+  size_t sink_entries() const { return pending_.size(); }
+
+  // One attempt. On failure the batch is as it was (Outbox::Commit assigns
+  // sink sequences anew on every attempt), so it can be retried.
+  absl::Status Write();
+
+  // Writes, retrying a failed write: acked events are already durable in
+  // the log, so a failed commit is retried rather than dropped. While the
+  // shard runs the retries go on (the cause may pass, e.g. disk space
+  // coming back), with backoff up to 2 s; once `stopping` is notified, a
+  // few more attempts, then the write is given up and false returned: the
+  // log is the source of truth, and the next start re-decides everything
+  // after the shard's last checkpoint.
+  bool WriteWithRetry(absl::Notification* stopping,
+                      logging::RateLimiter* limiter,
+                      uint64_t last_checkpoint);
+
+ private:
+  const CommitTarget target_;
+  rocksdb::WriteBatch batch_;
+  std::vector<std::string> bytes_;
+  std::vector<sinks::PendingDecision> pending_;
+  bool decisions_added_ = false;
+  bool has_checkpoint_ = false;
+};
+
+}  // namespace riskflow::engine
+
+#endif  // RISKFLOW_PIPELINE_ENGINE_BATCH_COMMIT_H_

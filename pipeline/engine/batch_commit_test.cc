@@ -1,0 +1,184 @@
+// BatchCommit: the one write a shard makes. Decisions and sink entries go
+// out with every micro-batch; state and the shard's offset only with a
+// checkpoint — so after a crash the store holds decisions beyond the last
+// checkpoint, which recovery recognises (Shard re-runs those events for
+// state only).
+#include "pipeline/engine/batch_commit.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "pipeline/engine/checkpoint_policy.h"
+#include "pipeline/engine/shard_layouts.h"
+#include "pipeline/log/log_keys.h"
+#include "pipeline/sinks/outbox.h"
+#include "pipeline/state/shard_state.h"
+#include "pipeline/state/state_spec.h"
+#include "pipeline/state/store.h"
+#include "pipeline/state/test_util.h"
+
+namespace riskflow::engine {
+namespace {
+
+namespace v1 = ::riskflow::v1;
+using state::Cf;
+
+class BatchCommitTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    state::StoreOptions opts;
+    opts.block_cache_bytes = 8 << 20;
+    opts.write_buffer_bytes = 8 << 20;
+    auto s = state::Store::Open(dir_.path(), opts);
+    ASSERT_TRUE(s.ok()) << s.status();
+    store_ = std::move(*s);
+    spec_ = *state::MakeStateSpec("velocity", "count", state::StateKind::kCounter,
+                                  60000, 10000, 0);
+    store_->RegisterState(spec_);
+    outbox_ = std::make_unique<sinks::Outbox>(store_.get());
+    ASSERT_TRUE(outbox_->Open().ok());
+    cache_ = std::make_unique<state::ShardState>(store_.get(), 1000, 5000);
+    target_.store = store_.get();
+    target_.outbox = outbox_.get();
+    target_.shard_count = 2;
+    target_.shard_index = 1;
+  }
+
+  static v1::Decision Flagged(uint64_t sequence, v1::Route route) {
+    v1::Decision d;
+    d.set_sequence(sequence);
+    d.set_event_id("e" + std::to_string(sequence));
+    d.set_account_id("acct");
+    v1::Annotation* a = d.add_annotations();
+    a->set_detector("velocity");
+    a->set_reason_code("VELOCITY");
+    a->set_message("too many");
+    a->set_route(route);
+    d.add_routes(route);
+    d.set_route(route);
+    return d;
+  }
+  static v1::Decision CleanPass(uint64_t sequence) {
+    v1::Decision d;
+    d.set_sequence(sequence);
+    d.add_routes(v1::PASS);
+    d.set_route(v1::PASS);
+    return d;
+  }
+
+  bool Has(Cf cf, const std::string& key) {
+    std::string value;
+    absl::StatusOr<bool> found = store_->Get(cf, key, &value);
+    EXPECT_TRUE(found.ok()) << found.status();
+    return found.ok() && *found;
+  }
+  std::string OffsetKey() const {
+    return ShardLayouts::OffsetKey(target_.shard_count, target_.shard_index);
+  }
+
+  state::ScopedTempDir dir_;
+  std::unique_ptr<state::Store> store_;
+  state::StateSpec spec_;
+  std::unique_ptr<sinks::Outbox> outbox_;
+  std::unique_ptr<state::ShardState> cache_;
+  CommitTarget target_;
+};
+
+TEST_F(BatchCommitTest, DecisionsWithoutCheckpointLeaveStateAndOffsetAlone) {
+  cache_->SetWatermark(0);
+  ASSERT_TRUE(cache_->WindowAdd(spec_, "acct", 1000, 1).ok());
+  std::vector<v1::Decision> decisions = {Flagged(7, v1::MANUAL_REVIEW),
+                                         CleanPass(8)};
+  BatchCommit commit(target_);
+  commit.AddDecisions(&decisions);
+  EXPECT_FALSE(commit.has_checkpoint());
+  EXPECT_EQ(commit.sink_entries(), 1u);
+  ASSERT_TRUE(commit.Write().ok());
+  EXPECT_TRUE(Has(Cf::kDecisions, log::SequenceKey(7)));
+  // A clean PASS is rebuilt from its log record, never stored.
+  EXPECT_FALSE(Has(Cf::kDecisions, log::SequenceKey(8)));
+  EXPECT_EQ(outbox_->LastSequence(v1::MANUAL_REVIEW), 1u);
+  EXPECT_FALSE(Has(Cf::kMeta, OffsetKey()));
+  // The state change is still only in the cache.
+  EXPECT_EQ(cache_->dirty_entities(), 1u);
+}
+
+TEST_F(BatchCommitTest, CheckpointWritesStateWithTheOffsetInTheSameWrite) {
+  cache_->SetWatermark(0);
+  ASSERT_TRUE(cache_->WindowAdd(spec_, "acct", 1000, 1).ok());
+  std::vector<v1::Decision> decisions = {Flagged(9, v1::FREEZE)};
+  BatchCommit commit(target_);
+  commit.AddDecisions(&decisions);
+  commit.AddCheckpoint(cache_.get(), 9);
+  ASSERT_TRUE(commit.Write().ok());
+  EXPECT_EQ(cache_->dirty_entities(), 0u);
+  std::string value;
+  ASSERT_TRUE(*store_->Get(Cf::kMeta, OffsetKey(), &value));
+  uint64_t offset = 0;
+  ASSERT_TRUE(log::DecodeSequenceKey(value, &offset));
+  EXPECT_EQ(offset, 9u);
+  // A fresh cache reads the checkpointed state back from the store.
+  state::ShardState fresh(store_.get(), 1000, 5000);
+  fresh.SetWatermark(0);
+  absl::StatusOr<int64_t> total = fresh.WindowTotal(spec_, "acct", 1000, 60000);
+  ASSERT_TRUE(total.ok()) << total.status();
+  EXPECT_EQ(*total, 1);
+}
+
+TEST_F(BatchCommitTest, AFailedWriteIsRetriedWithFreshSinkSequences) {
+  int failures = 2;
+  outbox_->SetCommitFaultForTesting(
+      [&failures](const std::vector<sinks::PendingDecision>&) {
+        return failures-- > 0 ? absl::UnavailableError("injected")
+                              : absl::OkStatus();
+      });
+  std::vector<v1::Decision> decisions = {Flagged(3, v1::NOTIFY),
+                                         Flagged(4, v1::NOTIFY)};
+  BatchCommit commit(target_);
+  commit.AddDecisions(&decisions);
+  absl::Notification stopping;
+  logging::RateLimiter limiter(10, absl::Seconds(10));
+  ASSERT_TRUE(commit.WriteWithRetry(&stopping, &limiter, 0));
+  // Two entries, sequences 1 and 2: the failed attempts left no keys.
+  EXPECT_EQ(outbox_->LastSequence(v1::NOTIFY), 2u);
+  std::vector<v1::Decision> read;
+  ASSERT_TRUE(outbox_->Read(v1::NOTIFY, 0, 10, &read).ok());
+  ASSERT_EQ(read.size(), 2u);
+  EXPECT_EQ(read[0].sequence(), 3u);
+  EXPECT_EQ(read[1].sequence(), 4u);
+}
+
+TEST_F(BatchCommitTest, AtShutdownAWriteThatKeepsFailingIsGivenUp) {
+  outbox_->SetCommitFaultForTesting(
+      [](const std::vector<sinks::PendingDecision>&) {
+        return absl::UnavailableError("injected");
+      });
+  std::vector<v1::Decision> decisions = {Flagged(5, v1::FREEZE)};
+  BatchCommit commit(target_);
+  commit.AddDecisions(&decisions);
+  absl::Notification stopping;
+  stopping.Notify();
+  logging::RateLimiter limiter(10, absl::Seconds(10));
+  EXPECT_FALSE(commit.WriteWithRetry(&stopping, &limiter, 0));
+  EXPECT_FALSE(Has(Cf::kDecisions, log::SequenceKey(5)));
+  EXPECT_EQ(outbox_->LastSequence(v1::FREEZE), 0u);
+}
+
+TEST(CheckpointPolicyTest, DueByTimeEventsOrDirtyEntities) {
+  CheckpointPolicy p;
+  p.interval = absl::Seconds(10);
+  p.events = 100;
+  p.max_dirty_entities = 50;
+  EXPECT_FALSE(p.Due(absl::Seconds(1), 10, 10));
+  EXPECT_TRUE(p.Due(absl::Seconds(10), 10, 10));
+  EXPECT_TRUE(p.Due(absl::Seconds(1), 100, 10));
+  EXPECT_TRUE(p.Due(absl::Seconds(1), 10, 50));
+  const CheckpointPolicy replay = CheckpointPolicy::WhenCacheFills();
+  EXPECT_FALSE(replay.Due(absl::Hours(1000), 1u << 30, 10));
+  EXPECT_TRUE(replay.Due(absl::ZeroDuration(), 0, replay.max_dirty_entities));
+}
+
+}  // namespace
+}  // namespace riskflow::engine

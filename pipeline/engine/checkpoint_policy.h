@@ -1,0 +1,49 @@
+#ifndef RISKFLOW_PIPELINE_ENGINE_CHECKPOINT_POLICY_H_
+#define RISKFLOW_PIPELINE_ENGINE_CHECKPOINT_POLICY_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "absl/time/time.h"
+
+namespace riskflow::engine {
+
+// When a shard writes its cached state changes to the engine store
+// (docs/architecture.md, "Durability"). State lives in the shard's cache;
+// a checkpoint writes every entity changed since the last one, once, with
+// the log sequence it reflects. Between checkpoints only decisions and sink
+// entries are written. After a crash the shard re-runs the log after its
+// last checkpoint, so the interval trades write volume for recovery work.
+struct CheckpointPolicy {
+  // Every micro-batch (the state of each batch committed with its
+  // decisions): no re-processing after a crash, most write volume.
+  bool every_batch = false;
+  // A checkpoint once this much time passed since the last one...
+  absl::Duration interval = absl::Seconds(10);
+  // ...or this many events were decided since (0: no event limit)...
+  uint64_t events = 1000000;
+  // ...or this many cached entities hold unwritten changes (the cache never
+  // evicts those, so this bounds its memory; the engine caps it at a
+  // quarter of the cache).
+  size_t max_dirty_entities = 1 << 18;
+
+  // Replay: only a full cache (and the end) writes state; most of it is
+  // behind the visibility horizon by then and is never written at all.
+  static CheckpointPolicy WhenCacheFills() {
+    CheckpointPolicy p;
+    p.interval = absl::InfiniteDuration();
+    p.events = 0;
+    return p;
+  }
+
+  bool Due(absl::Duration since_last, uint64_t events_since_last,
+           size_t dirty_entities) const {
+    return every_batch || dirty_entities >= max_dirty_entities ||
+           since_last >= interval ||
+           (events > 0 && events_since_last >= events);
+  }
+};
+
+}  // namespace riskflow::engine
+
+#endif  // RISKFLOW_PIPELINE_ENGINE_CHECKPOINT_POLICY_H_
