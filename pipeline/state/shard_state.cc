@@ -71,9 +71,10 @@ void ShardState::SetWatermark(int64_t watermark_ms) {
 
 int64_t ShardState::VisibleFrom(int64_t retention_ms, int64_t bucket_ms) const {
   if (watermark_ == kMin || retention_ms == kRetainForever) return kMin;
-  // The bucket holding (watermark - retention) is the oldest whose end the
-  // expiry filter still keeps (IsExpired compares a bucket's end); the
-  // plugin SDK's fake host applies the same function.
+  // The bucket holding (watermark - retention + 1) is the oldest whose end
+  // the expiry filter still keeps (IsExpired compares a bucket's end, and
+  // keeps the half-open window (clock - retention, ...]); the plugin SDK's
+  // fake host applies the same function.
   return sdk::HorizonBucket(watermark_, retention_ms, bucket_ms);
 }
 
@@ -395,7 +396,10 @@ ShardState::LastGet(const StateSpec& s, std::string_view entity, int64_t t) {
   if (!got.ok()) return got.status();
   Entry* e = *got;
   if (!e->has_last) return std::nullopt;
-  if (s.ttl_ms > 0 && SatSub(t, e->last_t) > s.ttl_ms) return std::nullopt;
+  // The ttl is the window (t - ttl, t] (docs/windows.md).
+  if (s.ttl_ms > 0 && sdk::BeforeWindow(t, e->last_t, s.ttl_ms)) {
+    return std::nullopt;
+  }
   // Behind the visibility horizon: what the expiry filter may have removed.
   if (s.ttl_ms > 0 && e->last_t < VisibleFrom(s.ttl_ms, 1)) {
     return std::nullopt;

@@ -43,8 +43,9 @@ namespace riskflow::state {
 //
 // Visibility: an event sees only state the expiry filter is guaranteed to
 // have kept. The engine passes each event's log watermark to SetWatermark();
-// a windowed bucket is visible while its end >= watermark - retention, a
-// last-seen value while its time >= watermark - ttl. On-time events (time >=
+// a windowed bucket is visible while its end > watermark - retention, a
+// last-seen value while its time > watermark - ttl (the half-open window of
+// the watermark, docs/windows.md). On-time events (time >=
 // watermark) are unaffected: their windows lie inside that horizon anyway.
 // For events later than the allowed lateness this replaces "whatever
 // compaction has not removed yet" with one rule, so their decisions no
@@ -58,9 +59,10 @@ namespace riskflow::state {
 // Window semantics (the plugin SDK's fake host implements the same, and the
 // visibility rule once given a watermark: FakeHost::set_watermark):
 //   bucket(t) = floor(t / bucket_ms);
-//   total(w) at t = sum of buckets in [bucket(t - w + 1), bucket(t)];
+//   total(w) at t = sum of buckets in [bucket(t - w + 1), bucket(t)], the
+//   buckets of the half-open window (t - w, t] (docs/windows.md);
 //   distinct count / contains over the same bucket range;
-//   last-seen get is empty if nothing stored or ttl > 0 and t - stored > ttl;
+//   last-seen get is empty if nothing stored or ttl > 0 and t - stored >= ttl;
 //   a query with w > spec.window_ms (or w <= 0) is InvalidArgument.
 class ShardState {
  public:

@@ -127,11 +127,15 @@ TEST_F(ShardStateTest, LastSeenTtlAndOverwrite) {
   EXPECT_FALSE(got->has_value());
   ASSERT_OK(c.LastPut(last_, "a", 1000, "FR"));
   ASSERT_OK(c.LastPut(last_forever_, "a", 1000, "FR"));
-  got = c.LastGet(last_, "a", 31000);  // exactly ttl later: still there
+  got = c.LastGet(last_, "a", 1000);  // same millisecond: there
+  ASSERT_TRUE(got.ok() && got->has_value());
+  got = c.LastGet(last_, "a", 30999);  // ttl - 1 ms later: still there
   ASSERT_TRUE(got.ok() && got->has_value());
   EXPECT_EQ((*got)->first, "FR");
   EXPECT_EQ((*got)->second, 1000);
-  got = c.LastGet(last_, "a", 31001);
+  // Exactly ttl later: gone, the ttl is the window (t - ttl, t]
+  // (docs/windows.md).
+  got = c.LastGet(last_, "a", 31000);
   ASSERT_TRUE(got.ok());
   EXPECT_FALSE(got->has_value());
   got = c.LastGet(last_forever_, "a", 1000000000);

@@ -154,7 +154,7 @@ inline void ShardStateTest::RandomStateOp(
   const bool has_wm = watermark != INT64_MIN;
   // The first bucket visible at this watermark (shard_state.h, "Visibility").
   auto from = [&](const StateSpec& s) {
-    return has_wm ? BucketOf(watermark - s.retention_ms(), s.bucket_ms)
+    return has_wm ? BucketOf(watermark - s.retention_ms() + 1, s.bucket_ms)
                   : INT64_MIN;
   };
   switch (op) {
@@ -192,8 +192,8 @@ inline void ShardStateTest::RandomStateOp(
       ASSERT_TRUE(got.ok()) << got.status();
       auto it = ref->last.find({last_.id, e});
       bool want = it != ref->last.end() &&
-                  t - it->second.second <= last_.ttl_ms &&
-                  (!has_wm || it->second.second >= watermark - last_.ttl_ms);
+                  t - it->second.second < last_.ttl_ms &&
+                  (!has_wm || it->second.second > watermark - last_.ttl_ms);
       ASSERT_EQ(got->has_value(), want) << "step " << step;
       if (want) {
         EXPECT_EQ((*got)->first, it->second.first);

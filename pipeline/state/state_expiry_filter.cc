@@ -33,7 +33,9 @@ bool IsExpired(int64_t data_ms, int64_t clock_ms, int64_t retention_ms) {
   if (retention_ms == kRetainForever || retention_ms < 0) return false;
   int64_t threshold = 0;
   if (__builtin_sub_overflow(clock_ms, retention_ms, &threshold)) return false;
-  return data_ms < threshold;
+  // Half-open like every window (docs/windows.md): what is kept is
+  // (clock - retention, ...], so data at exactly clock - retention goes.
+  return data_ms <= threshold;
 }
 
 rocksdb::CompactionFilter::Decision StateExpiryFilter::FilterV2(

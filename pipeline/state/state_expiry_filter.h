@@ -44,12 +44,13 @@ class StateExpiryRegistry {
       std::make_shared<const ExpiryRules>();
 };
 
-// True if an entry whose newest possible data time is `data_ms` is older than
-// clock - retention. Saturates instead of overflowing; kNoClock and
-// kRetainForever never expire anything.
+// True if an entry whose newest possible data time is `data_ms` is at or
+// before clock - retention, i.e. outside the half-open window
+// (clock - retention, clock] (docs/windows.md). Saturates instead of
+// overflowing; kNoClock and kRetainForever never expire anything.
 bool IsExpired(int64_t data_ms, int64_t clock_ms, int64_t retention_ms);
 
-// Drops state entries whose data is older than clock - retention:
+// Drops state entries whose data is at or before clock - retention:
 //  - windowed keys by the *end* of their bucket ((b + 1) * bucket_ms - 1), so
 //    a bucket that still overlaps a window is never dropped;
 //  - last-seen by the event time stored in the value.

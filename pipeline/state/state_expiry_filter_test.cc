@@ -13,7 +13,8 @@ using ValueType = rocksdb::CompactionFilter::ValueType;
 
 TEST(IsExpiredTest, Basics) {
   EXPECT_TRUE(IsExpired(39, 100, 60));
-  EXPECT_FALSE(IsExpired(40, 100, 60));
+  EXPECT_TRUE(IsExpired(40, 100, 60));  // exactly clock - retention: gone
+  EXPECT_FALSE(IsExpired(41, 100, 60));
   EXPECT_FALSE(IsExpired(0, StateExpiryRegistry::kNoClock, 60));
   EXPECT_FALSE(IsExpired(0, 1000000, kRetainForever));
   // clock - retention would overflow: keep.
@@ -55,8 +56,9 @@ TEST_F(StateExpiryFilterTest, BucketsExpireByTheirEnd) {
 
 TEST_F(StateExpiryFilterTest, LastSeenExpiresByStoredTime) {
   std::string old_v, new_v;
-  AppendLastSeenValue(49, "x", &old_v);
-  AppendLastSeenValue(50, "x", &new_v);
+  // clock 100, ttl 50: (50, ...] is kept, 50 itself goes.
+  AppendLastSeenValue(50, "x", &old_v);
+  AppendLastSeenValue(51, "x", &new_v);
   EXPECT_EQ(Run(100, LastSeenKey(last_.id, "a"), old_v), Decision::kRemove);
   EXPECT_EQ(Run(100, LastSeenKey(last_.id, "a"), new_v), Decision::kKeep);
 }

@@ -151,6 +151,50 @@ TEST_F(AuthFailuresTest, LoginSeesFailuresAtTheEdgeOfItsWindow) {
   EXPECT_EQ(out[0].Evidence("failures_before"), "3");
 }
 
+// The windows are (t - 10m, t] at 1 s buckets (docs/windows.md). With
+// t = kT0 - 1 + 10m the window starts exactly at a bucket (kT0), so the
+// edge is exact: a failure at t - 10m = kT0 - 1 is outside, one at
+// t - 10m + 1ms = kT0 inside, and failures in t's own millisecond count.
+TEST_F(AuthFailuresTest, BurstWindowEdgeIsHalfOpen) {
+  Start();
+  const int64_t t = kT0 - 1 + 10 * kMinute;
+  Feed(Failure("o1", kT0 - 1, "out"));
+  QuietFailures("out", 3, kT0 + kSecond);
+  EXPECT_TRUE(Feed(Failure("o5", t, "out")).empty());  // 4 in the window
+
+  QuietFailures("in", 4, kT0);
+  std::vector<FakeAnnotation> out = Feed(Failure("i5", t, "in"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].Evidence("failures"), "5");
+
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_TRUE(Feed(Failure("s" + std::to_string(i), t, "same")).empty());
+  }
+  out = Feed(Failure("s5", t, "same"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].Evidence("failures"), "5");
+}
+
+TEST_F(AuthFailuresTest, LoginWindowEdgeIsHalfOpen) {
+  Start();
+  const int64_t t = kT0 - 1 + 10 * kMinute;
+  Feed(Failure("o1", kT0 - 1, "out"));
+  QuietFailures("out", 2, kT0 + kSecond);
+  EXPECT_TRUE(Feed(Login("lo", t, "out")).empty());  // 2 in the window
+
+  QuietFailures("in", 3, kT0);
+  std::vector<FakeAnnotation> out = Feed(Login("li", t, "in"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].Evidence("failures_before"), "3");
+
+  for (int i = 0; i < 3; ++i) {
+    Feed(Failure("s" + std::to_string(i), t, "same"));
+  }
+  out = Feed(Login("ls", t, "same"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].Evidence("failures_before"), "3");
+}
+
 TEST_F(AuthFailuresTest, BurstAndLoginWindowsAreIndependent) {
   Start({{"max_failures", "4"},
          {"window", "1m"},

@@ -80,6 +80,16 @@ TEST_F(DuplicatePaymentTest, PaymentNearMisses) {
   Quiet(Payment("m4", 10 * kMinute + 1));  // 1 ms outside the window of m1
 }
 
+// Payments follow the same half-open window (t - 10m, t] as payouts
+// (docs/windows.md).
+TEST_F(DuplicatePaymentTest, PaymentWindowEdgeIsHalfOpen) {
+  Start({{"types", "PAYMENT"}});
+  Quiet(Payment("m1", 0));
+  Quiet(Payment("m2", 10 * kMinute));  // exactly 600 s: outside
+  EXPECT_EQ(Feed(Payment("m3", 20 * kMinute - 1)).size(), 1u);  // 1 ms inside
+  EXPECT_EQ(Feed(Payment("m4", 20 * kMinute - 1)).size(), 1u);  // same ms
+}
+
 TEST_F(DuplicatePaymentTest, PaymentAndPayoutNeverMatchEachOther) {
   Start({{"types", "PAYOUT,PAYMENT"}});
   Quiet(Payout("p1", 0));

@@ -4,6 +4,7 @@
 
 #include "plugins/duplicate_payout/payout_history.h"
 #include "plugins/sdk/param_parse.h"
+#include "plugins/sdk/window_math.h"
 
 namespace riskflow {
 namespace duplicate_payout {
@@ -59,8 +60,8 @@ const std::vector<rf_param_spec>& DuplicatePayoutParams() {
   static const std::vector<rf_param_spec> kParams = {
       sdk::WithRange(
           sdk::Param("window", RF_PARAM_DURATION, "10m",
-                     "Two identical payouts this close in event time are "
-                     "annotated."),
+                     "Two identical payouts less than this far apart in "
+                     "event time are annotated."),
           1000, 30 * kDayMs),
       sdk::Param("types", RF_PARAM_LIST, "PAYOUT",
                  "Event types compared (e.g. PAYOUT,PAYMENT); a copy only "
@@ -119,9 +120,11 @@ sdk::Status DuplicatePayoutDetector::OnEvent(sdk::Context& ctx,
   if (!copies.empty()) {
     const PayoutCopy& latest = copies.back();
     // Either order counts: a late event may be older than the stored one.
+    // The later copy's window (t - window, t] must hold the earlier one, so
+    // copies exactly `window` apart are not duplicates (docs/windows.md).
     int64_t gap = now - latest.event_time_ms;
     if (gap < 0) gap = -gap;
-    if (gap <= window_ms_) {
+    if (sdk::InWindowEitherOrder(now, latest.event_time_ms, window_ms_)) {
       const std::string word = TypeWord(event.type());
       sdk::Annotation a;
       a.score = 0.9;  // identical fields are strong evidence, not proof
@@ -151,6 +154,6 @@ sdk::Status DuplicatePayoutDetector::OnEvent(sdk::Context& ctx,
 }  // namespace riskflow
 
 RISKFLOW_DETECTOR(riskflow::duplicate_payout::DuplicatePayoutDetector,
-                  "duplicate_payout", "1.1.0",
+                  "duplicate_payout", "1.1.1",
                   "The same payout twice within a window under different ids.",
                   riskflow::duplicate_payout::DuplicatePayoutParams)

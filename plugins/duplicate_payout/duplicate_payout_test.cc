@@ -66,11 +66,29 @@ TEST_F(DuplicatePayoutTest, ThirdCopyReferencesTheSecond) {
   EXPECT_EQ(out[0].Evidence("original_event_time_ms"), "60000");
 }
 
-TEST_F(DuplicatePayoutTest, WindowEdgeIsInclusive) {
+// The window of a copy at t is (t - 10m, t] (docs/windows.md): a copy
+// exactly 600 s earlier is outside, 599.999 s earlier inside, the same
+// millisecond inside. (1.1.0 counted exactly 600 s as a duplicate.)
+TEST_F(DuplicatePayoutTest, WindowEdgeIsHalfOpen) {
   Feed(Payout("p1", 0));
-  EXPECT_EQ(Feed(Payout("p2", 10 * kMinute)).size(), 1u);
-  // p2 is now the stored copy; one ms past its window -> no match.
-  EXPECT_TRUE(Feed(Payout("p3", 20 * kMinute + 1)).empty());
+  EXPECT_TRUE(Feed(Payout("p2", 10 * kMinute)).empty());
+  // p2 is now the stored copy; 1 ms inside its window -> a match.
+  std::vector<FakeAnnotation> out = Feed(Payout("p3", 20 * kMinute - 1));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].Evidence("original_event_id"), "p2");
+  // Same millisecond as p3.
+  out = Feed(Payout("p4", 20 * kMinute - 1));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].Evidence("original_event_id"), "p3");
+}
+
+// Either order: a late copy exactly 600 s before the stored one is outside
+// the stored one's window too; 1 ms closer it is inside.
+TEST_F(DuplicatePayoutTest, LateCopyWindowEdgeIsHalfOpen) {
+  Feed(Payout("p2", 10 * kMinute));
+  EXPECT_TRUE(Feed(Payout("p1", 0)).empty());
+  Feed(Payout("q2", 10 * kMinute, 7));
+  EXPECT_EQ(Feed(Payout("q1", 1, 7)).size(), 1u);
 }
 
 TEST_F(DuplicatePayoutTest, DifferentFieldsDoNotMatch) {

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "plugins/sdk/param_parse.h"
+#include "plugins/sdk/window_math.h"
 
 namespace riskflow {
 namespace impossible_travel {
@@ -237,8 +238,14 @@ void ImpossibleTravelDetector::CheckPayout(sdk::Context& ctx,
   std::optional<sdk::Context::LastValue> alert =
       ctx.GetLast(last_alert_, event.account_id());
   if (!alert.has_value()) return;
+  // The alert must lie in the payout's window (t - payout_window, t]
+  // (docs/windows.md); an alert after the payout (a late payout) is not
+  // what the payout followed.
+  if (!sdk::InWindow(event.event_time_ms(), alert->event_time_ms,
+                     payout_window_ms_)) {
+    return;
+  }
   const int64_t since = event.event_time_ms() - alert->event_time_ms;
-  if (since < 0 || since > payout_window_ms_) return;
   const std::string_view value = alert->value;
   const size_t space = value.find(' ');
   if (space == std::string_view::npos) return;
@@ -262,7 +269,7 @@ void ImpossibleTravelDetector::CheckPayout(sdk::Context& ctx,
 }  // namespace riskflow
 
 RISKFLOW_DETECTOR(riskflow::impossible_travel::ImpossibleTravelDetector,
-                  "impossible_travel", "1.0.0",
+                  "impossible_travel", "1.0.1",
                   "Impossible travel speed or a new country for an account, "
                   "and payouts soon after.",
                   riskflow::impossible_travel::ImpossibleTravelParams)

@@ -187,20 +187,63 @@ TEST_F(ImpossibleTravelTest, PayoutAfterAlertIsFrozenWithinTheWindow) {
                       {"alert_event_id", "l2"},
                       {"minutes_since_alert", "30"},
                       {"payout_window_ms", "3600000"}}));
-  // A payout without a location still follows the alert: exactly 1h.
+  // A payout without a location still follows the alert: 1h - 1ms after.
   FakeEvent bare = FakeEvent()
                        .Id("po2")
                        .Type(RF_EVENT_PAYOUT)
-                       .At(kT0 + 2 * kHour)
+                       .At(kT0 + 2 * kHour - 1)
                        .Account("acc1")
                        .Amount(1, "USD");
   out = Feed(bare);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].Evidence("minutes_since_alert"), "60");
-  // 1h + 1ms after the alert: outside the window.
+  EXPECT_EQ(out[0].Evidence("minutes_since_alert"), "59");
+  // Exactly 1h after the alert: outside the payout's window (t - 1h, t]
+  // (docs/windows.md); 1h + 1ms too.
   bare.event_id = "po3";
+  bare.event_time_ms = kT0 + 2 * kHour;
+  EXPECT_TRUE(Feed(bare).empty());
+  bare.event_id = "po4";
   bare.event_time_ms = kT0 + 2 * kHour + 1;
   EXPECT_TRUE(Feed(bare).empty());
+}
+
+// country_memory at 1-day buckets: the window (t - 365d, t] is counted in
+// whole days, so the edge is exact when t - 365d + 1 starts a day
+// (docs/windows.md, "Buckets").
+TEST_F(ImpossibleTravelTest, CountryMemoryEdgeIsHalfOpen) {
+  Start();
+  const int64_t t = kT0 - 1 + 365 * kDay;  // t - 365d + 1 == kT0, a midnight
+  // CN exactly 365d before t (the last ms of the day before): forgotten.
+  Feed(Login("a-cn", kT0 - 1, kShanghai, "a"));
+  Feed(Login("a-fr", kT0 + 300 * kDay, kParis, "a"));
+  EXPECT_EQ(Reasons(Login("a-cn2", t, kShanghai, "a")),
+            Strings{"NEW_COUNTRY"});
+  // CN 1 ms later, 365d - 1ms before t: still known.
+  Feed(Login("b-cn", kT0, kShanghai, "b"));
+  Feed(Login("b-fr", kT0 + 300 * kDay, kParis, "b"));
+  EXPECT_TRUE(Feed(Login("b-cn2", t, kShanghai, "b")).empty());
+  // Same millisecond: a country first seen at t is known to the next event
+  // at t.
+  Feed(Login("c-cn", kT0, kShanghai, "c"));
+  EXPECT_EQ(Reasons(Login("c-fr", t, kParis, "c")), Strings{"NEW_COUNTRY"});
+  EXPECT_TRUE(Feed(Login("c-fr2", t, kParis, "c")).empty());
+}
+
+// The alert and the payout in the same millisecond: inside (the payout's
+// window ends at and includes its own time); 1 ms before the alert: not.
+TEST_F(ImpossibleTravelTest, PayoutInTheAlertsMillisecondIsFrozen) {
+  Start();
+  Feed(Login("l1", kT0, kShanghai));
+  Feed(Login("l2", kT0 + kHour, kLagos));
+  EXPECT_EQ(Reasons(At("po1", RF_EVENT_PAYOUT, kT0 + kHour, kLagos)),
+            Strings{"PAYOUT_AFTER_LOCATION_ALERT"});
+  EXPECT_TRUE(Reasons(FakeEvent()
+                          .Id("po0")
+                          .Type(RF_EVENT_PAYOUT)
+                          .At(kT0 + kHour - 1)
+                          .Account("acc1")
+                          .Amount(1, "USD"))
+                  .empty());
 }
 
 TEST_F(ImpossibleTravelTest, PayoutThatIsItselfTheAlertIsFrozen) {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "plugins/sdk/param_parse.h"
+#include "plugins/sdk/window_math.h"
 
 namespace riskflow {
 namespace new_beneficiary {
@@ -34,8 +35,8 @@ const std::vector<rf_param_spec>& NewBeneficiaryParams() {
       sdk::WithRange(
           sdk::Param("window", RF_PARAM_DURATION, "24h",
                      "How long after the profile change a payout to that "
-                     "beneficiary counts as a payout to a new one "
-                     "(inclusive)."),
+                     "beneficiary counts as a payout to a new one (a payout "
+                     "exactly this long after no longer does)."),
           kMinuteMs, 30 * kDayMs),
       sdk::Param("types", RF_PARAM_LIST, "PAYOUT", "Event types checked."),
   };
@@ -124,10 +125,15 @@ void NewBeneficiaryDetector::OnPayout(sdk::Context& ctx,
   std::optional<sdk::Context::LastValue> change = ctx.GetLast(
       changes_, BeneficiaryKey(event.account_id(), event.counterparty()));
   if (!change.has_value()) return;
-  // A payout older than the change (a late event) went to the beneficiary
-  // as it was before the change, so it is not a payout to a new one.
+  // The change must lie in the payout's window (t - window, t]
+  // (docs/windows.md). A payout older than the change (a late event) went
+  // to the beneficiary as it was before the change, so it is not a payout
+  // to a new one.
+  if (!sdk::InWindow(event.event_time_ms(), change->event_time_ms,
+                     window_ms_)) {
+    return;
+  }
   const int64_t since_ms = event.event_time_ms() - change->event_time_ms;
-  if (since_ms < 0 || since_ms > window_ms_) return;
 
   const std::string amount = std::to_string(event.amount_minor());
   const std::string minutes = std::to_string(since_ms / kMinuteMs);
@@ -152,7 +158,7 @@ void NewBeneficiaryDetector::OnPayout(sdk::Context& ctx,
 }  // namespace riskflow
 
 RISKFLOW_DETECTOR(riskflow::new_beneficiary::NewBeneficiaryDetector,
-                  "new_beneficiary", "1.0.0",
+                  "new_beneficiary", "1.0.1",
                   "A large payout to a beneficiary added or changed shortly "
                   "before.",
                   riskflow::new_beneficiary::NewBeneficiaryParams)

@@ -91,11 +91,24 @@ TEST_F(NewBeneficiaryTest, BankAccountChangeAndEveryLargePayoutInWindow) {
   EXPECT_EQ(out[0].Evidence("threshold_minor"), "5000000");
 }
 
-TEST_F(NewBeneficiaryTest, WindowIsInclusiveAndEndsThere) {
+// The payout's window is (t - 24h, t] (docs/windows.md): a change exactly
+// 24h before is outside, 1 ms later inside, the same millisecond inside.
+TEST_F(NewBeneficiaryTest, WindowIsHalfOpen) {
   Start();
   Feed(Change("c1", 0));
-  EXPECT_EQ(Feed(Payout("p1", 24 * kHour)).size(), 1u);
-  EXPECT_TRUE(Feed(Payout("p2", 24 * kHour + 1)).empty());
+  EXPECT_EQ(Feed(Payout("p1", 24 * kHour - 1)).size(), 1u);
+  EXPECT_TRUE(Feed(Payout("p2", 24 * kHour)).empty());
+  EXPECT_TRUE(Feed(Payout("p3", 24 * kHour + 1)).empty());
+}
+
+TEST_F(NewBeneficiaryTest, PayoutInTheSameMillisecondAsTheChangeFires) {
+  Start();
+  Feed(Change("c1", 5000));
+  std::vector<FakeAnnotation> out = Feed(Payout("p1", 5000));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].Evidence("minutes_since_change"), "0");
+  // 1 ms before the change (a late payout): not to the new beneficiary.
+  EXPECT_TRUE(Feed(Payout("p2", 4999)).empty());
 }
 
 TEST_F(NewBeneficiaryTest, LaterChangeRestartsTheWindow) {
@@ -149,11 +162,12 @@ TEST_F(NewBeneficiaryTest, FieldsAndTypesParametersAreHonoured) {
   Feed(Change("c1", 0, "bene1", "beneficiary"));  // not listed any more
   EXPECT_TRUE(Feed(Payout("p1", kMinute)).empty());
   Feed(Change("c2", 0, "bene2", "payee"));
-  EXPECT_EQ(
-      Feed(Payout("p2", kHour, 700000, "USD", "bene2").Type(RF_EVENT_TRANSFER))
-          .size(),
-      1u);
-  EXPECT_TRUE(Feed(Payout("p3", kHour + 1, 700000, "USD", "bene2")).empty());
+  EXPECT_EQ(Feed(Payout("p2", kHour - 1, 700000, "USD", "bene2")
+                    .Type(RF_EVENT_TRANSFER))
+                .size(),
+            1u);
+  // Exactly 1h: outside the half-open window (1.0.0 still fired here).
+  EXPECT_TRUE(Feed(Payout("p3", kHour, 700000, "USD", "bene2")).empty());
 }
 
 TEST(BeneficiaryKeyTest, AccountFirstAndUnambiguous) {

@@ -202,7 +202,7 @@ int64_t FakeHost::HorizonBucket(const StateDecl& decl) const {
 
 bool FakeHost::BehindHorizon(const StateDecl& decl, int64_t stored_ms) const {
   // Last-seen without a ttl never expires. With 1 ms "buckets" the horizon
-  // bucket is the horizon time itself.
+  // bucket is the first time kept: watermark - ttl + 1.
   if (!has_watermark_ || decl.spec.ttl_ms <= 0) return false;
   return stored_ms < sdk::HorizonBucket(watermark_ms_, decl.spec.ttl_ms, 1);
 }

@@ -17,7 +17,8 @@
 //    that same range.
 //  - last_put stores (bytes, event time), overwriting; last_get is
 //    RF_NOT_FOUND when nothing is stored or ttl_ms > 0 and
-//    t - stored_time > ttl_ms.
+//    t - stored_time >= ttl_ms (the ttl is the window (t - ttl, t]).
+//  Every window is half-open, (t - window, t]: docs/windows.md.
 //  - declare_state only during create() (windowed kinds need
 //    1 <= bucket_ms <= window_ms and ttl_ms 0 or >= window_ms); state calls
 //    only during on_event();

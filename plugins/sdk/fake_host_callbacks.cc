@@ -249,8 +249,11 @@ struct FakeHostCallbacks {
     auto it = host->data_.find({h, std::string(View(entity))});
     if (it == host->data_.end() || !it->second.has_last) return RF_NOT_FOUND;
     const EntityState& e = it->second;
+    // The ttl is a window like any other (docs/windows.md): a value stored
+    // ttl or more before the event is gone.
     int64_t ttl = decl->spec.ttl_ms;
-    if (ttl > 0 && host->event_->event_time_ms - e.last_time_ms > ttl) {
+    if (ttl > 0 &&
+        BeforeWindow(host->event_->event_time_ms, e.last_time_ms, ttl)) {
       return RF_NOT_FOUND;
     }
     if (host->BehindHorizon(*decl, e.last_time_ms)) return RF_NOT_FOUND;

@@ -187,10 +187,14 @@ TEST_F(FakeHostTest, LastSeenTtlAndOverwrite) {
     got = c.GetLast(last_, "k");
     if (got) value = std::string(got->value), time = got->event_time_ms;
   };
-  ASSERT_TRUE(At(host, 10100, get_copy).ok());  // exactly ttl: still there
+  ASSERT_TRUE(At(host, 100, get_copy).ok());  // same millisecond: there
   EXPECT_EQ(value, "v1");
   EXPECT_EQ(time, 100);
-  ASSERT_TRUE(At(host, 10101, get).ok());  // past ttl
+  value.clear();
+  ASSERT_TRUE(At(host, 10099, get_copy).ok());  // ttl - 1 ms: still there
+  EXPECT_EQ(value, "v1");
+  // Exactly ttl: gone, the ttl is the half-open window (t - ttl, t].
+  ASSERT_TRUE(At(host, 10100, get).ok());
   EXPECT_FALSE(got.has_value());
   // Overwrite; and the value read before a put stays valid until the call
   // returns.
@@ -232,8 +236,8 @@ TEST_F(FakeHostTest, WatermarkClipsWhatLateEventsSee) {
   EXPECT_EQ(total, 6);  // buckets 4..9
   EXPECT_EQ(count, 6);
   EXPECT_TRUE(last.has_value());
-  // Watermark 12 s: windowed data from the bucket of 12 - 5 = 7 s on,
-  // last-seen values stored at or after 12 - 10 = 2 s.
+  // Watermark 12 s: windowed data from the bucket of 12 - 5 + 0.001 = 7 s
+  // on, last-seen values stored after 12 - 10 = 2 s.
   host.set_watermark(12000);
   ASSERT_TRUE(At(host, 9000, query).ok());
   EXPECT_EQ(total, 3);  // buckets 7..9

@@ -182,8 +182,10 @@ typedef struct rf_host_api {
   rf_status (*declare_state)(rf_init_ctx* ctx, const rf_state_spec* spec,
                              rf_state_handle* out);
 
-  /* on_event() only. All windows end at (and include) the current event's
-   * time: [event_time - window_ms + 1, event_time] at bucket granularity. */
+  /* on_event() only. All windows are half-open and end at (and include) the
+   * current event's time: (event_time - window_ms, event_time], i.e.
+   * [event_time - window_ms + 1, event_time], at bucket granularity
+   * (docs/windows.md). */
   rf_status (*window_add)(rf_call_ctx* ctx, rf_state_handle h, rf_str entity,
                           int64_t value);  /* COUNTER: value is the count */
   rf_status (*window_total)(rf_call_ctx* ctx, rf_state_handle h, rf_str entity,
@@ -197,7 +199,8 @@ typedef struct rf_host_api {
                                  rf_str entity, rf_str member,
                                  int64_t window_ms, int32_t* out);
   /* LAST_SEEN: the bytes stay valid until the end of the on_event call.
-   * Returns RF_NOT_FOUND when nothing (unexpired) is stored. */
+   * Returns RF_NOT_FOUND when nothing (unexpired) is stored; with a ttl, a
+   * value stored ttl_ms or more before the event has expired. */
   rf_status (*last_get)(rf_call_ctx* ctx, rf_state_handle h, rf_str entity,
                         rf_str* value_out, int64_t* event_time_ms_out);
   rf_status (*last_put)(rf_call_ctx* ctx, rf_state_handle h, rf_str entity,

@@ -69,15 +69,65 @@ TEST(DeterministicRandomTest, SameInputsSameStream) {
 }
 
 TEST(WindowMathTest, HorizonBucketIsTheOldestWhoseEndIsKept) {
-  // Watermark 105, retention 60: the expiry keeps buckets ending at or after
-  // 45, i.e. bucket 4 ([40, 49]) on with 10 ms buckets.
+  // Watermark 105, retention 60: the store keeps (45, ...], i.e. buckets
+  // ending after 45: bucket 4 ([40, 49]) on with 10 ms buckets.
   EXPECT_EQ(HorizonBucket(105, 60, 10), 4);
-  EXPECT_EQ(HorizonBucket(100, 60, 10), 4);   // 40 itself
-  EXPECT_EQ(HorizonBucket(99, 60, 10), 3);    // 39
+  EXPECT_EQ(HorizonBucket(100, 60, 10), 4);   // (40, ...]: 41 is in bucket 4
+  EXPECT_EQ(HorizonBucket(99, 60, 10), 4);    // (39, ...]: bucket 3 all gone
+  EXPECT_EQ(HorizonBucket(98, 60, 10), 3);    // (38, ...]: 39 still kept
   EXPECT_EQ(HorizonBucket(-5, 0, 10), -1);    // true floor below zero
-  EXPECT_EQ(HorizonBucket(1000, 300, 1), 700);  // 1 ms: the time itself
+  EXPECT_EQ(HorizonBucket(1000, 300, 1), 701);  // 1 ms: (700, ...]
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   EXPECT_EQ(HorizonBucket(kMin + 5, 60, 10), kMin);  // would underflow
+  EXPECT_EQ(HorizonBucket(kMax, 0, 1), kMax);        // would overflow
+}
+
+// The rule every window follows (docs/windows.md): (t - window, t].
+TEST(WindowMathTest, InWindowIsHalfOpen) {
+  EXPECT_FALSE(InWindow(600000, 0, 600000));  // exactly t - window: outside
+  EXPECT_TRUE(InWindow(600000, 1, 600000));   // t - window + 1: inside
+  EXPECT_TRUE(InWindow(600000, 600000, 600000));  // same millisecond
+  EXPECT_FALSE(InWindow(600000, 600001, 600000));  // later: not in its past
+  EXPECT_TRUE(BeforeWindow(600000, 0, 600000));
+  EXPECT_FALSE(BeforeWindow(600000, 1, 600000));
+  EXPECT_FALSE(BeforeWindow(600000, 600001, 600000));
+  // 1 ms window: only the same millisecond.
+  EXPECT_TRUE(InWindow(5, 5, 1));
+  EXPECT_FALSE(InWindow(5, 4, 1));
+  // Either order: |a - b| < window.
+  EXPECT_FALSE(InWindowEitherOrder(0, 600000, 600000));
+  EXPECT_FALSE(InWindowEitherOrder(600000, 0, 600000));
+  EXPECT_TRUE(InWindowEitherOrder(1, 600000, 600000));
+  EXPECT_TRUE(InWindowEitherOrder(600000, 1, 600000));
+  EXPECT_TRUE(InWindowEitherOrder(7, 7, 600000));
+  // Near the ends of time: no overflow.
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  EXPECT_TRUE(InWindow(kMin + 5, kMin, 100));
+  EXPECT_FALSE(BeforeWindow(kMin + 5, kMin, 100));
+  EXPECT_FALSE(InWindowEitherOrder(kMin, kMax, kMax));
+  EXPECT_TRUE(InWindow(kMax, kMax - 99, 100));
+  EXPECT_FALSE(InWindow(kMax, kMax - 100, 100));
+  static_assert(InWindow(10, 1, 10) && !InWindow(10, 0, 10), "constexpr");
+}
+
+// Consecutive tumbling windows of the same length share no millisecond:
+// every event time falls in exactly one of them.
+TEST(WindowMathTest, AdjacentWindowsPartitionTime) {
+  constexpr int64_t kW = 1000;
+  for (int64_t t = -2500; t <= 2500; ++t) {
+    int hits = 0;
+    for (int64_t end = -3001; end <= 3999; end += kW) {
+      if (InWindow(end, t, kW)) ++hits;
+    }
+    ASSERT_EQ(hits, 1) << t;
+  }
+  // And the bucket form agrees with the direct one at bucket_ms = 1.
+  for (int64_t other = 590000; other <= 600001; other += 7) {
+    BucketRange r = WindowBuckets(600000, 600000, 1);
+    EXPECT_EQ(r.Contains(other), InWindow(600000, other, 600000)) << other;
+  }
 }
 
 TEST(DeterministicRandomTest, FieldsDoNotRunTogether) {

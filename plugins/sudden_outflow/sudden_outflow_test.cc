@@ -111,6 +111,33 @@ TEST_F(SuddenOutflowTest, ShortWindowSlidesAtMinuteGranularity) {
       Feed(Payout("c2", t + kHour + kMinute, 30000, "USD", "acc2")).empty());
 }
 
+// The short window is (t - 1h, t] in whole 1m buckets (docs/windows.md).
+// With the first outflow in the last ms of a minute and the second exactly
+// 1h later, the window starts on a bucket and the edge is exact: the first
+// is outside (400001 of a 600000 balance: 66%), 1 ms later it is inside
+// (800001 of 1000000: just over 80%), and so is one in the same ms.
+TEST_F(SuddenOutflowTest, ShortWindowEdgeIsHalfOpen) {
+  Start();
+  const int64_t a = kNoon + kMinute - 1;
+  const int64_t t = a + kHour;
+  for (const char* acc : {"out", "in", "same"}) {
+    Feed(Money(std::string(acc) + "-s", RF_EVENT_BALANCE_SNAPSHOT, kNoon,
+               1000000, "USD", acc));
+  }
+  EXPECT_TRUE(Feed(Payout("o1", a, 400000, "USD", "out")).empty());
+  EXPECT_TRUE(Feed(Payout("o2", t, 400001, "USD", "out")).empty());
+
+  EXPECT_TRUE(Feed(Payout("i1", a + 1, 400000, "USD", "in")).empty());
+  std::vector<FakeAnnotation> out = Feed(Payout("i2", t, 400001, "USD", "in"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].Evidence("window_sum_minor"), "800001");
+
+  EXPECT_TRUE(Feed(Payout("s1", t, 400000, "USD", "same")).empty());
+  out = Feed(Payout("s2", t, 400001, "USD", "same"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].Evidence("window_sum_minor"), "800001");
+}
+
 TEST_F(SuddenOutflowTest, NewAccountsAreNotJudgedOnHistory) {
   Start();
   // The first outflow ever, however large.

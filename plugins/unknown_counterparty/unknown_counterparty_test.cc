@@ -100,6 +100,30 @@ TEST_F(UnknownCounterpartyTest, MemoryEndsAtDayBucketGranularity) {
   EXPECT_EQ(out[0].Evidence("known_counterparties"), "1");  // bob only
 }
 
+// memory is the window (t - 180d, t] in whole day buckets
+// (docs/windows.md). At t = 181d - 1 it starts exactly on day 1, so the
+// edge is exact: "old" seen at t - 180d (the last ms of day 0) is
+// forgotten, seen 1 ms later it is known, and a counterparty learnt in t's
+// own millisecond is known to the next event at t.
+TEST_F(UnknownCounterpartyTest, MemoryEdgeIsHalfOpen) {
+  Start();
+  const int64_t t = 181 * kDay - 1;
+  Feed(Money("o0", kDay - 1, "old", RF_EVENT_DEPOSIT, "out"));
+  Feed(Money("o1", 100 * kDay, "bob", RF_EVENT_DEPOSIT, "out"));
+  std::vector<FakeAnnotation> out =
+      Feed(Money("o2", t, "old", RF_EVENT_PAYMENT, "out"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].Evidence("known_counterparties"), "1");  // bob only
+
+  Feed(Money("i0", kDay, "old", RF_EVENT_DEPOSIT, "in"));
+  Feed(Money("i1", 100 * kDay, "bob", RF_EVENT_DEPOSIT, "in"));
+  EXPECT_TRUE(Feed(Money("i2", t, "old", RF_EVENT_PAYMENT, "in")).empty());
+
+  Feed(Money("s0", 100 * kDay, "bob", RF_EVENT_DEPOSIT, "same"));
+  Feed(Money("s1", t, "new", RF_EVENT_DEPOSIT, "same"));
+  EXPECT_TRUE(Feed(Money("s2", t, "new", RF_EVENT_PAYMENT, "same")).empty());
+}
+
 TEST_F(UnknownCounterpartyTest,
        AccountsAreSeparateAndBlankCounterpartySkipped) {
   Start();

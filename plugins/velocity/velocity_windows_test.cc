@@ -109,6 +109,55 @@ TEST_F(VelocityWindowsTest, NearMissesAtTheLimitAndOutsideTheWindow) {
   Quiet(Payout("q0", 62 * kSecond, 100, "CNY", "acc2"));
 }
 
+// The window is (t - 1m, t] counted in whole 1 s buckets (docs/windows.md).
+// At t = 60999 it starts exactly at a bucket (1000), so the edge is exact:
+// an event at t - 1m = 999 is outside, one at 1000 inside, and an event in
+// t's own millisecond counts.
+TEST_F(VelocityWindowsTest, CountWindowEdgeIsHalfOpen) {
+  Start({{"windows", "1m:1"}, {"bucket", "1s"}});
+  Quiet(Payout("o0", 999, 100, "CNY", "out"));
+  Quiet(Payout("o1", 60999, 100, "CNY", "out"));
+  Quiet(Payout("i0", 1000, 100, "CNY", "in"));
+  std::vector<FakeAnnotation> out = Feed(Payout("i1", 60999, 100, "CNY", "in"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].Evidence("count"), "2");
+  Quiet(Payout("s0", 5000, 100, "CNY", "same"));
+  EXPECT_EQ(Feed(Payout("s1", 5000, 100, "CNY", "same")).size(), 1u);
+}
+
+TEST_F(VelocityWindowsTest, SumWindowEdgeIsHalfOpen) {
+  Start({{"sum_limits", "1m:CNY:100"}, {"bucket", "1s"}});
+  Quiet(Payout("o0", 999, 100, "CNY", "out"));
+  Quiet(Payout("o1", 60999, 1, "CNY", "out"));
+  Quiet(Payout("i0", 1000, 100, "CNY", "in"));
+  std::vector<FakeAnnotation> out = Feed(Payout("i1", 60999, 1, "CNY", "in"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].Evidence("sum_minor"), "101");
+  Quiet(Payout("s0", 5000, 100, "CNY", "same"));
+  EXPECT_EQ(Feed(Payout("s1", 5000, 1, "CNY", "same")).size(), 1u);
+}
+
+// Where the window does not start on a bucket the oldest bucket is counted
+// whole: the farthest an event can reach back is window + bucket - 2 ms
+// (t - window + 1 in the last ms of its bucket).
+TEST_F(VelocityWindowsTest, OldestBucketIsCountedWhole) {
+  Start({{"windows", "1m:1"}, {"bucket", "1s"}});
+  Quiet(Payout("a0", 0, 100, "CNY", "a"));
+  // (998, 60998]: bucket(999) = 0 holds a0, 60998 ms old.
+  EXPECT_EQ(Feed(Payout("a1", 60998, 100, "CNY", "a")).size(), 1u);
+  Quiet(Payout("b0", 0, 100, "CNY", "b"));
+  Quiet(Payout("b1", 60999, 100, "CNY", "b"));  // (999, 60999]: from 1000
+}
+
+// With a 1 ms bucket the window is exact at every t.
+TEST_F(VelocityWindowsTest, OneMillisecondBucketsAreExact) {
+  Start({{"windows", "1m:1"}, {"bucket", "1ms"}});
+  Quiet(Payout("c0", 0, 100, "CNY", "c"));
+  Quiet(Payout("c1", 60000, 100, "CNY", "c"));  // exactly 1m: outside
+  Quiet(Payout("d0", 1, 100, "CNY", "d"));
+  EXPECT_EQ(Feed(Payout("d1", 60000, 100, "CNY", "d")).size(), 1u);
+}
+
 TEST_F(VelocityWindowsTest, BucketMayExceedTheUnusedLegacyWindow) {
   // With `windows`, `window` (1m by default) is not used, so a 5m bucket is
   // fine as long as every listed window is a multiple of it.

@@ -190,7 +190,7 @@ TEST_F(AdminTest, PluginsListsTheFourDetectorsWithParameterRanges) {
       {"velocity_burst", "velocity@1.1.0"},
       {"velocity_extreme", "velocity@1.1.0"},
       {"large_payout", "large_amount@1.1.0"},
-      {"duplicate_payout", "duplicate_payout@1.1.0"}};
+      {"duplicate_payout", "duplicate_payout@1.1.1"}};
   for (size_t i = 0; i < rows.size(); ++i) {
     SCOPED_TRACE(rows[i].first);
     std::vector<std::string> words =
