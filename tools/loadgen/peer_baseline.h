@@ -1,0 +1,95 @@
+// peer_baseline.h — the in-memory limit loadgen compares riskflow with: the
+// issue's three rules (more than 10 PAYOUTs in 60 s per account; a PAYOUT of
+// at least 100,000 CNY; the same account + counterparty + amount again
+// within 10 min) over the very same pre-built stream, in one thread, with
+// absl::flat_hash_map state and nothing else (no log, no durability, no
+// plugins, no decisions delivered). What a hand-written single-purpose
+// program on this machine reaches; riskflow's figures are printed as a
+// ratio to it (docs/benchmarks-peer.md).
+#ifndef RISKFLOW_TOOLS_LOADGEN_PEER_BASELINE_H_
+#define RISKFLOW_TOOLS_LOADGEN_PEER_BASELINE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "proto/riskflow/v1/event.pb.h"
+#include "proto/riskflow/v1/ingest.pb.h"
+
+namespace riskflow::loadgen {
+
+// The three rules' parameters. Windows are half-open, (t - window, t]: an
+// event exactly `window` older than t is outside.
+struct PeerRules {
+  // More than `velocity_max` PAYOUTs of one account within the window
+  // (the current one included) flags the current one.
+  int64_t velocity_window_ms = 60 * 1000;
+  int velocity_max = 10;
+  // A PAYOUT at or above its currency's threshold (minor units). The
+  // default pipeline's large_payout table: 100,000 CNY and "about the
+  // same" in USD and EUR; other currencies are not checked, as there.
+  std::vector<std::pair<std::string, int64_t>> large_thresholds_minor = {
+      {"CNY", 10000000}, {"USD", 1500000}, {"EUR", 1300000}};
+  // A PAYOUT with the account, counterparty, currency and amount of an
+  // earlier PAYOUT less than the window before it.
+  int64_t duplicate_window_ms = 10 * 60 * 1000;
+};
+
+// Which rules fired for one event (bits of PeerBaseline::OnEvent's result).
+enum PeerRule : uint32_t {
+  kPeerVelocity = 1,
+  kPeerLarge = 2,
+  kPeerDuplicate = 4,
+};
+
+struct PeerCounts {
+  uint64_t events = 0;
+  uint64_t flagged = 0;  // events at least one rule fired on
+  uint64_t velocity = 0;
+  uint64_t large = 0;
+  uint64_t duplicate = 0;
+};
+
+// Single-threaded rule state. Events are expected in event-time order per
+// account (loadgen's stream is); an event older than the account's latest
+// PAYOUT is evaluated as if it happened at that latest time, so state never
+// goes back in time.
+class PeerBaseline {
+ public:
+  explicit PeerBaseline(PeerRules rules = PeerRules());
+
+  // Applies the rules to `event`, updates the state and the counts, and
+  // returns the PeerRule bits that fired (0: none).
+  uint32_t OnEvent(const riskflow::v1::Event& event);
+
+  const PeerCounts& counts() const { return counts_; }
+  size_t accounts() const { return accounts_.size(); }
+  size_t payout_keys() const { return last_payout_.size(); }
+
+ private:
+  // The last `velocity_max` PAYOUT times of one account, a ring: the count
+  // in (t - window, t] exceeds the max exactly when the ring is full and
+  // its oldest time is inside the window, so nothing older is kept.
+  struct Account {
+    std::vector<int64_t> ring;
+    uint32_t next = 0;  // where the next time goes once the ring is full
+    int64_t latest = INT64_MIN;
+  };
+
+  PeerRules rules_;
+  PeerCounts counts_;
+  absl::flat_hash_map<std::string, Account> accounts_;
+  // account|counterparty|currency|amount (length-prefixed) -> last time.
+  absl::flat_hash_map<std::string, int64_t> last_payout_;
+  std::string key_;  // reused, so a lookup of a seen key allocates nothing
+};
+
+// Runs a fresh PeerBaseline over every event of `batches` in order.
+PeerCounts RunPeerBaseline(
+    const std::vector<riskflow::v1::PublishRequest>& batches,
+    const PeerRules& rules = PeerRules());
+
+}  // namespace riskflow::loadgen
+
+#endif  // RISKFLOW_TOOLS_LOADGEN_PEER_BASELINE_H_
