@@ -24,6 +24,8 @@
 #include "pipeline/server/daemon.h"
 #include "proto/riskflow/v1/admin.grpc.pb.h"
 #include "tools/loadgen/evaluate_runner.h"
+#include "tools/loadgen/peer_baseline.h"
+#include "tools/loadgen/process_memory.h"
 #include "tools/loadgen/stream_runner.h"
 #include "tools/loadgen/synthetic_stream.h"
 
@@ -58,6 +60,11 @@ ABSL_FLAG(std::string, config2, "",
 ABSL_FLAG(bool, crash_markers, true,
           "in-process daemons keep per-shard crash markers (false measures "
           "what they cost)");
+// --- peer baseline (docs/benchmarks-peer.md) ---
+ABSL_FLAG(bool, peer_baseline, true,
+          "also run the in-memory peer in every repeat: the issue's three "
+          "rules over the same stream, one thread, flat_hash_map state; "
+          "prints each mode's ratio to it");
 
 namespace {
 
@@ -68,6 +75,17 @@ struct Measured {
   RunResult acked;
   double processed_per_second = 0;
 };
+
+// Memory one in-process daemon run took: its own growth, measured from
+// before Daemon::Start to after the last event is decided (before
+// Shutdown). Bytes; -1 when not measurable.
+struct RunMemory {
+  int64_t rss_after = -1;
+  int64_t rss_growth = -1;
+  int64_t allocated_growth = -1;  // jemalloc stats.allocated
+};
+
+double Mb(int64_t bytes) { return bytes < 0 ? -1 : bytes / 1048576.0; }
 
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -159,7 +177,10 @@ riskflow::v1::PipelineConfig LoadPipeline(const std::string& path) {
 absl::StatusOr<RunResult> RunAgainst(
     bool transport_only, const std::string& config_path,
     const std::vector<riskflow::v1::PublishRequest>& b,
-    double* processed_per_second, bool tls, double* cpu_us_per_event) {
+    double* processed_per_second, bool tls, double* cpu_us_per_event,
+    RunMemory* memory) {
+  const int64_t rss_before = riskflow::loadgen::ResidentBytes();
+  const int64_t allocated_before = riskflow::loadgen::AllocatedBytes();
   riskflow::server::DaemonOptions options;
   options.listen_address = "127.0.0.1:0";
   options.transport_only = transport_only;
@@ -186,6 +207,14 @@ absl::StatusOr<RunResult> RunAgainst(
   }
   if (result.ok() && result->events > 0) {
     *cpu_us_per_event = (CpuSeconds() - cpu_start) * 1e6 / result->events;
+  }
+  memory->rss_after = riskflow::loadgen::ResidentBytes();
+  const int64_t allocated_after = riskflow::loadgen::AllocatedBytes();
+  if (rss_before >= 0 && memory->rss_after >= 0) {
+    memory->rss_growth = memory->rss_after - rss_before;
+  }
+  if (allocated_before >= 0 && allocated_after >= 0) {
+    memory->allocated_growth = allocated_after - allocated_before;
   }
   (*daemon)->Shutdown();
   std::string cleanup = "rm -rf " + options.data_dir;
@@ -246,7 +275,11 @@ int main(int argc, char** argv) {
     std::vector<double> eps, p50, p99, decided;
     bool tls = false;
     std::vector<double> cpu;
+    std::vector<double> rss_after_mb, rss_growth_mb, allocated_growth_mb;
   };
+  const bool peer_enabled = absl::GetFlag(FLAGS_peer_baseline);
+  std::vector<double> peer_eps, peer_allocated_mb;
+  riskflow::loadgen::PeerRun peer_last;
   std::vector<Series> modes = {
       {"transport baseline", true, "", {}, {}, {}, {}},
       {"pipeline A", false, absl::GetFlag(FLAGS_config), {}, {}, {}, {}},
@@ -274,8 +307,9 @@ int main(int argc, char** argv) {
     for (Series& m : modes) {
       double decided = 0;
       double cpu = 0;
+      RunMemory memory;
       auto r = RunAgainst(m.transport_only, m.config, batches, &decided, m.tls,
-                          &cpu);
+                          &cpu, &memory);
       if (!r.ok()) {
         std::fprintf(stderr, "loadgen: %s: %s\n", m.name.c_str(),
                      std::string(r.status().message()).c_str());
@@ -297,6 +331,22 @@ int main(int argc, char** argv) {
       m.p50.push_back(r->ack_p50_us);
       m.p99.push_back(r->ack_p99_us);
       m.decided.push_back(decided);
+      m.rss_after_mb.push_back(Mb(memory.rss_after));
+      m.rss_growth_mb.push_back(Mb(memory.rss_growth));
+      m.allocated_growth_mb.push_back(Mb(memory.allocated_growth));
+      std::printf("      %-20s rss %7.1f MB after (+%.1f), allocated +%.1f MB\n",
+                  "", Mb(memory.rss_after), Mb(memory.rss_growth),
+                  Mb(memory.allocated_growth));
+    }
+    if (peer_enabled) {
+      // Same batches, same repeat: the ratio below is a same-run ratio.
+      peer_last = riskflow::loadgen::TimePeerBaseline(batches);
+      peer_eps.push_back(peer_last.events_per_second);
+      peer_allocated_mb.push_back(Mb(peer_last.allocated_growth));
+      std::printf("run %d %-20s rules    %9.0f ev/s  (%.3f s, allocated +%.1f "
+                  "MB)\n",
+                  i + 1, "in-memory peer", peer_last.events_per_second,
+                  peer_last.seconds, Mb(peer_last.allocated_growth));
     }
   }
   std::printf("\n%-22s %14s %12s %12s %16s\n", "mode (medians)",
@@ -304,6 +354,43 @@ int main(int argc, char** argv) {
   for (const Series& m : modes) {
     PrintRow(m.name.c_str(), Median(m.eps), Median(m.p50), Median(m.p99),
              Median(m.decided));
+  }
+  // Memory of each in-process daemon (docs/benchmarks-peer.md): medians.
+  std::printf("\n%-22s %14s %14s %16s\n", "memory (medians)", "rss after MB",
+              "rss growth MB", "allocated +MB");
+  for (const Series& m : modes) {
+    std::printf("%-22s %14.1f %14.1f %16.1f\n", m.name.c_str(),
+                Median(m.rss_after_mb), Median(m.rss_growth_mb),
+                Median(m.allocated_growth_mb));
+  }
+  if (peer_enabled) {
+    const double peer = Median(peer_eps);
+    const riskflow::loadgen::PeerCounts& c = peer_last.counts;
+    std::printf(
+        "%-22s %14s %14s %16.1f  (%zu accounts with payouts, %zu payout "
+        "keys)\n",
+        "in-memory peer", "-", "-", Median(peer_allocated_mb),
+        peer_last.accounts, peer_last.payout_keys);
+    std::printf(
+        "\nin-memory peer (1 thread, flat_hash_map; >10 PAYOUTs/60 s, "
+        "PAYOUT >= 100,000 CNY, duplicate within 10 min): %.0f ev/s "
+        "(median); flagged %llu of %llu events (velocity %llu, large %llu, "
+        "duplicate %llu)\n",
+        peer, static_cast<unsigned long long>(c.flagged),
+        static_cast<unsigned long long>(c.events),
+        static_cast<unsigned long long>(c.velocity),
+        static_cast<unsigned long long>(c.large),
+        static_cast<unsigned long long>(c.duplicate));
+    for (const Series& m : modes) {
+      if (m.transport_only) {
+        std::printf("%s / in-memory peer = %.3f (acked)\n", m.name.c_str(),
+                    Median(m.eps) / peer);
+      } else {
+        std::printf("%s / in-memory peer = %.3f (decided; acked %.3f)\n",
+                    m.name.c_str(), Median(m.decided) / peer,
+                    Median(m.eps) / peer);
+      }
+    }
   }
   const int evaluate_calls = absl::GetFlag(FLAGS_evaluate_calls);
   if (evaluate_calls > 0) {

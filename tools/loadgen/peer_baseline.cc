@@ -1,9 +1,11 @@
 #include "tools/loadgen/peer_baseline.h"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "tools/loadgen/process_memory.h"
 
 namespace riskflow::loadgen {
 namespace {
@@ -85,6 +87,38 @@ PeerCounts RunPeerBaseline(
     }
   }
   return peer.counts();
+}
+
+PeerRun TimePeerBaseline(
+    const std::vector<riskflow::v1::PublishRequest>& batches,
+    const PeerRules& rules) {
+  PeerRun run;
+  const int64_t allocated_before = AllocatedBytes();
+  const int64_t rss_before = ResidentBytes();
+  PeerBaseline peer(rules);
+  const auto start = std::chrono::steady_clock::now();
+  for (const riskflow::v1::PublishRequest& batch : batches) {
+    for (const riskflow::v1::Event& event : batch.events()) {
+      peer.OnEvent(event);
+    }
+  }
+  run.seconds = std::chrono::duration<double>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+  run.counts = peer.counts();
+  run.events_per_second =
+      run.seconds > 0 ? run.counts.events / run.seconds : 0;
+  const int64_t allocated_after = AllocatedBytes();
+  const int64_t rss_after = ResidentBytes();
+  if (allocated_before >= 0 && allocated_after >= 0) {
+    run.allocated_growth = allocated_after - allocated_before;
+  }
+  if (rss_before >= 0 && rss_after >= 0) {
+    run.rss_growth = rss_after - rss_before;
+  }
+  run.accounts = peer.accounts();
+  run.payout_keys = peer.payout_keys();
+  return run;
 }
 
 }  // namespace riskflow::loadgen

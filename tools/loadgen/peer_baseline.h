@@ -90,6 +90,22 @@ PeerCounts RunPeerBaseline(
     const std::vector<riskflow::v1::PublishRequest>& batches,
     const PeerRules& rules = PeerRules());
 
+// One timed run for loadgen: the counts, the events/s of the rule loop
+// alone (freeing the state afterwards is not timed), how much its state
+// holds once the stream is through, and its size.
+struct PeerRun {
+  PeerCounts counts;
+  double seconds = 0;
+  double events_per_second = 0;
+  int64_t allocated_growth = -1;  // bytes; -1 without jemalloc
+  int64_t rss_growth = -1;        // bytes
+  size_t accounts = 0;            // accounts with a PAYOUT
+  size_t payout_keys = 0;         // distinct duplicate keys
+};
+PeerRun TimePeerBaseline(
+    const std::vector<riskflow::v1::PublishRequest>& batches,
+    const PeerRules& rules = PeerRules());
+
 }  // namespace riskflow::loadgen
 
 #endif  // RISKFLOW_TOOLS_LOADGEN_PEER_BASELINE_H_
