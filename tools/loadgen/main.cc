@@ -278,7 +278,7 @@ int main(int argc, char** argv) {
     std::vector<double> rss_after_mb, rss_growth_mb, allocated_growth_mb;
   };
   const bool peer_enabled = absl::GetFlag(FLAGS_peer_baseline);
-  std::vector<double> peer_eps, peer_allocated_mb;
+  std::vector<double> peer_eps, peer_allocated_mb, peer_cpu;
   riskflow::loadgen::PeerRun peer_last;
   std::vector<Series> modes = {
       {"transport baseline", true, "", {}, {}, {}, {}},
@@ -343,10 +343,15 @@ int main(int argc, char** argv) {
       peer_last = riskflow::loadgen::TimePeerBaseline(batches);
       peer_eps.push_back(peer_last.events_per_second);
       peer_allocated_mb.push_back(Mb(peer_last.allocated_growth));
-      std::printf("run %d %-20s rules    %9.0f ev/s  (%.3f s, allocated +%.1f "
-                  "MB)\n",
+      const double peer_cpu_us =
+          peer_last.cpu_seconds * 1e6 / std::max<uint64_t>(
+                                            peer_last.counts.events, 1);
+      peer_cpu.push_back(peer_cpu_us);
+      std::printf("run %d %-20s rules   %9.0f ev/s  (%.3f s)            cpu "
+                  "%6.2f us/ev, allocated +%.1f MB\n",
                   i + 1, "in-memory peer", peer_last.events_per_second,
-                  peer_last.seconds, Mb(peer_last.allocated_growth));
+                  peer_last.seconds, peer_cpu_us,
+                  Mb(peer_last.allocated_growth));
     }
   }
   std::printf("\n%-22s %14s %12s %12s %16s\n", "mode (medians)",
@@ -381,14 +386,21 @@ int main(int argc, char** argv) {
         static_cast<unsigned long long>(c.velocity),
         static_cast<unsigned long long>(c.large),
         static_cast<unsigned long long>(c.duplicate));
+    // The cpu ratio (peer us/ev over the mode's us/ev, client included)
+    // is the same comparison by CPU spent: steadier on a shared machine.
+    const double cpu = Median(peer_cpu);
+    std::printf("in-memory peer cpu %.2f us/event\n", cpu);
     for (const Series& m : modes) {
       if (m.transport_only) {
-        std::printf("%s / in-memory peer = %.3f (acked)\n", m.name.c_str(),
-                    Median(m.eps) / peer);
+        std::printf("%s / in-memory peer = %.3f (acked; by cpu/event %.3f)\n",
+                    m.name.c_str(), Median(m.eps) / peer,
+                    cpu / Median(m.cpu));
       } else {
-        std::printf("%s / in-memory peer = %.3f (decided; acked %.3f)\n",
-                    m.name.c_str(), Median(m.decided) / peer,
-                    Median(m.eps) / peer);
+        std::printf(
+            "%s / in-memory peer = %.3f (decided; acked %.3f; by cpu/event "
+            "%.3f)\n",
+            m.name.c_str(), Median(m.decided) / peer, Median(m.eps) / peer,
+            cpu / Median(m.cpu));
       }
     }
   }

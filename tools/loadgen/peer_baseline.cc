@@ -1,5 +1,7 @@
 #include "tools/loadgen/peer_baseline.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <chrono>
 #include <utility>
@@ -13,6 +15,12 @@ namespace {
 // Length-prefixed, so no field value can make two keys collide.
 void AppendField(absl::string_view field, std::string* key) {
   absl::StrAppend(key, field.size(), ":", field);
+}
+
+double ThreadCpuSeconds() {
+  timespec ts;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+  return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 }  // namespace
@@ -97,6 +105,7 @@ PeerRun TimePeerBaseline(
   const int64_t rss_before = ResidentBytes();
   PeerBaseline peer(rules);
   const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = ThreadCpuSeconds();
   for (const riskflow::v1::PublishRequest& batch : batches) {
     for (const riskflow::v1::Event& event : batch.events()) {
       peer.OnEvent(event);
@@ -105,6 +114,7 @@ PeerRun TimePeerBaseline(
   run.seconds = std::chrono::duration<double>(
                     std::chrono::steady_clock::now() - start)
                     .count();
+  run.cpu_seconds = ThreadCpuSeconds() - cpu_start;
   run.counts = peer.counts();
   run.events_per_second =
       run.seconds > 0 ? run.counts.events / run.seconds : 0;

@@ -97,6 +97,9 @@ struct PeerRun {
   PeerCounts counts;
   double seconds = 0;
   double events_per_second = 0;
+  // CPU time of the rule loop's thread: unlike events/s it hardly moves
+  // when other work shares the machine.
+  double cpu_seconds = 0;
   int64_t allocated_growth = -1;  // bytes; -1 without jemalloc
   int64_t rss_growth = -1;        // bytes
   size_t accounts = 0;            // accounts with a PAYOUT
