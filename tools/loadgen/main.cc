@@ -24,7 +24,7 @@
 #include "pipeline/server/daemon.h"
 #include "proto/riskflow/v1/admin.grpc.pb.h"
 #include "tools/loadgen/evaluate_runner.h"
-#include "tools/loadgen/peer_baseline.h"
+#include "tools/loadgen/peer_report.h"
 #include "tools/loadgen/process_memory.h"
 #include "tools/loadgen/stream_runner.h"
 #include "tools/loadgen/synthetic_stream.h"
@@ -62,9 +62,10 @@ ABSL_FLAG(bool, crash_markers, true,
           "what they cost)");
 // --- peer baseline (docs/benchmarks-peer.md) ---
 ABSL_FLAG(bool, peer_baseline, true,
-          "also run the in-memory peer in every repeat: the issue's three "
-          "rules over the same stream, one thread, flat_hash_map state; "
-          "prints each mode's ratio to it");
+          "also run the in-memory peers in every repeat (the issue's three "
+          "rules, and the default pipeline's rules, over the same stream in "
+          "one thread with flat_hash_map state) and print each mode's ratio "
+          "to them");
 
 namespace {
 
@@ -277,9 +278,10 @@ int main(int argc, char** argv) {
     std::vector<double> cpu;
     std::vector<double> rss_after_mb, rss_growth_mb, allocated_growth_mb;
   };
-  const bool peer_enabled = absl::GetFlag(FLAGS_peer_baseline);
-  std::vector<double> peer_eps, peer_allocated_mb, peer_cpu;
-  riskflow::loadgen::PeerRun peer_last;
+  std::vector<riskflow::loadgen::PeerSeries> peers;
+  if (absl::GetFlag(FLAGS_peer_baseline)) {
+    peers = riskflow::loadgen::LoadgenPeers();
+  }
   std::vector<Series> modes = {
       {"transport baseline", true, "", {}, {}, {}, {}},
       {"pipeline A", false, absl::GetFlag(FLAGS_config), {}, {}, {}, {}},
@@ -338,21 +340,8 @@ int main(int argc, char** argv) {
                   "", Mb(memory.rss_after), Mb(memory.rss_growth),
                   Mb(memory.allocated_growth));
     }
-    if (peer_enabled) {
-      // Same batches, same repeat: the ratio below is a same-run ratio.
-      peer_last = riskflow::loadgen::TimePeerBaseline(batches);
-      peer_eps.push_back(peer_last.events_per_second);
-      peer_allocated_mb.push_back(Mb(peer_last.allocated_growth));
-      const double peer_cpu_us =
-          peer_last.cpu_seconds * 1e6 / std::max<uint64_t>(
-                                            peer_last.counts.events, 1);
-      peer_cpu.push_back(peer_cpu_us);
-      std::printf("run %d %-20s rules   %9.0f ev/s  (%.3f s)            cpu "
-                  "%6.2f us/ev, allocated +%.1f MB\n",
-                  i + 1, "in-memory peer", peer_last.events_per_second,
-                  peer_last.seconds, peer_cpu_us,
-                  Mb(peer_last.allocated_growth));
-    }
+    // Same batches, same repeat: the ratios below are same-run ratios.
+    for (riskflow::loadgen::PeerSeries& p : peers) p.Run(i + 1, batches);
   }
   std::printf("\n%-22s %14s %12s %12s %16s\n", "mode (medians)",
               "acked ev/s", "ack p50 us", "ack p99 us", "decided ev/s");
@@ -368,40 +357,12 @@ int main(int argc, char** argv) {
                 Median(m.rss_after_mb), Median(m.rss_growth_mb),
                 Median(m.allocated_growth_mb));
   }
-  if (peer_enabled) {
-    const double peer = Median(peer_eps);
-    const riskflow::loadgen::PeerCounts& c = peer_last.counts;
-    std::printf(
-        "%-22s %14s %14s %16.1f  (%zu accounts with payouts, %zu payout "
-        "keys)\n",
-        "in-memory peer", "-", "-", Median(peer_allocated_mb),
-        peer_last.accounts, peer_last.payout_keys);
-    std::printf(
-        "\nin-memory peer (1 thread, flat_hash_map; >10 PAYOUTs/60 s, "
-        "PAYOUT >= 100,000 CNY, duplicate within 10 min): %.0f ev/s "
-        "(median); flagged %llu of %llu events (velocity %llu, large %llu, "
-        "duplicate %llu)\n",
-        peer, static_cast<unsigned long long>(c.flagged),
-        static_cast<unsigned long long>(c.events),
-        static_cast<unsigned long long>(c.velocity),
-        static_cast<unsigned long long>(c.large),
-        static_cast<unsigned long long>(c.duplicate));
-    // The cpu ratio (peer us/ev over the mode's us/ev, client included)
-    // is the same comparison by CPU spent: steadier on a shared machine.
-    const double cpu = Median(peer_cpu);
-    std::printf("in-memory peer cpu %.2f us/event\n", cpu);
+  if (!peers.empty()) std::printf("\n");
+  for (const riskflow::loadgen::PeerSeries& p : peers) {
+    p.PrintSummary();
     for (const Series& m : modes) {
-      if (m.transport_only) {
-        std::printf("%s / in-memory peer = %.3f (acked; by cpu/event %.3f)\n",
-                    m.name.c_str(), Median(m.eps) / peer,
-                    cpu / Median(m.cpu));
-      } else {
-        std::printf(
-            "%s / in-memory peer = %.3f (decided; acked %.3f; by cpu/event "
-            "%.3f)\n",
-            m.name.c_str(), Median(m.decided) / peer, Median(m.eps) / peer,
-            cpu / Median(m.cpu));
-      }
+      p.PrintRatio(m.name, m.transport_only, Median(m.eps), Median(m.decided),
+                   Median(m.cpu));
     }
   }
   const int evaluate_calls = absl::GetFlag(FLAGS_evaluate_calls);

@@ -25,11 +25,32 @@ double ThreadCpuSeconds() {
 
 }  // namespace
 
-PeerBaseline::PeerBaseline(PeerRules rules) : rules_(std::move(rules)) {}
+PeerRules PeerRules::DefaultPipeline() {
+  PeerRules rules;
+  rules.velocity_types = {riskflow::v1::PAYMENT, riskflow::v1::PAYOUT,
+                          riskflow::v1::TRANSFER};
+  rules.velocity_max = {5, 20};
+  return rules;
+}
+
+PeerBaseline::PeerBaseline(PeerRules rules) : rules_(std::move(rules)) {
+  for (int max : rules_.velocity_max) {
+    history_ = std::max(history_, static_cast<size_t>(std::max(max, 0)));
+  }
+}
+
+bool PeerBaseline::Counted(riskflow::v1::EventType type) const {
+  for (riskflow::v1::EventType t : rules_.velocity_types) {
+    if (t == type) return true;
+  }
+  return false;
+}
 
 uint32_t PeerBaseline::OnEvent(const riskflow::v1::Event& event) {
   ++counts_.events;
-  if (event.type() != riskflow::v1::PAYOUT) return 0;
+  const bool payout = event.type() == riskflow::v1::PAYOUT;
+  const bool counted = Counted(event.type());
+  if (!payout && !counted) return 0;
   uint32_t fired = 0;
 
   auto it = accounts_.find(event.account_id());
@@ -40,19 +61,35 @@ uint32_t PeerBaseline::OnEvent(const riskflow::v1::Event& event) {
   const int64_t t = std::max(event.event_time_ms(), account.latest);
   account.latest = t;
 
-  // More than velocity_max PAYOUTs in (t - window, t], this one included.
-  const size_t max = rules_.velocity_max > 0 ? rules_.velocity_max : 0;
-  if (max == 0) {
-    fired |= kPeerVelocity;  // one payout is already more than none
-  } else if (account.ring.size() < max) {
-    account.ring.push_back(t);
-  } else {
-    // The max-th previous payout; the newer ones are inside if it is.
-    if (account.ring[account.next] > t - rules_.velocity_window_ms) {
-      fired |= kPeerVelocity;
+  if (counted) {
+    // More than L events in (t - window, t], this one included: the L-th
+    // previous one is inside (the ones after it are then too).
+    std::vector<int64_t>& ring = account.ring;
+    for (int max : rules_.velocity_max) {
+      if (max <= 0) {
+        fired |= kPeerVelocity;  // one event is already more than none
+      } else if (ring.size() >= static_cast<size_t>(max)) {
+        // Chronological index k lives at (next + k) % size.
+        const int64_t previous =
+            ring[(account.next + ring.size() - max) % ring.size()];
+        if (previous > t - rules_.velocity_window_ms) fired |= kPeerVelocity;
+      }
     }
-    account.ring[account.next] = t;
-    account.next = (account.next + 1) % max;
+    if (history_ > 0) {
+      if (ring.size() < history_) {
+        ring.push_back(t);
+      } else {
+        ring[account.next] = t;
+        account.next = (account.next + 1) % history_;
+      }
+    }
+  }
+  if (!payout) {
+    if (fired != 0) {
+      ++counts_.flagged;
+      ++counts_.velocity;
+    }
+    return fired;
   }
 
   for (const auto& [currency, threshold] : rules_.large_thresholds_minor) {

@@ -19,13 +19,18 @@
 
 namespace riskflow::loadgen {
 
-// The three rules' parameters. Windows are half-open, (t - window, t]: an
-// event exactly `window` older than t is outside.
+// The rules' parameters; the defaults are the issue's three rules. Windows
+// are half-open, (t - window, t]: an event exactly `window` older than t is
+// outside.
 struct PeerRules {
-  // More than `velocity_max` PAYOUTs of one account within the window
-  // (the current one included) flags the current one.
+  // More than a limit of `velocity_types` events of one account within the
+  // window (the current one included) flags the current one. Each limit is
+  // a rule of its own (the default pipeline has two, >5 and >20 per
+  // minute); they share one per-account history.
+  std::vector<riskflow::v1::EventType> velocity_types = {
+      riskflow::v1::PAYOUT};
   int64_t velocity_window_ms = 60 * 1000;
-  int velocity_max = 10;
+  std::vector<int> velocity_max = {10};
   // A PAYOUT at or above its currency's threshold (minor units). The
   // default pipeline's large_payout table: 100,000 CNY and "about the
   // same" in USD and EUR; other currencies are not checked, as there.
@@ -34,6 +39,15 @@ struct PeerRules {
   // A PAYOUT with the account, counterparty, currency and amount of an
   // earlier PAYOUT less than the window before it.
   int64_t duplicate_window_ms = 10 * 60 * 1000;
+
+  // The issue's three rules (the defaults above).
+  static PeerRules Issue() { return PeerRules(); }
+  // What the embedded default pipeline checks (pipeline/config/
+  // default_pipeline.yaml): velocity_burst (>5) and velocity_extreme (>20)
+  // PAYMENTs, PAYOUTs and TRANSFERs per account per minute, large_payout
+  // and duplicate_payout, with exact half-open windows (the plugins count
+  // in 1 s buckets; duplicate_payout still includes exactly 600 s).
+  static PeerRules DefaultPipeline();
 };
 
 // Which rules fired for one event (bits of PeerBaseline::OnEvent's result).
@@ -53,8 +67,8 @@ struct PeerCounts {
 
 // Single-threaded rule state. Events are expected in event-time order per
 // account (loadgen's stream is); an event older than the account's latest
-// PAYOUT is evaluated as if it happened at that latest time, so state never
-// goes back in time.
+// counted event is evaluated as if it happened at that latest time, so
+// state never goes back in time.
 class PeerBaseline {
  public:
   explicit PeerBaseline(PeerRules rules = PeerRules());
@@ -68,16 +82,19 @@ class PeerBaseline {
   size_t payout_keys() const { return last_payout_.size(); }
 
  private:
-  // The last `velocity_max` PAYOUT times of one account, a ring: the count
-  // in (t - window, t] exceeds the max exactly when the ring is full and
-  // its oldest time is inside the window, so nothing older is kept.
+  // The last max(velocity_max) counted times of one account, a ring: the
+  // count in (t - window, t] exceeds a limit L exactly when the L-th
+  // previous time is inside the window, so nothing older is kept.
   struct Account {
     std::vector<int64_t> ring;
     uint32_t next = 0;  // where the next time goes once the ring is full
     int64_t latest = INT64_MIN;
   };
 
+  bool Counted(riskflow::v1::EventType type) const;
+
   PeerRules rules_;
+  size_t history_ = 0;  // ring capacity: the largest velocity limit
   PeerCounts counts_;
   absl::flat_hash_map<std::string, Account> accounts_;
   // account|counterparty|currency|amount (length-prefixed) -> last time.
@@ -102,7 +119,7 @@ struct PeerRun {
   double cpu_seconds = 0;
   int64_t allocated_growth = -1;  // bytes; -1 without jemalloc
   int64_t rss_growth = -1;        // bytes
-  size_t accounts = 0;            // accounts with a PAYOUT
+  size_t accounts = 0;            // accounts with a counted event
   size_t payout_keys = 0;         // distinct duplicate keys
 };
 PeerRun TimePeerBaseline(

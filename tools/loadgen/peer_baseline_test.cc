@@ -137,6 +137,56 @@ TEST(PeerBaselineTest, RulesCombineOnOneEvent) {
   EXPECT_EQ(peer.counts().duplicate, 1u);
 }
 
+TEST(PeerBaselineTest, DefaultPipelineRulesCountPaymentsPayoutsTransfers) {
+  PeerBaseline peer(PeerRules::DefaultPipeline());
+  const riskflow::v1::EventType kTypes[] = {riskflow::v1::PAYMENT,
+                                            riskflow::v1::PAYOUT,
+                                            riskflow::v1::TRANSFER};
+  riskflow::v1::Event login = Payout(kT0, "a", "", 0);
+  login.set_type(riskflow::v1::LOGIN);
+  // Five in a minute pass (logins are not counted); the 6th is above >5.
+  for (int i = 0; i < 5; ++i) {
+    riskflow::v1::Event e =
+        Payout(kT0 + i * 1000, "a", "cp-" + std::to_string(i), 100);
+    e.set_type(kTypes[i % 3]);
+    EXPECT_EQ(peer.OnEvent(e), 0u) << i;
+    EXPECT_EQ(peer.OnEvent(login), 0u);
+  }
+  riskflow::v1::Event sixth = Payout(kT0 + 5000, "a", "cp-6", 100);
+  sixth.set_type(riskflow::v1::TRANSFER);
+  EXPECT_EQ(peer.OnEvent(sixth), kPeerVelocity);
+  // Exactly 60 s after the first: it is out, but the 2nd to the 6th and
+  // this one are still six in (t - 60 s, t].
+  riskflow::v1::Event later = Payout(kT0 + 60000, "a", "cp-7", 100);
+  later.set_type(riskflow::v1::PAYMENT);
+  EXPECT_EQ(peer.OnEvent(later), kPeerVelocity) << "6 in (t-60 s, t]";
+  EXPECT_EQ(peer.OnEvent(Payout(kT0 + 61000, "b", "cp-1", 100)), 0u);
+  // The duplicate and large rules stay PAYOUT-only.
+  riskflow::v1::Event payment = Payout(kT0 + 62000, "b", "cp-1", 20000000);
+  payment.set_type(riskflow::v1::PAYMENT);
+  EXPECT_EQ(peer.OnEvent(payment), 0u);
+}
+
+TEST(PeerBaselineTest, DefaultPipelineRulesHaveTwoLimitsOnOneHistory) {
+  PeerRules rules = PeerRules::DefaultPipeline();
+  rules.velocity_max = {20, 5};  // order does not matter
+  PeerBaseline peer(rules);
+  int flagged = 0;
+  // 25 payments 1 s apart: the 6th to the 25th are above >5; the 21st to
+  // the 25th also above >20, which sets the same bit.
+  for (int i = 0; i < 25; ++i) {
+    riskflow::v1::Event e =
+        Payout(kT0 + i * 1000, "a", "cp-" + std::to_string(i), 1);
+    e.set_type(riskflow::v1::PAYMENT);
+    if (peer.OnEvent(e) == kPeerVelocity) ++flagged;
+  }
+  EXPECT_EQ(flagged, 20);
+  // Exactly 60 s after the 25th: it and all before it are out.
+  riskflow::v1::Event e = Payout(kT0 + 24000 + 60000, "a", "cp-x", 1);
+  e.set_type(riskflow::v1::PAYMENT);
+  EXPECT_EQ(peer.OnEvent(e), 0u);
+}
+
 // loadgen's own stream: every event seen, the velocity and large rules
 // fired (its random counterparties and amounts practically never repeat),
 // and a second run over the same batches gives the same counts.
