@@ -1,7 +1,10 @@
 // loadgen: streams synthetic payment events at full speed and prints
 // events/s and ack latency for the full pipeline and, in the same run, for a
 // transport-only daemon (parse and ack, no log, no processing), with ratios.
-// Medians over --repeats runs; see docs/benchmarks.md.
+// Medians over --repeats runs; see docs/benchmarks.md. Each repeat also runs
+// the in-memory peers (one thread, flat_hash_map; --peer_baseline) over the
+// same events and prints every mode's ratio to them, and each daemon's
+// memory (docs/benchmarks-peer.md).
 #include <stdlib.h>
 #include <sys/resource.h>
 

@@ -77,6 +77,7 @@ uint32_t PeerBaseline::OnEvent(const riskflow::v1::Event& event) {
     }
     if (history_ > 0) {
       if (ring.size() < history_) {
+        if (ring.empty()) ring.reserve(history_);  // one allocation
         ring.push_back(t);
       } else {
         ring[account.next] = t;
