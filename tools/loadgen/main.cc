@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <chrono>
 #include <cstdio>
@@ -82,14 +83,16 @@ struct Measured {
 
 // Memory one in-process daemon run took: its own growth, measured from
 // before Daemon::Start to after the last event is decided (before
-// Shutdown). Bytes; -1 when not measurable.
+// Shutdown). Bytes (growth may be negative); empty when not measurable.
 struct RunMemory {
-  int64_t rss_after = -1;
-  int64_t rss_growth = -1;
-  int64_t allocated_growth = -1;  // jemalloc stats.allocated
+  std::optional<int64_t> rss_after;
+  std::optional<int64_t> rss_growth;
+  std::optional<int64_t> allocated_growth;  // jemalloc stats.allocated
 };
 
-double Mb(int64_t bytes) { return bytes < 0 ? -1 : bytes / 1048576.0; }
+void PushMb(const std::optional<int64_t>& bytes, std::vector<double>* mb) {
+  if (bytes.has_value()) mb->push_back(*bytes / 1048576.0);
+}
 
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -212,10 +215,11 @@ absl::StatusOr<RunResult> RunAgainst(
   if (result.ok() && result->events > 0) {
     *cpu_us_per_event = (CpuSeconds() - cpu_start) * 1e6 / result->events;
   }
-  memory->rss_after = riskflow::loadgen::ResidentBytes();
+  const int64_t rss_after = riskflow::loadgen::ResidentBytes();
   const int64_t allocated_after = riskflow::loadgen::AllocatedBytes();
-  if (rss_before >= 0 && memory->rss_after >= 0) {
-    memory->rss_growth = memory->rss_after - rss_before;
+  if (rss_after >= 0) memory->rss_after = rss_after;
+  if (rss_before >= 0 && rss_after >= 0) {
+    memory->rss_growth = rss_after - rss_before;
   }
   if (allocated_before >= 0 && allocated_after >= 0) {
     memory->allocated_growth = allocated_after - allocated_before;
@@ -336,12 +340,13 @@ int main(int argc, char** argv) {
       m.p50.push_back(r->ack_p50_us);
       m.p99.push_back(r->ack_p99_us);
       m.decided.push_back(decided);
-      m.rss_after_mb.push_back(Mb(memory.rss_after));
-      m.rss_growth_mb.push_back(Mb(memory.rss_growth));
-      m.allocated_growth_mb.push_back(Mb(memory.allocated_growth));
-      std::printf("      %-20s rss %7.1f MB after (+%.1f), allocated +%.1f MB\n",
-                  "", Mb(memory.rss_after), Mb(memory.rss_growth),
-                  Mb(memory.allocated_growth));
+      PushMb(memory.rss_after, &m.rss_after_mb);
+      PushMb(memory.rss_growth, &m.rss_growth_mb);
+      PushMb(memory.allocated_growth, &m.allocated_growth_mb);
+      std::printf("      %-20s rss %7.1f MB after (%s), allocated %s MB\n", "",
+                  memory.rss_after.value_or(0) / 1048576.0,
+                  riskflow::loadgen::MbText(memory.rss_growth).c_str(),
+                  riskflow::loadgen::MbText(memory.allocated_growth).c_str());
     }
     // Same batches, same repeat: the ratios below are same-run ratios.
     for (riskflow::loadgen::PeerSeries& p : peers) p.Run(i + 1, batches);

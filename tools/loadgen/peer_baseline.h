@@ -10,6 +10,7 @@
 #define RISKFLOW_TOOLS_LOADGEN_PEER_BASELINE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -117,8 +118,10 @@ struct PeerRun {
   // CPU time of the rule loop's thread: unlike events/s it hardly moves
   // when other work shares the machine.
   double cpu_seconds = 0;
-  int64_t allocated_growth = -1;  // bytes; -1 without jemalloc
-  int64_t rss_growth = -1;        // bytes
+  // Bytes, may be negative; empty when not measurable (no jemalloc, no
+  // /proc).
+  std::optional<int64_t> allocated_growth;
+  std::optional<int64_t> rss_growth;
   size_t accounts = 0;            // accounts with a counted event
   size_t payout_keys = 0;         // distinct duplicate keys
 };

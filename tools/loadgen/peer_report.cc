@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "tools/loadgen/process_memory.h"
+
 namespace riskflow::loadgen {
 namespace {
 
@@ -12,7 +14,6 @@ double Median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
-double Mb(int64_t bytes) { return bytes < 0 ? -1 : bytes / 1048576.0; }
 
 }  // namespace
 
@@ -30,11 +31,13 @@ void PeerSeries::Run(int repeat,
       static_cast<double>(std::max<uint64_t>(last_.counts.events, 1));
   events_per_second_.push_back(last_.events_per_second);
   cpu_us_.push_back(cpu_us);
-  allocated_mb_.push_back(Mb(last_.allocated_growth));
+  if (last_.allocated_growth.has_value()) {
+    allocated_mb_.push_back(*last_.allocated_growth / 1048576.0);
+  }
   std::printf("run %d %-20s rules   %9.0f ev/s  (%.3f s)            cpu "
-              "%6.2f us/ev, allocated +%.1f MB\n",
+              "%6.2f us/ev, allocated %s MB\n",
               repeat, name_.c_str(), last_.events_per_second, last_.seconds,
-              cpu_us, Mb(last_.allocated_growth));
+              cpu_us, MbText(last_.allocated_growth).c_str());
 }
 
 double PeerSeries::EventsPerSecond() const {
@@ -48,7 +51,7 @@ void PeerSeries::PrintSummary() const {
   std::printf(
       "%s (1 thread, flat_hash_map; %s): %.0f ev/s, cpu %.2f us/event "
       "(medians); flagged %llu of %llu events (velocity %llu, large %llu, "
-      "duplicate %llu); state +%.1f MB allocated for %zu accounts and %zu "
+      "duplicate %llu); state %+.1f MB allocated for %zu accounts and %zu "
       "payout keys\n",
       name_.c_str(), rules_text_.c_str(), EventsPerSecond(),
       CpuMicrosPerEvent(), static_cast<unsigned long long>(c.flagged),

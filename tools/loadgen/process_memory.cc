@@ -41,4 +41,11 @@ int64_t AllocatedBytes() {
   return static_cast<int64_t>(allocated);
 }
 
+std::string MbText(const std::optional<int64_t>& bytes) {
+  if (!bytes.has_value()) return "n/a";
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%+.1f", *bytes / 1048576.0);
+  return buf;
+}
+
 }  // namespace riskflow::loadgen

@@ -5,6 +5,8 @@
 #define RISKFLOW_TOOLS_LOADGEN_PROCESS_MEMORY_H_
 
 #include <cstdint>
+#include <optional>
+#include <string>
 
 namespace riskflow::loadgen {
 
@@ -16,6 +18,9 @@ int64_t ResidentBytes();
 // RSS it does not keep pages a previous run freed, so a delta over one run
 // is that run's live memory.
 int64_t AllocatedBytes();
+
+// "+12.3" (MB, signed) or "n/a".
+std::string MbText(const std::optional<int64_t>& bytes);
 
 }  // namespace riskflow::loadgen
 
