@@ -1,12 +1,16 @@
 // loadgen: streams synthetic payment events at full speed and prints
 // events/s and ack latency for the full pipeline and, in the same run, for a
 // transport-only daemon (parse and ack, no log, no processing), with ratios.
-// Medians over --repeats runs; see docs/benchmarks.md.
+// Medians over --repeats runs; see docs/benchmarks.md. Each repeat also runs
+// the in-memory peers (one thread, flat_hash_map; --peer_baseline) over the
+// same events and prints every mode's ratio to them, and each daemon's
+// memory (docs/benchmarks-peer.md).
 #include <stdlib.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <chrono>
 #include <cstdio>
@@ -24,6 +28,8 @@
 #include "pipeline/server/daemon.h"
 #include "proto/riskflow/v1/admin.grpc.pb.h"
 #include "tools/loadgen/evaluate_runner.h"
+#include "tools/loadgen/peer_report.h"
+#include "tools/loadgen/process_memory.h"
 #include "tools/loadgen/stream_runner.h"
 #include "tools/loadgen/synthetic_stream.h"
 
@@ -58,6 +64,12 @@ ABSL_FLAG(std::string, config2, "",
 ABSL_FLAG(bool, crash_markers, true,
           "in-process daemons keep per-shard crash markers (false measures "
           "what they cost)");
+// --- peer baseline (docs/benchmarks-peer.md) ---
+ABSL_FLAG(bool, peer_baseline, true,
+          "also run the in-memory peers in every repeat (the issue's three "
+          "rules, and the default pipeline's rules, over the same stream in "
+          "one thread with flat_hash_map state) and print each mode's ratio "
+          "to them");
 
 namespace {
 
@@ -68,6 +80,19 @@ struct Measured {
   RunResult acked;
   double processed_per_second = 0;
 };
+
+// Memory one in-process daemon run took: its own growth, measured from
+// before Daemon::Start to after the last event is decided (before
+// Shutdown). Bytes (growth may be negative); empty when not measurable.
+struct RunMemory {
+  std::optional<int64_t> rss_after;
+  std::optional<int64_t> rss_growth;
+  std::optional<int64_t> allocated_growth;  // jemalloc stats.allocated
+};
+
+void PushMb(const std::optional<int64_t>& bytes, std::vector<double>* mb) {
+  if (bytes.has_value()) mb->push_back(*bytes / 1048576.0);
+}
 
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -159,7 +184,10 @@ riskflow::v1::PipelineConfig LoadPipeline(const std::string& path) {
 absl::StatusOr<RunResult> RunAgainst(
     bool transport_only, const std::string& config_path,
     const std::vector<riskflow::v1::PublishRequest>& b,
-    double* processed_per_second, bool tls, double* cpu_us_per_event) {
+    double* processed_per_second, bool tls, double* cpu_us_per_event,
+    RunMemory* memory) {
+  const int64_t rss_before = riskflow::loadgen::ResidentBytes();
+  const int64_t allocated_before = riskflow::loadgen::AllocatedBytes();
   riskflow::server::DaemonOptions options;
   options.listen_address = "127.0.0.1:0";
   options.transport_only = transport_only;
@@ -186,6 +214,15 @@ absl::StatusOr<RunResult> RunAgainst(
   }
   if (result.ok() && result->events > 0) {
     *cpu_us_per_event = (CpuSeconds() - cpu_start) * 1e6 / result->events;
+  }
+  const int64_t rss_after = riskflow::loadgen::ResidentBytes();
+  const int64_t allocated_after = riskflow::loadgen::AllocatedBytes();
+  if (rss_after >= 0) memory->rss_after = rss_after;
+  if (rss_before >= 0 && rss_after >= 0) {
+    memory->rss_growth = rss_after - rss_before;
+  }
+  if (allocated_before >= 0 && allocated_after >= 0) {
+    memory->allocated_growth = allocated_after - allocated_before;
   }
   (*daemon)->Shutdown();
   std::string cleanup = "rm -rf " + options.data_dir;
@@ -246,7 +283,12 @@ int main(int argc, char** argv) {
     std::vector<double> eps, p50, p99, decided;
     bool tls = false;
     std::vector<double> cpu;
+    std::vector<double> rss_after_mb, rss_growth_mb, allocated_growth_mb;
   };
+  std::vector<riskflow::loadgen::PeerSeries> peers;
+  if (absl::GetFlag(FLAGS_peer_baseline)) {
+    peers = riskflow::loadgen::LoadgenPeers();
+  }
   std::vector<Series> modes = {
       {"transport baseline", true, "", {}, {}, {}, {}},
       {"pipeline A", false, absl::GetFlag(FLAGS_config), {}, {}, {}, {}},
@@ -274,8 +316,9 @@ int main(int argc, char** argv) {
     for (Series& m : modes) {
       double decided = 0;
       double cpu = 0;
+      RunMemory memory;
       auto r = RunAgainst(m.transport_only, m.config, batches, &decided, m.tls,
-                          &cpu);
+                          &cpu, &memory);
       if (!r.ok()) {
         std::fprintf(stderr, "loadgen: %s: %s\n", m.name.c_str(),
                      std::string(r.status().message()).c_str());
@@ -297,13 +340,38 @@ int main(int argc, char** argv) {
       m.p50.push_back(r->ack_p50_us);
       m.p99.push_back(r->ack_p99_us);
       m.decided.push_back(decided);
+      PushMb(memory.rss_after, &m.rss_after_mb);
+      PushMb(memory.rss_growth, &m.rss_growth_mb);
+      PushMb(memory.allocated_growth, &m.allocated_growth_mb);
+      std::printf("      %-20s rss %7.1f MB after (%s), allocated %s MB\n", "",
+                  memory.rss_after.value_or(0) / 1048576.0,
+                  riskflow::loadgen::MbText(memory.rss_growth).c_str(),
+                  riskflow::loadgen::MbText(memory.allocated_growth).c_str());
     }
+    // Same batches, same repeat: the ratios below are same-run ratios.
+    for (riskflow::loadgen::PeerSeries& p : peers) p.Run(i + 1, batches);
   }
   std::printf("\n%-22s %14s %12s %12s %16s\n", "mode (medians)",
               "acked ev/s", "ack p50 us", "ack p99 us", "decided ev/s");
   for (const Series& m : modes) {
     PrintRow(m.name.c_str(), Median(m.eps), Median(m.p50), Median(m.p99),
              Median(m.decided));
+  }
+  // Memory of each in-process daemon (docs/benchmarks-peer.md): medians.
+  std::printf("\n%-22s %14s %14s %16s\n", "memory (medians)", "rss after MB",
+              "rss growth MB", "allocated +MB");
+  for (const Series& m : modes) {
+    std::printf("%-22s %14.1f %14.1f %16.1f\n", m.name.c_str(),
+                Median(m.rss_after_mb), Median(m.rss_growth_mb),
+                Median(m.allocated_growth_mb));
+  }
+  if (!peers.empty()) std::printf("\n");
+  for (const riskflow::loadgen::PeerSeries& p : peers) {
+    p.PrintSummary();
+    for (const Series& m : modes) {
+      p.PrintRatio(m.name, m.transport_only, Median(m.eps), Median(m.decided),
+                   Median(m.cpu));
+    }
   }
   const int evaluate_calls = absl::GetFlag(FLAGS_evaluate_calls);
   if (evaluate_calls > 0) {
