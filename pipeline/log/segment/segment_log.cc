@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "pipeline/log/segment/index_file.h"
 #include "pipeline/log/segment/segment_format.h"
 #include "pipeline/log/segment/segment_reader.h"
 
@@ -170,7 +171,58 @@ absl::Status SegmentLog::Load() {
   return absl::OkStatus();
 }
 
+bool SegmentLog::LoadIndexFile(Segment* seg) {
+  const std::string path = IndexFilePath(dir_, seg->first_sequence);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;  // never written (crash before it) or deleted
+  std::string data;
+  char buf[1 << 16];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof(buf))) > 0) {
+    data.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  struct stat st;
+  if (n < 0 || ::stat(seg->path.c_str(), &st) != 0) return false;
+  absl::StatusOr<SegmentIndex> index = DecodeSegmentIndex(data);
+  if (!index.ok() || index->first_sequence != seg->first_sequence ||
+      index->segment_bytes != static_cast<uint64_t>(st.st_size)) {
+    Log(absl::StrCat("ignoring ", path, " (",
+                     index.ok() ? "it does not match its segment's size"
+                                : std::string(index.status().message()),
+                     "); scanning the segment instead"));
+    return false;
+  }
+  seg->bytes = index->segment_bytes;
+  seg->next_sequence = index->next_sequence;
+  seg->index.reserve(index->entries.size());
+  for (const auto& [sequence, offset] : index->entries) {
+    seg->index.push_back({sequence, offset});
+  }
+  return true;
+}
+
+void SegmentLog::PersistIndex(const Segment& seg) {
+  SegmentIndex index;
+  index.first_sequence = seg.first_sequence;
+  index.next_sequence = seg.next_sequence;
+  index.segment_bytes = seg.bytes;
+  for (const IndexEntry& e : seg.index) {
+    index.entries.emplace_back(e.sequence, e.offset);
+  }
+  // Only a cache: a failure costs a scan at the next open.
+  if (auto s = WriteSegmentIndex(dir_, index); !s.ok()) {
+    Log(absl::StrCat("could not write the index of ", seg.path, ": ",
+                     s.message()));
+  }
+}
+
 absl::Status SegmentLog::LoadSegment(Segment* seg, bool last) {
+  if (!last && options_.persist_index && LoadIndexFile(seg)) {
+    ++open_report_.index_files_used;
+    return absl::OkStatus();
+  }
+  ++open_report_.segments_scanned;
   SegmentReader reader(seg->path, 0, UINT64_MAX, options_.max_record_bytes);
   if (auto s = reader.Open(); !s.ok()) return s;
   IndexBuilder builder;
@@ -232,6 +284,7 @@ absl::Status SegmentLog::LoadSegment(Segment* seg, bool last) {
   }
   seg->bytes = reader.next_offset();
   seg->next_sequence = sequence;
+  if (!last && options_.persist_index) PersistIndex(*seg);
   return absl::OkStatus();
 }
 
@@ -346,6 +399,14 @@ absl::Status SegmentLog::RollTo(uint64_t first_sequence) {
     }
     ::close(active_fd_);
     active_fd_ = -1;
+  }
+  if (options_.persist_index && have_segment_) {
+    Segment sealed;
+    {
+      absl::MutexLock lock(&segments_mu_);
+      sealed = segments_.back();
+    }
+    PersistIndex(sealed);
   }
   const std::string path =
       absl::StrCat(dir_, "/", SegmentFileName(first_sequence));
@@ -557,6 +618,11 @@ absl::StatusOr<RetentionResult> SegmentLog::EnforceRetention(
         too_old = now - written > *policy.max_age;
       }
       if (!over_size && !too_old) break;
+      // The index first: a segment without one is fine, not the reverse.
+      const std::string index_path = IndexFilePath(dir_, seg.first_sequence);
+      if (::unlink(index_path.c_str()) != 0 && errno != ENOENT) {
+        return ErrnoStatus(errno, absl::StrCat("deleting ", index_path));
+      }
       if (::unlink(seg.path.c_str()) != 0) {
         return ErrnoStatus(errno, absl::StrCat("deleting ", seg.path));
       }

@@ -46,6 +46,12 @@ struct SegmentLogOptions {
   // Records longer than this are refused on Append and treated as a bad
   // length when read.
   uint32_t max_record_bytes = 16 << 20;
+  // Write each sealed segment's sparse index to <first sequence>.idx and,
+  // on open, take a valid one (CRC and segment size match) instead of
+  // reading every record of that segment. Its records' CRCs are then
+  // checked when they are read, not at open. The last segment is always
+  // scanned (it is the one a crash can leave torn).
+  bool persist_index = true;
   // false only for benchmarks measuring what fdatasync costs: then Append
   // returns once the group is written to the page cache.
   bool sync = true;
@@ -74,6 +80,9 @@ struct RetentionResult {
 struct OpenReport {
   size_t segments = 0;
   uint64_t records = 0;
+  // Segments read record by record, and sealed ones taken from .idx files.
+  size_t segments_scanned = 0;
+  size_t index_files_used = 0;
   // Torn-tail repair of the last segment: bytes cut off at tail_offset.
   bool truncated_tail = false;
   std::string truncated_file;
@@ -164,6 +173,8 @@ class SegmentLog {
   SegmentLog(std::string dir, SegmentLogOptions options);
   absl::Status Load();
   absl::Status LoadSegment(Segment* segment, bool last);
+  bool LoadIndexFile(Segment* segment);
+  void PersistIndex(const Segment& segment);
   void Log(const std::string& line);
   absl::StatusOr<uint64_t> AppendFramed(std::unique_ptr<Writer> writer);
   // Leader only: writes and syncs the group; returns its status.

@@ -81,10 +81,16 @@ class SegmentLogTest : public ::testing::Test {
     return out;
   }
 
-  std::vector<std::string> SegmentFiles() {
+  // The directory's files ending in `suffix`, sorted.
+  std::vector<std::string> SegmentFiles(const std::string& suffix = ".seg") {
     std::vector<std::string> files;
     for (const auto& e : std::filesystem::directory_iterator(dir_)) {
-      files.push_back(e.path().filename().string());
+      const std::string name = e.path().filename().string();
+      if (name.size() > suffix.size() &&
+          name.compare(name.size() - suffix.size(), suffix.size(), suffix) ==
+              0) {
+        files.push_back(name);
+      }
     }
     std::sort(files.begin(), files.end());
     return files;
@@ -454,12 +460,16 @@ TEST_F(SegmentLogTest, CorruptionInTheMiddleIsAnError) {
   EXPECT_EQ(ReadFile(last), bad) << "a corrupt file must not be repaired";
   WriteFile(last, last_bytes);
 
-  // In a sealed segment even the very last record is not a torn tail.
+  // In a sealed segment even the very last record is not a torn tail. (Open
+  // reads sealed segments record by record only without index files; with
+  // them, readers find it: below.)
   const std::string first = Path("00000000000000000001.seg");
   std::string sealed = ReadFile(first);
   sealed[sealed.size() - 1] ^= 1;
   WriteFile(first, sealed);
-  opened = SegmentLog::Open(dir_, options);
+  SegmentLogOptions full_scan = options;
+  full_scan.persist_index = false;
+  opened = SegmentLog::Open(dir_, full_scan);
   ASSERT_FALSE(opened.ok());
   EXPECT_THAT(std::string(opened.status().message()),
               HasSubstr(absl::StrCat(first, " is corrupt at offset 3936")));
@@ -469,7 +479,9 @@ TEST_F(SegmentLogTest, CorruptionInTheMiddleIsAnError) {
   WriteFile(first, sealed);
   ASSERT_TRUE(Reopen(options).ok());
 
-  // Corruption appearing while the log is open is found by readers.
+  // Corruption that open did not read (an indexed sealed segment), or that
+  // appeared while the log is open, is found by readers.
+  EXPECT_EQ(log_->open_report().index_files_used, 1u);
   bad = ReadFile(first);
   bad[10 * 48 + 9] ^= 1;  // record 11
   WriteFile(first, bad);
@@ -477,6 +489,77 @@ TEST_F(SegmentLogTest, CorruptionInTheMiddleIsAnError) {
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(std::string(s.message()), HasSubstr("offset 480"));
   EXPECT_EQ(log_->Read(11).status().code(), absl::StatusCode::kDataLoss);
+}
+
+// Sealed segments' indexes are persisted at roll and taken on open instead
+// of a scan; a damaged or stale one is ignored and rebuilt.
+TEST_F(SegmentLogTest, PersistedIndexFiles) {
+  SegmentLogOptions options = Options();
+  options.segment_bytes = 1000;
+  options.index_every_records = 2;
+  ASSERT_TRUE(Reopen(options).ok());
+  for (int a = 0; a < 10; ++a) {
+    std::vector<std::string> payloads;
+    for (int r = 0; r < 5; ++r) payloads.push_back(Payload(a * 5 + r + 1, 48));
+    ASSERT_TRUE(log_->Append(payloads).ok());
+  }
+  // Every sealed segment has one; the active one has none.
+  EXPECT_EQ(SegmentFiles(".idx"),
+            (std::vector<std::string>{"00000000000000000001.idx",
+                                      "00000000000000000016.idx",
+                                      "00000000000000000031.idx"}));
+  auto check = [&] {
+    auto records = ScanAll();
+    ASSERT_EQ(records.size(), 50u);
+    for (uint64_t seq = 1; seq <= 50; ++seq) {
+      EXPECT_EQ(**log_->Read(seq), Payload(seq, 48)) << seq;
+    }
+  };
+  ASSERT_TRUE(Reopen(options).ok());
+  EXPECT_EQ(log_->open_report().index_files_used, 3u);
+  EXPECT_EQ(log_->open_report().segments_scanned, 1u);
+  check();
+
+  // A torn index file: ignored (logged), the segment scanned, the file
+  // rewritten.
+  const std::string idx = Path("00000000000000000016.idx");
+  const std::string good = ReadFile(idx);
+  WriteFile(idx, good.substr(0, good.size() - 3));
+  ASSERT_TRUE(Reopen(options).ok());
+  EXPECT_EQ(log_->open_report().index_files_used, 2u);
+  EXPECT_EQ(log_->open_report().segments_scanned, 2u);
+  EXPECT_EQ(ReadFile(idx), good);
+  check();
+  {
+    absl::MutexLock lock(&lines_mu_);
+    ASSERT_FALSE(lines_.empty());
+    EXPECT_THAT(lines_.back(), HasSubstr("ignoring " + idx));
+  }
+  // A missing one is rebuilt too.
+  ASSERT_TRUE(std::filesystem::remove(idx));
+  ASSERT_TRUE(Reopen(options).ok());
+  EXPECT_EQ(log_->open_report().segments_scanned, 2u);
+  EXPECT_TRUE(std::filesystem::exists(idx));
+
+  // A sealed segment cut short no longer matches its index: it is scanned,
+  // and the partial record in a sealed segment is an error.
+  log_.reset();
+  const std::string seg = Path("00000000000000000016.seg");
+  const std::string seg_bytes = ReadFile(seg);
+  WriteFile(seg, seg_bytes.substr(0, seg_bytes.size() - 10));
+  auto opened = SegmentLog::Open(dir_, options);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_THAT(std::string(opened.status().message()),
+              HasSubstr(seg + " is corrupt at offset 784"));
+  WriteFile(seg, seg_bytes);
+
+  // Retention takes the index files with their segments.
+  ASSERT_TRUE(Reopen(options).ok());
+  RetentionPolicy policy;
+  policy.max_total_bytes = 0;
+  ASSERT_TRUE(log_->EnforceRetention(policy, UINT64_MAX, absl::Now()).ok());
+  EXPECT_TRUE(SegmentFiles(".idx").empty());
+  EXPECT_EQ(SegmentFiles().size(), 1u);
 }
 
 TEST_F(SegmentLogTest, MissingMiddleSegmentIsAnError) {
