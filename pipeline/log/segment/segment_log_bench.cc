@@ -20,7 +20,9 @@
 //   BM_SegmentLog  SegmentLog::Append, one pwritev + one fdatasync per
 //                  group.
 // Every variant serializes its events (EncodeLogRecord) inside the timed
-// region, as the live log does in its writer thread.
+// region, as the live log does in its writer thread. cpu_us_per_ev is the
+// whole process's CPU (all threads) during the timed region per event; the
+// table's CPU column is the benchmark thread's only (it just waits).
 // Scan benchmarks read 200,000 logged events back: raw bytes (RocksDB
 // iterator over the log CF after a flush vs SegmentLog::Scan), and decoded
 // into LoggedEvent (EventLog::Scan vs SegmentLog::Scan + DecodeLogRecord);
@@ -30,7 +32,9 @@
 // ones measured in the same run (medians with --benchmark_repetitions).
 
 #include <stdlib.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -136,6 +140,21 @@ Plan MakePlan(const benchmark::State& state) {
   return plan;
 }
 
+// CPU seconds (user + system) of the whole process: appenders, the
+// EventLog writer, RocksDB's background threads. On a shared machine the
+// CPU an event costs moves less than the wall-clock rate does.
+double ProcessCpuSeconds() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  auto secs = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6;
+  };
+  return secs(ru.ru_utime) + secs(ru.ru_stime);
+}
+
+// Process CPU of the timed runs, reported as µs per event.
+double g_cpu_seconds = 0;
+
 // Runs body(t) on plan.appenders threads released together; returns the
 // seconds from release to the last thread's end. Thread start-up is not
 // timed.
@@ -149,12 +168,39 @@ double RunAppenders(const Plan& plan, Body body) {
       body(t);
     });
   }
+  const double cpu_start = ProcessCpuSeconds();
   const auto start = std::chrono::steady_clock::now();
   go.Notify();
   for (auto& th : threads) th.join();
+  g_cpu_seconds += ProcessCpuSeconds() - cpu_start;
   return std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                        start)
       .count();
+}
+
+// Variant -> "appenders:A/batch:B" -> CPU µs per event of each repetition.
+std::map<std::string, std::map<std::string, std::vector<double>>>&
+CpuPerEvent() {
+  static auto* cpu =
+      new std::map<std::string, std::map<std::string, std::vector<double>>>();
+  return *cpu;
+}
+
+void ReportCpu(benchmark::State& state, const Plan& plan,
+               const std::string& variant) {
+  const double events =
+      static_cast<double>(state.iterations() * plan.events());
+  const double us = events > 0 ? g_cpu_seconds * 1e6 / events : 0;
+  state.counters["cpu_us_per_ev"] = us;
+  CpuPerEvent()[variant]["appenders:" + std::to_string(plan.appenders) +
+                         "/batch:" + std::to_string(plan.batch)]
+      .push_back(us);
+}
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
 }
 
 std::unique_ptr<state::Store> OpenStore(const std::string& dir) {
@@ -167,6 +213,7 @@ std::unique_ptr<state::Store> OpenStore(const std::string& dir) {
 
 void BM_EventLog(benchmark::State& state) {
   const Plan plan = MakePlan(state);
+  g_cpu_seconds = 0;
   const auto& events = Events();
   for (auto _ : state) {
     ScratchDir dir;
@@ -208,10 +255,12 @@ void BM_EventLog(benchmark::State& state) {
     state.SetIterationTime(seconds);
   }
   state.SetItemsProcessed(state.iterations() * plan.events());
+  ReportCpu(state, plan, "EventLog");
 }
 
 void BM_RocksLog(benchmark::State& state) {
   const Plan plan = MakePlan(state);
+  g_cpu_seconds = 0;
   const auto& events = Events();
   for (auto _ : state) {
     ScratchDir dir;
@@ -243,10 +292,12 @@ void BM_RocksLog(benchmark::State& state) {
     state.SetIterationTime(seconds);
   }
   state.SetItemsProcessed(state.iterations() * plan.events());
+  ReportCpu(state, plan, "RocksLog");
 }
 
 void BM_SegmentLog(benchmark::State& state) {
   const Plan plan = MakePlan(state);
+  g_cpu_seconds = 0;
   const auto& events = Events();
   double groups = 0;
   for (auto _ : state) {
@@ -281,6 +332,7 @@ void BM_SegmentLog(benchmark::State& state) {
     groups = static_cast<double>((*log)->stats().groups);
   }
   state.SetItemsProcessed(state.iterations() * plan.events());
+  ReportCpu(state, plan, "SegmentLog");
   state.counters["fdatasyncs"] = groups;
   state.counters["ev_per_sync"] =
       groups > 0 ? static_cast<double>(plan.events()) / groups : 0;
@@ -493,6 +545,17 @@ void PrintRatios(const riskflow::bench::RateReporter::Rates& rates) {
                   args.c_str(), a, r, s, a > 0 ? s / a : 0.0,
                   r > 0 ? s / r : 0.0);
     }
+  }
+  std::printf(
+      "\nappend, process CPU us per event (median)  EventLog  RocksLog  "
+      "SegmentLog  seg/EventLog  seg/RocksLog\n");
+  auto& cpu = CpuPerEvent();
+  for (const auto& [args, reps] : cpu["SegmentLog"]) {
+    const double s = Median(reps);
+    const double a = Median(cpu["EventLog"][args]);
+    const double r = Median(cpu["RocksLog"][args]);
+    std::printf("  %-36s %9.2f %9.2f %11.2f %12.2fx %12.2fx\n", args.c_str(), a,
+                r, s, a > 0 ? s / a : 0.0, r > 0 ? s / r : 0.0);
   }
   std::printf("\nscan, events/s                          RocksDB    Segment  "
               "seg/RocksDB\n");
