@@ -562,14 +562,18 @@ void PrintRatios(const riskflow::bench::RateReporter::Rates& rates) {
   for (const char* mode : {"Raw", "Decoded"}) {
     const double r = rate(std::string("BM_ScanRocks") + mode, "");
     const double s = rate(std::string("BM_ScanSegment") + mode, "");
+    if (r == 0 && s == 0) continue;  // filtered out
     std::printf("  %-36s %10.0f %10.0f  %10.2fx\n", mode, r, s,
                 r > 0 ? s / r : 0.0);
   }
   const double full = rate("BM_OpenSegmentLog", "index_files:0");
   const double indexed = rate("BM_OpenSegmentLog", "index_files:1");
-  std::printf("\nopen, logged events/s: full scan %.0f, with .idx files %.0f "
-              "(%.1fx)\n",
-              full, indexed, full > 0 ? indexed / full : 0.0);
+  if (full > 0 || indexed > 0) {
+    std::printf(
+        "\nopen, logged events/s: full scan %.0f, with .idx files %.0f "
+        "(%.1fx)\n",
+        full, indexed, full > 0 ? indexed / full : 0.0);
+  }
 }
 
 }  // namespace
