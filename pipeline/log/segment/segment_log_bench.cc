@@ -359,8 +359,17 @@ struct Filled {
   bool ok = false;
 };
 
+Filled* g_filled = nullptr;
+
+// Removes the filled logs' directory (called once every benchmark ran).
+void DeleteFilledLogs() {
+  delete g_filled;
+  g_filled = nullptr;
+}
+
 Filled& FilledLogs() {
-  static Filled* filled = [] {
+  if (g_filled != nullptr) return *g_filled;
+  g_filled = [] {
     auto* f = new Filled();
     f->store = OpenStore(f->dir.path + "/rocks");
     SegmentLogOptions options;
@@ -386,7 +395,7 @@ Filled& FilledLogs() {
     f->ok = f->store->Flush().ok();
     return f;
   }();
-  return *filled;
+  return *g_filled;
 }
 
 void BM_ScanRocksRaw(benchmark::State& state) {
@@ -526,6 +535,7 @@ BENCHMARK(BM_ScanRocksDecoded)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ScanSegmentDecoded)->Unit(benchmark::kMillisecond);
 
 void PrintRatios(const riskflow::bench::RateReporter::Rates& rates) {
+  DeleteFilledLogs();
   auto rate = [&](const std::string& fn, const std::string& args) {
     auto f = rates.find(fn);
     if (f == rates.end()) return 0.0;
