@@ -1,0 +1,213 @@
+// An append-only event log in segment files: a candidate replacement for the
+// RocksDB-backed log (pipeline/log/event_log.*), measured against it in
+// segment_log_bench.cc. Format, guarantees, repair and retention rules are in
+// docs/segment-log.md; the record framing is in segment_format.h.
+//
+// Thread safety: every method may be called from any thread at any time.
+// Appends from many threads are group-committed: the caller at the head of
+// the queue becomes the leader, takes every queued Append (up to
+// max_group_bytes), writes them with one pwritev and one fdatasync, and
+// wakes them; Appends arriving meanwhile queue for the next leader. This is
+// LevelDB's / RocksDB's write-thread scheme without a memtable.
+#ifndef RISKFLOW_PIPELINE_LOG_SEGMENT_SEGMENT_LOG_H_
+#define RISKFLOW_PIPELINE_LOG_SEGMENT_SEGMENT_LOG_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+
+namespace riskflow::log::segment {
+
+struct SegmentLogOptions {
+  // A segment is rolled (a new file started) before a group that would take
+  // it past this size; a single group larger than it gets a segment alone.
+  uint64_t segment_bytes = 64 << 20;
+  // One group write holds at most this many bytes (one Append alone may not
+  // exceed it). It is also the torn-tail window on open: at a crash only the
+  // last, unsynced group can be half written, so a bad record further than
+  // this from the end of the last segment is corruption, not a torn write.
+  uint64_t max_group_bytes = 4 << 20;
+  // A sparse index entry (sequence -> offset) every this many records or
+  // this many bytes, whichever comes first.
+  uint32_t index_every_records = 256;
+  uint64_t index_every_bytes = 64 << 10;
+  // Records longer than this are refused on Append and treated as a bad
+  // length when read.
+  uint32_t max_record_bytes = 16 << 20;
+  // Write each sealed segment's sparse index to <first sequence>.idx and,
+  // on open, take a valid one (CRC and segment size match) instead of
+  // reading every record of that segment. Its records' CRCs are then
+  // checked when they are read, not at open. The last segment is always
+  // scanned (it is the one a crash can leave torn).
+  bool persist_index = true;
+  // false only for benchmarks measuring what fdatasync costs: then Append
+  // returns once the group is written to the page cache.
+  bool sync = true;
+  // Receives what repair and retention did (one line each). Null: stderr.
+  std::function<void(const std::string&)> log_line;
+};
+
+// Retention: whole segments are deleted, oldest first, while the log is
+// over max_total_bytes or the segment's newest record is older than max_age.
+// Never the active (last) segment, and never a segment holding a sequence
+// >= keep_from_sequence (the engine's checkpoint offset: what recovery must
+// re-read).
+struct RetentionPolicy {
+  std::optional<uint64_t> max_total_bytes;
+  std::optional<absl::Duration> max_age;
+};
+
+struct RetentionResult {
+  size_t segments_deleted = 0;
+  uint64_t bytes_deleted = 0;
+  // The log's first sequence afterwards (unchanged when nothing went).
+  uint64_t first_sequence = 0;
+};
+
+// What Open found and repaired (also logged through log_line).
+struct OpenReport {
+  size_t segments = 0;
+  uint64_t records = 0;
+  // Segments read record by record, and sealed ones taken from .idx files.
+  size_t segments_scanned = 0;
+  size_t index_files_used = 0;
+  // Torn-tail repair of the last segment: bytes cut off at tail_offset.
+  bool truncated_tail = false;
+  std::string truncated_file;
+  uint64_t truncated_offset = 0;
+  uint64_t truncated_bytes = 0;
+  std::string truncated_reason;
+};
+
+struct SegmentLogStats {
+  uint64_t appends = 0;   // Append calls that wrote
+  uint64_t groups = 0;    // group writes = fdatasyncs (with sync)
+  uint64_t records = 0;
+  uint64_t bytes = 0;     // framed bytes written
+  uint64_t rolls = 0;
+};
+
+class SegmentLog {
+ public:
+  // Opens (creating if missing) the log in `dir`: lists the segments,
+  // rebuilds the sparse index by reading every record (CRCs checked), and
+  // repairs a torn tail of the last segment. Corruption anywhere else fails
+  // with DATA_LOSS naming the file and offset.
+  static absl::StatusOr<std::unique_ptr<SegmentLog>> Open(
+      std::string dir, SegmentLogOptions options);
+  ~SegmentLog();
+  SegmentLog(const SegmentLog&) = delete;
+  SegmentLog& operator=(const SegmentLog&) = delete;
+
+  // Appends the payloads as consecutive records; returns the first one's
+  // sequence once all of them are durable (written and fdatasync'ed, the
+  // segment's directory entry too). Empty payloads are refused. After a
+  // failed write or sync the log refuses every later Append (the state of
+  // the file is unknown until reopened, which repairs it).
+  absl::StatusOr<uint64_t> Append(absl::Span<const std::string_view> payloads);
+  absl::StatusOr<uint64_t> Append(absl::Span<const std::string> payloads);
+
+  // The payload with this sequence, or nullopt when it is not in the log
+  // (beyond the last durable record, or deleted by retention).
+  absl::StatusOr<std::optional<std::string>> Read(uint64_t sequence);
+
+  // Visits records with sequence >= from (durable when the scan started),
+  // in order, until fn returns false. Fails with OUT_OF_RANGE when `from`
+  // is below the first retained sequence (records were deleted), so a
+  // reader never skips records silently.
+  absl::Status Scan(
+      uint64_t from,
+      const std::function<bool(uint64_t sequence, std::string_view payload)>&
+          fn);
+
+  absl::StatusOr<RetentionResult> EnforceRetention(
+      const RetentionPolicy& policy, uint64_t keep_from_sequence,
+      absl::Time now);
+
+  // First retained sequence (next_sequence() when the log is empty).
+  uint64_t first_sequence();
+  // Every sequence < next_sequence() is durable.
+  uint64_t next_sequence() const { return next_durable_.load(); }
+  uint64_t total_bytes();
+  size_t segment_count();
+  const OpenReport& open_report() const { return open_report_; }
+  SegmentLogStats stats();
+
+ private:
+  struct IndexEntry {
+    uint64_t sequence;
+    uint64_t offset;
+  };
+  struct Segment {
+    uint64_t first_sequence = 0;
+    uint64_t next_sequence = 0;  // one past its last record
+    uint64_t bytes = 0;          // durable size
+    std::string path;
+    // Sparse index, ascending; the first entry is (first_sequence, 0)
+    // once the segment holds a record.
+    std::vector<IndexEntry> index;
+  };
+  // Decides where the sparse index gets its entries, record by record.
+  struct IndexBuilder {
+    uint64_t last_sequence = 0;
+    uint64_t last_offset = 0;
+    bool any = false;
+    // True when the record (sequence, offset) gets an entry.
+    bool Take(const SegmentLogOptions& options, uint64_t sequence,
+              uint64_t offset);
+  };
+  struct Writer;
+
+  SegmentLog(std::string dir, SegmentLogOptions options);
+  absl::Status Load();
+  absl::Status LoadSegment(Segment* segment, bool last);
+  bool LoadIndexFile(Segment* segment);
+  void PersistIndex(const Segment& segment);
+  void Log(const std::string& line);
+  absl::StatusOr<uint64_t> AppendFramed(std::unique_ptr<Writer> writer);
+  // Leader only: writes and syncs the group; returns its status.
+  absl::Status WriteGroup(std::vector<Writer*>& group);
+  absl::Status RollTo(uint64_t first_sequence);
+  absl::Status SyncDir();
+
+  const std::string dir_;
+  const SegmentLogOptions options_;
+  OpenReport open_report_;
+
+  // The append queue. The front writer is the leader until its group is
+  // done.
+  absl::Mutex queue_mu_;
+  std::deque<Writer*> queue_ ABSL_GUARDED_BY(queue_mu_);
+  absl::Status failed_ ABSL_GUARDED_BY(queue_mu_);
+
+  // Leader-only state (only one leader at a time, so no lock): the active
+  // (last) segment as the writer sees it.
+  int active_fd_ = -1;
+  std::string active_path_;
+  uint64_t active_bytes_ = 0;
+  IndexBuilder active_index_;
+  bool have_segment_ = false;
+  uint64_t next_sequence_ = 1;  // next to assign
+
+  // The segment list as readers and retention see it: durable sizes only.
+  absl::Mutex segments_mu_;
+  std::vector<Segment> segments_ ABSL_GUARDED_BY(segments_mu_);
+  SegmentLogStats stats_ ABSL_GUARDED_BY(segments_mu_);
+  std::atomic<uint64_t> next_durable_{1};
+};
+
+}  // namespace riskflow::log::segment
+
+#endif  // RISKFLOW_PIPELINE_LOG_SEGMENT_SEGMENT_LOG_H_
