@@ -24,7 +24,9 @@ Shard::Shard(uint32_t index, const ShardContext& ctx)
       ctx_(ctx),
       state_(std::make_unique<state::ShardState>(
           ctx.store, ctx.max_cached_entities, ctx.allowed_lateness_ms)),
-      queue_(ctx.queue_capacity) {}
+      // An Evaluate's event ends its micro-batch (docs/evaluate-lane.md).
+      queue_(ctx.queue_capacity,
+             [](const ShardItem& item) { return item.event.priority; }) {}
 
 Shard::~Shard() { Stop(); }
 
