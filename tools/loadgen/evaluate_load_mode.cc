@@ -22,6 +22,9 @@ ABSL_FLAG(uint32_t, evaluate_load_batch, 100,
 ABSL_FLAG(double, evaluate_load_seconds, 10, "length of each paced run");
 ABSL_FLAG(int, evaluate_load_gap_us, 2000,
           "pause between two sequential Evaluate calls under load");
+ABSL_FLAG(int, evaluate_idle_calls, 1000,
+          "in each run of the mode, first this many sequential Evaluate calls "
+          "on the fresh (idle) daemon");
 
 namespace riskflow::loadgen {
 namespace {
@@ -60,22 +63,32 @@ bool RunEvaluateLoadMode(
               "%.0f) over %d streams, batches of %u, %.0f s per run\n",
               rate, max_decided, run_options.streams, shape.batch_size,
               seconds);
-  std::vector<double> p50, p99, ack_p99, ack_p50, acked;
+  std::vector<double> p50, p99, ack_p99, ack_p50, acked, idle_p50, idle_p99;
   for (int i = 0; i < repeats; ++i) {
     shape.run = 2000 + i;
     std::vector<riskflow::v1::PublishRequest> batches = MakeBatches(shape);
     StreamShape eval_shape = shape;
-    eval_shape.events = 20000;
-    eval_shape.batch_size = 20000;
+    const int idle_calls = std::max(0, absl::GetFlag(FLAGS_evaluate_idle_calls));
+    eval_shape.events = 20000 + idle_calls;
+    eval_shape.batch_size = eval_shape.events;
     eval_shape.run = 3000 + i;
     riskflow::v1::PublishRequest eval_batch = MakeBatches(eval_shape)[0];
-    std::vector<riskflow::v1::Event> eval_events(eval_batch.events().begin(),
-                                                 eval_batch.events().end());
+    std::vector<riskflow::v1::Event> idle_events(
+        eval_batch.events().begin(), eval_batch.events().begin() + idle_calls);
+    std::vector<riskflow::v1::Event> eval_events(
+        eval_batch.events().begin() + idle_calls, eval_batch.events().end());
     riskflow::server::DaemonOptions daemon_options = options();
     auto daemon = riskflow::server::Daemon::Start(daemon_options);
     if (!daemon.ok()) {
       std::fprintf(stderr, "loadgen: %s\n",
                    std::string(daemon.status().message()).c_str());
+      return false;
+    }
+    absl::StatusOr<EvaluateResult> idle = EvaluateResult();
+    if (idle_calls > 0) idle = RunEvaluates((*daemon)->address(), idle_events);
+    if (!idle.ok()) {
+      std::fprintf(stderr, "loadgen: idle Evaluate: %s\n",
+                   std::string(idle.status().message()).c_str());
       return false;
     }
     auto r = RunEvaluatesUnderLoad((*daemon)->address(), eval_events, batches,
@@ -91,6 +104,12 @@ bool RunEvaluateLoadMode(
                    std::string(r.status().message()).c_str());
       return false;
     }
+    std::printf("run %d evaluate idle: %llu calls p50 %.0f us p99 %.0f us "
+                "max %.0f us\n",
+                i + 1, static_cast<unsigned long long>(idle->calls),
+                idle->p50_us, idle->p99_us, idle->max_us);
+    idle_p50.push_back(idle->p50_us);
+    idle_p99.push_back(idle->p99_us);
     std::printf("run %d evaluate under load: %llu calls p50 %.0f us p99 %.0f "
                 "us max %.0f us; publish acked %.0f ev/s, ack p50 %.0f us "
                 "p99 %.0f us, %llu late batches\n",
@@ -104,6 +123,8 @@ bool RunEvaluateLoadMode(
     ack_p99.push_back(r->ack_p99_us);
     acked.push_back(r->acked_events_per_second);
   }
+  std::printf("Evaluate idle (medians): p50 %.0f us, p99 %.0f us\n",
+              Median(idle_p50), Median(idle_p99));
   std::printf("Evaluate under load (medians): evaluate p50 %.0f us, p99 %.0f "
               "us; publish acked %.0f ev/s, ack p50 %.0f us, p99 %.0f us\n",
               Median(p50), Median(p99), Median(acked), Median(ack_p50),
