@@ -22,6 +22,9 @@ ABSL_FLAG(uint32_t, evaluate_load_batch, 100,
 ABSL_FLAG(double, evaluate_load_seconds, 10, "length of each paced run");
 ABSL_FLAG(int, evaluate_load_gap_us, 2000,
           "pause between two sequential Evaluate calls under load");
+ABSL_FLAG(uint64_t, evaluate_load_shard_queue, 0,
+          "shard queue capacity of the mode's daemons (0 = the default; "
+          "65536 was the default before the Evaluate lane)");
 ABSL_FLAG(int, evaluate_idle_calls, 1000,
           "in each run of the mode, first this many sequential Evaluate calls "
           "on the fresh (idle) daemon");
@@ -78,6 +81,8 @@ bool RunEvaluateLoadMode(
     std::vector<riskflow::v1::Event> eval_events(
         eval_batch.events().begin() + idle_calls, eval_batch.events().end());
     riskflow::server::DaemonOptions daemon_options = options();
+    daemon_options.shard_queue_events =
+        absl::GetFlag(FLAGS_evaluate_load_shard_queue);
     auto daemon = riskflow::server::Daemon::Start(daemon_options);
     if (!daemon.ok()) {
       std::fprintf(stderr, "loadgen: %s\n",
