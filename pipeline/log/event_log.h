@@ -85,9 +85,12 @@ class EventLog {
     size_t max_pending_events = 1 << 18;
     // The writer's groups (docs/evaluate-lane.md): at most this many bulk
     // events per synced write, and far fewer when the group carries a
-    // priority (Evaluate) batch, so that group is written quickly. Bounded
-    // groups also let acks flow while a backlog drains.
-    size_t max_group_events = 16384;
+    // priority (Evaluate) batch, so that group is written quickly. The
+    // writer dispatches each group before taking the next, and with full
+    // shard queues that waits until the shards have room for it, so the
+    // bound is of the order of a shard queue (a larger group only makes the
+    // next Evaluate wait longer; an fsync per 2,048 events costs little).
+    size_t max_group_events = 2048;
     size_t max_group_events_with_priority = 512;
     // Priority events waiting for the writer; past it, priority submits
     // wait for room like bulk ones (they never count against
