@@ -3,6 +3,8 @@
 
 #include <cstddef>
 #include <deque>
+#include <functional>
+#include <utility>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -11,10 +13,16 @@ namespace riskflow::engine {
 
 // A FIFO with a capacity in items. Push blocks while full — that is how a
 // slow shard pushes back on the log writer and, through it, on ingest.
+// Optionally, items for which `ends_batch` holds close the batch PopBatch
+// hands out (an Evaluate's event: its decision is published when its
+// micro-batch commits, so that batch ends with it; docs/evaluate-lane.md).
+// The order is never changed.
 template <typename T>
 class BoundedQueue {
  public:
-  explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
+  explicit BoundedQueue(size_t capacity,
+                        std::function<bool(const T&)> ends_batch = nullptr)
+      : capacity_(capacity), ends_batch_(std::move(ends_batch)) {}
 
   // Blocks until there is room for all items (or the queue is empty, so an
   // oversized push still makes progress). Returns false once closed.
@@ -40,8 +48,10 @@ class BoundedQueue {
     mu_.Await(absl::Condition(&ready));
     if (items_.empty()) return false;
     while (!items_.empty() && out->size() < max) {
+      const bool last = ends_batch_ && ends_batch_(items_.front());
       out->push_back(std::move(items_.front()));
       items_.pop_front();
+      if (last) break;
     }
     return true;
   }
@@ -59,6 +69,7 @@ class BoundedQueue {
 
  private:
   const size_t capacity_;
+  const std::function<bool(const T&)> ends_batch_;
   mutable absl::Mutex mu_;
   std::deque<T> items_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;

@@ -26,7 +26,10 @@ namespace riskflow::engine {
 struct EngineOptions {
   // 0: one shard per core.
   uint32_t shards = 0;
-  size_t queue_capacity_per_shard = 1 << 16;
+  // Short in time (a few micro-batches), so a backlog waits in the event
+  // log's lanes, where an Evaluate passes it, rather than in front of the
+  // Evaluate's event inside a shard (docs/evaluate-lane.md).
+  size_t queue_capacity_per_shard = 4096;
   size_t max_cached_entities_per_shard = 1 << 20;
   // Engine commits need no fsync: what they hold can be recomputed from
   // the synced event log (see docs/architecture.md, "Durability").

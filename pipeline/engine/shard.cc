@@ -18,7 +18,9 @@ Shard::Shard(uint32_t index, const ShardContext& ctx)
       ctx_(ctx),
       state_(std::make_unique<state::ShardState>(
           ctx.store, ctx.max_cached_entities, ctx.allowed_lateness_ms)),
-      queue_(ctx.queue_capacity) {
+      // An Evaluate's event ends its micro-batch (docs/evaluate-lane.md).
+      queue_(ctx.queue_capacity,
+             [](const ShardItem& item) { return item.event.priority; }) {
   commit_target_.store = ctx.store;
   commit_target_.outbox = ctx.outbox;
   commit_target_.shard_count = ctx.shard_count;

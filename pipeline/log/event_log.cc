@@ -140,31 +140,41 @@ void EventLog::Stop() {
 }
 
 absl::StatusOr<std::shared_ptr<AppendTicket>> EventLog::Submit(
-    std::vector<riskflow::v1::Event> events, absl::Duration wait_for_room) {
+    std::vector<riskflow::v1::Event> events, absl::Duration wait_for_room,
+    Lane lane) {
   auto ticket = std::make_shared<AppendTicket>();
   const size_t n = events.size();
   ticket->events_ = std::move(events);
+  ticket->priority_ = lane == Lane::kPriority;
   absl::MutexLock lock(&mu_);
-  auto has_room = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return stopping_ || pending_events_ == 0 ||
-           pending_events_ + n <= options_.max_pending_events;
+  // Each lane has its own bound: a bulk backlog never refuses an Evaluate.
+  auto waiting = [this, lane]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return lane == Lane::kPriority
+               ? pending_.weight(Lane::kPriority)
+               : pending_.weight(Lane::kBulk) + writing_events_;
+  };
+  const size_t bound = lane == Lane::kPriority ? options_.max_priority_events
+                                               : options_.max_pending_events;
+  auto has_room = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const size_t w = waiting();
+    return stopping_ || w == 0 || w + n <= bound;
   };
   if (!mu_.AwaitWithTimeout(absl::Condition(&has_room), wait_for_room)) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        "ingest queue is full (", pending_events_,
+        "ingest queue is full (", waiting(),
         " events waiting for the log); retry with backoff"));
   }
   if (stopping_) {
     return absl::UnavailableError("riskflowd is shutting down");
   }
-  pending_events_ += n;
-  pending_.push_back(ticket);
+  pending_.Push(ticket, n, lane);
   return ticket;
 }
 
 void EventLog::WriterLoop() {
   while (true) {
     std::vector<std::shared_ptr<AppendTicket>> group;
+    size_t n = 0;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -172,15 +182,15 @@ void EventLog::WriterLoop() {
       };
       mu_.Await(absl::Condition(&ready));
       if (pending_.empty()) return;  // stopping and drained
-      // Take everything queued: one synced write covers the whole group.
-      group.assign(pending_.begin(), pending_.end());
-      pending_.clear();
+      // One synced write covers the whole group: every waiting priority
+      // batch first, then bulk batches up to a bound (append_lanes.h).
+      n = pending_.TakeGroup(options_.max_group_events,
+                             options_.max_group_events_with_priority, &group);
+      writing_events_ = n;
     }
-    size_t n = 0;
-    for (const auto& t : group) n += t->events_.size();
     CommitGroup(group);
     absl::MutexLock lock(&mu_);
-    pending_events_ -= n;
+    writing_events_ = 0;
   }
 }
 
@@ -308,6 +318,7 @@ void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
       LoggedEvent logged;
       logged.sequence = seq;
       logged.watermark_ms = watermark;
+      logged.priority = group[g]->priority_;
       logged.event = std::move(event);
       fresh.push_back(std::move(logged));
     }

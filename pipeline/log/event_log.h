@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "pipeline/log/append_lanes.h"
 #include "pipeline/log/id_index.h"
 #include "pipeline/log/logged_event.h"
 #include "pipeline/state/store.h"
@@ -63,6 +64,7 @@ class AppendTicket {
   void Complete(absl::StatusOr<AppendOutcome> result);
 
   std::vector<riskflow::v1::Event> events_;
+  bool priority_ = false;  // submitted in Lane::kPriority
   absl::Mutex mu_;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
   absl::StatusOr<AppendOutcome> result_ ABSL_GUARDED_BY(mu_);
@@ -81,6 +83,19 @@ class EventLog {
 
   struct Options {
     size_t max_pending_events = 1 << 18;
+    // The writer's groups (docs/evaluate-lane.md): at most this many bulk
+    // events per synced write, and far fewer when the group carries a
+    // priority (Evaluate) batch, so that group is written quickly. The
+    // writer dispatches each group before taking the next, and with full
+    // shard queues that waits until the shards have room for it, so the
+    // bound is of the order of a shard queue (a larger group only makes the
+    // next Evaluate wait longer; an fsync per 2,048 events costs little).
+    size_t max_group_events = 2048;
+    size_t max_group_events_with_priority = 512;
+    // Priority events waiting for the writer; past it, priority submits
+    // wait for room like bulk ones (they never count against
+    // max_pending_events, so a bulk backlog cannot refuse an Evaluate).
+    size_t max_priority_events = 4096;
     int64_t allowed_lateness_ms = 5 * 60 * 1000;
     // false only for benchmarks that measure what fsync costs, and replay.
     bool sync = true;
@@ -117,15 +132,18 @@ class EventLog {
   void Stop();
 
   // Queues a validated batch. Waits up to wait_for_room for queue space,
-  // then fails with RESOURCE_EXHAUSTED; never drops silently.
+  // then fails with RESOURCE_EXHAUSTED; never drops silently. A priority
+  // batch (Evaluate) is written in the next group, ahead of waiting bulk
+  // batches, and its events reach the engine flagged LoggedEvent::priority.
   absl::StatusOr<std::shared_ptr<AppendTicket>> Submit(
-      std::vector<riskflow::v1::Event> events, absl::Duration wait_for_room);
+      std::vector<riskflow::v1::Event> events, absl::Duration wait_for_room,
+      Lane lane = Lane::kBulk);
 
   uint64_t durable_sequence() const { return durable_sequence_.load(); }
   // Events submitted and not yet written (metrics: intake queue depth).
   size_t pending_events() {
     absl::MutexLock lock(&mu_);
-    return pending_events_;
+    return pending_.weight(Lane::kBulk) + pending_.weight(Lane::kPriority);
   }
 
   // The sequence an (channel, event_id) was logged under, if any. Safe
@@ -163,8 +181,10 @@ class EventLog {
   Dispatcher dispatcher_;
 
   absl::Mutex mu_;
-  std::deque<std::shared_ptr<AppendTicket>> pending_ ABSL_GUARDED_BY(mu_);
-  size_t pending_events_ ABSL_GUARDED_BY(mu_) = 0;
+  // Submitted, not yet taken by the writer.
+  AppendLanes<std::shared_ptr<AppendTicket>> pending_ ABSL_GUARDED_BY(mu_);
+  // Taken by the writer, not yet written (count against the bulk bound).
+  size_t writing_events_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 
   // Null when the store's exact index is used. The writer and LookupId

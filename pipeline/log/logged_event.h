@@ -17,6 +17,10 @@ struct LoggedEvent {
   uint64_t sequence = 0;
   int64_t watermark_ms = 0;
   riskflow::v1::Event event;
+  // Logged from the priority lane (an Evaluate waits for its decision):
+  // the shard ends its micro-batch at this event. Not stored in the log
+  // record: it changes when a decision is published, never what it is.
+  bool priority = false;
 
   bool late() const { return event.event_time_ms() < watermark_ms; }
 };

@@ -86,7 +86,14 @@ absl::Status ReplayEngine::Start(const ReplayOptions& options,
   engine_options.store_decisions = false;
   // State reaches the scratch store only when a cache fills up; by then most
   // of it is behind the visibility horizon and is dropped unwritten.
+<<<<<<< HEAD
   engine_options.checkpoint = engine::CheckpointPolicy::WhenCacheFills();
+=======
+  engine_options.commit_every_batch = false;
+  // Nobody waits on a replay decision (no Evaluate), so deep shard queues
+  // that keep every shard busy beat the live default's short ones.
+  engine_options.queue_capacity_per_shard = 1 << 16;
+>>>>>>> h/evallane
   if (options.max_cached_entities_per_shard > 0) {
     engine_options.max_cached_entities_per_shard =
         options.max_cached_entities_per_shard;
@@ -109,6 +116,9 @@ absl::Status ReplayEngine::Start(const ReplayOptions& options,
   // come out through the observer), so only the idempotency index is kept.
   log_options.sync = false;
   log_options.store_records = false;
+  // As before the Evaluate lane: the writer takes everything queued (no
+  // Evaluate waits on a replay group).
+  log_options.max_group_events = log_options.max_pending_events;
   log_options.memory_id_index_entries = options.ids_in_memory;
   engine::Engine* engine_ptr = engine.get();
   log = std::make_unique<log::EventLog>(

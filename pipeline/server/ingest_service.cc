@@ -62,7 +62,8 @@ grpc::Status IngestService::Evaluate(
   }
   const absl::Time deadline = DeadlineOf(context);
   absl::StatusOr<std::shared_ptr<log::AppendTicket>> ticket =
-      ctx_->log->Submit({std::move(event)}, absl::Milliseconds(50));
+      ctx_->log->Submit({std::move(event)}, absl::Milliseconds(50),
+                        log::Lane::kPriority);
   if (!ticket.ok()) return ToGrpc(ticket.status());
   if (!(*ticket)->WaitWithTimeout(deadline - absl::Now())) {
     return ToGrpc(absl::DeadlineExceededError(

@@ -30,6 +30,7 @@
 #include "tools/loadgen/evaluate_runner.h"
 #include "tools/loadgen/peer_report.h"
 #include "tools/loadgen/process_memory.h"
+#include "tools/loadgen/evaluate_load_mode.h"  // Evaluate under load
 #include "tools/loadgen/stream_runner.h"
 #include "tools/loadgen/synthetic_stream.h"
 
@@ -437,6 +438,21 @@ int main(int argc, char** argv) {
         Median(tls_transport.cpu) / Median(modes[0].cpu), Median(plain.cpu),
         Median(tls_pipeline.cpu),
         Median(tls_pipeline.cpu) / Median(plain.cpu));
+  }
+  // --- Evaluate under paced Publish load (docs/evaluate-lane.md) ---
+  if (riskflow::loadgen::EvaluateLoadRequested() &&
+      !riskflow::loadgen::RunEvaluateLoadMode(
+          Median(modes[1].decided), absl::GetFlag(FLAGS_repeats), [] {
+            riskflow::server::DaemonOptions o;
+            o.listen_address = "127.0.0.1:0";
+            o.data_dir = TempDir();
+            o.pipeline = LoadPipeline(absl::GetFlag(FLAGS_config));
+            o.shards = absl::GetFlag(FLAGS_shards);
+            o.plugin_search_path =
+                riskflow::plugin_host::DefaultPluginSearchPath();
+            return o;
+          })) {
+    return 1;
   }
   return 0;
 }
