@@ -86,14 +86,10 @@ absl::Status ReplayEngine::Start(const ReplayOptions& options,
   engine_options.store_decisions = false;
   // State reaches the scratch store only when a cache fills up; by then most
   // of it is behind the visibility horizon and is dropped unwritten.
-<<<<<<< HEAD
   engine_options.checkpoint = engine::CheckpointPolicy::WhenCacheFills();
-=======
-  engine_options.commit_every_batch = false;
   // Nobody waits on a replay decision (no Evaluate), so deep shard queues
   // that keep every shard busy beat the live default's short ones.
   engine_options.queue_capacity_per_shard = 1 << 16;
->>>>>>> h/evallane
   if (options.max_cached_entities_per_shard > 0) {
     engine_options.max_cached_entities_per_shard =
         options.max_cached_entities_per_shard;
