@@ -122,6 +122,9 @@ class ShardState {
   size_t dirty_entities() const { return dirty_.size(); }
 
  private:
+  // Read-only view of the cached values for measurements and tests
+  // (shard_state_inspector.h).
+  friend class ShardStateInspector;
   struct Entry;
 
   // Looks up (s.id, entity), loading it on a miss. For windowed kinds it
