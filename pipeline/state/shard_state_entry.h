@@ -1,12 +1,14 @@
 // Internals shared by shard_state.cc (lookups, loads, window operations)
-// and shard_state_flush.cc (flush, trim, eviction): the cache entry and
-// the saturating arithmetic both use. Not part of the library's interface.
+// and shard_state_flush.cc (flush, trim, eviction): the per-entity record,
+// the per-state entry inside it, and the saturating arithmetic both use.
+// Not part of the library's interface.
 #ifndef RISKFLOW_PIPELINE_STATE_SHARD_STATE_ENTRY_H_
 #define RISKFLOW_PIPELINE_STATE_SHARD_STATE_ENTRY_H_
 
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "pipeline/state/shard_state.h"
@@ -25,6 +27,19 @@ inline int64_t SatSub(int64_t a, int64_t b) {
 
 }  // namespace shard_state_internal
 
+// What every entity's entry of one state shares: interned once per shard
+// instead of copied into each entry. window and retention follow the
+// pipeline version now deciding (a hot reload may change them; kind and
+// bucket size of a cached state may not change).
+struct ShardState::SpecInfo {
+  uint64_t id = 0;
+  StateKind kind = StateKind::kCounter;
+  int64_t bucket_ms = 0;
+  int64_t window_ms = 0;
+  int64_t retention_ms = 0;  // StateSpec::retention_ms()
+};
+
+// One state of one entity.
 struct ShardState::Entry {
   struct Bucket {
     int64_t bucket;
@@ -39,26 +54,42 @@ struct ShardState::Entry {
       return bucket != o.bucket ? bucket < o.bucket : member < o.member;
     }
   };
+  using Buckets = std::vector<Bucket>;  // counter / sum, sorted by bucket
+  using Members = std::vector<Member>;  // distinct, sorted by (bucket, member)
 
-  std::string prefix;  // id | len | entity; also the map key's storage
-  StateKind kind = StateKind::kCounter;
-  int64_t bucket_ms = 0;
-  int64_t window_ms = 0;
-  int64_t retention_ms = 0;  // StateSpec::retention_ms()
-  // Buckets >= loaded_from are all here (absent = empty). kMax: none known.
-  int64_t loaded_from = shard_state_internal::kMax;
-  int64_t newest_t = shard_state_internal::kMin;
-  uint64_t last_used = 0;
+  uint32_t spec = 0;  // index into ShardState::specs_
   bool dirty = false;
-  bool touched = false;
-
-  std::vector<Bucket> buckets;  // counter / sum, sorted by bucket
-  std::vector<Member> members;  // distinct, sorted by (bucket, member)
-
   bool has_last = false;  // last-seen
   bool last_dirty = false;
-  int64_t last_t = 0;
-  std::string last_value;
+  // Windowed: buckets >= loaded_from are all here (absent = empty); kMax:
+  // none known.
+  int64_t loaded_from = shard_state_internal::kMax;
+  int64_t newest_t = shard_state_internal::kMin;
+  int64_t last_t = 0;  // last-seen
+  // Only the kind's own payload: Buckets, Members or the last-seen value.
+  std::variant<Buckets, Members, std::string> data;
+
+  Buckets& buckets() { return std::get<Buckets>(data); }
+  const Buckets& buckets() const { return std::get<Buckets>(data); }
+  Members& members() { return std::get<Members>(data); }
+  const Members& members() const { return std::get<Members>(data); }
+  std::string& last_value() { return std::get<std::string>(data); }
+  const std::string& last_value() const { return std::get<std::string>(data); }
+};
+
+// Everything cached about one entity: all of its states in one record, the
+// unit of recency, eviction and dirty tracking. The entity bytes are stored
+// once here (and are the map key's storage), not once per state.
+struct ShardState::Record {
+  std::string entity;
+  uint64_t last_used = 0;
+  // Approximate heap bytes (RecordBytes) as of the last Trim or creation.
+  uint32_t bytes = 0;
+  bool dirty = false;    // some entry changed since the last FlushTo
+  bool touched = false;  // changed or loaded since the last Trim
+  // Few per entity (one per state it has), so a linear search by spec id
+  // beats any index; kept exactly sized.
+  std::vector<Entry> entries;
 };
 
 }  // namespace riskflow::state
