@@ -61,7 +61,9 @@ ShardState::ShardState(Store* store, size_t max_cached_entities,
     : store_(store),
       max_entities_(max_cached_entities),
       lateness_ms_(std::max<int64_t>(0, allowed_lateness_ms)),
-      watermark_(kMin) {}
+      watermark_(kMin) {
+  static_assert(sizeof(Entry) == 64, "keep an entry in the 64-byte class");
+}
 
 ShardState::~ShardState() = default;
 
@@ -128,7 +130,7 @@ ShardState::Entry* ShardState::AddEntry(std::string_view entity, Record* r,
     auto created = std::make_unique<Record>();
     created->entity.assign(entity.data(), entity.size());
     r = created.get();
-    records_.emplace(absl::string_view(r->entity), std::move(created));
+    records_.insert(std::move(created));
   }
   r->last_used = ++tick_;
   // Exactly sized: an entity has few states and gains them rarely, and
@@ -146,7 +148,7 @@ absl::StatusOr<ShardState::Entry*> ShardState::GetEntry(const StateSpec& s,
                                                         int64_t need_bucket,
                                                         Record** record) {
   auto it = records_.find(absl::string_view(entity.data(), entity.size()));
-  Record* r = it == records_.end() ? nullptr : it->second.get();
+  Record* r = it == records_.end() ? nullptr : it->get();
   absl::StatusOr<Entry*> found = FindEntry(r, s);
   if (!found.ok()) return found.status();
   const uint32_t spec = InternSpec(s);
@@ -183,7 +185,7 @@ absl::StatusOr<ShardState::Entry*> ShardState::GetEntry(const StateSpec& s,
 absl::StatusOr<ShardState::Entry*> ShardState::GetLastEntry(
     const StateSpec& s, std::string_view entity, bool load, Record** record) {
   auto it = records_.find(absl::string_view(entity.data(), entity.size()));
-  Record* r = it == records_.end() ? nullptr : it->second.get();
+  Record* r = it == records_.end() ? nullptr : it->get();
   absl::StatusOr<Entry*> found = FindEntry(r, s);
   if (!found.ok()) return found.status();
   const uint32_t spec = InternSpec(s);

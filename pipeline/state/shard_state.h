@@ -180,11 +180,25 @@ class ShardState {
   const int64_t lateness_ms_;
   int64_t watermark_;  // see SetWatermark
 
-  // One record per entity; keys are views of Record::entity, which lives
-  // as long as the record. absl::string_view, not std::: Debian builds
+  // One record per entity, found by its entity (8-byte slots: the key is
+  // the record's own entity). absl::string_view, not std::: Debian builds
   // Abseil with its own string_view type, and only that one is hashable by
   // default.
-  absl::flat_hash_map<absl::string_view, std::unique_ptr<Record>> records_;
+  struct RecordHash {
+    using is_transparent = void;
+    size_t operator()(absl::string_view entity) const;
+    size_t operator()(const std::unique_ptr<Record>& r) const;
+  };
+  struct RecordEq {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return View(a) == View(b);
+    }
+    static absl::string_view View(absl::string_view entity);
+    static absl::string_view View(const std::unique_ptr<Record>& r);
+  };
+  absl::flat_hash_set<std::unique_ptr<Record>, RecordHash, RecordEq> records_;
   // Interned per (id, kind, bucket_ms); indices are stable.
   std::vector<SpecInfo> specs_;
   absl::flat_hash_map<std::tuple<uint64_t, int, int64_t>, uint32_t>

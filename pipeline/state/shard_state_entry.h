@@ -61,14 +61,20 @@ struct ShardState::Entry {
   bool dirty = false;
   bool has_last = false;  // last-seen
   bool last_dirty = false;
-  // Windowed: buckets >= loaded_from are all here (absent = empty); kMax:
-  // none known.
-  int64_t loaded_from = shard_state_internal::kMax;
+  // The kinds share these 8 bytes (an entry of 64 bytes fills its jemalloc
+  // size class exactly; 72 would round up to 80).
+  union {
+    // Windowed: buckets >= loaded_from are all here (absent = empty);
+    // kMax: none known.
+    int64_t loaded_from = shard_state_internal::kMax;
+    int64_t last_t;  // last-seen, meaningful when has_last
+  };
   int64_t newest_t = shard_state_internal::kMin;
-  int64_t last_t = 0;  // last-seen
   // Only the kind's own payload: Buckets, Members or the last-seen value.
   std::variant<Buckets, Members, std::string> data;
 
+  // 64 bytes fills a jemalloc size class exactly (checked in
+  // shard_state.cc, where the type is accessible).
   Buckets& buckets() { return std::get<Buckets>(data); }
   const Buckets& buckets() const { return std::get<Buckets>(data); }
   Members& members() { return std::get<Members>(data); }
@@ -91,6 +97,23 @@ struct ShardState::Record {
   // beats any index; kept exactly sized.
   std::vector<Entry> entries;
 };
+
+// The record set hashes and compares records by entity, and finds them by
+// an entity view without building a key.
+inline size_t ShardState::RecordHash::operator()(absl::string_view e) const {
+  return absl::Hash<absl::string_view>()(e);
+}
+inline size_t ShardState::RecordHash::operator()(
+    const std::unique_ptr<Record>& r) const {
+  return (*this)(absl::string_view(r->entity));
+}
+inline absl::string_view ShardState::RecordEq::View(absl::string_view e) {
+  return e;
+}
+inline absl::string_view ShardState::RecordEq::View(
+    const std::unique_ptr<Record>& r) {
+  return r->entity;
+}
 
 }  // namespace riskflow::state
 

@@ -136,9 +136,9 @@ void ShardState::TrimBuckets(Entry* e) {
 }
 
 size_t ShardState::RecordBytes(const Record& r) const {
-  // The map slot (key view + pointer, at a typical load factor), the
+  // The set slot (a pointer and a control byte, at a typical load factor), the
   // record, and what its containers allocated.
-  size_t bytes = 32 + sizeof(Record) + r.entries.capacity() * sizeof(Entry);
+  size_t bytes = 16 + sizeof(Record) + r.entries.capacity() * sizeof(Entry);
   if (r.entity.capacity() > 15) bytes += r.entity.capacity() + 1;
   for (const Entry& e : r.entries) {
     switch (e.data.index()) {
@@ -182,7 +182,7 @@ void ShardState::Evict() {
       budget_bytes_ > 0 ? budget_bytes_ - budget_bytes_ / 8 : bytes_;
   std::vector<std::pair<uint64_t, Record*>> clean;
   clean.reserve(records_.size());
-  for (const auto& [key, r] : records_) {
+  for (const std::unique_ptr<Record>& r : records_) {
     if (!r->dirty) clean.emplace_back(r->last_used, r.get());
   }
   // Least recently used first. Under a count limit alone only the oldest

@@ -8,7 +8,7 @@ void ShardStateInspector::ForEach(
     const ShardState& state,
     const std::function<void(const CachedValues&)>& fn) {
   CachedValues v;
-  for (const auto& [key, r] : state.records_) {
+  for (const auto& r : state.records_) {
     for (const ShardState::Entry& e : r->entries) {
       const ShardState::SpecInfo& info = state.specs_[e.spec];
       v.state_id = info.id;
