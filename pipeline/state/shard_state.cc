@@ -137,6 +137,7 @@ ShardState::Entry* ShardState::AddEntry(std::string_view entity, Record* r,
   // doubling would leave up to half of the record's largest block unused.
   r->entries.reserve(r->entries.size() + 1);
   r->entries.push_back(std::move(fresh));
+  ++entries_;
   MarkTouched(r);
   *record = r;
   return &r->entries.back();
@@ -291,7 +292,10 @@ void ShardState::MarkTouched(Record* r) {
 }
 
 void ShardState::MarkWritten(Record* r, Entry* e) {
-  e->dirty = true;
+  if (!e->dirty) {
+    e->dirty = true;
+    ++dirty_entries_;
+  }
   if (!r->dirty) {
     r->dirty = true;
     dirty_.push_back(r);

@@ -116,19 +116,22 @@ class ShardState {
   // never runs ahead of the DB.
   void DropAll();
 
-  // Hits and misses count (state, entity) lookups; entities, evictions
-  // and dirty_entities() count entities, each holding all of its states.
+  // As before the per-entity records, "entities" here (hits, misses,
+  // entities, evictions, dirty_entities(), max_cached_entities) are
+  // (state, entity) pairs; `records` counts entities, each holding all of
+  // its states and evicted as a whole.
   struct Stats {
     uint64_t hits = 0, misses = 0, entities = 0, evictions = 0;
     // Pending changes FlushTo did not write because no event can see them.
     uint64_t unwritten = 0;
+    uint64_t records = 0;
     // Heap bytes the cached entities hold, estimated from container
     // capacities as of the last Trim (what the memory budget compares).
     uint64_t bytes = 0;
   };
   Stats stats() const;
-  // Entities holding changes not yet handed to FlushTo.
-  size_t dirty_entities() const { return dirty_.size(); }
+  // (State, entity) pairs holding changes not yet handed to FlushTo.
+  size_t dirty_entities() const { return dirty_entries_; }
 
   // Bounds the cache by bytes as well as by max_cached_entities: Trim()
   // evicts least recently used clean entities while Stats::bytes exceeds
@@ -206,6 +209,8 @@ class ShardState {
   std::vector<Record*> dirty_;    // changed since the last FlushTo
   std::vector<Record*> touched_;  // changed or loaded since the last Trim
   uint64_t tick_ = 0;             // recency clock for eviction
+  size_t entries_ = 0;            // (state, entity) pairs cached
+  size_t dirty_entries_ = 0;      // of which changed since the last FlushTo
   size_t bytes_ = 0;              // sum of Record::bytes
   Stats stats_;
 

@@ -97,6 +97,7 @@ void ShardState::FlushTo(rocksdb::WriteBatch* batch) {
   }
   for (Record* r : dirty_) r->dirty = false;
   dirty_.clear();
+  dirty_entries_ = 0;
 }
 
 void ShardState::TrimBuckets(Entry* e) {
@@ -170,7 +171,7 @@ void ShardState::Trim() {
     r->bytes = static_cast<uint32_t>(std::min<size_t>(bytes, UINT32_MAX));
   }
   touched_.clear();
-  if (records_.size() > max_entities_ ||
+  if (entries_ > max_entities_ ||
       (budget_bytes_ > 0 && bytes_ > budget_bytes_)) {
     Evict();
   }
@@ -180,44 +181,38 @@ void ShardState::Evict() {
   const size_t count_target = max_entities_ - max_entities_ / 8;
   const size_t bytes_target =
       budget_bytes_ > 0 ? budget_bytes_ - budget_bytes_ / 8 : bytes_;
+  if (entries_ <= count_target && bytes_ <= bytes_target) return;
   std::vector<std::pair<uint64_t, Record*>> clean;
   clean.reserve(records_.size());
   for (const std::unique_ptr<Record>& r : records_) {
     if (!r->dirty) clean.emplace_back(r->last_used, r.get());
   }
-  // Least recently used first. Under a count limit alone only the oldest
-  // `want` matter (nth_element); a byte budget needs them in order.
-  size_t want = records_.size() > count_target
-                    ? std::min(records_.size() - count_target, clean.size())
-                    : 0;
-  if (bytes_ > bytes_target) {
-    std::sort(clean.begin(), clean.end());
-  } else if (want > 0) {
-    std::nth_element(clean.begin(), clean.begin() + (want - 1), clean.end());
-  } else {
-    return;
-  }
-  size_t evicted = 0;
+  // Least recently used first; whole entities, so both limits are met by
+  // a prefix of this order.
+  std::sort(clean.begin(), clean.end());
   for (const auto& [used, r] : clean) {
-    if (evicted >= want && bytes_ <= bytes_target) break;
+    if (entries_ <= count_target && bytes_ <= bytes_target) break;
     bytes_ -= r->bytes;
-    // The key views r->entity: erase by iterator before the record dies.
+    entries_ -= r->entries.size();
+    stats_.evictions += r->entries.size();
+    // The set's key is the record itself: nothing to use after this.
     records_.erase(records_.find(absl::string_view(r->entity)));
-    ++evicted;
   }
-  stats_.evictions += evicted;
 }
 
 void ShardState::DropAll() {
   dirty_.clear();
   touched_.clear();
   records_.clear();
+  entries_ = 0;
+  dirty_entries_ = 0;
   bytes_ = 0;
 }
 
 ShardState::Stats ShardState::stats() const {
   Stats s = stats_;
-  s.entities = records_.size();
+  s.entities = entries_;
+  s.records = records_.size();
   s.bytes = bytes_;
   return s;
 }

@@ -42,8 +42,10 @@ TEST_F(ShardStateRecordTest, AllStatesOfAnEntityShareOneRecord) {
   ASSERT_OK(c.DistinctAdd(distinct_, "a", 1000, "dev1"));
   ASSERT_OK(c.LastPut(last_, "a", 1000, "CN"));
   ASSERT_OK(c.WindowAdd(counter_, "b", 1000, 3));
-  EXPECT_EQ(c.stats().entities, 2u);
-  EXPECT_EQ(c.dirty_entities(), 2u);
+  // Five (state, entity) pairs in two records.
+  EXPECT_EQ(c.stats().entities, 5u);
+  EXPECT_EQ(c.stats().records, 2u);
+  EXPECT_EQ(c.dirty_entities(), 5u);
   EXPECT_EQ(c.stats().misses, 5u);
 
   auto snap = Snapshot(c);
@@ -66,7 +68,8 @@ TEST_F(ShardStateRecordTest, AllStatesOfAnEntityShareOneRecord) {
   ASSERT_TRUE(got.ok() && got->has_value()) << got.status();
   EXPECT_EQ((*got)->first, "CN");
   EXPECT_EQ(Total(&fresh, counter_, "b", 1000, 60000), 3);
-  EXPECT_EQ(fresh.stats().entities, 2u);
+  EXPECT_EQ(fresh.stats().entities, 5u);
+  EXPECT_EQ(fresh.stats().records, 2u);
 }
 
 TEST_F(ShardStateRecordTest, FlushWritesKeysInKeyOrderAcrossEntities) {
@@ -136,7 +139,9 @@ TEST_F(ShardStateRecordTest, MemoryBudgetEvictsLeastRecentlyUsedCleanEntities) {
   const ShardState::Stats s = c.stats();
   EXPECT_LE(s.bytes, budget - budget / 8);
   EXPECT_GT(s.evictions, 0u);
-  EXPECT_EQ(s.entities + s.evictions, static_cast<uint64_t>(kEntities));
+  // Whole entities leave: three states each.
+  EXPECT_EQ(s.entities, 3 * s.records);
+  EXPECT_EQ(s.entities + s.evictions, 3u * kEntities);
 
   // The survivors are the most recently used: the last entity is a hit.
   const uint64_t misses = c.stats().misses;
@@ -151,6 +156,33 @@ TEST_F(ShardStateRecordTest, MemoryBudgetEvictsLeastRecentlyUsedCleanEntities) {
     auto got = c.LastGet(last_, name(i), 1000);
     ASSERT_TRUE(got.ok() && got->has_value()) << got.status();
     EXPECT_EQ((*got)->first, "value-" + name(i));
+  }
+}
+
+TEST_F(ShardStateRecordTest, EntityLimitCountsStatesAndEvictsWholeEntities) {
+  // max_cached_entities bounds (state, entity) pairs, as it always did:
+  // 10 entities of 3 states exceed 12, and whole entities go until at most
+  // 12 - 12/8 = 11 pairs remain, least recently used first.
+  ShardState c(store_.get(), /*max_cached_entities=*/12, kLateness);
+  for (int i = 0; i < 10; ++i) {
+    const std::string e = "e" + std::to_string(i);
+    ASSERT_OK(c.WindowAdd(counter_, e, 1000, i + 1));
+    ASSERT_OK(c.WindowAdd(sum_, e, 1000, 10 * i));
+    ASSERT_OK(c.LastPut(last_, e, 1000, e));
+  }
+  EXPECT_EQ(c.dirty_entities(), 30u);
+  Commit(&c);
+  EXPECT_EQ(c.dirty_entities(), 0u);
+  EXPECT_EQ(c.stats().records, 3u);
+  EXPECT_EQ(c.stats().entities, 9u);
+  EXPECT_EQ(c.stats().evictions, 21u);
+  const uint64_t misses = c.stats().misses;
+  EXPECT_EQ(Total(&c, sum_, "e9", 1000, 60000), 90);  // kept: a hit
+  EXPECT_EQ(c.stats().misses, misses);
+  for (int i = 0; i < 10; ++i) {
+    const std::string e = "e" + std::to_string(i);
+    EXPECT_EQ(Total(&c, counter_, e, 1000, 60000), i + 1);
+    EXPECT_EQ(Total(&c, sum_, e, 1000, 60000), 10 * i);
   }
 }
 
