@@ -111,15 +111,15 @@ const ShardState::SpecInfo& ShardState::spec_of(const Entry& e) const {
 absl::StatusOr<ShardState::Entry*> ShardState::FindEntry(Record* r,
                                                          const StateSpec& s) {
   if (r == nullptr) return nullptr;
-  for (Entry& e : r->entries) {
-    const SpecInfo& info = specs_[e.spec];
+  for (const std::unique_ptr<Entry>& e : r->entries) {
+    const SpecInfo& info = specs_[e->spec];
     if (info.id != s.id) continue;
     if (info.kind != s.kind || info.bucket_ms != s.bucket_ms) {
       return absl::FailedPreconditionError(
           absl::StrCat("state ", s.detector, "/", s.name,
                        " used with a different kind or bucket size"));
     }
-    return &e;
+    return e.get();
   }
   return nullptr;
 }
@@ -134,13 +134,13 @@ ShardState::Entry* ShardState::AddEntry(std::string_view entity, Record* r,
   }
   r->last_used = ++tick_;
   // Exactly sized: an entity has few states and gains them rarely, and
-  // doubling would leave up to half of the record's largest block unused.
+  // doubling would leave up to half of the pointer block unused.
   r->entries.reserve(r->entries.size() + 1);
-  r->entries.push_back(std::move(fresh));
+  r->entries.push_back(std::make_unique<Entry>(std::move(fresh)));
   ++entries_;
   MarkTouched(r);
   *record = r;
-  return &r->entries.back();
+  return r->entries.back().get();
 }
 
 absl::StatusOr<ShardState::Entry*> ShardState::GetEntry(const StateSpec& s,

@@ -95,8 +95,10 @@ class ShardState {
                                         std::string_view member,
                                         int64_t window_ms);
 
-  // (value, stored event time). The string_view is valid until the next call
-  // on this ShardState.
+  // (value, stored event time). The string_view stays valid until the next
+  // LastPut of the same (state, entity), Trim() or DropAll(): lookups of
+  // other states never move it (the host hands it to a plugin for the
+  // whole on_event call).
   absl::StatusOr<std::optional<std::pair<std::string_view, int64_t>>> LastGet(
       const StateSpec& s, std::string_view entity, int64_t t);
   absl::Status LastPut(const StateSpec& s, std::string_view entity, int64_t t,

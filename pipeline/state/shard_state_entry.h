@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -94,8 +95,13 @@ struct ShardState::Record {
   bool dirty = false;    // some entry changed since the last FlushTo
   bool touched = false;  // changed or loaded since the last Trim
   // Few per entity (one per state it has), so a linear search by spec id
-  // beats any index; kept exactly sized.
-  std::vector<Entry> entries;
+  // beats any index; kept exactly sized. Each entry is its own allocation
+  // (jemalloc has no per-object header, so this costs the 8-byte pointer):
+  // an entry never moves while cached, so the view LastGet returns stays
+  // valid while the plugin adds the entity's other states in the same
+  // on_event call (rf_host_api::last_get promises that), and an Entry*
+  // survives lookups.
+  std::vector<std::unique_ptr<Entry>> entries;
 };
 
 // The record set hashes and compares records by entity, and finds them by

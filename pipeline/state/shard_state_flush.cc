@@ -23,14 +23,14 @@ void ShardState::FlushTo(rocksdb::WriteBatch* batch) {
   flush_order_.clear();
   for (Record* r : dirty_) {
     for (uint32_t i = 0; i < r->entries.size(); ++i) {
-      if (r->entries[i].dirty) flush_order_.emplace_back(r, i);
+      if (r->entries[i]->dirty) flush_order_.emplace_back(r, i);
     }
   }
   std::sort(flush_order_.begin(), flush_order_.end(),
             [this](const std::pair<Record*, uint32_t>& a,
                    const std::pair<Record*, uint32_t>& b) {
-              const uint64_t ia = specs_[a.first->entries[a.second].spec].id;
-              const uint64_t ib = specs_[b.first->entries[b.second].spec].id;
+              const uint64_t ia = specs_[a.first->entries[a.second]->spec].id;
+              const uint64_t ib = specs_[b.first->entries[b.second]->spec].id;
               if (ia != ib) return ia < ib;
               const std::string& ea = a.first->entity;
               const std::string& eb = b.first->entity;
@@ -40,7 +40,7 @@ void ShardState::FlushTo(rocksdb::WriteBatch* batch) {
   // WriteBatch operations fail only when a max_bytes limit is set on the
   // batch; the engine's batches have none.
   for (const auto& [r, index] : flush_order_) {
-    Entry* e = &r->entries[index];
+    Entry* e = r->entries[index].get();
     const SpecInfo& info = specs_[e->spec];
     // Changes behind the horizon are dropped, not written: no event can
     // read them, and the expiry filter would remove them.
@@ -139,9 +139,12 @@ void ShardState::TrimBuckets(Entry* e) {
 size_t ShardState::RecordBytes(const Record& r) const {
   // The set slot (a pointer and a control byte, at a typical load factor), the
   // record, and what its containers allocated.
-  size_t bytes = 16 + sizeof(Record) + r.entries.capacity() * sizeof(Entry);
+  size_t bytes = 16 + sizeof(Record) +
+                 r.entries.capacity() * sizeof(std::unique_ptr<Entry>) +
+                 r.entries.size() * sizeof(Entry);
   if (r.entity.capacity() > 15) bytes += r.entity.capacity() + 1;
-  for (const Entry& e : r.entries) {
+  for (const std::unique_ptr<Entry>& p : r.entries) {
+    const Entry& e = *p;
     switch (e.data.index()) {
       case 0:
         bytes += e.buckets().capacity() * sizeof(Entry::Bucket);
@@ -164,7 +167,7 @@ size_t ShardState::RecordBytes(const Record& r) const {
 
 void ShardState::Trim() {
   for (Record* r : touched_) {
-    for (Entry& e : r->entries) TrimBuckets(&e);
+    for (const std::unique_ptr<Entry>& e : r->entries) TrimBuckets(e.get());
     r->touched = false;
     const size_t bytes = RecordBytes(*r);
     bytes_ = bytes_ - r->bytes + bytes;

@@ -9,7 +9,8 @@ void ShardStateInspector::ForEach(
     const std::function<void(const CachedValues&)>& fn) {
   CachedValues v;
   for (const auto& r : state.records_) {
-    for (const ShardState::Entry& e : r->entries) {
+    for (const auto& p : r->entries) {
+      const ShardState::Entry& e = *p;
       const ShardState::SpecInfo& info = state.specs_[e.spec];
       v.state_id = info.id;
       v.entity = r->entity;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -70,6 +71,33 @@ TEST_F(ShardStateRecordTest, AllStatesOfAnEntityShareOneRecord) {
   EXPECT_EQ(Total(&fresh, counter_, "b", 1000, 60000), 3);
   EXPECT_EQ(fresh.stats().entities, 5u);
   EXPECT_EQ(fresh.stats().records, 2u);
+}
+
+// The plugin host hands LastGet's view to the plugin for the whole
+// on_event call, during which the plugin may touch the entity's other
+// states for the first time; adding them to the record must not move it.
+TEST_F(ShardStateRecordTest, LastGetViewSurvivesTheEntitysOtherStates) {
+  ASSERT_OK(cache_->LastPut(last_, "a", 1000, "CN"));
+  Commit(cache_.get());
+  ShardState c(store_.get(), 1000, kLateness);
+  auto got = c.LastGet(last_, "a", 1000);
+  ASSERT_TRUE(got.ok() && got->has_value()) << got.status();
+  const std::string_view view = (*got)->first;
+  ASSERT_EQ(view, "CN");
+  // Misses: each adds an entry to a's record.
+  ASSERT_OK(c.WindowAdd(counter_, "a", 1000, 1));
+  ASSERT_OK(c.WindowAdd(sum_, "a", 1000, 1));
+  ASSERT_OK(c.DistinctAdd(distinct_, "a", 1000, "d"));
+  ASSERT_OK(c.WindowAdd(sum_long_, "a", 1000, 1));
+  ASSERT_OK(c.DistinctAdd(distinct_long_, "a", 1000, "d"));
+  ASSERT_TRUE(c.LastGet(last_forever_, "a", 1000).ok());
+  EXPECT_EQ(c.stats().records, 1u);
+  EXPECT_EQ(c.stats().entities, 7u);
+  auto again = c.LastGet(last_, "a", 1000);
+  ASSERT_TRUE(again.ok() && again->has_value());
+  // Same bytes at the same address: the first view never dangled.
+  EXPECT_EQ((*again)->first.data(), view.data());
+  EXPECT_EQ(view, "CN");
 }
 
 TEST_F(ShardStateRecordTest, FlushWritesKeysInKeyOrderAcrossEntities) {
