@@ -152,11 +152,15 @@ absl::StatusOr<ShardState::Entry*> ShardState::GetEntry(const StateSpec& s,
   Record* r = it == records_.end() ? nullptr : it->get();
   absl::StatusOr<Entry*> found = FindEntry(r, s);
   if (!found.ok()) return found.status();
-  const uint32_t spec = InternSpec(s);
   if (Entry* e = *found; e != nullptr) {
     ++stats_.hits;
     r->last_used = ++tick_;
     *record = r;
+    // A hot reload may change the window (same bucket size): the horizon
+    // and the trim cutoff must follow the version now deciding.
+    SpecInfo& info = specs_[e->spec];
+    info.window_ms = s.window_ms;
+    info.retention_ms = s.retention_ms();
     if (need_bucket >= e->loaded_from) return e;
     // Older than anything cached: complete the range from the DB first.
     if (absl::Status st = LoadBuckets(entity, e, need_bucket); !st.ok()) {
@@ -168,7 +172,7 @@ absl::StatusOr<ShardState::Entry*> ShardState::GetEntry(const StateSpec& s,
 
   ++stats_.misses;
   Entry fresh;
-  fresh.spec = spec;
+  fresh.spec = InternSpec(s);
   if (s.kind == StateKind::kDistinct) fresh.data = Entry::Members();
   // Load what a query up to `lateness` behind t can need, in one scan.
   // Using the window (not max(window, ttl)) is enough: queries are refused
@@ -189,7 +193,6 @@ absl::StatusOr<ShardState::Entry*> ShardState::GetLastEntry(
   Record* r = it == records_.end() ? nullptr : it->get();
   absl::StatusOr<Entry*> found = FindEntry(r, s);
   if (!found.ok()) return found.status();
-  const uint32_t spec = InternSpec(s);
   if (Entry* e = *found; e != nullptr) {
     ++stats_.hits;
     r->last_used = ++tick_;
@@ -198,7 +201,7 @@ absl::StatusOr<ShardState::Entry*> ShardState::GetLastEntry(
   }
   ++stats_.misses;
   Entry fresh;
-  fresh.spec = spec;
+  fresh.spec = InternSpec(s);
   fresh.data = std::string();
   if (load) {
     key_buf_.clear();
