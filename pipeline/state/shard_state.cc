@@ -104,10 +104,6 @@ uint32_t ShardState::InternSpec(const StateSpec& s) {
   return it->second;
 }
 
-const ShardState::SpecInfo& ShardState::spec_of(const Entry& e) const {
-  return specs_[e.spec];
-}
-
 absl::StatusOr<ShardState::Entry*> ShardState::FindEntry(Record* r,
                                                          const StateSpec& s) {
   if (r == nullptr) return nullptr;

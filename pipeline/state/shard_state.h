@@ -149,8 +149,8 @@ class ShardState {
   struct Record;
 
   // Looks up (s, entity), loading it on a miss. For windowed kinds it
-  // guarantees the entry is complete from `need_bucket` upwards. The
-  // pointers are valid until the next lookup or Trim.
+  // guarantees the entry is complete from `need_bucket` upwards. Entries
+  // and records never move: the pointers stay valid until Trim or DropAll.
   absl::StatusOr<Entry*> GetEntry(const StateSpec& s, std::string_view entity,
                                   int64_t t, int64_t need_bucket,
                                   Record** record);
@@ -164,7 +164,6 @@ class ShardState {
   Entry* AddEntry(std::string_view entity, Record* r, Entry&& fresh,
                   Record** record);
   uint32_t InternSpec(const StateSpec& s);
-  const SpecInfo& spec_of(const Entry& e) const;
   // Reads buckets in [lo, entry->loaded_from) from the DB into the entry.
   absl::Status LoadBuckets(std::string_view entity, Entry* e, int64_t lo);
   // The first bucket an event at the current watermark may see, for a state
