@@ -61,7 +61,9 @@ ShardState::ShardState(Store* store, size_t max_cached_entities,
     : store_(store),
       max_entities_(max_cached_entities),
       lateness_ms_(std::max<int64_t>(0, allowed_lateness_ms)),
-      watermark_(kMin) {}
+      watermark_(kMin) {
+  static_assert(sizeof(Entry) == 64, "keep an entry in the 64-byte class");
+}
 
 ShardState::~ShardState() = default;
 
@@ -84,41 +86,91 @@ int64_t ShardState::QueryFrom(const StateSpec& s, int64_t t,
                   VisibleFrom(s.retention_ms(), s.bucket_ms));
 }
 
-absl::StatusOr<ShardState::Entry*> ShardState::GetEntry(const StateSpec& s,
-                                                        std::string_view entity,
-                                                        int64_t t,
-                                                        int64_t need_bucket) {
-  key_buf_.clear();
-  AppendEntityPrefix(s.id, entity, &key_buf_);
-  auto it = entries_.find(absl::string_view(key_buf_));
-  Entry* e = nullptr;
-  if (it != entries_.end()) {
-    e = it->second.get();
-    if (e->kind != s.kind || e->bucket_ms != s.bucket_ms) {
+uint32_t ShardState::InternSpec(const StateSpec& s) {
+  auto [it, fresh] = spec_index_.try_emplace(
+      std::make_tuple(s.id, static_cast<int>(s.kind), s.bucket_ms),
+      static_cast<uint32_t>(specs_.size()));
+  if (fresh) {
+    SpecInfo info;
+    info.id = s.id;
+    info.kind = s.kind;
+    info.bucket_ms = s.bucket_ms;
+    specs_.push_back(info);
+  }
+  // A hot reload may change the window (same bucket size): the horizon and
+  // the trim cutoff must follow the version now deciding.
+  SpecInfo& info = specs_[it->second];
+  info.window_ms = s.window_ms;
+  info.retention_ms = s.retention_ms();
+  return it->second;
+}
+
+absl::StatusOr<ShardState::Entry*> ShardState::FindEntry(Record* r,
+                                                         const StateSpec& s) {
+  if (r == nullptr) return nullptr;
+  for (const std::unique_ptr<Entry>& e : r->entries) {
+    const SpecInfo& info = specs_[e->spec];
+    if (info.id != s.id) continue;
+    if (info.kind != s.kind || info.bucket_ms != s.bucket_ms) {
       return absl::FailedPreconditionError(
           absl::StrCat("state ", s.detector, "/", s.name,
                        " used with a different kind or bucket size"));
     }
+    return e.get();
+  }
+  return nullptr;
+}
+
+ShardState::Entry* ShardState::AddEntry(std::string_view entity, Record* r,
+                                        Entry&& fresh, Record** record) {
+  if (r == nullptr) {
+    auto created = std::make_unique<Record>();
+    created->entity.assign(entity.data(), entity.size());
+    r = created.get();
+    records_.insert(std::move(created));
+  }
+  r->last_used = ++tick_;
+  // Exactly sized: an entity has few states and gains them rarely, and
+  // doubling would leave up to half of the pointer block unused.
+  r->entries.reserve(r->entries.size() + 1);
+  r->entries.push_back(std::make_unique<Entry>(std::move(fresh)));
+  ++entries_;
+  MarkTouched(r);
+  *record = r;
+  return r->entries.back().get();
+}
+
+absl::StatusOr<ShardState::Entry*> ShardState::GetEntry(const StateSpec& s,
+                                                        std::string_view entity,
+                                                        int64_t t,
+                                                        int64_t need_bucket,
+                                                        Record** record) {
+  auto it = records_.find(absl::string_view(entity.data(), entity.size()));
+  Record* r = it == records_.end() ? nullptr : it->get();
+  absl::StatusOr<Entry*> found = FindEntry(r, s);
+  if (!found.ok()) return found.status();
+  if (Entry* e = *found; e != nullptr) {
     ++stats_.hits;
-    e->last_used = ++tick_;
+    r->last_used = ++tick_;
+    *record = r;
     // A hot reload may change the window (same bucket size): the horizon
     // and the trim cutoff must follow the version now deciding.
-    e->window_ms = s.window_ms;
-    e->retention_ms = s.retention_ms();
+    SpecInfo& info = specs_[e->spec];
+    info.window_ms = s.window_ms;
+    info.retention_ms = s.retention_ms();
     if (need_bucket >= e->loaded_from) return e;
     // Older than anything cached: complete the range from the DB first.
-    if (absl::Status st = LoadBuckets(e, need_bucket); !st.ok()) return st;
+    if (absl::Status st = LoadBuckets(entity, e, need_bucket); !st.ok()) {
+      return st;
+    }
+    MarkTouched(r);
     return e;
   }
 
   ++stats_.misses;
-  auto fresh = std::make_unique<Entry>();
-  fresh->prefix = key_buf_;
-  fresh->kind = s.kind;
-  fresh->bucket_ms = s.bucket_ms;
-  fresh->window_ms = s.window_ms;
-  fresh->retention_ms = s.retention_ms();
-  fresh->last_used = ++tick_;
+  Entry fresh;
+  fresh.spec = InternSpec(s);
+  if (s.kind == StateKind::kDistinct) fresh.data = Entry::Members();
   // Load what a query up to `lateness` behind t can need, in one scan.
   // Using the window (not max(window, ttl)) is enough: queries are refused
   // beyond the window, and ttl only governs how long the DB keeps data.
@@ -127,61 +179,59 @@ absl::StatusOr<ShardState::Entry*> ShardState::GetEntry(const StateSpec& s,
       need_bucket,
       std::max(BucketOf(SatSub(SatSub(t, s.window_ms), lateness_ms_),
                         s.bucket_ms),
-               VisibleFrom(fresh->retention_ms, s.bucket_ms)));
-  if (absl::Status st = LoadBuckets(fresh.get(), lo); !st.ok()) return st;
-  e = fresh.get();
-  entries_.emplace(absl::string_view(e->prefix), std::move(fresh));
-  return e;
+               VisibleFrom(s.retention_ms(), s.bucket_ms)));
+  if (absl::Status st = LoadBuckets(entity, &fresh, lo); !st.ok()) return st;
+  return AddEntry(entity, r, std::move(fresh), record);
 }
 
 absl::StatusOr<ShardState::Entry*> ShardState::GetLastEntry(
-    const StateSpec& s, std::string_view entity, bool load) {
-  key_buf_.clear();
-  AppendEntityPrefix(s.id, entity, &key_buf_);
-  auto it = entries_.find(absl::string_view(key_buf_));
-  if (it != entries_.end()) {
-    Entry* e = it->second.get();
-    if (e->kind != StateKind::kLastSeen) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "state ", s.detector, "/", s.name, " used with a different kind"));
-    }
+    const StateSpec& s, std::string_view entity, bool load, Record** record) {
+  auto it = records_.find(absl::string_view(entity.data(), entity.size()));
+  Record* r = it == records_.end() ? nullptr : it->get();
+  absl::StatusOr<Entry*> found = FindEntry(r, s);
+  if (!found.ok()) return found.status();
+  if (Entry* e = *found; e != nullptr) {
     ++stats_.hits;
-    e->last_used = ++tick_;
+    r->last_used = ++tick_;
+    *record = r;
     return e;
   }
   ++stats_.misses;
-  auto fresh = std::make_unique<Entry>();
-  fresh->prefix = key_buf_;
-  fresh->kind = StateKind::kLastSeen;
-  fresh->last_used = ++tick_;
+  Entry fresh;
+  fresh.spec = InternSpec(s);
+  fresh.data = std::string();
   if (load) {
-    absl::StatusOr<bool> found = store_->Get(Cf::kState, key_buf_, &value_buf_);
-    if (!found.ok()) return found.status();
-    if (*found) {
+    key_buf_.clear();
+    AppendEntityPrefix(s.id, entity, &key_buf_);
+    absl::StatusOr<bool> got = store_->Get(Cf::kState, key_buf_, &value_buf_);
+    if (!got.ok()) return got.status();
+    if (*got) {
       std::string_view v;
-      if (!DecodeLastSeenValue(value_buf_, &fresh->last_t, &v)) {
+      if (!DecodeLastSeenValue(value_buf_, &fresh.last_t, &v)) {
         return absl::DataLossError(absl::StrCat(
             "state ", s.detector, "/", s.name, ": malformed last-seen value"));
       }
-      fresh->has_last = true;
-      fresh->last_value.assign(v.data(), v.size());
+      fresh.has_last = true;
+      fresh.last_value().assign(v.data(), v.size());
     }
   }
-  Entry* e = fresh.get();
-  entries_.emplace(absl::string_view(e->prefix), std::move(fresh));
-  return e;
+  return AddEntry(entity, r, std::move(fresh), record);
 }
 
-absl::Status ShardState::LoadBuckets(Entry* e, int64_t lo) {
+absl::Status ShardState::LoadBuckets(std::string_view entity, Entry* e,
+                                     int64_t lo) {
   if (lo >= e->loaded_from) return absl::OkStatus();
-  std::string lower = e->prefix;
+  const SpecInfo& info = specs_[e->spec];
+  std::string prefix;
+  AppendEntityPrefix(info.id, entity, &prefix);
+  std::string lower = prefix;
   AppendBucket(lo, &lower);
   std::string upper;
   bool bounded = true;
   if (e->loaded_from == kMax) {
-    bounded = PrefixSuccessor(e->prefix, &upper);
+    bounded = PrefixSuccessor(prefix, &upper);
   } else {
-    upper = e->prefix;
+    upper = prefix;
     AppendBucket(e->loaded_from, &upper);
   }
   rocksdb::Slice upper_slice(upper);
@@ -191,18 +241,18 @@ absl::Status ShardState::LoadBuckets(Entry* e, int64_t lo) {
   ro.prefix_same_as_start = true;
   std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(Cf::kState, ro);
 
-  std::vector<Entry::Bucket> buckets;
-  std::vector<Entry::Member> members;
+  Entry::Buckets buckets;
+  Entry::Members members;
   for (it->Seek(lower); it->Valid(); it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
-    if (key.substr(0, e->prefix.size()) != e->prefix) break;
+    if (key.substr(0, prefix.size()) != prefix) break;
     int64_t bucket = 0;
     std::string_view member;
-    if (!DecodeBucketSuffix(key.substr(e->prefix.size()), &bucket, &member)) {
+    if (!DecodeBucketSuffix(key.substr(prefix.size()), &bucket, &member)) {
       return absl::DataLossError("state key without a bucket");
     }
     if (bucket >= e->loaded_from) break;
-    if (e->kind == StateKind::kDistinct) {
+    if (info.kind == StateKind::kDistinct) {
       members.push_back({bucket, std::string(member), false});
     } else {
       int64_t v = 0;
@@ -220,27 +270,37 @@ absl::Status ShardState::LoadBuckets(Entry* e, int64_t lo) {
   // Everything loaded lies below loaded_from, and everything cached at or
   // above it, so the loaded run goes in front.
   if (!buckets.empty()) {
-    buckets.insert(buckets.end(), e->buckets.begin(), e->buckets.end());
-    e->buckets.swap(buckets);
+    Entry::Buckets& cached = e->buckets();
+    buckets.insert(buckets.end(), cached.begin(), cached.end());
+    cached.swap(buckets);
   }
   if (!members.empty()) {
-    members.insert(members.end(), std::make_move_iterator(e->members.begin()),
-                   std::make_move_iterator(e->members.end()));
-    e->members.swap(members);
+    Entry::Members& cached = e->members();
+    members.insert(members.end(), std::make_move_iterator(cached.begin()),
+                   std::make_move_iterator(cached.end()));
+    cached.swap(members);
   }
   e->loaded_from = lo;
   return absl::OkStatus();
 }
 
-void ShardState::MarkWritten(Entry* e) {
+void ShardState::MarkTouched(Record* r) {
+  if (!r->touched) {
+    r->touched = true;
+    touched_.push_back(r);
+  }
+}
+
+void ShardState::MarkWritten(Record* r, Entry* e) {
   if (!e->dirty) {
     e->dirty = true;
-    dirty_.push_back(e);
+    ++dirty_entries_;
   }
-  if (!e->touched) {
-    e->touched = true;
-    touched_.push_back(e);
+  if (!r->dirty) {
+    r->dirty = true;
+    dirty_.push_back(r);
   }
+  MarkTouched(r);
 }
 
 absl::Status ShardState::WindowAdd(const StateSpec& s, std::string_view entity,
@@ -255,10 +315,11 @@ absl::Status ShardState::WindowAdd(const StateSpec& s, std::string_view entity,
   const int64_t b = BucketOf(t, s.bucket_ms);
   // No event can ever see this bucket (see "Visibility").
   if (b < VisibleFrom(s.retention_ms(), s.bucket_ms)) return absl::OkStatus();
-  absl::StatusOr<Entry*> got = GetEntry(s, entity, t, b);
+  Record* r = nullptr;
+  absl::StatusOr<Entry*> got = GetEntry(s, entity, t, b, &r);
   if (!got.ok()) return got.status();
   Entry* e = *got;
-  auto& v = e->buckets;
+  auto& v = e->buckets();
   if (v.empty() || v.back().bucket < b) {
     v.push_back({b, value, value});
   } else if (v.back().bucket == b) {
@@ -276,7 +337,7 @@ absl::Status ShardState::WindowAdd(const StateSpec& s, std::string_view entity,
     }
   }
   e->newest_t = std::max(e->newest_t, t);
-  MarkWritten(e);
+  MarkWritten(r, e);
   return absl::OkStatus();
 }
 
@@ -294,12 +355,13 @@ absl::StatusOr<int64_t> ShardState::WindowTotal(const StateSpec& s,
   const int64_t hi = BucketOf(t, s.bucket_ms);
   const int64_t lo = QueryFrom(s, t, window_ms);
   if (lo > hi) return 0;
-  absl::StatusOr<Entry*> got = GetEntry(s, entity, t, lo);
+  Record* r = nullptr;
+  absl::StatusOr<Entry*> got = GetEntry(s, entity, t, lo, &r);
   if (!got.ok()) return got.status();
   int64_t total = 0;
   // Newest first: a query at the entity's current time stops after the
   // window's buckets.
-  const auto& v = (*got)->buckets;
+  const auto& v = (*got)->buckets();
   for (auto it = v.rbegin(); it != v.rend() && it->bucket >= lo; ++it) {
     if (it->bucket <= hi) total = SaturatingAdd(total, it->value);
   }
@@ -317,10 +379,11 @@ absl::Status ShardState::DistinctAdd(const StateSpec& s,
   const int64_t b = BucketOf(t, s.bucket_ms);
   // No event can ever see this bucket (see "Visibility").
   if (b < VisibleFrom(s.retention_ms(), s.bucket_ms)) return absl::OkStatus();
-  absl::StatusOr<Entry*> got = GetEntry(s, entity, t, b);
+  Record* r = nullptr;
+  absl::StatusOr<Entry*> got = GetEntry(s, entity, t, b, &r);
   if (!got.ok()) return got.status();
   Entry* e = *got;
-  auto& v = e->members;
+  auto& v = e->members();
   auto pos = std::lower_bound(
       v.begin(), v.end(), std::pair<int64_t, std::string_view>(b, member),
       [](const Entry::Member& x,
@@ -333,7 +396,7 @@ absl::Status ShardState::DistinctAdd(const StateSpec& s,
     return absl::OkStatus();  // already recorded in this bucket: no write
   }
   v.insert(pos, Entry::Member{b, std::string(member), true});
-  MarkWritten(e);
+  MarkWritten(r, e);
   return absl::OkStatus();
 }
 
@@ -350,10 +413,11 @@ absl::StatusOr<int64_t> ShardState::DistinctCount(const StateSpec& s,
   const int64_t hi = BucketOf(t, s.bucket_ms);
   const int64_t lo = QueryFrom(s, t, window_ms);
   if (lo > hi) return 0;
-  absl::StatusOr<Entry*> got = GetEntry(s, entity, t, lo);
+  Record* r = nullptr;
+  absl::StatusOr<Entry*> got = GetEntry(s, entity, t, lo, &r);
   if (!got.ok()) return got.status();
   seen_.clear();
-  for (const Entry::Member& m : (*got)->members) {
+  for (const Entry::Member& m : (*got)->members()) {
     if (m.bucket < lo) continue;
     if (m.bucket > hi) break;
     seen_.insert(m.member);
@@ -376,9 +440,10 @@ absl::StatusOr<bool> ShardState::DistinctContains(const StateSpec& s,
   const int64_t hi = BucketOf(t, s.bucket_ms);
   const int64_t lo = QueryFrom(s, t, window_ms);
   if (lo > hi) return false;
-  absl::StatusOr<Entry*> got = GetEntry(s, entity, t, lo);
+  Record* r = nullptr;
+  absl::StatusOr<Entry*> got = GetEntry(s, entity, t, lo, &r);
   if (!got.ok()) return got.status();
-  for (const Entry::Member& m : (*got)->members) {
+  for (const Entry::Member& m : (*got)->members()) {
     if (m.bucket < lo) continue;
     if (m.bucket > hi) break;
     if (m.member == member) return true;
@@ -392,7 +457,8 @@ ShardState::LastGet(const StateSpec& s, std::string_view entity, int64_t t) {
       !st.ok()) {
     return st;
   }
-  absl::StatusOr<Entry*> got = GetLastEntry(s, entity, /*load=*/true);
+  Record* r = nullptr;
+  absl::StatusOr<Entry*> got = GetLastEntry(s, entity, /*load=*/true, &r);
   if (!got.ok()) return got.status();
   Entry* e = *got;
   if (!e->has_last) return std::nullopt;
@@ -405,7 +471,7 @@ ShardState::LastGet(const StateSpec& s, std::string_view entity, int64_t t) {
     return std::nullopt;
   }
   return std::make_optional(
-      std::make_pair(std::string_view(e->last_value), e->last_t));
+      std::make_pair(std::string_view(e->last_value()), e->last_t));
 }
 
 absl::Status ShardState::LastPut(const StateSpec& s, std::string_view entity,
@@ -415,15 +481,16 @@ absl::Status ShardState::LastPut(const StateSpec& s, std::string_view entity,
     return st;
   }
   // A put overwrites whatever the DB holds, so a miss need not read it.
-  absl::StatusOr<Entry*> got = GetLastEntry(s, entity, /*load=*/false);
+  Record* r = nullptr;
+  absl::StatusOr<Entry*> got = GetLastEntry(s, entity, /*load=*/false, &r);
   if (!got.ok()) return got.status();
   Entry* e = *got;
   e->has_last = true;
   e->last_dirty = true;
   e->last_t = t;
-  e->last_value.assign(value.data(), value.size());
+  e->last_value().assign(value.data(), value.size());
   e->newest_t = std::max(e->newest_t, t);
-  MarkWritten(e);
+  MarkWritten(r, e);
   return absl::OkStatus();
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -24,9 +25,11 @@ namespace riskflow::state {
 // The per-shard write-back cache in front of the state column family. One per
 // engine shard and single-threaded, like the shard itself.
 //
-// An entry per (state, entity) holds that entity's buckets from some bucket
+// A record per entity holds all of that entity's cached states (one entry
+// per state): a windowed entry holds the buckets from some bucket
 // `loaded_from` upwards, complete (anything absent there is known to be 0),
-// plus the deltas not yet handed to a batch. Hot entities therefore cost a
+// plus the deltas not yet handed to a batch. Entities are the unit of
+// recency and eviction; see docs/state-memory.md for the layout. Hot entities therefore cost a
 // hash lookup and a few vector operations per event instead of a RocksDB
 // read-modify-write.
 //
@@ -94,8 +97,10 @@ class ShardState {
                                         std::string_view member,
                                         int64_t window_ms);
 
-  // (value, stored event time). The string_view is valid until the next call
-  // on this ShardState.
+  // (value, stored event time). The string_view stays valid until the next
+  // LastPut of the same (state, entity), Trim() or DropAll(): lookups of
+  // other states never move it (the host hands it to a plugin for the
+  // whole on_event call).
   absl::StatusOr<std::optional<std::pair<std::string_view, int64_t>>> LastGet(
       const StateSpec& s, std::string_view entity, int64_t t);
   absl::Status LastPut(const StateSpec& s, std::string_view entity, int64_t t,
@@ -107,60 +112,116 @@ class ShardState {
   void FlushTo(rocksdb::WriteBatch* batch);
   // After the batch committed, or after a micro-batch that flushed nothing:
   // drops clean buckets that fell behind their entity's window + lateness
-  // and any bucket behind the visibility horizon, then evicts least recently used clean entities while
-  // above capacity (down to 7/8 of it, so eviction scans are amortised).
+  // and any bucket behind the visibility horizon, then evicts least recently
+  // used clean entities while above capacity or the memory budget (down to
+  // 7/8 of it, so eviction scans are amortised).
   void Trim();
   // Forgets everything, dirty or not (e.g. the commit failed), so the cache
   // never runs ahead of the DB.
   void DropAll();
 
+  // As before the per-entity records, "entities" here (hits, misses,
+  // entities, evictions, dirty_entities(), max_cached_entities) are
+  // (state, entity) pairs; `records` counts entities, each holding all of
+  // its states and evicted as a whole.
   struct Stats {
     uint64_t hits = 0, misses = 0, entities = 0, evictions = 0;
     // Pending changes FlushTo did not write because no event can see them.
     uint64_t unwritten = 0;
+    uint64_t records = 0;
+    // Heap bytes the cached entities hold, estimated from container
+    // capacities as of the last Trim (what the memory budget compares).
+    uint64_t bytes = 0;
   };
   Stats stats() const;
-  // Entities holding changes not yet handed to FlushTo.
-  size_t dirty_entities() const { return dirty_.size(); }
+  // (State, entity) pairs holding changes not yet handed to FlushTo.
+  size_t dirty_entities() const { return dirty_entries_; }
+
+  // Bounds the cache by bytes as well as by max_cached_entities: Trim()
+  // evicts least recently used clean entities while Stats::bytes exceeds
+  // `bytes` (down to 7/8 of it). 0 (the default): no byte bound.
+  void SetMemoryBudget(size_t bytes) { budget_bytes_ = bytes; }
 
  private:
+  // Read-only view of the cached values for measurements and tests
+  // (shard_state_inspector.h).
+  friend class ShardStateInspector;
+  struct SpecInfo;
   struct Entry;
+  struct Record;
 
-  // Looks up (s.id, entity), loading it on a miss. For windowed kinds it
-  // guarantees the entry is complete from `need_bucket` upwards.
+  // Looks up (s, entity), loading it on a miss. For windowed kinds it
+  // guarantees the entry is complete from `need_bucket` upwards. Entries
+  // and records never move: the pointers stay valid until Trim or DropAll.
   absl::StatusOr<Entry*> GetEntry(const StateSpec& s, std::string_view entity,
-                                  int64_t t, int64_t need_bucket);
+                                  int64_t t, int64_t need_bucket,
+                                  Record** record);
   absl::StatusOr<Entry*> GetLastEntry(const StateSpec& s,
-                                      std::string_view entity, bool load);
+                                      std::string_view entity, bool load,
+                                      Record** record);
+  // The record's entry of state `s`, or null. FailedPrecondition if the
+  // entity caches `s` with another kind or bucket size.
+  absl::StatusOr<Entry*> FindEntry(Record* r, const StateSpec& s);
+  // Adds a freshly loaded entry, creating the record if needed.
+  Entry* AddEntry(std::string_view entity, Record* r, Entry&& fresh,
+                  Record** record);
+  uint32_t InternSpec(const StateSpec& s);
   // Reads buckets in [lo, entry->loaded_from) from the DB into the entry.
-  absl::Status LoadBuckets(Entry* e, int64_t lo);
+  absl::Status LoadBuckets(std::string_view entity, Entry* e, int64_t lo);
   // The first bucket an event at the current watermark may see, for a state
   // with this retention and bucket size (kMin: all of them).
   int64_t VisibleFrom(int64_t retention_ms, int64_t bucket_ms) const;
   // The first bucket a query over `window_ms` at t reads.
   int64_t QueryFrom(const StateSpec& s, int64_t t, int64_t window_ms) const;
-  void MarkWritten(Entry* e);
+  void MarkWritten(Record* r, Entry* e);
+  void MarkTouched(Record* r);
   void TrimBuckets(Entry* e);
+  // Heap bytes a record holds (estimate from capacities; see Stats::bytes).
+  size_t RecordBytes(const Record& r) const;
   void Evict();
 
   Store* const store_;
   const size_t max_entities_;
+  size_t budget_bytes_ = 0;  // SetMemoryBudget; 0: none
   const int64_t lateness_ms_;
   int64_t watermark_;  // see SetWatermark
 
-  // Keys are views of Entry::prefix, which lives as long as the entry.
-  // absl::string_view, not std::: Debian builds Abseil with its own
-  // string_view type, and only that one is hashable by default.
-  absl::flat_hash_map<absl::string_view, std::unique_ptr<Entry>> entries_;
-  std::vector<Entry*> dirty_;    // changed since the last FlushTo
-  std::vector<Entry*> touched_;  // written since the last Trim
-  uint64_t tick_ = 0;            // recency clock for eviction
+  // One record per entity, found by its entity (8-byte slots: the key is
+  // the record's own entity). absl::string_view, not std::: Debian builds
+  // Abseil with its own string_view type, and only that one is hashable by
+  // default.
+  struct RecordHash {
+    using is_transparent = void;
+    size_t operator()(absl::string_view entity) const;
+    size_t operator()(const std::unique_ptr<Record>& r) const;
+  };
+  struct RecordEq {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return View(a) == View(b);
+    }
+    static absl::string_view View(absl::string_view entity);
+    static absl::string_view View(const std::unique_ptr<Record>& r);
+  };
+  absl::flat_hash_set<std::unique_ptr<Record>, RecordHash, RecordEq> records_;
+  // Interned per (id, kind, bucket_ms); indices are stable.
+  std::vector<SpecInfo> specs_;
+  absl::flat_hash_map<std::tuple<uint64_t, int, int64_t>, uint32_t>
+      spec_index_;
+  std::vector<Record*> dirty_;    // changed since the last FlushTo
+  std::vector<Record*> touched_;  // changed or loaded since the last Trim
+  uint64_t tick_ = 0;             // recency clock for eviction
+  size_t entries_ = 0;            // (state, entity) pairs cached
+  size_t dirty_entries_ = 0;      // of which changed since the last FlushTo
+  size_t bytes_ = 0;              // sum of Record::bytes
   Stats stats_;
 
   // Scratch space reused across calls so hot paths do not allocate.
   std::string key_buf_;
   std::string value_buf_;
   absl::flat_hash_set<absl::string_view> seen_;
+  std::vector<std::pair<Record*, uint32_t>> flush_order_;
 };
 
 }  // namespace riskflow::state

@@ -1,6 +1,7 @@
 // The write side of the shard cache: handing changes to the engine's
 // batch, trimming what windows no longer need, evicting cold entities.
 #include <algorithm>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -17,30 +18,50 @@ void ShardState::FlushTo(rocksdb::WriteBatch* batch) {
   rocksdb::ColumnFamilyHandle* cf = store_->handle(Cf::kState);
   // Memtable inserts dominate a commit's cost; in key order the skiplist can
   // reuse its insert position between neighbours (a few percent in the
-  // bench, for a sort of a few hundred pointers).
-  std::sort(dirty_.begin(), dirty_.end(), [](const Entry* a, const Entry* b) {
-    return a->prefix < b->prefix;
-  });
+  // bench, for a sort of a few hundred pointers). Key order is (state id,
+  // entity length, entity): the bytewise order of id(BE) | len(BE) | entity.
+  flush_order_.clear();
+  for (Record* r : dirty_) {
+    for (uint32_t i = 0; i < r->entries.size(); ++i) {
+      if (r->entries[i]->dirty) flush_order_.emplace_back(r, i);
+    }
+  }
+  std::sort(flush_order_.begin(), flush_order_.end(),
+            [this](const std::pair<Record*, uint32_t>& a,
+                   const std::pair<Record*, uint32_t>& b) {
+              const uint64_t ia = specs_[a.first->entries[a.second]->spec].id;
+              const uint64_t ib = specs_[b.first->entries[b.second]->spec].id;
+              if (ia != ib) return ia < ib;
+              const std::string& ea = a.first->entity;
+              const std::string& eb = b.first->entity;
+              if (ea.size() != eb.size()) return ea.size() < eb.size();
+              return ea < eb;
+            });
   // WriteBatch operations fail only when a max_bytes limit is set on the
   // batch; the engine's batches have none.
-  for (Entry* e : dirty_) {
+  for (const auto& [r, index] : flush_order_) {
+    Entry* e = r->entries[index].get();
+    const SpecInfo& info = specs_[e->spec];
     // Changes behind the horizon are dropped, not written: no event can
     // read them, and the expiry filter would remove them.
-    const int64_t visible =
-        e->kind == StateKind::kLastSeen
-            ? kMin
-            : VisibleFrom(e->retention_ms, e->bucket_ms);
-    switch (e->kind) {
+    const int64_t visible = info.kind == StateKind::kLastSeen
+                                ? kMin
+                                : VisibleFrom(info.retention_ms, info.bucket_ms);
+    const size_t prefix_size =
+        kStateIdBytes + kEntityLenBytes + r->entity.size();
+    key_buf_.clear();
+    AppendEntityPrefix(info.id, r->entity, &key_buf_);
+    switch (info.kind) {
       case StateKind::kCounter:
       case StateKind::kSum:
-        for (Entry::Bucket& b : e->buckets) {
+        for (Entry::Bucket& b : e->buckets()) {
           if (b.pending == 0) continue;
           if (b.bucket < visible) {
             b.pending = 0;
             ++stats_.unwritten;
             continue;
           }
-          key_buf_.assign(e->prefix);
+          key_buf_.resize(prefix_size);
           AppendBucket(b.bucket, &key_buf_);
           value_buf_.clear();
           AppendInt64(b.pending, &value_buf_);
@@ -49,14 +70,14 @@ void ShardState::FlushTo(rocksdb::WriteBatch* batch) {
         }
         break;
       case StateKind::kDistinct:
-        for (Entry::Member& m : e->members) {
+        for (Entry::Member& m : e->members()) {
           if (!m.dirty) continue;
           if (m.bucket < visible) {
             m.dirty = false;
             ++stats_.unwritten;
             continue;
           }
-          key_buf_.assign(e->prefix);
+          key_buf_.resize(prefix_size);
           AppendBucket(m.bucket, &key_buf_);
           key_buf_.append(m.member);
           batch->Put(cf, key_buf_, rocksdb::Slice()).PermitUncheckedError();
@@ -66,22 +87,26 @@ void ShardState::FlushTo(rocksdb::WriteBatch* batch) {
       case StateKind::kLastSeen:
         if (e->last_dirty) {
           value_buf_.clear();
-          AppendLastSeenValue(e->last_t, e->last_value, &value_buf_);
-          batch->Put(cf, e->prefix, value_buf_).PermitUncheckedError();
+          AppendLastSeenValue(e->last_t, e->last_value(), &value_buf_);
+          batch->Put(cf, key_buf_, value_buf_).PermitUncheckedError();
           e->last_dirty = false;
         }
         break;
     }
     e->dirty = false;
   }
+  for (Record* r : dirty_) r->dirty = false;
   dirty_.clear();
+  dirty_entries_ = 0;
 }
 
 void ShardState::TrimBuckets(Entry* e) {
-  if (e->kind == StateKind::kLastSeen || e->newest_t == kMin) return;
+  const SpecInfo& info = specs_[e->spec];
+  if (info.kind == StateKind::kLastSeen || e->newest_t == kMin) return;
   const int64_t cutoff = BucketOf(
-      SatSub(SatSub(e->newest_t, e->window_ms), lateness_ms_), e->bucket_ms);
-  const int64_t visible = VisibleFrom(e->retention_ms, e->bucket_ms);
+      SatSub(SatSub(e->newest_t, info.window_ms), lateness_ms_),
+      info.bucket_ms);
+  const int64_t visible = VisibleFrom(info.retention_ms, info.bucket_ms);
   // Drop the clean run below the cutoff; a dirty bucket stops it (its delta
   // must reach a batch first) unless it is behind the visibility horizon,
   // where nothing will ever read or write it again. Completeness then
@@ -99,51 +124,99 @@ void ShardState::TrimBuckets(Entry* e) {
     int64_t from =
         (i < v.size() && v[i].bucket < limit) ? v[i].bucket : limit;
     if (i > 0) v.erase(v.begin(), v.begin() + i);
+    // A window that emptied gives its block back; one that shrank a lot
+    // gives back the slack (vectors never shrink by themselves).
+    if (v.empty() || v.capacity() >= 2 * v.size() + 4) v.shrink_to_fit();
     if (from > e->loaded_from) e->loaded_from = from;
   };
-  if (e->kind == StateKind::kDistinct) {
-    trim(e->members, [](const Entry::Member& m) { return m.dirty; });
+  if (info.kind == StateKind::kDistinct) {
+    trim(e->members(), [](const Entry::Member& m) { return m.dirty; });
   } else {
-    trim(e->buckets, [](const Entry::Bucket& b) { return b.pending != 0; });
+    trim(e->buckets(), [](const Entry::Bucket& b) { return b.pending != 0; });
   }
+}
+
+size_t ShardState::RecordBytes(const Record& r) const {
+  // The set slot (a pointer and a control byte, at a typical load factor), the
+  // record, and what its containers allocated.
+  size_t bytes = 16 + sizeof(Record) +
+                 r.entries.capacity() * sizeof(std::unique_ptr<Entry>) +
+                 r.entries.size() * sizeof(Entry);
+  if (r.entity.capacity() > 15) bytes += r.entity.capacity() + 1;
+  for (const std::unique_ptr<Entry>& p : r.entries) {
+    const Entry& e = *p;
+    switch (e.data.index()) {
+      case 0:
+        bytes += e.buckets().capacity() * sizeof(Entry::Bucket);
+        break;
+      case 1:
+        bytes += e.members().capacity() * sizeof(Entry::Member);
+        for (const Entry::Member& m : e.members()) {
+          if (m.member.capacity() > 15) bytes += m.member.capacity() + 1;
+        }
+        break;
+      default:
+        if (e.last_value().capacity() > 15) {
+          bytes += e.last_value().capacity() + 1;
+        }
+        break;
+    }
+  }
+  return bytes;
 }
 
 void ShardState::Trim() {
-  for (Entry* e : touched_) {
-    TrimBuckets(e);
-    e->touched = false;
+  for (Record* r : touched_) {
+    for (const std::unique_ptr<Entry>& e : r->entries) TrimBuckets(e.get());
+    r->touched = false;
+    const size_t bytes = RecordBytes(*r);
+    bytes_ = bytes_ - r->bytes + bytes;
+    r->bytes = static_cast<uint32_t>(std::min<size_t>(bytes, UINT32_MAX));
   }
   touched_.clear();
-  if (entries_.size() > max_entities_) Evict();
+  if (entries_ > max_entities_ ||
+      (budget_bytes_ > 0 && bytes_ > budget_bytes_)) {
+    Evict();
+  }
 }
 
 void ShardState::Evict() {
-  const size_t target = max_entities_ - max_entities_ / 8;
-  std::vector<std::pair<uint64_t, Entry*>> clean;
-  clean.reserve(entries_.size());
-  for (const auto& [key, e] : entries_) {
-    if (!e->dirty) clean.emplace_back(e->last_used, e.get());
+  const size_t count_target = max_entities_ - max_entities_ / 8;
+  const size_t bytes_target =
+      budget_bytes_ > 0 ? budget_bytes_ - budget_bytes_ / 8 : bytes_;
+  if (entries_ <= count_target && bytes_ <= bytes_target) return;
+  std::vector<std::pair<uint64_t, Record*>> clean;
+  clean.reserve(records_.size());
+  for (const std::unique_ptr<Record>& r : records_) {
+    if (!r->dirty) clean.emplace_back(r->last_used, r.get());
   }
-  size_t want = entries_.size() - target;
-  if (want > clean.size()) want = clean.size();
-  if (want == 0) return;
-  std::nth_element(clean.begin(), clean.begin() + (want - 1), clean.end());
-  for (size_t i = 0; i < want; ++i) {
-    auto it = entries_.find(absl::string_view(clean[i].second->prefix));
-    entries_.erase(it);
+  // Least recently used first; whole entities, so both limits are met by
+  // a prefix of this order.
+  std::sort(clean.begin(), clean.end());
+  for (const auto& [used, r] : clean) {
+    if (entries_ <= count_target && bytes_ <= bytes_target) break;
+    bytes_ -= r->bytes;
+    entries_ -= r->entries.size();
+    stats_.evictions += r->entries.size();
+    // The set's key is the record itself: nothing to use after this.
+    records_.erase(records_.find(absl::string_view(r->entity)));
   }
-  stats_.evictions += want;
 }
 
 void ShardState::DropAll() {
   dirty_.clear();
   touched_.clear();
-  entries_.clear();
+  records_.clear();
+  entries_ = 0;
+  dirty_entries_ = 0;
+  bytes_ = 0;
 }
 
 ShardState::Stats ShardState::stats() const {
   Stats s = stats_;
-  s.entities = entries_.size();
+  s.entities = entries_;
+  s.records = records_.size();
+  s.bytes = bytes_;
   return s;
 }
 
