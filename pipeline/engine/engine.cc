@@ -44,6 +44,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
                              ? pipeline->config().max_batch_events()
                              : kDefaultMaxBatch;
   ctx.max_cached_entities = options.max_cached_entities_per_shard;
+  ctx.state_memory_bytes = options.state_memory_bytes_per_shard;
   ctx.allowed_lateness_ms = pipeline->config().allowed_lateness_ms();
   ctx.sync_commits = options.sync_commits;
   ctx.decision_observer = options.decision_observer;

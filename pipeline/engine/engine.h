@@ -31,6 +31,9 @@ struct EngineOptions {
   // Evaluate's event inside a shard (docs/evaluate-lane.md).
   size_t queue_capacity_per_shard = 4096;
   size_t max_cached_entities_per_shard = 1 << 20;
+  // Also bounds each shard's state cache by bytes (ShardState::
+  // SetMemoryBudget; docs/state-memory.md); 0: no byte bound.
+  size_t state_memory_bytes_per_shard = 0;
   // Engine commits need no fsync: what they hold can be recomputed from
   // the synced event log (see docs/architecture.md, "Durability").
   bool sync_commits = false;

@@ -21,6 +21,7 @@ Shard::Shard(uint32_t index, const ShardContext& ctx)
       // An Evaluate's event ends its micro-batch (docs/evaluate-lane.md).
       queue_(ctx.queue_capacity,
              [](const ShardItem& item) { return item.event.priority; }) {
+  state_->SetMemoryBudget(ctx.state_memory_bytes);
   commit_target_.store = ctx.store;
   commit_target_.outbox = ctx.outbox;
   commit_target_.shard_count = ctx.shard_count;

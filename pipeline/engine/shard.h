@@ -64,6 +64,7 @@ struct ShardContext {
   size_t queue_capacity;
   size_t max_batch_events;
   size_t max_cached_entities;
+  size_t state_memory_bytes = 0;  // 0: no byte bound
   int64_t allowed_lateness_ms;
   bool sync_commits;
   // Called after each commit (on the shard thread).

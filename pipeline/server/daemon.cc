@@ -177,6 +177,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
       engine_options.queue_capacity_per_shard = options.shard_queue_events;
     }
     engine_options.checkpoint = options.checkpoint;
+    engine_options.state_memory_bytes_per_shard =
+        options.state_memory_bytes_per_shard;
     auto engine =
         engine::Engine::Create(p.store.get(), std::move(first), p.outbox.get(),
                                p.lists.get(), engine_options);

@@ -73,6 +73,9 @@ struct DaemonOptions {
   // When shards checkpoint their state; the log after the last checkpoint
   // is re-run after a crash (while publishes are accepted again).
   engine::CheckpointPolicy checkpoint;
+  // Bytes of cached state per shard before clean entities are evicted to
+  // the store (docs/state-memory.md); 0: bounded by entity count only.
+  size_t state_memory_bytes_per_shard = 0;
 };
 
 struct DaemonParts;

@@ -92,6 +92,10 @@ ABSL_FLAG(int64_t, watchdog_floor_ms, 2000,
 ABSL_FLAG(int64_t, watchdog_grace_ms, 1000,
           "how long health reports NOT_SERVING (with the reason) before the "
           "watchdog aborts; if the call returns meanwhile, nothing happens");
+ABSL_FLAG(uint64_t, state_memory_mb, 0,
+          "MB of cached state per shard before least recently used clean "
+          "entities are evicted to the store (0: bounded by entity count "
+          "only; docs/state-memory.md)");
 ABSL_FLAG(absl::Duration, checkpoint_interval, absl::Seconds(10),
           "write each shard's state to the engine store at least this "
           "often; after a crash the log since the last checkpoint is "
@@ -164,6 +168,8 @@ int main(int argc, char** argv) {
   options.watchdog_grace_ms = absl::GetFlag(FLAGS_watchdog_grace_ms);
   options.checkpoint.interval = absl::GetFlag(FLAGS_checkpoint_interval);
   options.checkpoint.events = absl::GetFlag(FLAGS_checkpoint_events);
+  options.state_memory_bytes_per_shard =
+      static_cast<size_t>(absl::GetFlag(FLAGS_state_memory_mb)) << 20;
   if (options.checkpoint.interval <= absl::ZeroDuration()) {
     std::fprintf(stderr,
                  "riskflowd: --checkpoint_interval must be positive (got "
