@@ -2,7 +2,7 @@
 // measured in the same run on the same synthetic stream.
 //
 //   bazel build //pipeline/replay:replay_bench
-//   bazel-bin/pipeline/replay/replay_bench --events=10000000 \
+//   bazel-bin/pipeline/replay/replay_bench --events=10000000
 //       --live_events=1000000
 //
 // 1. writes --events synthetic events to a temporary file, and the first

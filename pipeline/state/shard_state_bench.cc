@@ -4,7 +4,7 @@
 // Merge deltas) against the naive path it replaces: a RocksDB Get + Put of the
 // bucket per event and a prefix scan for the total.
 //
-//   bazel run //pipeline/state:shard_state_bench -- \
+//   bazel run //pipeline/state:shard_state_bench --
 //     --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 //
 // Args: accounts [/ cache capacity]. After the table it prints, per account

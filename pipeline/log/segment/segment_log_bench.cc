@@ -1,7 +1,7 @@
 // The segment log against the RocksDB event log, appending the same events
 // with durable group commit, in one run (docs/segment-log.md):
 //
-//   bazel run //pipeline/log/segment:segment_log_bench -- \
+//   bazel run //pipeline/log/segment:segment_log_bench --
 //       --benchmark_repetitions=3 --benchmark_enable_random_interleaving=true
 //
 // (random interleaving spreads each variant's repetitions over the run, so
