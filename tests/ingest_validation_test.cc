@@ -165,7 +165,9 @@ TEST(IngestValidationTest, RepeatedIdsWithOtherContentAreErrorsNotDuplicates) {
     ASSERT_TRUE(s.ok()) << s.error_message();
     EXPECT_TRUE(r.duplicate());
     EXPECT_EQ(r.decision().sequence(), seq);
-    if (round == 0) ASSERT_TRUE(daemon->Restart().ok());
+    if (round == 0) {
+      ASSERT_TRUE(daemon->Restart().ok());
+    }
   }
 }
 

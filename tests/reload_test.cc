@@ -106,7 +106,9 @@ TEST(ReloadTest, EveryEventDecidedOnceAcrossReloadsUnderLoad) {
     EXPECT_GT(switches[i].first, 0u);
     EXPECT_LE(switches[i].first, static_cast<uint64_t>(kEvents));
     if (switches[i].first < static_cast<uint64_t>(kEvents)) ++mid_stream;
-    if (i > 0) EXPECT_LE(switches[i - 1].first, switches[i].first);
+    if (i > 0) {
+      EXPECT_LE(switches[i - 1].first, switches[i].first);
+    }
   }
   EXPECT_GE(mid_stream, 1);
 

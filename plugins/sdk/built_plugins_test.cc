@@ -84,7 +84,9 @@ TEST(BuiltPluginsTest, AllLoadTogetherAndRun) {
       ASSERT_TRUE(host.Feed(e, &out).ok()) << name << ": " << host.last_error();
     }
     // The second identical payout trips every one of the three.
-    if (trips) EXPECT_EQ(out.size(), 1u) << name;
+    if (trips) {
+      EXPECT_EQ(out.size(), 1u) << name;
+    }
   }
   for (const Loaded& l : loaded) dlclose(l.handle);
 }
