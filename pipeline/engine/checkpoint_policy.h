@@ -23,9 +23,9 @@ struct CheckpointPolicy {
   // ...or this many events were decided since (0: no event limit)...
   uint64_t events = 1000000;
   // ...or this many cached entities hold unwritten changes (the cache never
-  // evicts those, so this bounds its memory; the engine caps it at a
-  // quarter of the cache).
-  size_t max_dirty_entities = 1 << 18;
+  // evicts those, so this bounds its memory; the engine caps it at half
+  // of the cache, so the other half can still be evicted and reloaded).
+  size_t max_dirty_entities = 1 << 19;
 
   // Replay: only a full cache (and the end) writes state; most of it is
   // behind the visibility horizon by then and is never written at all.

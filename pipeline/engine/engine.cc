@@ -53,7 +53,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   ctx.checkpoint = options.checkpoint;
   ctx.checkpoint.max_dirty_entities = std::max<size_t>(
       1, std::min(options.checkpoint.max_dirty_entities,
-                  options.max_cached_entities_per_shard / 4));
+                  options.max_cached_entities_per_shard / 2));
   Engine* self = engine.get();
   ctx.on_committed = [self] { self->UpdateExpiryClock(); };
   if (!options.crash_dir.empty()) {
