@@ -128,6 +128,18 @@ TEST(CrashTest, AcknowledgedEventsSurviveSigkillAndAreDecidedOnce) {
     EXPECT_THAT(ack.duplicates(), IsEmpty());
   }
 
+  // A start stopped (SIGTERM) as soon as it serves, i.e. while it may still
+  // re-run the log after its checkpoints: it exits cleanly and leaves
+  // nothing half-decided for the next start (checked below).
+  {
+    absl::StatusOr<std::unique_ptr<DaemonProcess>> stopped =
+        DaemonProcess::Start(RiskflowdPath(), data_dir);
+    ASSERT_TRUE(stopped.ok()) << stopped.status();
+    absl::StatusOr<int> code = (*stopped)->Terminate();
+    ASSERT_TRUE(code.ok()) << code.status();
+    EXPECT_EQ(*code, 0);
+  }
+
   absl::StatusOr<std::unique_ptr<DaemonProcess>> second =
       DaemonProcess::Start(RiskflowdPath(), data_dir);
   ASSERT_TRUE(second.ok()) << second.status();

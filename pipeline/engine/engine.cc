@@ -310,9 +310,17 @@ absl::Status Engine::CatchUp(ShardLayouts layouts) {
       return scan;
     }
     flush();
+    if (stopped_) {
+      // The scan may have stopped short of `target`: no marker may claim
+      // events it never dispatched (a shard's last checkpoint would cover
+      // them). What was dispatched carries its own markers.
+      absl::MutexLock lock(&dispatch_mu_);
+      catching_up_ = false;
+      return absl::CancelledError("engine stopping during recovery");
+    }
     from = std::max(from, target);
     absl::MutexLock lock(&dispatch_mu_);
-    if (live_seen_through_ <= from || stopped_) {
+    if (live_seen_through_ <= from) {
       // Caught up: markers bring every shard's progress to `from` (also
       // shards whose events were all decided), then the live dispatch
       // takes over.
