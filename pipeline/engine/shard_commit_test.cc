@@ -1,4 +1,4 @@
-// Shard::CommitWithRetry with a failing commit (Outbox's fault hook fails
+// Shard::CommitWithRetry (now BatchCommit::WriteWithRetry) with a failing commit (Outbox's fault hook fails
 // the write after the sink entries were added to the batch, as a failed
 // RocksDB write would): a retry never writes an earlier attempt's sink keys,
 // and at shutdown a commit that keeps failing is given up — nothing after it
@@ -7,6 +7,7 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -236,6 +237,70 @@ TEST_F(ShardCommitTest, StopGivesUpAFailingCommitAndTheNextStartDecidesOnce) {
   ASSERT_TRUE(engine->Recover(event_log.get()).ok());
   EXPECT_EQ(ReviewSink(outbox_.get()),
             (std::vector<std::string>{"1:a1", "2:a2"}));
+  engine->Stop();
+}
+
+TEST_F(ShardCommitTest, StopDuringTheRecoveryScanLeavesTheRestToTheNextStart) {
+  // A log of 20,000 large payouts that no engine has seen yet.
+  auto log_store =
+      state::Store::Open(dir_.path() + "/log", state::StoreOptions());
+  ASSERT_TRUE(log_store.ok()) << log_store.status();
+  constexpr int kEvents = 20000;
+  {
+    log::EventLog filler(log_store->get(), log::EventLog::Options(),
+                         [](std::vector<log::LoggedEvent>) {});
+    ASSERT_TRUE(filler.Open().ok());
+    filler.Start();
+    for (int b = 0; b < kEvents / 1000; ++b) {
+      std::vector<v1::Event> batch;
+      for (int i = 0; i < 1000; ++i) {
+        const int n = b * 1000 + i;
+        batch.push_back(LargePayout(absl::StrCat("p", n),
+                                    absl::StrCat("acct-", n % 500), kT0 + n));
+      }
+      auto ticket = filler.Submit(batch, absl::Seconds(5));
+      ASSERT_TRUE(ticket.ok()) << ticket.status();
+      ASSERT_TRUE((*ticket)->Wait().ok());
+    }
+    filler.Stop();
+  }
+  auto open_log = [&](Engine* e) {
+    auto l = std::make_unique<log::EventLog>(
+        log_store->get(), log::EventLog::Options(),
+        [e](std::vector<log::LoggedEvent> events) {
+          e->Dispatch(std::move(events));
+        });
+    EXPECT_TRUE(l->Open().ok());
+    return l;
+  };
+  // A start stopped while its catch-up scans: whatever it did not
+  // dispatch must not be claimed by a marker (and so by a checkpoint).
+  {
+    std::unique_ptr<Engine> engine = MakeEngine();
+    ASSERT_NE(engine, nullptr);
+    auto event_log = open_log(engine.get());
+    engine->Start();
+    ASSERT_TRUE(engine->StartRecovery(event_log.get()).ok());
+    engine->Stop();
+    EXPECT_LE(engine->checkpointed_sequence(),
+              static_cast<uint64_t>(kEvents));
+  }
+  // The next start decides every event exactly once.
+  OpenOutbox();
+  std::unique_ptr<Engine> engine = MakeEngine();
+  ASSERT_NE(engine, nullptr);
+  auto event_log = open_log(engine.get());
+  engine->Start();
+  ASSERT_TRUE(engine->Recover(event_log.get()).ok());
+  std::vector<v1::Decision> sink;
+  ASSERT_TRUE(outbox_->Read(v1::MANUAL_REVIEW, 0, kEvents + 10, &sink).ok());
+  ASSERT_EQ(sink.size(), static_cast<size_t>(kEvents));
+  std::set<uint64_t> sequences;
+  for (size_t i = 0; i < sink.size(); ++i) {
+    EXPECT_EQ(sink[i].sink_sequence(), i + 1);
+    sequences.insert(sink[i].sequence());
+  }
+  EXPECT_EQ(sequences.size(), static_cast<size_t>(kEvents));
   engine->Stop();
 }
 
