@@ -1,8 +1,9 @@
 // A shard's write retry (BatchCommit::WriteWithRetry) with a failing commit
 // (Outbox's fault hook fails the write after the sink entries were added to
-// the batch, as a failed RocksDB write would): a retry never writes an earlier attempt's sink keys,
-// and at shutdown a commit that keeps failing is given up — nothing after it
-// is committed, and the next start decides the events exactly once.
+// the batch, as a failed RocksDB write would): a retry never writes an
+// earlier attempt's sink keys, and at shutdown a commit that keeps failing
+// is given up — nothing after it is committed, and the next start decides
+// the events exactly once. Also: a stop during the recovery scan.
 #include <atomic>
 #include <chrono>
 #include <future>
