@@ -336,11 +336,15 @@ absl::Status Engine::CatchUp(ShardLayouts layouts) {
       break;
     }
   }
-  if (from == 0) return absl::OkStatus();
-  if (auto s = WaitUntilProcessed(from, absl::Hours(24)); !s.ok()) return s;
-  // Everything up to `from` in one checkpoint per shard before the layouts
-  // collapse: after the collapse, only the checkpoints say what is decided.
-  if (auto s = CheckpointAll(from, absl::Hours(24)); !s.ok()) return s;
+  if (from > 0) {
+    if (auto s = WaitUntilProcessed(from, absl::Hours(24)); !s.ok()) {
+      return s;
+    }
+    // Everything up to `from` in one checkpoint per shard before the
+    // layouts collapse: after the collapse, only the checkpoints say what
+    // is decided.
+    if (auto s = CheckpointAll(from, absl::Hours(24)); !s.ok()) return s;
+  }
   // Later lookups of clean PASS decisions after `from` name this version.
   if (auto s = versions_.Record(store_, from, pipeline()->version_hash());
       !s.ok()) {
