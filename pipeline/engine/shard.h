@@ -102,9 +102,9 @@ class Shard {
   void Start();
   // Blocks while the queue is full (backpressure).
   void Enqueue(std::vector<ShardItem>&& items);
-  // Finishes the queue, commits, stops the thread. A commit that keeps
-  // failing is given up after a few attempts once stopping (see
-  // CommitWithRetry).
+  // Finishes the queue, writes a last checkpoint, stops the thread. A write
+  // that keeps failing is given up after a few attempts once stopping (see
+  // BatchCommit::WriteWithRetry).
   void Stop();
   // Before any event is queued (recovery): every event of this shard up to
   // `offset` is decided; progress starts there and never reports less.
