@@ -1,6 +1,9 @@
 #include "pipeline/log/segment/segment_format.h"
 
 #include <cstdio>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
 
 namespace riskflow::log::segment {
 
@@ -25,6 +28,10 @@ std::optional<uint64_t> ParseSegmentFileName(std::string_view name) {
     value = value * 10 + digit;
   }
   return value;
+}
+
+absl::Status ErrnoStatus(int err, const std::string& what) {
+  return absl::UnavailableError(absl::StrCat(what, ": ", std::strerror(err)));
 }
 
 }  // namespace riskflow::log::segment

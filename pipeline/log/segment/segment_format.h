@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "pipeline/log/segment/crc32c.h"
 
 namespace riskflow::log::segment {
@@ -51,6 +52,9 @@ std::string SegmentFileName(uint64_t first_sequence);
 // The first sequence a segment file name stands for, or nullopt when the
 // name is not a segment's (other files in the directory are left alone).
 std::optional<uint64_t> ParseSegmentFileName(std::string_view name);
+
+// UNAVAILABLE naming what failed and the system's reason (file I/O).
+absl::Status ErrnoStatus(int err, const std::string& what);
 
 }  // namespace riskflow::log::segment
 

@@ -17,10 +17,6 @@ namespace {
 
 constexpr size_t kReadChunk = 1 << 20;
 
-absl::Status ErrnoStatus(int err, const std::string& what) {
-  return absl::UnavailableError(absl::StrCat(what, ": ", std::strerror(err)));
-}
-
 }  // namespace
 
 SegmentReader::SegmentReader(std::string path, uint64_t offset, uint64_t limit,
