@@ -15,9 +15,6 @@ namespace riskflow::engine {
 // entries are written. After a crash the shard re-runs the log after its
 // last checkpoint, so the interval trades write volume for recovery work.
 struct CheckpointPolicy {
-  // Every micro-batch (the state of each batch committed with its
-  // decisions): no re-processing after a crash, most write volume.
-  bool every_batch = false;
   // A checkpoint once this much time passed since the last one...
   absl::Duration interval = absl::Seconds(10);
   // ...or this many events were decided since (0: no event limit)...
@@ -38,7 +35,7 @@ struct CheckpointPolicy {
 
   bool Due(absl::Duration since_last, uint64_t events_since_last,
            size_t dirty_entities) const {
-    return every_batch || dirty_entities >= max_dirty_entities ||
+    return dirty_entities >= max_dirty_entities ||
            since_last >= interval ||
            (events > 0 && events_since_last >= events);
   }

@@ -146,7 +146,7 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
 
   BatchCommit commit(commit_target_);
   commit.AddDecisions(&decisions);
-  const bool checkpoint = CheckpointDue(forced, !decisions.empty(), through);
+  const bool checkpoint = CheckpointDue(forced, through);
   if (checkpoint) commit.AddCheckpoint(state_.get(), through);
   if (!commit.empty() && !Write(&commit)) return;
   if (checkpoint) NoteCheckpoint(through, watermark);
@@ -162,13 +162,10 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
   state_->Trim();
 }
 
-bool Shard::CheckpointDue(bool forced, bool decided_any,
-                          uint64_t through) const {
+bool Shard::CheckpointDue(bool forced, uint64_t through) const {
   const bool behind = checkpointed_.load() < through;
   if (!behind && state_->dirty_entities() == 0) return false;
   if (forced) return true;
-  // Per-batch commits write nothing for a batch of markers only.
-  if (ctx_.checkpoint.every_batch) return decided_any;
   return ctx_.checkpoint.Due(absl::Now() - last_checkpoint_time_,
                              events_since_checkpoint_,
                              state_->dirty_entities());

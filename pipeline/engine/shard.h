@@ -147,7 +147,7 @@ class Shard {
   void Decide(const log::LoggedEvent& e, const lists::ListSnapshot* lists,
               riskflow::v1::Decision* d);
   // Whether this micro-batch ends with a checkpoint.
-  bool CheckpointDue(bool forced, bool decided_any, uint64_t through) const;
+  bool CheckpointDue(bool forced, uint64_t through) const;
   // True once written; false only when the shard is stopping and the write
   // kept failing: the state cache is dropped (it may hold changes the store
   // never got) and the shard writes nothing more.
