@@ -20,12 +20,12 @@
 #include "pipeline/log/event_log.h"
 #include "pipeline/server/publish_batch.h"
 #include "pipeline/server/services.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
 
 namespace {
 
 struct Harness {
-  std::unique_ptr<riskflow::state::Store> store;
+  std::unique_ptr<riskflow::storage::Store> store;
   std::unique_ptr<riskflow::log::EventLog> log;
   riskflow::server::ServiceContext ctx;
 };
@@ -33,10 +33,10 @@ struct Harness {
 Harness* MakeHarness() {
   grpc_init();
   auto* h = new Harness;
-  riskflow::state::StoreOptions store_options;
+  riskflow::storage::StoreOptions store_options;
   store_options.block_cache_bytes = 8 << 20;
-  absl::StatusOr<std::unique_ptr<riskflow::state::Store>> store =
-      riskflow::state::Store::Open(riskflow::fuzz::MakeScratchDir("publish"),
+  absl::StatusOr<std::unique_ptr<riskflow::storage::Store>> store =
+      riskflow::storage::Store::Open(riskflow::fuzz::MakeScratchDir("publish"),
                                    store_options);
   FUZZ_CHECK(store.ok(), store.status().ToString());
   h->store = std::move(*store);

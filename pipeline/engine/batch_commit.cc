@@ -10,7 +10,7 @@
 
 namespace riskflow::engine {
 
-using state::Cf;
+using storage::Cf;
 
 BatchCommit::BatchCommit(const CommitTarget& target) : target_(target) {}
 

@@ -16,27 +16,28 @@
 #include "pipeline/sinks/outbox.h"
 #include "pipeline/state/shard_state.h"
 #include "pipeline/state/state_spec.h"
-#include "pipeline/state/store.h"
-#include "pipeline/state/test_util.h"
+#include "pipeline/state/state_store.h"
+#include "pipeline/storage/store.h"
+#include "pipeline/storage/test_util.h"
 
 namespace riskflow::engine {
 namespace {
 
 namespace v1 = ::riskflow::v1;
-using state::Cf;
+using storage::Cf;
 
 class BatchCommitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    state::StoreOptions opts;
+    storage::StoreOptions opts;
     opts.block_cache_bytes = 8 << 20;
     opts.write_buffer_bytes = 8 << 20;
-    auto s = state::Store::Open(dir_.path(), opts);
+    auto s = state::OpenStateStore(dir_.path(), opts);
     ASSERT_TRUE(s.ok()) << s.status();
     store_ = std::move(*s);
     spec_ = *state::MakeStateSpec("velocity", "count", state::StateKind::kCounter,
                                   60000, 10000, 0);
-    store_->RegisterState(spec_);
+    state::RegisterState(store_.get(), spec_);
     outbox_ = std::make_unique<sinks::Outbox>(store_.get());
     ASSERT_TRUE(outbox_->Open().ok());
     cache_ = std::make_unique<state::ShardState>(store_.get(), 1000, 5000);
@@ -78,8 +79,8 @@ class BatchCommitTest : public ::testing::Test {
     return ShardLayouts::OffsetKey(target_.shard_count, target_.shard_index);
   }
 
-  state::ScopedTempDir dir_;
-  std::unique_ptr<state::Store> store_;
+  storage::ScopedTempDir dir_;
+  std::unique_ptr<storage::Store> store_;
   state::StateSpec spec_;
   std::unique_ptr<sinks::Outbox> outbox_;
   std::unique_ptr<state::ShardState> cache_;

@@ -10,11 +10,12 @@
 #include "pipeline/engine/shard_layouts.h"
 #include "pipeline/log/log_keys.h"
 #include "pipeline/sinks/sink_entry.h"
+#include "pipeline/state/state_store.h"
 #include "rocksdb/write_batch.h"
 
 namespace riskflow::engine {
 
-using state::Cf;
+using storage::Cf;
 
 namespace {
 
@@ -23,7 +24,7 @@ constexpr size_t kDefaultMaxBatch = 2048;
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
-    state::Store* store, std::shared_ptr<plugin_host::Pipeline> pipeline,
+    storage::Store* store, std::shared_ptr<plugin_host::Pipeline> pipeline,
     sinks::Outbox* outbox, const lists::ListStore* lists,
     const EngineOptions& options) {
   std::unique_ptr<Engine> engine(new Engine());
@@ -485,7 +486,7 @@ void Engine::UpdateExpiryClock() {
   for (const auto& shard : shards_) {
     clock = std::min(clock, shard->checkpointed_watermark());
   }
-  if (clock != INT64_MIN && clock != INT64_MAX) store_->SetExpiryClock(clock);
+  if (clock != INT64_MIN && clock != INT64_MAX) state::SetExpiryClock(store_, clock);
 }
 
 uint64_t Engine::events_processed() const {

@@ -11,7 +11,7 @@
 
 namespace riskflow::engine {
 
-using state::Cf;
+using storage::Cf;
 
 Shard::Shard(uint32_t index, const ShardContext& ctx)
     : index_(index),

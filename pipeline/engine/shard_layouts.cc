@@ -13,7 +13,7 @@
 
 namespace riskflow::engine {
 
-using state::Cf;
+using storage::Cf;
 
 namespace {
 
@@ -40,7 +40,7 @@ std::string ShardLayouts::OffsetKey(uint32_t shard_count, uint32_t index) {
   return absl::StrCat("engine/offset/", shard_count, "/", index);
 }
 
-absl::StatusOr<ShardLayouts> ShardLayouts::Load(state::Store* store,
+absl::StatusOr<ShardLayouts> ShardLayouts::Load(storage::Store* store,
                                                 uint64_t fresh_start_after) {
   ShardLayouts out;
   std::string value;
@@ -97,7 +97,7 @@ absl::StatusOr<ShardLayouts> ShardLayouts::Load(state::Store* store,
   return out;
 }
 
-absl::Status ShardLayouts::Register(state::Store* store,
+absl::Status ShardLayouts::Register(storage::Store* store,
                                     uint32_t shard_count) {
   if (offsets_.count(shard_count) > 0) return absl::OkStatus();
   rocksdb::WriteBatch batch;
@@ -143,7 +143,7 @@ const std::vector<uint64_t>& ShardLayouts::Offsets(
   return offsets_.at(shard_count);
 }
 
-absl::Status ShardLayouts::Collapse(state::Store* store, uint32_t shard_count,
+absl::Status ShardLayouts::Collapse(storage::Store* store, uint32_t shard_count,
                                     uint64_t last) {
   rocksdb::WriteBatch batch;
   rocksdb::ColumnFamilyHandle* meta = store->handle(Cf::kMeta);

@@ -14,7 +14,7 @@
 
 namespace riskflow::log {
 
-using state::Cf;
+using storage::Cf;
 
 absl::StatusOr<AppendOutcome> AppendTicket::Wait() {
   absl::MutexLock lock(&mu_);
@@ -50,7 +50,7 @@ void AppendTicket::Complete(absl::StatusOr<AppendOutcome> result) {
   if (fn) fn();
 }
 
-EventLog::EventLog(state::Store* store, Options options, Dispatcher dispatcher)
+EventLog::EventLog(storage::Store* store, Options options, Dispatcher dispatcher)
     : store_(store),
       options_(options),
       dispatcher_(std::move(dispatcher)) {
@@ -109,7 +109,7 @@ absl::Status EventLog::CheckEmptyForMemoryIndex() {
     it->SeekToFirst();
     const bool holds_entries = it->Valid();
     if (auto s = store_->IteratorStatus(
-            *it, absl::StrCat("checking the log store's ", state::CfName(cf),
+            *it, absl::StrCat("checking the log store's ", storage::CfName(cf),
                               " column family is empty"));
         !s.ok()) {
       return s;
@@ -118,7 +118,7 @@ absl::Status EventLog::CheckEmptyForMemoryIndex() {
       return absl::FailedPreconditionError(absl::StrCat(
           "the in-memory idempotency index needs an empty log store, but "
           "its ",
-          state::CfName(cf),
+          storage::CfName(cf),
           " column family already holds entries; the index cannot know ids "
           "logged before, so open a fresh store or use "
           "memory_id_index_entries = 0"));

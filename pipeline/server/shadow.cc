@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "pipeline/log/log_keys.h"
+#include "pipeline/state/state_store.h"
 #include "rocksdb/write_batch.h"
 
 namespace riskflow::server {
@@ -26,7 +27,7 @@ absl::StatusOr<std::unique_ptr<Shadow>> Shadow::Start(
                         absl::StrCat("shadow pipeline: ",
                                      pipeline.status().message()));
   }
-  auto store = state::Store::Open(dir, state::StoreOptions());
+  auto store = state::OpenStateStore(dir, storage::StoreOptions());
   if (!store.ok()) return store.status();
   shadow->store_ = std::move(*store);
   shadow->outbox_ = std::make_unique<sinks::Outbox>(shadow->store_.get());
@@ -67,14 +68,14 @@ absl::StatusOr<std::unique_ptr<Shadow>> Shadow::Start(
 
 absl::Status Shadow::LoadOrRecordStart(uint64_t log_end) {
   std::string value;
-  absl::StatusOr<bool> found = store_->Get(state::Cf::kMeta, kStartKey, &value);
+  absl::StatusOr<bool> found = store_->Get(storage::Cf::kMeta, kStartKey, &value);
   if (!found.ok()) return found.status();
   if (*found && log::DecodeSequenceKey(value, &started_after_)) {
     return absl::OkStatus();
   }
   started_after_ = log_end;
   rocksdb::WriteBatch batch;
-  batch.Put(store_->handle(state::Cf::kMeta), kStartKey,
+  batch.Put(store_->handle(storage::Cf::kMeta), kStartKey,
             log::SequenceKey(log_end));
   return store_->Write(&batch, /*sync=*/true);
 }

@@ -8,7 +8,7 @@
 namespace riskflow::sinks {
 
 using riskflow::v1::Route;
-using state::Cf;
+using storage::Cf;
 
 std::string OutboxKey(Route sink, uint64_t sequence) {
   std::string key(1, static_cast<char>(sink));
@@ -25,7 +25,7 @@ std::string CursorKey(Route sink, const std::string& consumer) {
 
 }  // namespace
 
-Outbox::Outbox(state::Store* store) : store_(store) {}
+Outbox::Outbox(storage::Store* store) : store_(store) {}
 
 bool Outbox::IsSink(Route route) {
   return route == riskflow::v1::FREEZE || route == riskflow::v1::NOTIFY ||

@@ -56,7 +56,7 @@ absl::Status CheckQueryWindow(const StateSpec& s, int64_t window_ms) {
 
 }  // namespace
 
-ShardState::ShardState(Store* store, size_t max_cached_entities,
+ShardState::ShardState(storage::Store* store, size_t max_cached_entities,
                        int64_t allowed_lateness_ms)
     : store_(store),
       max_entities_(max_cached_entities),
@@ -203,7 +203,7 @@ absl::StatusOr<ShardState::Entry*> ShardState::GetLastEntry(
   if (load) {
     key_buf_.clear();
     AppendEntityPrefix(s.id, entity, &key_buf_);
-    absl::StatusOr<bool> got = store_->Get(Cf::kState, key_buf_, &value_buf_);
+    absl::StatusOr<bool> got = store_->Get(storage::Cf::kState, key_buf_, &value_buf_);
     if (!got.ok()) return got.status();
     if (*got) {
       std::string_view v;
@@ -239,7 +239,7 @@ absl::Status ShardState::LoadBuckets(std::string_view entity, Entry* e,
   if (bounded) ro.iterate_upper_bound = &upper_slice;
   // One entity only: lets the prefix bloom skip files without its state.
   ro.prefix_same_as_start = true;
-  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(Cf::kState, ro);
+  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(storage::Cf::kState, ro);
 
   Entry::Buckets buckets;
   Entry::Members members;
