@@ -15,8 +15,8 @@
 
 #include "fuzz/fuzz_util.h"
 #include "grpc/grpc.h"
-#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "pipeline/log/event_log.h"
 #include "pipeline/server/publish_batch.h"
 #include "pipeline/server/services.h"
@@ -37,7 +37,7 @@ Harness* MakeHarness() {
   store_options.block_cache_bytes = 8 << 20;
   absl::StatusOr<std::unique_ptr<riskflow::storage::Store>> store =
       riskflow::storage::Store::Open(riskflow::fuzz::MakeScratchDir("publish"),
-                                   store_options);
+                                     store_options);
   FUZZ_CHECK(store.ok(), store.status().ToString());
   h->store = std::move(*store);
   riskflow::log::EventLog::Options log_options;

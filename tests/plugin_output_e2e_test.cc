@@ -12,7 +12,6 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "pipeline/log/log_keys.h"
 #include "pipeline/sinks/outbox.h"
 #include "pipeline/sinks/sink_entry.h"
 #include "pipeline/state/state_store.h"
@@ -173,7 +172,7 @@ TEST(PluginOutputE2eTest, LegacyUnreadableEntryNoLongerBlocksTheSink) {
   (*daemon)->Shutdown();
   {
     auto store = state::OpenStateStore((*daemon)->data_dir() + "/engine",
-                                    storage::StoreOptions());
+                                       storage::StoreOptions());
     ASSERT_TRUE(store.ok()) << store.status();
     v1::Decision legacy;
     legacy.set_decision_id("e2e-channel/legacy");

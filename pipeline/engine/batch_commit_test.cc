@@ -12,11 +12,11 @@
 #include "gtest/gtest.h"
 #include "pipeline/engine/checkpoint_policy.h"
 #include "pipeline/engine/shard_layouts.h"
-#include "pipeline/log/log_keys.h"
 #include "pipeline/sinks/outbox.h"
 #include "pipeline/state/shard_state.h"
 #include "pipeline/state/state_spec.h"
 #include "pipeline/state/state_store.h"
+#include "pipeline/storage/key_encoding.h"
 #include "pipeline/storage/store.h"
 #include "pipeline/storage/test_util.h"
 
@@ -97,9 +97,9 @@ TEST_F(BatchCommitTest, DecisionsWithoutCheckpointLeaveStateAndOffsetAlone) {
   EXPECT_FALSE(commit.has_checkpoint());
   EXPECT_EQ(commit.sink_entries(), 1u);
   ASSERT_TRUE(commit.Write().ok());
-  EXPECT_TRUE(Has(Cf::kDecisions, log::SequenceKey(7)));
+  EXPECT_TRUE(Has(Cf::kDecisions, storage::SequenceKey(7)));
   // A clean PASS is rebuilt from its log record, never stored.
-  EXPECT_FALSE(Has(Cf::kDecisions, log::SequenceKey(8)));
+  EXPECT_FALSE(Has(Cf::kDecisions, storage::SequenceKey(8)));
   EXPECT_EQ(outbox_->LastSequence(v1::MANUAL_REVIEW), 1u);
   EXPECT_FALSE(Has(Cf::kMeta, OffsetKey()));
   // The state change is still only in the cache.
@@ -118,7 +118,7 @@ TEST_F(BatchCommitTest, CheckpointWritesStateWithTheOffsetInTheSameWrite) {
   std::string value;
   ASSERT_TRUE(*store_->Get(Cf::kMeta, OffsetKey(), &value));
   uint64_t offset = 0;
-  ASSERT_TRUE(log::DecodeSequenceKey(value, &offset));
+  ASSERT_TRUE(storage::DecodeSequenceKey(value, &offset));
   EXPECT_EQ(offset, 9u);
   // A fresh cache reads the checkpointed state back from the store.
   state::ShardState fresh(store_.get(), 1000, 5000);
@@ -163,7 +163,7 @@ TEST_F(BatchCommitTest, AtShutdownAWriteThatKeepsFailingIsGivenUp) {
   stopping.Notify();
   logging::RateLimiter limiter(10, absl::Seconds(10));
   EXPECT_FALSE(commit.WriteWithRetry(&stopping, &limiter, 0));
-  EXPECT_FALSE(Has(Cf::kDecisions, log::SequenceKey(5)));
+  EXPECT_FALSE(Has(Cf::kDecisions, storage::SequenceKey(5)));
   EXPECT_EQ(outbox_->LastSequence(v1::FREEZE), 0u);
 }
 

@@ -18,10 +18,10 @@
 #include "pipeline/engine/engine.h"
 #include "pipeline/engine/partition.h"
 #include "pipeline/log/event_log.h"
-#include "pipeline/log/log_keys.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/sinks/outbox.h"
 #include "pipeline/state/state_store.h"
+#include "pipeline/storage/key_encoding.h"
 #include "pipeline/storage/store.h"
 #include "pipeline/storage/test_util.h"
 #include "plugins/testing/test_plugins.h"
@@ -110,8 +110,8 @@ bool WaitFor(const std::function<bool()>& done) {
 class ShardCommitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = state::OpenStateStore(dir_.path() + "/engine",
-                                    storage::StoreOptions());
+    auto store =
+        state::OpenStateStore(dir_.path() + "/engine", storage::StoreOptions());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     OpenOutbox();
@@ -220,7 +220,8 @@ TEST_F(ShardCommitTest, StopGivesUpAFailingCommitAndTheNextStartDecidesOnce) {
   // Nothing of shard 0 was committed after the abandoned batch: no decision
   // for a2 either (its commit would carry an offset covering a1).
   std::string value;
-  EXPECT_FALSE(*store_->Get(storage::Cf::kDecisions, log::SequenceKey(2), &value));
+  EXPECT_FALSE(
+      *store_->Get(storage::Cf::kDecisions, storage::SequenceKey(2), &value));
   EXPECT_TRUE(ReviewSink(outbox_.get()).empty());
 
   // The next start re-decides both from the log, once each.

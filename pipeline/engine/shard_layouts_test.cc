@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "pipeline/engine/partition.h"
-#include "pipeline/log/log_keys.h"
+#include "pipeline/storage/key_encoding.h"
 #include "pipeline/storage/store.h"
 #include "pipeline/storage/test_util.h"
 #include "rocksdb/write_batch.h"
@@ -39,7 +39,7 @@ class ShardLayoutsTest : public ::testing::Test {
   void CommitOffset(uint32_t n, uint32_t k, uint64_t offset) {
     rocksdb::WriteBatch batch;
     batch.Put(store_->handle(Cf::kMeta), ShardLayouts::OffsetKey(n, k),
-              log::SequenceKey(offset));
+              storage::SequenceKey(offset));
     ASSERT_TRUE(store_->Write(&batch, false).ok());
   }
 

@@ -2,7 +2,7 @@
 
 #include <memory>
 
-#include "pipeline/log/log_keys.h"
+#include "pipeline/storage/key_encoding.h"
 #include "rocksdb/iterator.h"
 #include "rocksdb/write_batch.h"
 
@@ -23,7 +23,7 @@ absl::Status VersionHistory::Load(storage::Store* store) {
     uint64_t after = 0;
     std::string_view key(it->key().data() + prefix.size(),
                          it->key().size() - prefix.size());
-    if (log::DecodeSequenceKey(key, &after)) {
+    if (storage::DecodeSequenceKey(key, &after)) {
       from_[after] = it->value().ToString();
     }
   }
@@ -40,7 +40,7 @@ absl::Status VersionHistory::Record(storage::Store* store, uint64_t after,
   }
   rocksdb::WriteBatch batch;
   batch.Put(store->handle(storage::Cf::kMeta),
-            std::string(kPrefix) + log::SequenceKey(after), version_hash);
+            std::string(kPrefix) + storage::SequenceKey(after), version_hash);
   if (auto s = store->Write(&batch, /*sync=*/true); !s.ok()) return s;
   absl::MutexLock lock(&mu_);
   from_[after] = version_hash;

@@ -43,7 +43,8 @@ ListStore::ListStore(storage::Store* store)
 
 absl::Status ListStore::Load() {
   auto fresh = std::make_shared<ListSnapshot>();
-  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(storage::Cf::kMeta);
+  std::unique_ptr<rocksdb::Iterator> it =
+      store_->NewIterator(storage::Cf::kMeta);
   for (it->Seek(kPrefix); it->Valid() && it->key().starts_with(kPrefix);
        it->Next()) {
     ListEntry entry;

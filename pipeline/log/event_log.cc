@@ -9,12 +9,17 @@
 #include "absl/strings/str_cat.h"
 #include "pipeline/log/content_hash.h"
 #include "pipeline/log/log_keys.h"
+#include "pipeline/storage/key_encoding.h"
 #include "rocksdb/iterator.h"
 #include "rocksdb/write_batch.h"
 
 namespace riskflow::log {
 
 using storage::Cf;
+using storage::DecodeSequenceKey;
+using storage::GetFixed64;
+using storage::PutFixed64;
+using storage::SequenceKey;
 
 absl::StatusOr<AppendOutcome> AppendTicket::Wait() {
   absl::MutexLock lock(&mu_);
@@ -50,10 +55,9 @@ void AppendTicket::Complete(absl::StatusOr<AppendOutcome> result) {
   if (fn) fn();
 }
 
-EventLog::EventLog(storage::Store* store, Options options, Dispatcher dispatcher)
-    : store_(store),
-      options_(options),
-      dispatcher_(std::move(dispatcher)) {
+EventLog::EventLog(storage::Store* store, Options options,
+                   Dispatcher dispatcher)
+    : store_(store), options_(options), dispatcher_(std::move(dispatcher)) {
   if (options_.memory_id_index_entries > 0) {
     memory_index_ = std::make_unique<MemoryIdIndex>(
         store_, options_.memory_id_index_entries, options_.sync);

@@ -22,10 +22,10 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "tools/bench/rate_reporter.h"
 #include "pipeline/log/event_log.h"
 #include "pipeline/log/id_index.h"
 #include "pipeline/storage/store.h"
+#include "tools/bench/rate_reporter.h"
 
 namespace riskflow::log {
 namespace {

@@ -12,11 +12,14 @@
 #include "gtest/gtest.h"
 #include "pipeline/log/event_log_harness.h"
 #include "pipeline/log/id_index.h"
-#include "pipeline/log/log_keys.h"
+#include "pipeline/storage/key_encoding.h"
 #include "pipeline/storage/store.h"
 #include "rocksdb/write_batch.h"
 
 namespace riskflow::log {
+
+using storage::SequenceKey;
+
 namespace {
 
 using riskflow::v1::Event;

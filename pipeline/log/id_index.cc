@@ -8,9 +8,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "pipeline/log/log_keys.h"
+#include "pipeline/storage/key_encoding.h"
 #include "rocksdb/write_batch.h"
 
 namespace riskflow::log {
+
+using storage::DecodeSequenceKey;
+using storage::SequenceKey;
+
 namespace {
 
 // Typical ids (a channel name and a UUID) fit, so fingerprinting needs no

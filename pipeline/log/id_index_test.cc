@@ -8,6 +8,7 @@
 
 #include "gtest/gtest.h"
 #include "pipeline/log/log_keys.h"
+#include "pipeline/storage/key_encoding.h"
 #include "pipeline/storage/store.h"
 #include "pipeline/storage/test_util.h"
 #include "rocksdb/iterator.h"
@@ -16,6 +17,7 @@ namespace riskflow::log {
 namespace {
 
 using storage::Cf;
+using storage::SequenceKey;
 
 class IdIndexTest : public ::testing::Test {
  protected:

@@ -85,7 +85,8 @@ TEST(CrashMarkerTest, SegfaultInACallIsRecordedByTheSignalHandler) {
 class QuarantineFromMarkersTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = storage::Store::Open(dir_.path() + "/db", storage::StoreOptions());
+    auto store =
+        storage::Store::Open(dir_.path() + "/db", storage::StoreOptions());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     riskflow::v1::PipelineConfig config;

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "pipeline/metrics/metrics.h"
 #include "absl/synchronization/mutex.h"
+#include "pipeline/metrics/metrics.h"
 #include "pipeline/plugin_host/plugin_loader.h"
 #include "pipeline/plugin_host/plugin_policy.h"
 #include "pipeline/state/shard_state.h"

@@ -2,13 +2,13 @@
 // the real velocity plugin's build id, and plugin path resolution.
 #include "pipeline/plugin_host/plugin_loader.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "absl/status/status.h"
 #include "gmock/gmock.h"

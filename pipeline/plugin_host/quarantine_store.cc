@@ -49,7 +49,8 @@ std::string SignalName(int sig) {
 
 absl::Status QuarantineStore::Load() {
   std::map<std::string, QuarantinedDetector> fresh;
-  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(storage::Cf::kMeta);
+  std::unique_ptr<rocksdb::Iterator> it =
+      store_->NewIterator(storage::Cf::kMeta);
   for (it->Seek(kPrefix); it->Valid() && it->key().starts_with(kPrefix);
        it->Next()) {
     QuarantinedDetector q;

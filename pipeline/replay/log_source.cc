@@ -7,8 +7,8 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "pipeline/log/log_keys.h"
 #include "pipeline/log/logged_event.h"
+#include "pipeline/storage/key_encoding.h"
 #include "pipeline/storage/rocks_status.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
@@ -58,7 +58,8 @@ class LogSource : public EventSource {
         {kLogCf, rocksdb::ColumnFamilyOptions()}};
     rocksdb::DB* db = nullptr;
     s = rocksdb::DB::OpenForReadOnly(options, dir_, cfs, &handles_, &db);
-    if (!s.ok()) return storage::FromRocks(s, "opening the event log read-only");
+    if (!s.ok())
+      return storage::FromRocks(s, "opening the event log read-only");
     db_.reset(db);
     rocksdb::ReadOptions read;
     read.fill_cache = false;         // one pass: caching only evicts
@@ -114,7 +115,8 @@ class LogSource : public EventSource {
  private:
   bool ReadSeq(uint64_t* seq) {
     rocksdb::Slice k = it_->key();
-    return log::DecodeSequenceKey(std::string_view(k.data(), k.size()), seq);
+    return storage::DecodeSequenceKey(std::string_view(k.data(), k.size()),
+                                      seq);
   }
 
   bool Selected(const riskflow::v1::Event& e) const {

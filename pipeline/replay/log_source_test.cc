@@ -102,7 +102,8 @@ TEST_F(LogSourceTest, PositionAndProgressFollowSequences) {
 
 TEST_F(LogSourceTest, OpensWhileTheLogIsOpenForWriting) {
   // Read-only opens take no lock, so a running daemon's log can be read.
-  auto store = storage::Store::Open(dir_.path() + "/log", storage::StoreOptions());
+  auto store =
+      storage::Store::Open(dir_.path() + "/log", storage::StoreOptions());
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_THAT(Ids({}), ElementsAre("e1", "e2", "e3", "e4"));
 }

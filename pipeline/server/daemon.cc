@@ -1,4 +1,3 @@
-#include "pipeline/common/logger.h"
 #include "pipeline/server/daemon.h"
 
 #include <sys/stat.h>
@@ -11,6 +10,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "pipeline/common/logger.h"
 #include "pipeline/config/pipeline_yaml.h"
 #include "pipeline/config/validate.h"
 #include "pipeline/engine/engine.h"
@@ -20,11 +20,11 @@
 #include "pipeline/metrics/http_server.h"
 #include "pipeline/metrics/registry.h"
 #include "pipeline/plugin_host/pipeline.h"
-#include "pipeline/server/bad_request_interceptor.h"
 #include "pipeline/server/auth/server_security.h"
+#include "pipeline/server/bad_request_interceptor.h"
+#include "pipeline/server/server_metrics.h"
 #include "pipeline/server/services.h"
 #include "pipeline/server/shadow.h"
-#include "pipeline/server/server_metrics.h"
 #include "pipeline/sinks/outbox.h"
 #include "pipeline/state/state_store.h"
 #include "pipeline/storage/disk_guard.h"
@@ -157,8 +157,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     p.log_store = std::move(*log_store);
     storage::StoreOptions engine_store_options;
     engine_store_options.name = "engine";
-    auto store =
-        state::OpenStateStore(options.data_dir + "/engine", engine_store_options);
+    auto store = state::OpenStateStore(options.data_dir + "/engine",
+                                       engine_store_options);
     if (!store.ok()) return store.status();
     p.store = std::move(*store);
     auto pipeline =

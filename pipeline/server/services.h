@@ -8,7 +8,6 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-
 #include "pipeline/engine/engine.h"
 #include "pipeline/lists/list_store.h"
 #include "pipeline/log/event_log.h"

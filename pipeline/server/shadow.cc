@@ -1,11 +1,11 @@
-#include "pipeline/common/logger.h"
 #include "pipeline/server/shadow.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "pipeline/log/log_keys.h"
+#include "pipeline/common/logger.h"
 #include "pipeline/state/state_store.h"
+#include "pipeline/storage/key_encoding.h"
 #include "rocksdb/write_batch.h"
 
 namespace riskflow::server {
@@ -68,15 +68,16 @@ absl::StatusOr<std::unique_ptr<Shadow>> Shadow::Start(
 
 absl::Status Shadow::LoadOrRecordStart(uint64_t log_end) {
   std::string value;
-  absl::StatusOr<bool> found = store_->Get(storage::Cf::kMeta, kStartKey, &value);
+  absl::StatusOr<bool> found =
+      store_->Get(storage::Cf::kMeta, kStartKey, &value);
   if (!found.ok()) return found.status();
-  if (*found && log::DecodeSequenceKey(value, &started_after_)) {
+  if (*found && storage::DecodeSequenceKey(value, &started_after_)) {
     return absl::OkStatus();
   }
   started_after_ = log_end;
   rocksdb::WriteBatch batch;
   batch.Put(store_->handle(storage::Cf::kMeta), kStartKey,
-            log::SequenceKey(log_end));
+            storage::SequenceKey(log_end));
   return store_->Write(&batch, /*sync=*/true);
 }
 

@@ -22,13 +22,14 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "pipeline/state/state_store.h"
-#include "tools/bench/rate_reporter.h"
 #include "pipeline/state/key_codec.h"
 #include "pipeline/state/shard_state.h"
 #include "pipeline/state/state_spec.h"
+#include "pipeline/state/state_store.h"
+#include "pipeline/storage/key_encoding.h"
 #include "pipeline/storage/store.h"
 #include "rocksdb/options.h"
+#include "tools/bench/rate_reporter.h"
 
 namespace riskflow::state {
 namespace {
@@ -132,7 +133,8 @@ void BM_NaiveRocksDb(benchmark::State& state) {
     const int64_t t = i++ * kStepMs;
     // Read-modify-write of the event's bucket.
     const std::string key = BucketKey(db.spec.id, e, BucketOf(t, kBucketMs));
-    absl::StatusOr<bool> found = db.store->Get(storage::Cf::kState, key, &value);
+    absl::StatusOr<bool> found =
+        db.store->Get(storage::Cf::kState, key, &value);
     int64_t count = 0;
     if (!found.ok() || (*found && !DecodeInt64(value, &count))) {
       state.SkipWithError("get failed");
@@ -146,7 +148,7 @@ void BM_NaiveRocksDb(benchmark::State& state) {
     }
     // Total by a prefix scan over the window's buckets.
     const std::string prefix = EntityPrefix(db.spec.id, e);
-    PrefixSuccessor(prefix, &upper);
+    storage::PrefixSuccessor(prefix, &upper);
     rocksdb::Slice upper_slice(upper);
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = &upper_slice;

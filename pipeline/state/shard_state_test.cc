@@ -215,7 +215,8 @@ TEST_F(ShardStateTest, FlushToWritesDeltasNotTotals) {
   ASSERT_OK(c.WindowAdd(counter_, "a", 1000, 1));
   Commit(&c);
   std::string v;
-  ASSERT_TRUE(*store_->Get(storage::Cf::kState, BucketKey(counter_.id, "a", 0), &v));
+  ASSERT_TRUE(
+      *store_->Get(storage::Cf::kState, BucketKey(counter_.id, "a", 0), &v));
   int64_t n = 0;
   ASSERT_TRUE(DecodeInt64(v, &n));
   EXPECT_EQ(n, 6);

@@ -37,8 +37,7 @@ class StateCfTuner : public storage::CfTuner {
 };
 
 StateExpiryRegistry* RegistryOf(storage::Store* store) {
-  auto* tuner =
-      dynamic_cast<StateCfTuner*>(store->tuner(storage::Cf::kState));
+  auto* tuner = dynamic_cast<StateCfTuner*>(store->tuner(storage::Cf::kState));
   return tuner == nullptr ? nullptr : tuner->registry();
 }
 

@@ -142,8 +142,9 @@ TEST(StateStoreTest, ClockAndRegistrationAreNoOpsOnAPlainStore) {
   RegisterState(store->get(), counter);
   SetExpiryClock(store->get(), 200000);
   rocksdb::WriteBatch batch;
-  ASSERT_TRUE(batch.Put((*store)->handle(Cf::kState),
-                        BucketKey(counter.id, "a", 0), EncodeInt64(1))
+  ASSERT_TRUE(batch
+                  .Put((*store)->handle(Cf::kState),
+                       BucketKey(counter.id, "a", 0), EncodeInt64(1))
                   .ok());
   ASSERT_TRUE((*store)->Write(&batch, false).ok());
   ASSERT_TRUE((*store)->Flush().ok());

@@ -144,8 +144,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (Cf cf : kAllCfs) {
-    descriptors.emplace_back(
-        CfName(cf), CfOptions(cf, cache, store->tuner(cf)));
+    descriptors.emplace_back(CfName(cf),
+                             CfOptions(cf, cache, store->tuner(cf)));
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;

@@ -50,15 +50,19 @@
 #include "absl/synchronization/notification.h"
 #include "benchmark/benchmark.h"
 #include "pipeline/log/event_log.h"
-#include "pipeline/log/log_keys.h"
 #include "pipeline/log/logged_event.h"
 #include "pipeline/log/segment/crc32c.h"
 #include "pipeline/log/segment/segment_log.h"
+#include "pipeline/storage/key_encoding.h"
 #include "pipeline/storage/store.h"
 #include "rocksdb/write_batch.h"
 #include "tools/bench/rate_reporter.h"
 
 namespace riskflow::log::segment {
+
+using storage::PutFixed64;
+using storage::SequenceKey;
+
 namespace {
 
 std::string RandomUuid(std::mt19937_64& rng) {
