@@ -249,6 +249,17 @@ TEST_F(KeyedStagesTest, LiveDaemonWithFourShardsDecidesLikeReplay) {
   ASSERT_TRUE((*daemon)->Evaluate(probe, &response).ok());
   EXPECT_EQ(response.decision().route(), v1::PASS);
 
+  // ListPlugins says where each detector runs.
+  auto plugins = (*daemon)->Plugins();
+  ASSERT_TRUE(plugins.ok()) << plugins.status();
+  std::map<std::string, std::string> keys;
+  for (const auto& p : plugins->plugins()) keys[p.detector()] = p.partition_key();
+  EXPECT_EQ(keys, (std::map<std::string, std::string>{
+                      {"velocity_burst", "account"},
+                      {"counterparty_burst", "counterparty"},
+                      {"large_payout", "account"},
+                      {"device_burst", "device"}}));
+
   std::map<std::string, v1::Decision> live = LiveDecisions(**daemon);
   (*daemon)->Shutdown();
 
