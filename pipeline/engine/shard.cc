@@ -314,6 +314,9 @@ void Shard::Decide(const ShardItem& item, const lists::ListSnapshot* lists,
   if (item.remote_slots == 0) {
     current_->detectors->Run(e, d);
   } else {
+    // A remote slot without a partial (a re-run whose stage state is
+    // already checkpointed) contributes nothing: never a stale partial.
+    if (item.partials == 0) partial_.slots.clear();
     current_->detectors->RunMerged(e, item.remote_slots, partial_, d);
   }
   current_->router->Decide(d);
