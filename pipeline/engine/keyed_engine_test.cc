@@ -30,9 +30,11 @@ constexpr int64_t kT0 = 1700000000000;
 
 // An account-keyed velocity around a counterparty-keyed one, so the merge
 // order shows in the annotations.
-std::shared_ptr<plugin_host::Pipeline> KeyedPipeline() {
+// `reordered`: the keyed detector first and a lower limit (another
+// version, whose slot masks differ).
+std::shared_ptr<plugin_host::Pipeline> KeyedPipeline(bool reordered = false) {
   v1::PipelineConfig config;
-  config.set_name("keyed");
+  config.set_name(reordered ? "keyed-2" : "keyed");
   config.set_max_batch_events(16);
   auto add = [&](const std::string& name, const std::string& key,
                  const std::string& max) {
@@ -44,8 +46,9 @@ std::shared_ptr<plugin_host::Pipeline> KeyedPipeline() {
     (*d->mutable_params())["max_events"] = max;
     (*d->mutable_params())["window"] = "1m";
   };
+  if (reordered) add("counterparty_burst", "counterparty", "5");
   add("account_burst", "account", "3");
-  add("counterparty_burst", "counterparty", "10");
+  if (!reordered) add("counterparty_burst", "counterparty", "10");
   add("account_burst_2", "account", "4");
   auto pipeline = plugin_host::Pipeline::Load(
       config, riskflow::testing::TestPluginSearchPath());
@@ -203,6 +206,35 @@ TEST_F(KeyedEngineTest, TheSameAnnotationsWhateverTheShardCount) {
     hot_ = 0;
   }
   EXPECT_EQ(hot, (std::vector<int>{20, 20}));
+}
+
+TEST_F(KeyedEngineTest, HotReloadSwitchesStageLayoutsAtOneLogPosition) {
+  std::unique_ptr<Engine> engine = MakeEngine(2);
+  ASSERT_NE(engine, nullptr);
+  engine->Start();
+  auto burst = [&](uint64_t first, int64_t t0) {
+    std::vector<log::LoggedEvent> events;
+    // 20 accounts, one counterparty, within 20 s.
+    for (uint64_t s = first; s < first + 20; ++s) {
+      events.push_back(Payment(s, absl::StrCat("acct-", s), "cp-hot",
+                               t0 + static_cast<int64_t>(s - first) * 1000));
+    }
+    engine->Dispatch(std::move(events));
+  };
+  burst(1, kT0);  // limit 10: 10 hits
+  auto after = engine->Reload(KeyedPipeline(/*reordered=*/true));
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(*after, 20u);
+  // Ten minutes later, limit 5 and the keyed detector in slot 0: 15 hits.
+  burst(21, kT0 + 600000);
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (engine->processed_sequence() < 40 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  EXPECT_EQ(engine->processed_sequence(), 40u);
+  engine->Stop();
+  absl::MutexLock lock(&mu_);
+  EXPECT_EQ(hot_, 25);
 }
 
 }  // namespace
