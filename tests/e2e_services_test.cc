@@ -67,8 +67,12 @@ TEST_F(ServicesTest, ListPluginsListsTheFourDetectorsWithParams) {
   for (const PluginInfo& p : r->plugins()) {
     SCOPED_TRACE(p.detector());
     // 1.1.1: duplicate_payout's window became half-open (docs/windows.md).
-    EXPECT_EQ(p.plugin_version(),
-              p.plugin_name() == "duplicate_payout" ? "1.1.1" : "1.1.0");
+    // velocity 1.2.0: counterparty / device keys are keyed stages
+    // (docs/keyed-stages.md).
+    const char* want = p.plugin_name() == "duplicate_payout" ? "1.1.1"
+                       : p.plugin_name() == "velocity"        ? "1.2.0"
+                                                              : "1.1.0";
+    EXPECT_EQ(p.plugin_version(), want);
     EXPECT_FALSE(p.description().empty());
     EXPECT_THAT(p.path(), EndsWith("/lib" + p.plugin_name() + ".so"));
     EXPECT_THAT(p.build_id(), MatchesRegex("[0-9a-f]{64}"));

@@ -213,6 +213,22 @@ std::string PipelineYaml() {
   }
   EXPECT_NE(yaml.find("freeze_cap_per_minute: 0"), std::string::npos)
       << "the default pipeline has no FREEZE detector any more";
+  if (std::getenv("RISKFLOW_KILL9_KEYED") != nullptr) {
+    // kill9_keyed_test (docs/keyed-stages.md): a stage keyed by
+    // counterparty, run on the payee's shard. The three payees get ~650
+    // payouts a minute each, so from the 301st in a minute on every payout
+    // carries a count that a lost or doubled stage effect would change.
+    yaml += R"(
+  - name: payee_burst
+    plugin: velocity
+    route: NOTIFY
+    params:
+      key: counterparty
+      max_events: 300
+      window: 1m
+      types: [PAYOUT]
+)";
+  }
   return yaml;
 }
 

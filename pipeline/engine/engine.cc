@@ -57,6 +57,14 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
                   options.max_cached_entities_per_shard / 2));
   Engine* self = engine.get();
   ctx.on_committed = [self] { self->UpdateExpiryClock(); };
+  engine->stages_ = std::make_unique<StageLinks>();
+  for (uint32_t i = 0; i < shards; ++i) {
+    engine->stages_->mailboxes.push_back(std::make_unique<StageMailbox>());
+  }
+  engine->stages_->processed_sequence = [self] {
+    return self->processed_sequence();
+  };
+  ctx.stages = engine->stages_.get();
   if (!options.crash_dir.empty()) {
     auto guard = FaultGuard::Open(options.crash_dir,
                                   options.crash_marker_prefix, store, shards,
@@ -75,6 +83,11 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
     engine->shards_.push_back(std::move(shard));
   }
   if (auto s = engine->versions_.Load(store); !s.ok()) return s;
+  {
+    // The instances have declared their partition keys by now.
+    absl::MutexLock lock(&engine->dispatch_mu_);
+    if (auto s = engine->SetStageLayout(*pipeline); !s.ok()) return s;
+  }
   absl::MutexLock lock(&engine->pipeline_mu_);
   engine->pipeline_ = std::move(pipeline);
   return engine;
@@ -93,6 +106,17 @@ absl::StatusOr<std::unique_ptr<ShardPipeline>> Engine::MakeShardPipeline(
                                        faults_->quarantine());
   }
   return sp;
+}
+
+absl::Status Engine::SetStageLayout(const plugin_host::Pipeline& pipeline) {
+  absl::StatusOr<std::shared_ptr<const StageLayout>> layout =
+      StageLayout::Of(pipeline);
+  if (!layout.ok()) return layout.status();
+  // Before any of this version's events is dispatched: from here on
+  // checkpoints follow the keyed rule (Shard::AwaitEngineProgress).
+  if ((*layout)->keyed()) stages_->keyed.store(true);
+  stage_layout_ = std::move(*layout);
+  return absl::OkStatus();
 }
 
 std::shared_ptr<const plugin_host::Pipeline> Engine::pipeline() const {
@@ -130,10 +154,18 @@ absl::StatusOr<uint64_t> Engine::Reload(
     if (!sp.ok()) return sp.status();
     swaps.push_back(std::move(*sp));
   }
+  // Keys are declared by now; a refusal leaves the running version alone.
+  absl::StatusOr<std::shared_ptr<const StageLayout>> next_layout =
+      StageLayout::Of(*next);
+  if (!next_layout.ok()) return next_layout.status();
   uint64_t after = 0;
   {
     absl::MutexLock lock(&dispatch_mu_);
     after = dispatched_.load();
+    // Events after the swap markers are planned with the new version's
+    // keys, and run by it on every shard (stage and home alike).
+    if ((*next_layout)->keyed()) stages_->keyed.store(true);
+    stage_layout_ = std::move(*next_layout);
     if (auto s = versions_.Record(store_, after, next->version_hash());
         !s.ok()) {
       return s;
@@ -174,6 +206,8 @@ void Engine::Stop() {
     // would leave it waiting (it gives up on `stopped_`).
     recovery_thread_.join();
   }
+  // All drain at once: a shard's last checkpoint may wait for the others.
+  for (auto& shard : shards_) shard->BeginStop();
   for (auto& shard : shards_) shard->Stop();
 }
 
@@ -200,7 +234,8 @@ void Engine::Dispatch(std::vector<log::LoggedEvent> events) {
 }
 
 void Engine::DispatchLocked(std::vector<log::LoggedEvent> events,
-                            uint64_t recovered_through) {
+                            uint64_t recovered_through,
+                            const ShardLayouts* recovery) {
   if (events.empty()) return;
   const uint32_t n = shard_count();
   const uint64_t through = events.back().sequence;
@@ -209,11 +244,19 @@ void Engine::DispatchLocked(std::vector<log::LoggedEvent> events,
   // Room for an even split plus slack and the marker: growing a vector
   // moves every Event in it, which showed in replay profiles.
   for (auto& items : per_shard) items.reserve(events.size() / n * 5 / 4 + 2);
-  for (log::LoggedEvent& e : events) {
-    uint32_t k = ShardOf(e.event.account_id(), n);
-    ShardItem& item = per_shard[k].emplace_back();
-    item.recovered = e.sequence <= recovered_through;
-    item.event = std::move(e);
+  if (stage_layout_->keyed()) {
+    for (log::LoggedEvent& e : events) {
+      const bool recovered = e.sequence <= recovered_through;
+      PlanKeyedEvent(*stage_layout_, std::move(e), n,
+                     recovered ? recovery : nullptr, recovered, &per_shard);
+    }
+  } else {
+    for (log::LoggedEvent& e : events) {
+      uint32_t k = ShardOf(e.event.account_id(), n);
+      ShardItem& item = per_shard[k].emplace_back();
+      item.recovered = e.sequence <= recovered_through;
+      item.event = std::move(e);
+    }
   }
   // A marker per shard lets idle shards report progress too.
   for (uint32_t k = 0; k < n; ++k) {
@@ -292,13 +335,22 @@ absl::Status Engine::CatchUp(ShardLayouts layouts) {
     std::vector<log::LoggedEvent> batch;
     auto flush = [&] {
       absl::MutexLock lock(&dispatch_mu_);
-      DispatchLocked(std::move(batch), logged_at_start);
+      DispatchLocked(std::move(batch), logged_at_start, &layouts);
       batch.clear();
     };
+    std::shared_ptr<const StageLayout> stage_layout;
+    {
+      absl::MutexLock lock(&dispatch_mu_);
+      stage_layout = stage_layout_;
+    }
     absl::Status scan = log_->Scan(from, [&](log::LoggedEvent&& e) {
       if (e.sequence > target) return false;
+      // With keyed stages, an event whose decision is done may still have
+      // a stage whose state lacks it (docs/keyed-stages.md, "Recovery").
       if (e.sequence > logged_at_start ||
-          !layouts.Decided(e.sequence, e.event.account_id())) {
+          (stage_layout->keyed()
+               ? NeedsRerun(*stage_layout, layouts, e)
+               : !layouts.Decided(e.sequence, e.event.account_id()))) {
         batch.push_back(std::move(e));
         ++replayed;
         if (batch.size() >= 4096) flush();

@@ -14,6 +14,7 @@
 #include "pipeline/engine/fault_guard.h"
 #include "pipeline/engine/shard.h"
 #include "pipeline/engine/shard_layouts.h"
+#include "pipeline/engine/stage_plan.h"
 #include "pipeline/engine/version_history.h"
 #include "pipeline/log/event_log.h"
 #include "pipeline/plugin_host/pipeline.h"
@@ -144,8 +145,14 @@ class Engine {
   absl::Status WaitUntilProcessed(uint64_t sequence, absl::Duration timeout);
   // `recovered_through`: events up to it are re-dispatched by the recovery
   // (see ShardItem::recovered).
+  // `recovery`: what the store says is done, for keyed stages (null live).
   void DispatchLocked(std::vector<log::LoggedEvent> events,
-                      uint64_t recovered_through)
+                      uint64_t recovered_through,
+                      const ShardLayouts* recovery = nullptr)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(dispatch_mu_);
+  // The partition keys of the version the next dispatched event runs with
+  // (docs/keyed-stages.md).
+  absl::Status SetStageLayout(const plugin_host::Pipeline& pipeline)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(dispatch_mu_);
   // The background part of StartRecovery.
   absl::Status CatchUp(ShardLayouts layouts);
@@ -168,6 +175,10 @@ class Engine {
   std::shared_ptr<plugin_host::Pipeline> pipeline_ ABSL_GUARDED_BY(pipeline_mu_);
   std::unique_ptr<FaultGuard> faults_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  // Keyed stages: mailboxes and progress shared by the shards.
+  std::unique_ptr<StageLinks> stages_;
+  std::shared_ptr<const StageLayout> stage_layout_
+      ABSL_GUARDED_BY(dispatch_mu_);
   std::atomic<uint64_t> dispatched_{0};
   // While the recovery catches up, the live dispatch only notes how far the
   // log has got (the catch-up reads those events from the log).

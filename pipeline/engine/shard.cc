@@ -53,15 +53,24 @@ void Shard::Enqueue(std::vector<ShardItem>&& items) {
   queue_.PushAll(std::move(items));
 }
 
-void Shard::Stop() {
+void Shard::BeginStop() {
   if (!stopping_.HasBeenNotified()) stopping_.Notify();
   queue_.Close();
+}
+
+void Shard::Stop() {
+  BeginStop();
   if (thread_.joinable()) thread_.join();
 }
 
 void Shard::ResumeAfter(uint64_t offset) {
   through_.store(offset);
   checkpointed_.store(offset);
+  // This shard never re-decides events up to its offset: partials for them
+  // (stage shards re-running their state) are dropped.
+  if (ctx_.stages != nullptr && index_ < ctx_.stages->mailboxes.size()) {
+    ctx_.stages->mailboxes[index_]->SetDecidedThrough(offset);
+  }
 }
 
 void Shard::Loop() {
@@ -75,8 +84,10 @@ void Shard::Loop() {
   }
   // A last checkpoint, so the next start re-runs nothing. Not after an
   // abandoned write: its offset would cover the events it held.
-  if (!abandoned_.load() && (checkpointed_.load() < through_.load() ||
-                             state_->dirty_entities() > 0)) {
+  if (!abandoned_.load() &&
+      (checkpointed_.load() < through_.load() ||
+       state_->dirty_entities() > 0) &&
+      AwaitEngineProgress(through_.load())) {
     BatchCommit commit(commit_target_);
     commit.AddCheckpoint(state_.get(), through_.load());
     if (Write(&commit)) NoteCheckpoint(through_.load(), watermark_.load());
@@ -120,7 +131,6 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
   // One snapshot per micro-batch: list changes apply from the next batch.
   std::shared_ptr<const lists::ListSnapshot> lists =
       ctx_.lists != nullptr ? ctx_.lists->snapshot() : nullptr;
-  uint64_t rerun = 0;
   for (size_t i = begin; i < end; ++i) {
     ShardItem& item = items[i];
     watermark = std::max(watermark, item.event.watermark_ms);
@@ -129,24 +139,45 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
       through = std::max(through, item.through);
       continue;
     }
-    through = std::max(through, item.event.sequence);
     state_->SetWatermark(item.event.watermark_ms);
+    if (item.stage_slots != 0) {
+      // Another shard decides this event; only our stages run here.
+      RunStages(item);
+      ++events_since_checkpoint_;
+      through = std::max(through, item.event.sequence);
+      continue;
+    }
+    if (item.partials > 0 && !AwaitPartials(item, &decisions, through)) {
+      return;  // abandoned: nothing more is decided
+    }
+    through = std::max(through, item.event.sequence);
+    ++events_since_checkpoint_;
     if (item.recovered && AlreadyDecided(item.event)) {
       // Decided and published before the crash, after the last
       // checkpoint: re-run for its state (deterministic: the same log,
       // state and version give the same changes), publish nothing.
       riskflow::v1::Decision again;
-      Decide(item.event, lists.get(), &again);
-      ++rerun;
+      Decide(item, lists.get(), &again);
       continue;
     }
-    Decide(item.event, lists.get(), &decisions.emplace_back());
+    Decide(item, lists.get(), &decisions.emplace_back());
   }
-  events_since_checkpoint_ += decisions.size() + rerun;
 
+  bool checkpoint = CheckpointDue(forced, through);
+  if (checkpoint && ctx_.stages != nullptr && ctx_.stages->keyed.load()) {
+    // Keyed stages: this shard's state holds effects of events other
+    // shards decide. Its checkpoint at `through` may only be written once
+    // every event up to it is decided engine-wide, else a crash could
+    // leave a stage's effect checkpointed while its event is re-decided
+    // without it. Decisions first (others may wait for our progress),
+    // then the wait, then the state.
+    if (!CommitDecisions(&decisions, through)) return;
+    watermark_.store(watermark);
+    checkpoint = AwaitEngineProgress(through);
+    if (!checkpoint) return;
+  }
   BatchCommit commit(commit_target_);
   commit.AddDecisions(&decisions);
-  const bool checkpoint = CheckpointDue(forced, through);
   if (checkpoint) commit.AddCheckpoint(state_.get(), through);
   if (!commit.empty() && !Write(&commit)) return;
   if (checkpoint) NoteCheckpoint(through, watermark);
@@ -160,6 +191,78 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
     ctx_.waiters->Publish(decisions);
   }
   state_->Trim();
+}
+
+void Shard::RunStages(ShardItem& item) {
+  plugin_host::StagePartial partial;
+  current_->detectors->RunStages(item.event, item.stage_slots, &partial);
+  // At once, not at the end of this micro-batch: the home may be waiting
+  // for it while a later item of ours waits for the home.
+  if (item.post_partial) {
+    ctx_.stages->mailboxes[item.home]->Post(item.event.sequence,
+                                            std::move(partial));
+  }
+}
+
+bool Shard::AwaitPartials(const ShardItem& item,
+                          std::vector<riskflow::v1::Decision>* decisions,
+                          uint64_t through) {
+  StageMailbox& mailbox = *ctx_.stages->mailboxes[index_];
+  partial_.slots.clear();
+  if (mailbox.TryTake(item.event.sequence, item.partials, &partial_)) {
+    return true;
+  }
+  // About to block: first make what this batch decided so far visible, and
+  // say that every event of ours before this one is decided (dispatch is
+  // in sequence order, so all of them came before it). A shard waiting to
+  // checkpoint may be waiting for exactly that.
+  if (!CommitDecisions(decisions,
+                       std::max(through, item.event.sequence - 1))) {
+    return false;
+  }
+  if (mailbox.Take(item.event.sequence, item.partials, &partial_)) {
+    return true;
+  }
+  // Closed: a stage shard gave up; so does this one.
+  Abandon();
+  return false;
+}
+
+bool Shard::CommitDecisions(std::vector<riskflow::v1::Decision>* decisions,
+                            uint64_t through) {
+  if (!decisions->empty()) {
+    BatchCommit commit(commit_target_);
+    commit.AddDecisions(decisions);
+    if (!Write(&commit)) return false;
+  }
+  through_.store(std::max(through_.load(), through));
+  if (decisions->empty()) return true;
+  events_.fetch_add(decisions->size(), std::memory_order_relaxed);
+  if (ctx_.on_committed) ctx_.on_committed();
+  if (ctx_.decision_observer) ctx_.decision_observer(index_, *decisions);
+  ctx_.waiters->Publish(*decisions);
+  decisions->clear();
+  return true;
+}
+
+bool Shard::AwaitEngineProgress(uint64_t through) {
+  if (ctx_.stages == nullptr || !ctx_.stages->keyed.load()) return true;
+  // Deadlock-free: the shard with the lowest `through` among the waiting
+  // ones has every partial for events up to it posted (see
+  // docs/keyed-stages.md), so it proceeds, and so on upwards. Polled:
+  // checkpoints are seconds apart.
+  while (ctx_.stages->processed_sequence() < through) {
+    if (ctx_.stages->failed.load()) return false;
+    absl::SleepFor(absl::Microseconds(200));
+  }
+  return true;
+}
+
+void Shard::Abandon() {
+  // The cache may hold changes of events whose decision is not written.
+  state_->DropAll();
+  abandoned_.store(true);
+  if (ctx_.stages != nullptr) ctx_.stages->Fail();
 }
 
 bool Shard::CheckpointDue(bool forced, uint64_t through) const {
@@ -185,8 +288,7 @@ bool Shard::Write(BatchCommit* commit) {
   // A checkpoint's FlushTo marked the cache clean although its changes
   // never reached the store: drop it all, so it never runs ahead of the
   // store.
-  state_->DropAll();
-  abandoned_.store(true);
+  Abandon();
   return false;
 }
 
@@ -204,12 +306,19 @@ void FillDecisionHeader(const log::LoggedEvent& e,
   d->set_pipeline_version(pipeline_version);
 }
 
-void Shard::Decide(const log::LoggedEvent& e,
-                   const lists::ListSnapshot* lists,
+void Shard::Decide(const ShardItem& item, const lists::ListSnapshot* lists,
                    riskflow::v1::Decision* d) {
+  const log::LoggedEvent& e = item.event;
   const plugin_host::Pipeline& pipeline = *current_->pipeline;
   FillDecisionHeader(e, pipeline.version_hash(), d);
-  current_->detectors->Run(e, d);
+  if (item.remote_slots == 0) {
+    current_->detectors->Run(e, d);
+  } else {
+    // A remote slot without a partial (a re-run whose stage state is
+    // already checkpointed) contributes nothing: never a stale partial.
+    if (item.partials == 0) partial_.slots.clear();
+    current_->detectors->RunMerged(e, item.remote_slots, partial_, d);
+  }
   current_->router->Decide(d);
   if (lists != nullptr) lists::ApplyLists(*lists, e.event, d);
   // After the lists: an allowed (suppressed) FREEZE is not a FREEZE, and an

@@ -16,6 +16,7 @@
 #include "pipeline/engine/bounded_queue.h"
 #include "pipeline/engine/checkpoint_policy.h"
 #include "pipeline/engine/decision_waiters.h"
+#include "pipeline/engine/stage_mailbox.h"
 #include "pipeline/lists/list_store.h"
 #include "pipeline/log/logged_event.h"
 #include "pipeline/plugin_host/pipeline.h"
@@ -52,6 +53,39 @@ struct ShardItem {
   // A marker that makes the shard write a checkpoint once it has processed
   // everything queued before it (end of recovery).
   bool checkpoint = false;
+
+  // Keyed stages (docs/keyed-stages.md; stage_plan.h); all zero for a
+  // pipeline whose detectors are all keyed by account. Slot i is bit i.
+  // A decision item (stage_slots == 0): the detectors in remote_slots do
+  // not run here; their annotations come in `partials` partials through
+  // this shard's mailbox (a remote slot without a partial had none).
+  uint64_t remote_slots = 0;
+  uint32_t partials = 0;
+  // A stage item: runs only these detectors, then (post_partial) hands
+  // their annotations to shard `home`, which decides the event.
+  uint64_t stage_slots = 0;
+  uint32_t home = 0;
+  bool post_partial = false;
+};
+
+// What the shards of one engine share for keyed stages.
+struct StageLinks {
+  // Index = home shard.
+  std::vector<std::unique_ptr<StageMailbox>> mailboxes;
+  // Engine::processed_sequence: a shard running keyed stages writes a
+  // checkpoint at T only once every event <= T is decided engine-wide.
+  std::function<uint64_t()> processed_sequence;
+  // Set before the first keyed pipeline version is dispatched; never
+  // cleared (a later version's checkpoints still hold earlier stages'
+  // effects).
+  std::atomic<bool> keyed{false};
+  // A shard gave up (a commit abandoned at shutdown): nobody may wait for
+  // it any more.
+  std::atomic<bool> failed{false};
+  void Fail() {
+    failed.store(true);
+    for (auto& m : mailboxes) m->Close();
+  }
 };
 
 struct ShardContext {
@@ -76,6 +110,8 @@ struct ShardContext {
   bool write_outboxes = true;
   bool store_decisions = true;
   CheckpointPolicy checkpoint;
+  // Shared by every shard of the engine; never null in an engine.
+  StageLinks* stages = nullptr;
 };
 
 // The fields of a decision that depend only on the logged event.
@@ -106,6 +142,9 @@ class Shard {
   // that keeps failing is given up after a few attempts once stopping (see
   // BatchCommit::WriteWithRetry).
   void Stop();
+  // Stop without the join: lets every shard drain at once (a shard's last
+  // checkpoint may wait for the others' progress).
+  void BeginStop();
   // Before any event is queued (recovery): every event of this shard up to
   // `offset` is decided; progress starts there and never reports less.
   void ResumeAfter(uint64_t offset);
@@ -144,8 +183,26 @@ class Shard {
   void ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
                         size_t end);
   void ApplySwap(std::shared_ptr<ShardPipeline> swap);
-  void Decide(const log::LoggedEvent& e, const lists::ListSnapshot* lists,
+  void Decide(const ShardItem& item, const lists::ListSnapshot* lists,
               riskflow::v1::Decision* d);
+  // Keyed stages: runs a stage item's detectors and posts the partial.
+  void RunStages(ShardItem& item);
+  // Waits for a decision item's partials (into partial_). Before blocking,
+  // commits the decided prefix of the micro-batch and reports progress up
+  // to the event before it, which keeps checkpoint waits deadlock-free
+  // (docs/keyed-stages.md). False when the shard must give up.
+  bool AwaitPartials(const ShardItem& item,
+                     std::vector<riskflow::v1::Decision>* decisions,
+                     uint64_t through);
+  // Commits decisions (no checkpoint) and publishes them and `through`.
+  bool CommitDecisions(std::vector<riskflow::v1::Decision>* decisions,
+                       uint64_t through);
+  // Keyed checkpoints: waits until every event <= through is decided
+  // engine-wide. False when a shard failed (the checkpoint is skipped).
+  bool AwaitEngineProgress(uint64_t through);
+  // Gives up deciding (see Write): the next start re-runs from the last
+  // checkpoint.
+  void Abandon();
   // Whether this micro-batch ends with a checkpoint.
   bool CheckpointDue(bool forced, uint64_t through) const;
   // True once written; false only when the shard is stopping and the write
@@ -177,6 +234,7 @@ class Shard {
   CommitTarget commit_target_;
   std::unique_ptr<router::FreezeCap> freeze_cap_;
   std::vector<size_t> capped_;  // scratch for ApplyFreezeCap
+  plugin_host::StagePartial partial_;  // a decision item's remote stages
   plugin_host::CrashMarker* crash_marker_ = nullptr;
   std::atomic<uint64_t> already_decided_{0};
   // Set by Stop (any thread) before the queue closes; wakes a commit

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "pipeline/common/logger.h"
 #include "pipeline/plugin_host/host_context.h"
+#include "pipeline/plugin_host/partition_key.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/plugin_host/plugin_output.h"
 
@@ -121,6 +122,19 @@ rf_status DeclareState(rf_init_ctx* ctx, const rf_state_spec* raw,
   }
   slot->states.push_back(spec);
   *out = static_cast<rf_state_handle>(slot->states.size() - 1);
+  return RF_OK;
+}
+
+rf_status PartitionBy(rf_init_ctx* ctx, int32_t key) {
+  auto* init = reinterpret_cast<InitContext*>(ctx);
+  if (init == nullptr) return RF_INVALID_ARGUMENT;
+  if (!ValidPartitionKey(key)) {
+    init->error = absl::StrCat("partition_by: unknown key ", key);
+    return RF_INVALID_ARGUMENT;
+  }
+  // Checked against the detector's other instances once create() returns
+  // (ShardDetectors::Create).
+  init->partition_key = key;
   return RF_OK;
 }
 
@@ -336,6 +350,7 @@ const rf_host_api* HostApi() {
     a.event_time_ms = &EventTimeMs;
     a.random_u64 = &RandomU64;
     a.log = &Log;
+    a.partition_by = &PartitionBy;
     return a;
   }();
   return &api;

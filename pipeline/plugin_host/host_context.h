@@ -21,6 +21,8 @@ struct InitContext {
   // Handles declared by this instance, checked against the slot's states.
   uint32_t next_handle = 0;
   std::string error;
+  // What this instance declared through partition_by (ABI 1.1).
+  int32_t partition_key = RF_PARTITION_ACCOUNT;
 };
 
 // What rf_call_ctx points at during one on_event() call.

@@ -62,6 +62,7 @@ absl::StatusOr<std::unique_ptr<ShardDetectors>> Pipeline::Instantiate(
   for (const auto& slot : detectors_) {
     if (auto s = shard->Create(slot.get()); !s.ok()) return s;
     slot->states_sealed = true;
+    slot->partition_sealed = true;
     for (const state::StateSpec& spec : slot->states) {
       state::RegisterState(store, spec);
     }

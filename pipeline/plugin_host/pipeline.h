@@ -29,6 +29,10 @@ struct DetectorSlot {
   // every later instance must declare the same states.
   std::vector<state::StateSpec> states;
   bool states_sealed = false;
+  // The event field the detector's state is keyed by (partition_key.h):
+  // what the first instance declared; later instances must agree.
+  rf_partition_key partition_key = RF_PARTITION_ACCOUNT;
+  bool partition_sealed = false;
 
   // Fault containment, updated by the shards running the detector.
   std::atomic<uint64_t> faults{0};

@@ -54,7 +54,15 @@ TEST(PluginLoaderTest, RefusesWrongAbiMajor) {
 TEST(PluginLoaderTest, RefusesNewerAbiMinor) {
   ExpectRefused(TestPluginPath("newer_minor"),
                 absl::StatusCode::kFailedPrecondition,
-                {"built for ABI 1.1", "newer than this host"});
+                {"built for ABI 1.2", "newer than this host"});
+}
+
+TEST(PluginLoaderTest, LoadsAnOlderAbiMinor) {
+  // ABI 1.1 appended partition_by to rf_host_api; a 1.0 plugin never calls
+  // it and is keyed by account.
+  auto plugin = LoadPlugin(TestPluginPath("abi_1_0"));
+  ASSERT_TRUE(plugin.ok()) << plugin.status();
+  EXPECT_EQ((*plugin)->descriptor().abi_minor, 0u);
 }
 
 TEST(PluginLoaderTest, RefusesLibraryWithoutEntrySymbol) {

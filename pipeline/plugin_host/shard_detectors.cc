@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "pipeline/plugin_host/partition_key.h"
 #include "pipeline/plugin_host/plugin_output.h"
 #include "pipeline/plugin_host/quarantine_store.h"
 
@@ -53,6 +54,17 @@ absl::Status ShardDetectors::Create(DetectorSlot* slot) {
                      " at ", slot->plugin->path(), ") refused to start: ",
                      why));
   }
+  if (slot->partition_sealed &&
+      init.partition_key != static_cast<int32_t>(slot->partition_key)) {
+    d.destroy(handle);
+    return absl::InvalidArgumentError(absl::StrCat(
+        "detector '", slot->config.name(), "' (plugin ", d.name,
+        "): an instance declared partition key ",
+        PartitionKeyName(static_cast<rf_partition_key>(init.partition_key)),
+        " but the first declared ", PartitionKeyName(slot->partition_key),
+        "; every instance must declare the same key"));
+  }
+  slot->partition_key = static_cast<rf_partition_key>(init.partition_key);
   instances_.push_back(Instance{slot, handle});
   return absl::OkStatus();
 }
@@ -68,14 +80,13 @@ void ShardDetectors::SetFaultContainment(CrashMarker* marker,
   }
 }
 
-void ShardDetectors::Run(const log::LoggedEvent& logged,
-                         riskflow::v1::Decision* decision) {
+void ShardDetectors::BuildView(const log::LoggedEvent& logged) {
   const riskflow::v1::Event& e = logged.event;
   attributes_.clear();
   for (const auto& [key, value] : e.attributes()) {
     attributes_.push_back(rf_kv{Rf(key), Rf(value)});
   }
-  rf_event_view view;
+  rf_event_view& view = view_;
   std::memset(&view, 0, sizeof(view));
   view.struct_size = sizeof(view);
   view.sequence = logged.sequence;
@@ -98,8 +109,57 @@ void ShardDetectors::Run(const log::LoggedEvent& logged,
   view.device_id = Rf(e.device_id());
   view.attributes = attributes_.data();
   view.attribute_count = attributes_.size();
+}
 
-  for (Instance& inst : instances_) {
+void ShardDetectors::Run(const log::LoggedEvent& logged,
+                         riskflow::v1::Decision* decision) {
+  BuildView(logged);
+  for (Instance& inst : instances_) RunOne(inst, logged, decision);
+}
+
+void ShardDetectors::RunMerged(const log::LoggedEvent& logged,
+                               uint64_t remote_slots,
+                               const StagePartial& remote,
+                               riskflow::v1::Decision* decision) {
+  BuildView(logged);
+  for (size_t i = 0; i < instances_.size(); ++i) {
+    if (i < 64 && (remote_slots >> i & 1) != 0) {
+      // Run on the shard owning the slot's key: its annotations, in this
+      // slot's place, so the decision is the same whatever the shard count.
+      for (const auto& [slot, annotations] : remote.slots) {
+        if (slot != i) continue;
+        for (const riskflow::v1::Annotation& a : annotations) {
+          *decision->add_annotations() = a;
+        }
+      }
+      continue;
+    }
+    RunOne(instances_[i], logged, decision);
+  }
+}
+
+void ShardDetectors::RunStages(const log::LoggedEvent& logged,
+                               uint64_t slots, StagePartial* out) {
+  BuildView(logged);
+  riskflow::v1::Decision scratch;
+  for (size_t i = 0; i < instances_.size() && i < 64; ++i) {
+    if ((slots >> i & 1) == 0) continue;
+    scratch.clear_annotations();
+    RunOne(instances_[i], logged, &scratch);
+    auto& [slot, annotations] = out->slots.emplace_back();
+    slot = static_cast<uint32_t>(i);
+    annotations.reserve(scratch.annotations_size());
+    for (riskflow::v1::Annotation& a : *scratch.mutable_annotations()) {
+      annotations.push_back(std::move(a));
+    }
+  }
+}
+
+void ShardDetectors::RunOne(Instance& inst, const log::LoggedEvent& logged,
+                            riskflow::v1::Decision* decision) {
+  const riskflow::v1::Event& e = logged.event;
+  const rf_event_view& view = view_;
+  {
     DetectorSlot* slot = inst.slot;
     if (slot->quarantined.load(std::memory_order_relaxed)) {
       // The reason rides in the decision, so a decision that differs from
@@ -108,7 +168,7 @@ void ShardDetectors::Run(const log::LoggedEvent& logged,
                   absl::StrCat("detector is quarantined: ",
                                slot->QuarantineReason()),
                   decision);
-      continue;
+      return;
     }
     call_.slot = slot;
     call_.event_time_ms = e.event_time_ms();
@@ -152,7 +212,7 @@ void ShardDetectors::Run(const log::LoggedEvent& logged,
       slot->faults.fetch_add(1, std::memory_order_relaxed);
       Quarantine(slot, logged.sequence, message);
       AddDegraded(slot, "DETECTOR_ERROR", message, decision);
-      continue;
+      return;
     }
     const auto elapsed_us =
         std::chrono::duration_cast<std::chrono::microseconds>(
@@ -173,7 +233,7 @@ void ShardDetectors::Run(const log::LoggedEvent& logged,
       if (message.empty()) message = absl::StrCat("on_event returned ", s);
       RecordFault(slot, logged.sequence, message);
       AddDegraded(slot, "DETECTOR_ERROR", CleanText(message), decision);
-      continue;
+      return;
     }
     // Refused output (plugin_output.h) is a fault like an error return.
     const bool invalid_output = FinishCall(&call_, decision);

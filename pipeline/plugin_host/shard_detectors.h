@@ -1,6 +1,7 @@
 #ifndef RISKFLOW_PIPELINE_PLUGIN_HOST_SHARD_DETECTORS_H_
 #define RISKFLOW_PIPELINE_PLUGIN_HOST_SHARD_DETECTORS_H_
 
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -14,6 +15,14 @@
 namespace riskflow::plugin_host {
 
 class QuarantineStore;
+
+// What the stages of one event that ran on a shard other than the event's
+// home shard produced (docs/keyed-stages.md): per detector slot (index in
+// Pipeline::detectors()), its annotations, degraded ones included.
+struct StagePartial {
+  std::vector<std::pair<uint32_t, std::vector<riskflow::v1::Annotation>>>
+      slots;
+};
 
 // One shard's instances of every detector in a pipeline. Single-threaded:
 // only the owning shard calls Run.
@@ -34,6 +43,17 @@ class ShardDetectors {
   // overruns quarantine it. Never drops the event.
   void Run(const log::LoggedEvent& event, riskflow::v1::Decision* decision);
 
+  // Keyed stages (docs/keyed-stages.md); slot i is bit i (at most 64).
+  // On the home shard: runs every detector but those in `remote_slots`,
+  // whose annotations come from `remote`, all in detector order.
+  void RunMerged(const log::LoggedEvent& event, uint64_t remote_slots,
+                 const StagePartial& remote,
+                 riskflow::v1::Decision* decision);
+  // On a stage shard: runs only the detectors in `slots`, appending their
+  // annotations to `out`, one entry per slot.
+  void RunStages(const log::LoggedEvent& event, uint64_t slots,
+                 StagePartial* out);
+
   // Crash containment (docs/plugin-faults.md): the shard's crash marker,
   // written around every detector call, and where quarantines are
   // persisted. Either may be null (replay, unit tests).
@@ -45,6 +65,10 @@ class ShardDetectors {
     void* handle;
     uint32_t marker_name = CrashMarker::kInlineName;
   };
+  void BuildView(const log::LoggedEvent& event);
+  // One detector over the event in view_ (fault containment included).
+  void RunOne(Instance& inst, const log::LoggedEvent& event,
+              riskflow::v1::Decision* decision);
   void RecordFault(DetectorSlot* slot, uint64_t sequence,
                    const std::string& message);
   // Quarantines at once (persisted when a store is set).
@@ -59,6 +83,7 @@ class ShardDetectors {
   std::vector<Instance> instances_;
   // Reused per event to avoid allocations on the hot path.
   std::vector<rf_kv> attributes_;
+  rf_event_view view_;
   CallContext call_;
   CrashMarker* marker_ = nullptr;
   QuarantineStore* quarantine_ = nullptr;

@@ -1,6 +1,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "pipeline/plugin_host/partition_key.h"
 #include "pipeline/server/authorize.h"
 #include "pipeline/router/freeze_cap.h"
 #include "pipeline/server/grpc_status.h"
@@ -107,6 +108,7 @@ grpc::Status AdminService::ListPlugins(
     info->set_build_id(slot->plugin->build_id());
     info->set_abi_major(d.abi_major);
     info->set_abi_minor(d.abi_minor);
+    info->set_partition_key(plugin_host::PartitionKeyName(slot->partition_key));
     for (size_t i = 0; i < d.param_count; ++i) {
       const rf_param_spec& spec = d.params[i];
       riskflow::v1::ParamSpec* p = info->add_params();

@@ -219,6 +219,9 @@ class FakeHost {
   // The parameters as validated and normalised for create().
   const ParsedParams& params() const { return params_; }
   const rf_host_api& host_api() const { return api_; }
+  // What create() declared through partition_by (ABI 1.1); the default is
+  // RF_PARTITION_ACCOUNT, as in the real host.
+  rf_partition_key partition_key() const { return partition_key_; }
 
  private:
   struct StateDecl {
@@ -265,6 +268,7 @@ class FakeHost {
   ParsedParams params_;
 
   std::vector<StateDecl> states_;  // handle = index + 1
+  rf_partition_key partition_key_ = RF_PARTITION_ACCOUNT;
   bool has_watermark_ = false;
   int64_t watermark_ms_ = 0;
   std::map<std::pair<rf_state_handle, std::string>, EntityState> data_;

@@ -44,6 +44,20 @@ struct FakeHostCallbacks {
 
   static CtxBase* Base(void* ctx) { return static_cast<CtxBase*>(ctx); }
 
+  static rf_status PartitionBy(rf_init_ctx* raw, int32_t key) {
+    CtxBase* ctx = Base(raw);
+    if (ctx == nullptr) return RF_INVALID_ARGUMENT;
+    FakeHost* host = ctx->host;
+    if (ctx != &host->init_ctx_ || !ctx->active) {
+      return host->Refuse("partition_by: only valid during create()");
+    }
+    if (key < RF_PARTITION_ACCOUNT || key > RF_PARTITION_IP) {
+      return host->Refuse("partition_by: unknown key " + std::to_string(key));
+    }
+    host->partition_key_ = static_cast<rf_partition_key>(key);
+    return RF_OK;
+  }
+
   static rf_status DeclareState(rf_init_ctx* raw, const rf_state_spec* spec,
                                 rf_state_handle* out) {
     CtxBase* ctx = Base(raw);
@@ -356,6 +370,7 @@ rf_host_api MakeHostApi() {
   api.event_time_ms = &FakeHostCallbacks::EventTimeMs;
   api.random_u64 = &FakeHostCallbacks::RandomU64;
   api.log = &FakeHostCallbacks::Log;
+  api.partition_by = &FakeHostCallbacks::PartitionBy;
   return api;
 }
 

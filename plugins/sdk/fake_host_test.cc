@@ -400,7 +400,7 @@ TEST(FakeHostDescriptorTest, RefusesNewerAbi) {
   d.abi_minor = RF_ABI_MINOR + 1;
   FakeHost host(&d);
   EXPECT_EQ(host.Create().message(),
-            "plugin 'probe' needs ABI 1.1, this host speaks 1.0");
+            "plugin 'probe' needs ABI 1.2, this host speaks 1.1");
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 #define RF_ABI_MAJOR 1
-#define RF_ABI_MINOR 0
+#define RF_ABI_MINOR 1
 
 /* The one symbol a plugin exports. */
 #define RF_PLUGIN_ENTRY_SYMBOL "riskflow_plugin_descriptor_v1"
@@ -174,6 +174,18 @@ typedef enum rf_log_level {
   RF_LOG_ERROR = 3,
 } rf_log_level;
 
+/* ABI 1.1: which event field a detector's state is keyed by. The engine runs
+ * the detector for an event on the shard that owns that field's value (a
+ * keyBy), so its windows see every event with that value whatever the shard
+ * count (docs/keyed-stages.md). A detector that never calls partition_by is
+ * keyed by account, as in ABI 1.0. */
+typedef enum rf_partition_key {
+  RF_PARTITION_ACCOUNT = 0,
+  RF_PARTITION_COUNTERPARTY = 1,
+  RF_PARTITION_DEVICE = 2,
+  RF_PARTITION_IP = 3,
+} rf_partition_key;
+
 typedef struct rf_host_api {
   uint32_t struct_size;
 
@@ -215,6 +227,12 @@ typedef struct rf_host_api {
 
   /* Either context may be passed (cast to rf_call_ctx*); NULL is allowed. */
   void (*log)(rf_call_ctx* ctx, rf_log_level level, rf_str message);
+
+  /* ABI 1.1 (check struct_size before calling). create() only: the event
+   * field this detector's state is keyed by (rf_partition_key). Every
+   * instance of a detector must declare the same key; the default is
+   * RF_PARTITION_ACCOUNT. */
+  rf_status (*partition_by)(rf_init_ctx* ctx, int32_t key);
 } rf_host_api;
 
 /* ---- The plugin descriptor ------------------------------------------- */

@@ -12,6 +12,7 @@
 #ifndef RISKFLOW_PLUGINS_SDK_RISKFLOW_SDK_H_
 #define RISKFLOW_PLUGINS_SDK_RISKFLOW_SDK_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -203,6 +204,23 @@ class InitContext {
   Status DeclareLastSeen(const char* name, StateHandle* out,
                          int64_t ttl_ms = 0) {
     return Declare(name, RF_STATE_LAST_SEEN, 0, 0, ttl_ms, out);
+  }
+  // The event field this detector's state is keyed by (ABI 1.1): the host
+  // runs the detector on the shard owning that value (docs/keyed-stages.md).
+  // Not calling it means RF_PARTITION_ACCOUNT.
+  Status PartitionBy(rf_partition_key key) {
+    if (host_->struct_size <
+            offsetof(rf_host_api, partition_by) + sizeof(host_->partition_by) ||
+        host_->partition_by == nullptr) {
+      if (key == RF_PARTITION_ACCOUNT) return Status::Ok();
+      return Status::Error(
+          "this host predates partition_by (ABI 1.1); cannot key by anything "
+          "but the account");
+    }
+    if (host_->partition_by(ctx_, static_cast<int32_t>(key)) != RF_OK) {
+      return Status::Error("host refused partition_by");
+    }
+    return Status::Ok();
   }
 
  private:

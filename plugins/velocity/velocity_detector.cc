@@ -50,8 +50,9 @@ const std::vector<rf_param_spec>& VelocityParams() {
                  "Event types counted; others are ignored."),
       sdk::Param("key", RF_PARAM_STRING, "account",
                  "Entity counted per: account, counterparty, device or "
-                 "account_counterparty. Only account-scoped keys are exact "
-                 "across shards (see README)."),
+                 "account_counterparty. Counterparty and device are run on "
+                 "the shard owning that value, so every key is exact "
+                 "whatever the shard count (see README)."),
       sdk::Param("windows", RF_PARAM_LIST, nullptr,
                  "Several count limits, WINDOW:MAX_EVENTS items, e.g. "
                  "\"1m:5,1h:30,24h:100\"; replaces max_events/window. Each "
@@ -81,6 +82,16 @@ sdk::Status VelocityDetector::Init(sdk::InitContext& ctx,
   sdk::Status s = sdk::ParseEventTypes(params, "types", &types_);
   if (!s.ok()) return s;
   s = ParseEntityKey(params.String("key", "account"), &key_);
+  if (!s.ok()) return s;
+  // Counterparty and device entities span accounts: the host runs this
+  // detector on the shard owning the counterparty / device, so their
+  // windows see every event (docs/keyed-stages.md). The account-scoped
+  // keys stay with the account's shard.
+  if (key_ == EntityKey::kCounterparty) {
+    s = ctx.PartitionBy(RF_PARTITION_COUNTERPARTY);
+  } else if (key_ == EntityKey::kDevice) {
+    s = ctx.PartitionBy(RF_PARTITION_DEVICE);
+  }
   if (!s.ok()) return s;
   if (multi_window_) {
     s = ParseCountWindows(params.List("windows"), bucket_ms, &counts_);
@@ -199,7 +210,7 @@ void VelocityDetector::CheckSums(sdk::Context& ctx, const std::string& entity,
 }  // namespace velocity
 }  // namespace riskflow
 
-RISKFLOW_DETECTOR(riskflow::velocity::VelocityDetector, "velocity", "1.1.0",
+RISKFLOW_DETECTOR(riskflow::velocity::VelocityDetector, "velocity", "1.2.0",
                   "Too many payment events, or too much money, per account (or "
                   "other entity) in sliding windows.",
                   riskflow::velocity::VelocityParams)

@@ -1,3 +1,4 @@
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,21 @@ class VelocityTest : public ::testing::Test {
   }
   FakeHost host_{riskflow_plugin_descriptor_v1()};
 };
+
+// Counterparty and device entities span accounts: velocity asks the host
+// to run it on the shard owning them (docs/keyed-stages.md).
+TEST(VelocityPartitionTest, DeclaresTheKeyItCountsBy) {
+  const std::map<std::string, rf_partition_key> want = {
+      {"account", RF_PARTITION_ACCOUNT},
+      {"account_counterparty", RF_PARTITION_ACCOUNT},
+      {"counterparty", RF_PARTITION_COUNTERPARTY},
+      {"device", RF_PARTITION_DEVICE}};
+  for (const auto& [key, partition] : want) {
+    FakeHost host(riskflow_plugin_descriptor_v1());
+    ASSERT_TRUE(host.Create({{"key", key}}).ok()) << host.last_error();
+    EXPECT_EQ(host.partition_key(), partition) << key;
+  }
+}
 
 TEST_F(VelocityTest, FiresAboveTheLimitWithExactEvidence) {
   Start({{"max_events", "5"}, {"types", "PAYOUT,PAYMENT"}});

@@ -187,8 +187,8 @@ TEST_F(AdminTest, PluginsListsTheFourDetectorsWithParameterRanges) {
   ASSERT_GE(lines.size(), 5u);
   EXPECT_THAT(lines[0], ::testing::StartsWith("DETECTOR "));
   const std::vector<std::pair<std::string, std::string>> rows = {
-      {"velocity_burst", "velocity@1.1.0"},
-      {"velocity_extreme", "velocity@1.1.0"},
+      {"velocity_burst", "velocity@1.2.0"},
+      {"velocity_extreme", "velocity@1.2.0"},
       {"large_payout", "large_amount@1.1.0"},
       {"duplicate_payout", "duplicate_payout@1.1.1"}};
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -199,7 +199,8 @@ TEST_F(AdminTest, PluginsListsTheFourDetectorsWithParameterRanges) {
     EXPECT_EQ(words[0], rows[i].first);
     EXPECT_EQ(words[1], rows[i].second);
     EXPECT_THAT(words[2], ::testing::MatchesRegex("[0-9a-f]{12}"));
-    EXPECT_EQ(words[3], "1.0");
+    // ABI 1.1: partition_by (docs/keyed-stages.md).
+    EXPECT_EQ(words[3], "1.1");
     EXPECT_EQ(words[4], "ok");
     EXPECT_THAT(words[5], ::testing::EndsWith(".so"));
   }

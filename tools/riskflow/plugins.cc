@@ -52,6 +52,11 @@ std::string FormatPlugins(const riskflow::v1::ListPluginsResponse& response) {
                     p.plugin_version(), ")");
     if (!p.description().empty()) absl::StrAppend(&out, ": ", p.description());
     absl::StrAppend(&out, "\n");
+    if (!p.partition_key().empty() && p.partition_key() != "account") {
+      // A keyed stage (docs/keyed-stages.md).
+      absl::StrAppend(&out, "  runs on the shard of the event's ",
+                      p.partition_key(), "\n");
+    }
     if (p.quarantined() && !p.quarantine_reason().empty()) {
       absl::StrAppend(&out, "  QUARANTINED: ", p.quarantine_reason(),
                       " (riskflow quarantine clear ", p.detector(), ")\n");
