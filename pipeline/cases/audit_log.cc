@@ -51,6 +51,13 @@ absl::StatusOr<std::unique_ptr<Db>> AuditLog::OpenStandalone(
   return Db::Open(path, kMigrations);
 }
 
+absl::StatusOr<AuditVerifyResult> AuditLog::VerifyFile(
+    const std::string& path) {
+  absl::StatusOr<std::unique_ptr<Db>> db = Db::OpenReadOnly(path);
+  if (!db.ok()) return db.status();
+  return AuditLog(db->get()).Verify();
+}
+
 absl::StatusOr<int64_t> AuditLog::Append(int64_t time_ms,
                                          const std::string& actor,
                                          const std::string& action,

@@ -56,6 +56,10 @@ class AuditLog {
   static absl::StatusOr<std::unique_ptr<Db>> OpenStandalone(
       const std::string& path);
 
+  // Verifies the chain in a database file (a case db or a standalone
+  // audit db), opened read-only.
+  static absl::StatusOr<AuditVerifyResult> VerifyFile(const std::string& path);
+
   // Appends inside the caller's transaction (the caller holds BEGIN
   // IMMEDIATE, so no other writer interleaves). Returns the new sequence.
   absl::StatusOr<int64_t> Append(int64_t time_ms, const std::string& actor,

@@ -118,6 +118,20 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(
   return db;
 }
 
+absl::StatusOr<std::unique_ptr<Db>> Db::OpenReadOnly(const std::string& path) {
+  std::unique_ptr<Db> db(new Db());
+  db->path_ = path;
+  int rc = sqlite3_open_v2(path.c_str(), &db->db_,
+                           SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status s = db->Error("open read-only", rc);
+    if ((rc & 0xff) == SQLITE_CANTOPEN) return absl::NotFoundError(s.message());
+    return s;
+  }
+  sqlite3_busy_timeout(db->db_, 5000);
+  return db;
+}
+
 Db::~Db() {
   if (db_ != nullptr) sqlite3_close_v2(db_);
 }

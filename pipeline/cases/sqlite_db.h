@@ -70,6 +70,10 @@ class Db {
   // each. Migrations must be numbered 1, 2, 3, ... in order.
   static absl::StatusOr<std::unique_ptr<Db>> Open(
       const std::string& path, const std::vector<Migration>& migrations);
+  // Opens an existing file read-only, without migrating (verification
+  // tools must not change what they check).
+  static absl::StatusOr<std::unique_ptr<Db>> OpenReadOnly(
+      const std::string& path);
   ~Db();
 
   absl::StatusOr<Stmt> Prepare(absl::string_view sql);
