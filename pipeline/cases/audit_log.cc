@@ -68,7 +68,7 @@ absl::StatusOr<int64_t> AuditLog::Append(int64_t time_ms,
   entry.prev_hash = kGenesis;
   {
     absl::StatusOr<Stmt> head =
-        db_->Prepare("SELECT seq, hash FROM audit_head WHERE id = 1");
+        db_->Cached("SELECT seq, hash FROM audit_head WHERE id = 1");
     if (!head.ok()) return head.status();
     absl::StatusOr<bool> row = head->Step();
     if (!row.ok()) return row.status();
@@ -83,7 +83,7 @@ absl::StatusOr<int64_t> AuditLog::Append(int64_t time_ms,
   entry.subject = subject;
   entry.detail = detail;
   entry.hash = AuditEntryHash(entry);
-  absl::StatusOr<Stmt> insert = db_->Prepare(
+  absl::StatusOr<Stmt> insert = db_->Cached(
       "INSERT INTO audit_log(seq, time_ms, actor, action, subject, detail, "
       "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   if (!insert.ok()) return insert.status();
@@ -96,7 +96,7 @@ absl::StatusOr<int64_t> AuditLog::Append(int64_t time_ms,
       .Bind(7, entry.prev_hash)
       .Bind(8, entry.hash);
   if (absl::Status s = insert->Run(); !s.ok()) return s;
-  absl::StatusOr<Stmt> head = db_->Prepare(
+  absl::StatusOr<Stmt> head = db_->Cached(
       "INSERT INTO audit_head(id, seq, hash) VALUES (1, ?, ?) "
       "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash");
   if (!head.ok()) return head.status();

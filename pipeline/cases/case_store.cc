@@ -234,21 +234,21 @@ absl::StatusOr<IngestResult> CaseStore::IngestDecisions(
   const std::string sink_name = riskflow::v1::Route_Name(sink);
   absl::Status s = InTransaction(*db_, [&]() -> absl::Status {
     absl::StatusOr<Stmt> seen =
-        db_->Prepare("SELECT 1 FROM case_decisions WHERE decision_id = ?");
-    absl::StatusOr<Stmt> find = db_->Prepare(absl::StrCat(
+        db_->Cached("SELECT 1 FROM case_decisions WHERE decision_id = ?");
+    absl::StatusOr<Stmt> find = db_->Cached(absl::StrCat(
         "SELECT ", kCaseColumns, " FROM cases WHERE account_id = ? AND "
         "is_open = 1"));
-    absl::StatusOr<Stmt> create = db_->Prepare(
+    absl::StatusOr<Stmt> create = db_->Cached(
         "INSERT INTO cases(account_id, state, is_open, version, severity, "
         "opened_ms, updated_ms, state_since_ms) VALUES (?, 'OPEN', 1, 1, ?, "
         "?, ?, ?)");
-    absl::StatusOr<Stmt> attach = db_->Prepare(
+    absl::StatusOr<Stmt> attach = db_->Cached(
         "INSERT INTO case_decisions(decision_id, case_id, ord, event_id, sink, "
         "route, log_sequence, received_ms, decision) VALUES (?, ?, ?, ?, ?, ?, "
         "?, ?, ?)");
     // Attaching evidence does not bump the version: a reviewer's edit is
     // not stale because a new flag arrived (the evidence hash shows it).
-    absl::StatusOr<Stmt> update = db_->Prepare(
+    absl::StatusOr<Stmt> update = db_->Cached(
         "UPDATE cases SET decision_count = ?, severity = ?, has_freeze = ?, "
         "max_freeze_amount_minor = ?, freeze_amount_unknown = ?, "
         "updated_ms = ? WHERE id = ?");
@@ -354,7 +354,7 @@ absl::StatusOr<IngestResult> CaseStore::IngestDecisions(
         }
       }
     }
-    absl::StatusOr<Stmt> cur = db_->Prepare(
+    absl::StatusOr<Stmt> cur = db_->Cached(
         "INSERT INTO sink_cursors(sink, sequence) VALUES (?, ?) ON "
         "CONFLICT(sink) DO UPDATE SET sequence = MAX(sequence, "
         "excluded.sequence)");

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -366,6 +367,21 @@ TEST_F(CaseStoreTest, OpeningAVersion1DatabaseMigratesIt) {
   absl::StatusOr<std::unique_ptr<Db>> old = Db::Open(path, v1);
   ASSERT_FALSE(old.ok());
   EXPECT_THAT(old.status().message(), HasSubstr("schema version 2 is newer"));
+}
+
+TEST(CaseStoreOpenTest, ConcurrentOpensOfANewFileMigrateOnce) {
+  // The service and an operator's CLI may open a fresh file together.
+  for (int round = 0; round < 10; ++round) {
+    const std::string path = TempDbPath(absl::StrCat("race", round, ".db"));
+    std::vector<absl::Status> results(4);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i) {
+      threads.emplace_back(
+          [&, i] { results[i] = CaseStore::Open(path).status(); });
+    }
+    for (std::thread& t : threads) t.join();
+    for (const absl::Status& s : results) EXPECT_TRUE(s.ok()) << s;
+  }
 }
 
 }  // namespace

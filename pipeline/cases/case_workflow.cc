@@ -67,7 +67,7 @@ std::optional<std::string> CaseStore::TwoPersonReason(const Case& c) const {
 
 absl::Status CaseStore::NotifyLocked(const Case& c, const std::string& kind,
                                      const std::string& dedupe_suffix) {
-  absl::StatusOr<Stmt> stmt = db_->Prepare(
+  absl::StatusOr<Stmt> stmt = db_->Cached(
       "INSERT OR IGNORE INTO notifications(dedupe_key, case_id, account_id, "
       "kind, time_ms, payload) VALUES (?, ?, ?, ?, ?, ?)");
   if (!stmt.ok()) return stmt.status();

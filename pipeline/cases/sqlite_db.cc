@@ -9,14 +9,21 @@
 namespace riskflow::cases {
 
 Stmt::~Stmt() {
-  if (stmt_ != nullptr) sqlite3_finalize(stmt_);
+  if (stmt_ == nullptr) return;
+  if (cached_) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  } else {
+    sqlite3_finalize(stmt_);
+  }
 }
 
 Stmt::Stmt(Stmt&& other) noexcept
     : db_(other.db_),
       stmt_(other.stmt_),
       sql_(std::move(other.sql_)),
-      bind_status_(std::move(other.bind_status_)) {
+      bind_status_(std::move(other.bind_status_)),
+      cached_(other.cached_) {
   other.stmt_ = nullptr;
 }
 
@@ -133,7 +140,20 @@ absl::StatusOr<std::unique_ptr<Db>> Db::OpenReadOnly(const std::string& path) {
 }
 
 Db::~Db() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
   if (db_ != nullptr) sqlite3_close_v2(db_);
+}
+
+absl::StatusOr<Stmt> Db::Cached(absl::string_view sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return Error(absl::StrCat("prepare ", sql), rc);
+    it = cache_.emplace(std::string(sql), stmt).first;
+  }
+  return Stmt(this, it->second, it->first, /*cached=*/true);
 }
 
 absl::Status Db::Error(absl::string_view what, int code) const {
@@ -215,6 +235,11 @@ absl::Status Db::Migrate(const std::vector<Migration>& migrations) {
     }
     if (m.version <= *current) continue;
     absl::Status s = InTransaction(*this, [&]() -> absl::Status {
+      // Another process may have opened the same new file at the same
+      // time and applied it first: decide under the write lock.
+      absl::StatusOr<int> now = SchemaVersion();
+      if (!now.ok()) return now.status();
+      if (*now >= m.version) return absl::OkStatus();
       if (absl::Status e = Exec(m.sql); !e.ok()) return e;
       absl::StatusOr<Stmt> mark = Prepare(
           "INSERT INTO schema_version(version, applied_ms) VALUES "

@@ -6,6 +6,7 @@
 #define RISKFLOW_PIPELINE_CASES_SQLITE_DB_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include "absl/strings/string_view.h"
@@ -48,11 +49,13 @@ class Stmt {
 
  private:
   friend class Db;
-  Stmt(Db* db, sqlite3_stmt* stmt, std::string sql)
-      : db_(db), stmt_(stmt), sql_(std::move(sql)) {}
+  Stmt(Db* db, sqlite3_stmt* stmt, std::string sql, bool cached = false)
+      : db_(db), stmt_(stmt), sql_(std::move(sql)), cached_(cached) {}
 
   Db* db_;
   sqlite3_stmt* stmt_;
+  // Owned by the Db's statement cache: reset, not finalized, when done.
+  bool cached_ = false;
   std::string sql_;
   absl::Status bind_status_;
 };
@@ -77,6 +80,10 @@ class Db {
   ~Db();
 
   absl::StatusOr<Stmt> Prepare(absl::string_view sql);
+  // Like Prepare, but the compiled statement is kept for the next call
+  // with the same SQL (the hot paths run the same few statements for
+  // every decision). Do not hold two of the same SQL at once.
+  absl::StatusOr<Stmt> Cached(absl::string_view sql);
   absl::Status Exec(absl::string_view sql);
 
   absl::Status Begin() { return Exec("BEGIN IMMEDIATE"); }
@@ -100,6 +107,7 @@ class Db {
 
   sqlite3* db_ = nullptr;
   std::string path_;
+  std::map<std::string, sqlite3_stmt*, std::less<>> cache_;
 };
 
 // Runs `body` in a BEGIN IMMEDIATE ... COMMIT; rolls back when it fails.

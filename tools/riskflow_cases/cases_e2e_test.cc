@@ -304,7 +304,7 @@ TEST_F(CasesE2eTest, KilledMidStreamLosesAndDuplicatesNothing) {
     p.Kill();
   }
   const int64_t at_kill = attached();
-  ASSERT_GE(at_kill, 150);
+  ASSERT_GE(at_kill, 150) << ReadFile(log_);
   ASSERT_LT(at_kill, static_cast<int64_t>(freeze.size()))
       << "the kill should land mid-stream";
   // A lost commit: the stored cursor falls 25 entries behind, so the
