@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "pipeline/cases/case_store.h"
+#include "pipeline/cases/evidence_html.h"
 #include "proto/riskflow/v1/sinks.grpc.pb.h"
 #include "tools/riskflow/channel.h"
 #include "tools/riskflow/common.h"
@@ -312,11 +313,12 @@ int Show(const std::vector<std::string>& args, std::ostream& out,
 int ExportCmd(const std::vector<std::string>& args, std::ostream& out,
               std::ostream& err) {
   Common common;
-  std::string actor, path;
+  std::string actor, path, html;
   FlagSet flags("riskflow-cases export");
   AddCommonFlags(&flags, &common);
   flags.AddString("actor", &actor, "who exports (audited)");
   flags.AddString("out", &path, "write the JSON here (default: stdout)");
+  flags.AddString("html", &html, "also write a printable HTML page here");
   absl::StatusOr<std::vector<std::string>> rest = flags.Parse(args);
   if (!rest.ok()) return Fail(err, rest.status());
   if (rest->size() != 1) {
@@ -328,6 +330,21 @@ int ExportCmd(const std::vector<std::string>& args, std::ostream& out,
   if (!store.ok()) return Fail(err, store.status());
   absl::StatusOr<CaseStore::Export> e = (*store)->ExportEvidence(*id, actor);
   if (!e.ok()) return Fail(err, e.status());
+  if (!html.empty()) {
+    absl::StatusOr<Case> c = (*store)->Get(*id);
+    absl::StatusOr<std::vector<AttachedDecision>> ds = (*store)->Decisions(*id);
+    absl::StatusOr<std::vector<CaseAction>> hs = (*store)->History(*id);
+    for (const absl::Status& s : {c.status(), ds.status(), hs.status()}) {
+      if (!s.ok()) return Fail(err, s);
+    }
+    std::ofstream file(cli::ResolveUserPath(html), std::ios::trunc);
+    file << RenderEvidenceHtml(*c, *ds, *hs, e->sha256);
+    file.flush();
+    if (!file) {
+      return Fail(err, absl::PermissionDeniedError(
+                           absl::StrCat(html, ": cannot write")));
+    }
+  }
   if (path.empty()) {
     out << e->json;
     err << "sha256 " << e->sha256 << "\n";
