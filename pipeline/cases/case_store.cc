@@ -214,6 +214,58 @@ absl::StatusOr<std::vector<AttachedDecision>> CaseStore::Decisions(
   return decisions;
 }
 
+absl::StatusOr<std::pair<AttachedDecision, int64_t>>
+CaseStore::DecisionOfEvent(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<Stmt> stmt = db_->Prepare(
+      "SELECT sink, received_ms, decision, case_id FROM case_decisions "
+      "WHERE decision_id = ?1 OR event_id = ?1 ORDER BY ord LIMIT 1");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, id);
+  absl::StatusOr<bool> row = stmt->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) {
+    return absl::NotFoundError(absl::StrCat(
+        "event ", id,
+        ": no case holds its decision (routed PASS or NOTIFY only, not yet "
+        "consumed, or never seen)"));
+  }
+  AttachedDecision d;
+  d.sink = stmt->Text(0);
+  d.received_ms = stmt->Int(1);
+  if (!d.decision.ParseFromString(stmt->Text(2))) {
+    return absl::DataLossError(
+        absl::StrCat("event ", id, ": its stored decision does not parse"));
+  }
+  return std::make_pair(std::move(d), stmt->Int(3));
+}
+
+absl::StatusOr<std::vector<AttachedDecision>> CaseStore::LatestDecisions(
+    const std::string& account_id, size_t limit) {
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<Stmt> stmt = db_->Prepare(
+      "SELECT d.sink, d.received_ms, d.decision FROM case_decisions d JOIN "
+      "cases c ON c.id = d.case_id WHERE c.account_id = ? ORDER BY "
+      "d.case_id DESC, d.ord DESC LIMIT ?");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, account_id).Bind(2, static_cast<int64_t>(limit));
+  std::vector<AttachedDecision> out;
+  while (true) {
+    absl::StatusOr<bool> row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    AttachedDecision d;
+    d.sink = stmt->Text(0);
+    d.received_ms = stmt->Int(1);
+    if (!d.decision.ParseFromString(stmt->Text(2))) {
+      return absl::DataLossError(absl::StrCat(
+          "account ", account_id, ": a stored decision does not parse"));
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 absl::StatusOr<uint64_t> CaseStore::SinkCursor(riskflow::v1::Route sink) {
   absl::MutexLock lock(&mu_);
   absl::StatusOr<Stmt> stmt =

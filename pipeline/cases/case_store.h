@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -152,6 +153,13 @@ class CaseStore {
   absl::StatusOr<std::vector<Case>> List(const CaseFilter& filter);
   // The case holding a decision, by "<channel>/<event>" or bare event id.
   absl::StatusOr<Case> FindByEvent(const std::string& id);
+  // The stored decision of an event ("<channel>/<event>" or event id) and
+  // the id of its case.
+  absl::StatusOr<std::pair<AttachedDecision, int64_t>> DecisionOfEvent(
+      const std::string& id);
+  // An account's latest flagged decisions across its cases, newest first.
+  absl::StatusOr<std::vector<AttachedDecision>> LatestDecisions(
+      const std::string& account_id, size_t limit);
   absl::StatusOr<std::vector<CaseAction>> History(int64_t case_id);
   absl::StatusOr<std::vector<AttachedDecision>> Decisions(int64_t case_id);
 

@@ -1,5 +1,6 @@
 #include "tools/riskflow_cases/cases_cli.h"
 
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -12,6 +13,10 @@
 #include "absl/time/time.h"
 #include "pipeline/cases/case_store.h"
 #include "pipeline/cases/evidence_html.h"
+#include "pipeline/server/cases_service.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
 #include "proto/riskflow/v1/sinks.grpc.pb.h"
 #include "tools/riskflow/channel.h"
 #include "tools/riskflow/common.h"
@@ -110,6 +115,11 @@ int Serve(const std::vector<std::string>& args, std::ostream& out,
   flags.AddInt("poll_ms", &poll_ms, "idle poll interval", 1);
   flags.AddInt("batch_delay_ms", &delay_ms, "sleep after each batch", 0);
   flags.AddBool("once", &options.once, "drain both sinks, then exit");
+  std::string listen, port_file;
+  flags.AddString("listen", &listen,
+                  "serve the Cases lookup API here (host:port; port 0 picks)");
+  flags.AddString("port_file", &port_file,
+                  "write the --listen port here once serving");
   absl::StatusOr<std::vector<std::string>> rest = flags.Parse(args);
   if (!rest.ok()) return Fail(err, rest.status());
   options.batch = static_cast<uint64_t>(batch);
@@ -122,6 +132,28 @@ int Serve(const std::vector<std::string>& args, std::ostream& out,
   if (!channel.ok()) return Fail(err, channel.status());
   std::unique_ptr<riskflow::v1::Sinks::Stub> stub =
       riskflow::v1::Sinks::NewStub(*channel);
+  // The lookup API: plaintext on the given address (put it behind the same
+  // mTLS proxy or network policy as the console; docs/cases.md).
+  std::unique_ptr<server::CasesService> service;
+  std::unique_ptr<grpc::Server> server;
+  if (!listen.empty()) {
+    service = std::make_unique<server::CasesService>(store->get());
+    int port = 0;
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(service.get());
+    server = builder.BuildAndStart();
+    if (server == nullptr || port == 0) {
+      return Fail(err, absl::UnavailableError(
+                           absl::StrCat("--listen: cannot serve on ", listen)));
+    }
+    if (!port_file.empty()) {
+      const std::string tmp = port_file + ".tmp";
+      std::ofstream(tmp) << port << "\n";
+      std::rename(tmp.c_str(), port_file.c_str());
+    }
+    err << "riskflow-cases: Cases API on port " << port << "\n";
+  }
   const absl::Time start = absl::Now();
   ConsumerStats stats[2];
   absl::Status status[2];
@@ -135,6 +167,7 @@ int Serve(const std::vector<std::string>& args, std::ostream& out,
     });
   }
   for (std::thread& t : threads) t.join();
+  if (server != nullptr) server->Shutdown();
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   int64_t opened = 0, attached = 0, duplicates = 0, decisions = 0;
   for (const ConsumerStats& s : stats) {

@@ -19,6 +19,9 @@
 #include "gtest/gtest.h"
 #include "pipeline/cases/case_store.h"
 #include "pipeline/cases/sqlite_db.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "proto/riskflow/v1/cases.grpc.pb.h"
 #include "proto/riskflow/v1/ingest.grpc.pb.h"
 #include "tools/riskflow/audit.h"
 #include "tools/riskflow/test_daemon.h"
@@ -70,6 +73,7 @@ class CasesProcess {
     if (pid_ > 0) Kill();
   }
   bool started() const { return pid_ > 0; }
+  void Terminate() { kill(pid_, SIGTERM); }
   void Kill() {
     kill(pid_, SIGKILL);
     int status = 0;
@@ -349,6 +353,73 @@ TEST_F(CasesE2eTest, KilledMidStreamLosesAndDuplicatesNothing) {
   absl::StatusOr<std::vector<Notification>> n = store->ReadNotifications(0, 0);
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(n->size(), size_t{2 * kAccounts});  // opened + held, once each
+}
+
+TEST_F(CasesE2eTest, CustomerServiceLooksUpEventsAndAccountsOverGrpc) {
+  std::vector<riskflow::v1::Event> events;
+  for (int i = 0; i < 22; ++i) {
+    events.push_back(Money(absl::StrCat("cs-", i), "acct-cs",
+                           riskflow::v1::PAYMENT, 1000, kT0 + i * 1000));
+  }
+  Publish(events);
+  const std::string port_file = dir_ + "/port";
+  CasesProcess p(ServeArgs({"--listen=127.0.0.1:0", "--port_file=" + port_file,
+                            "--poll_ms=20"}),
+                 log_);
+  ASSERT_TRUE(p.started());
+  std::string port;
+  for (int i = 0; i < 500 && port.empty(); ++i) {
+    absl::SleepFor(absl::Milliseconds(20));
+    std::ifstream in(port_file);
+    std::getline(in, port);
+  }
+  ASSERT_FALSE(port.empty()) << ReadFile(log_);
+  auto stub = riskflow::v1::Cases::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + port, grpc::InsecureChannelCredentials()));
+  riskflow::v1::EventLookup found;
+  grpc::Status s;
+  for (int i = 0; i < 250; ++i) {
+    grpc::ClientContext context;
+    riskflow::v1::LookupEventRequest request;
+    request.set_event_id("cases-e2e/cs-21");
+    s = stub->LookupEvent(&context, request, &found);
+    if (s.ok()) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_TRUE(s.ok()) << s.error_message() << ReadFile(log_);
+  EXPECT_EQ(found.decision().route(), riskflow::v1::FREEZE);
+  EXPECT_EQ(found.decision().annotations(0).detector(), "velocity_burst");
+  EXPECT_EQ(found.case_summary().account_id(), "acct-cs");
+  EXPECT_EQ(found.case_summary().state(), "OPEN");
+  EXPECT_EQ(found.case_summary().evidence_sha256().size(), 64u);
+
+  riskflow::v1::AccountLookup account;
+  {
+    grpc::ClientContext context;
+    riskflow::v1::LookupAccountRequest request;
+    request.set_account_id("acct-cs");
+    ASSERT_TRUE(stub->LookupAccount(&context, request, &account).ok());
+  }
+  EXPECT_TRUE(account.has_open_case());
+  EXPECT_TRUE(account.frozen());
+  EXPECT_EQ(account.cases_size(), 1);
+  ASSERT_EQ(account.last_decisions_size(), 2);
+  EXPECT_EQ(account.last_decisions(0).event_id(), "cs-21");  // newest first
+  {
+    // An event that never reached a case, and a request without an id.
+    grpc::ClientContext c1, c2;
+    riskflow::v1::LookupEventRequest unknown;
+    unknown.set_event_id("cases-e2e/cs-3");  // NOTIFY only
+    riskflow::v1::EventLookup out;
+    grpc::Status u = stub->LookupEvent(&c1, unknown, &out);
+    EXPECT_EQ(u.error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_THAT(u.error_message(), HasSubstr("no case holds its decision"));
+    grpc::Status e = stub->LookupEvent(&c2, {}, &out);
+    EXPECT_EQ(e.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(e.error_message(), HasSubstr("event_id: required"));
+  }
+  p.Terminate();
+  EXPECT_EQ(p.Wait(absl::Seconds(30)), 0) << ReadFile(log_);
 }
 
 }  // namespace
