@@ -89,12 +89,10 @@ absl::Status ConsumeSink(riskflow::v1::Sinks::StubInterface* stub,
                              code == absl::StatusCode::kDeadlineExceeded ||
                              code == absl::StatusCode::kCancelled ||
                              code == absl::StatusCode::kResourceExhausted;
-      // A database error is ours to report, not to retry blindly; a failed
-      // CommitCursor or Subscribe is riskflowd's side and retried.
-      const bool rpc =
-          n.status().message().rfind("Subscribe", 0) == 0 ||
-          n.status().message().rfind("CommitCursor", 0) == 0;
-      if (!transport && !rpc) return n.status();
+      // Only a passing outage is retried. A database error, or riskflowd
+      // refusing the consumer (PERMISSION_DENIED, INVALID_ARGUMENT), is a
+      // misconfiguration that retrying would only hide.
+      if (!transport) return n.status();
       if (log != nullptr) {
         *log << "riskflow-cases: " << riskflow::v1::Route_Name(sink) << ": "
              << n.status().message() << " (retrying in " << backoff << ")\n";

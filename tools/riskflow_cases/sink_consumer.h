@@ -45,8 +45,9 @@ struct ConsumerStats {
 };
 
 // Consumes one sink until *stop (or the backlog ends with options.once).
-// Transport errors are retried with a back-off and reported to `log`;
-// database errors end the loop with that error.
+// Transport errors (UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED,
+// RESOURCE_EXHAUSTED) are retried with a back-off and reported to `log`;
+// any other error (the database, a refused consumer) ends the loop.
 absl::Status ConsumeSink(riskflow::v1::Sinks::StubInterface* stub,
                          CaseStore* store, riskflow::v1::Route sink,
                          const ConsumerOptions& options,
