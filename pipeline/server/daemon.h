@@ -76,6 +76,15 @@ struct DaemonOptions {
   // Bytes of cached state per shard before clean entities are evicted to
   // the store (docs/state-memory.md); 0: bounded by entity count only.
   size_t state_memory_bytes_per_shard = 0;
+  // --- event log backend (docs/segment-log.md) ---
+  // kSegments: records in <data_dir>/log-segments, the idempotency index in
+  // memory, re-sends recognised within dedupe_horizon_events logged events.
+  // kRocksDb: records and exact idempotency keys in <data_dir>/log.
+  // A data directory stays on the backend it was started with (Start
+  // refuses the other one, naming the flag).
+  enum class EventLogBackend { kRocksDb, kSegments };
+  EventLogBackend event_log = EventLogBackend::kRocksDb;
+  uint64_t dedupe_horizon_events = 10'000'000;
 };
 
 struct DaemonParts;
