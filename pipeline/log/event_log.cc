@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "pipeline/common/logger.h"
 #include "pipeline/log/content_hash.h"
 #include "pipeline/log/log_keys.h"
 #include "rocksdb/iterator.h"
@@ -69,6 +70,10 @@ EventLog::EventLog(state::Store* store, Options options, Dispatcher dispatcher)
     index_options.horizon_events = options_.dedupe_horizon_events;
     index_options.chunk_events = options_.id_index_chunk_events;
     index_options.checkpoint_dir = options_.segment_dir + "/id-index";
+    index_options.log_line = [](const std::string& line) {
+      logging::Log(logging::Level::kWarning, {"event_log"},
+                   absl::StrCat("idempotency index: ", line));
+    };
     horizon_index_ = std::make_unique<HorizonIdIndex>(index_options);
   } else {
     backend_ = NewRocksLogBackend(store_);

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "pipeline/common/logger.h"
 #include "pipeline/log/content_hash.h"
 #include "pipeline/log/event_log.h"
 #include "pipeline/log/log_keys.h"
@@ -84,10 +86,22 @@ absl::Status EventLog::RebuildHorizonIndex() {
     return bad.ok() ? s : bad;
   };
   absl::MutexLock lock(&index_mu_);
+  const absl::Time started = absl::Now();
   absl::StatusOr<IdIndexRebuildReport> report = horizon_index_->Rebuild(
       backend_->first_sequence(), last_sequence_, scan);
   if (!report.ok()) return report.status();
   rebuild_ = *report;
+  if (last_sequence_ > 0) {
+    logging::Log(
+        logging::Level::kInfo, {"event_log"},
+        absl::StrCat("segment log at sequence ", last_sequence_,
+                     "; idempotency index rebuilt in ",
+                     absl::FormatDuration(absl::Now() - started), ": ",
+                     report->from_checkpoint, " ids from ",
+                     report->files_used, " checkpoint files, ",
+                     report->scanned, " read from the log (horizon ",
+                     horizon_index_->horizon_events(), " events)"));
+  }
   return absl::OkStatus();
 }
 
