@@ -239,6 +239,11 @@ class EventLog {
   std::thread writer_;
 };
 
+// Whether `store`'s RocksDB log column family holds any record (a data
+// directory logged with the RocksDB backend). False on a read error: Open
+// then reports it.
+bool RocksLogHoldsRecords(state::Store* store);
+
 }  // namespace riskflow::log
 
 #endif  // RISKFLOW_PIPELINE_LOG_EVENT_LOG_H_

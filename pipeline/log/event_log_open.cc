@@ -105,6 +105,12 @@ absl::Status EventLog::RebuildHorizonIndex() {
   return absl::OkStatus();
 }
 
+bool RocksLogHoldsRecords(state::Store* store) {
+  std::unique_ptr<rocksdb::Iterator> it = store->NewIterator(Cf::kLog);
+  it->SeekToFirst();
+  return it->Valid();
+}
+
 absl::Status EventLog::CheckNoRocksRecords() {
   std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(Cf::kLog);
   it->SeekToFirst();

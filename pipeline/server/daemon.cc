@@ -194,7 +194,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     }
     // Set for both backends: the RocksDB one refuses a directory of segments.
     log_options.segment_dir = options.data_dir + "/log-segments";
-    if (options.event_log == DaemonOptions::EventLogBackend::kSegments) {
+    if (options.event_log == DaemonOptions::EventLogBackend::kSegments ||
+        (options.event_log == DaemonOptions::EventLogBackend::kAuto &&
+         !log::RocksLogHoldsRecords(p.log_store.get()))) {
       log_options.backend = log::EventLog::Options::Backend::kSegments;
     }
     log_options.dedupe_horizon_events = options.dedupe_horizon_events;

@@ -80,10 +80,11 @@ struct DaemonOptions {
   // kSegments: records in <data_dir>/log-segments, the idempotency index in
   // memory, re-sends recognised within dedupe_horizon_events logged events.
   // kRocksDb: records and exact idempotency keys in <data_dir>/log.
-  // A data directory stays on the backend it was started with (Start
-  // refuses the other one, naming the flag).
-  enum class EventLogBackend { kRocksDb, kSegments };
-  EventLogBackend event_log = EventLogBackend::kRocksDb;
+  // kAuto: kRocksDb for a data directory whose RocksDB log holds events
+  // (started before segments were the default), else kSegments.
+  // Start refuses a directory logged with the other backend, naming the flag.
+  enum class EventLogBackend { kAuto, kRocksDb, kSegments };
+  EventLogBackend event_log = EventLogBackend::kAuto;
   uint64_t dedupe_horizon_events = 10'000'000;
 };
 

@@ -20,7 +20,9 @@ bazel build -c opt //tools/riskflowd //tools/riskflow //tools/loadgen \
 BIN=bazel-out/k8-opt/bin
 export RISKFLOW_PLUGIN_PATH=$PWD/$BIN/plugins
 
-work=$(mktemp -d /tmp/riskflow-startup-XXXXXX)
+# WORK=DIR reuses a kept work directory (KEEP=1): backlogs already
+# published there are not published again.
+work=${WORK:-$(mktemp -d /tmp/riskflow-startup-XXXXXX)}
 trap 'kill -9 $(jobs -p) 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 
 now() { date +%s.%N; }
@@ -29,7 +31,7 @@ health() {
     health --format json 2>/dev/null |
     /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin).get('$1', 0))"
 }
-start() {  # $1 backend; sets pid, prints seconds until serving
+start() {  # $1 backend; sets pid and took (seconds until serving)
   rm -f "$work/port"
   local t=$(now)
   "$BIN/tools/riskflowd/riskflowd" --listen=127.0.0.1:0 \
@@ -37,7 +39,7 @@ start() {  # $1 backend; sets pid, prints seconds until serving
     >>"$work/riskflowd-$1.log" 2>&1 &
   pid=$!
   while [ ! -s "$work/port" ]; do sleep 0.002; done
-  /usr/bin/python3 -c "print(f'{$(now) - $t:.3f}')"
+  took=$(/usr/bin/python3 -c "print(f'{$(now) - $t:.3f}')")
 }
 settle() {
   while [ "$(health recovering)" = "True" ] ||
@@ -47,17 +49,20 @@ settle() {
 }
 
 for b in $BACKENDS; do
-  start "$b" >/dev/null
-  "$BIN/tools/loadgen/loadgen" --target="127.0.0.1:$(cat "$work/port")" \
-    --events="$EVENTS" >"$work/loadgen-$b.txt"
+  fresh=1; [ -d "$work/data-$b" ] && fresh=0
+  start "$b"
+  if [ "$fresh" = 1 ]; then
+    "$BIN/tools/loadgen/loadgen" --target="127.0.0.1:$(cat "$work/port")" \
+      --events="$EVENTS" >"$work/loadgen-$b.txt"
+  fi
   settle
   echo "$b: $(health durable_sequence) events logged, $(du -sh "$work/data-$b" | cut -f1) data dir"
   for r in $(seq "$ROUNDS"); do
     kill "$pid"; wait "$pid" 2>/dev/null || true
-    clean=$(start "$b")
+    start "$b"; clean=$took
     settle
     kill -9 "$pid"; wait "$pid" 2>/dev/null || true
-    killed=$(start "$b")
+    start "$b"; killed=$took
     settle
     echo "$b round $r: serving after clean stop ${clean} s, after kill -9 ${killed} s"
   done

@@ -108,12 +108,13 @@ ABSL_FLAG(int64_t, shutdown_timeout_s, 30,
           "within this many seconds (e.g. a shard stuck in a plugin); acked "
           "events are durable in the log, so nothing acked is lost");
 // --- event log backend (docs/segment-log.md) ---
-ABSL_FLAG(std::string, event_log, "rocksdb",
+ABSL_FLAG(std::string, event_log, "auto",
           "where the event log keeps its records: \"segments\" (append-only "
           "files in <data_dir>/log-segments, idempotency index in memory "
           "within --dedupe_horizon) or \"rocksdb\" (<data_dir>/log, exact "
-          "idempotency keys kept forever); a data directory stays on the one "
-          "it was started with");
+          "idempotency keys kept forever); \"auto\": rocksdb for a data "
+          "directory whose RocksDB log already holds events, else segments. "
+          "A data directory stays on the one it was started with");
 ABSL_FLAG(uint64_t, dedupe_horizon, 10000000,
           "--event_log=segments: a re-sent event_id is answered as a "
           "duplicate while fewer than this many events were logged after "
@@ -188,9 +189,11 @@ int main(int argc, char** argv) {
   } else if (backend == "rocksdb") {
     options.event_log =
         riskflow::server::DaemonOptions::EventLogBackend::kRocksDb;
+  } else if (backend == "auto") {
+    options.event_log = riskflow::server::DaemonOptions::EventLogBackend::kAuto;
   } else {
     std::fprintf(stderr,
-                 "riskflowd: --event_log must be segments or rocksdb (got "
+                 "riskflowd: --event_log must be auto, segments or rocksdb (got "
                  "\"%s\")\n",
                  backend.c_str());
     return 2;
