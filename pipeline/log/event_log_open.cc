@@ -32,8 +32,15 @@ absl::Status EventLog::Open() {
   } else if (!options_.segment_dir.empty()) {
     if (auto s = CheckNoSegments(); !s.ok()) return s;
   }
+  const absl::Time started = absl::Now();
   absl::StatusOr<BackendState> state = backend_->Open();
   if (!state.ok()) return state.status();
+  if (segments) {
+    logging::Log(logging::Level::kInfo, {"event_log"},
+                 absl::StrCat("segment log ", options_.segment_dir,
+                              " opened in ",
+                              absl::FormatDuration(absl::Now() - started)));
+  }
   last_sequence_ = state->last_sequence;
   max_event_time_ms_ = state->max_event_time_ms.value_or(0);
   if (options_.clock) {

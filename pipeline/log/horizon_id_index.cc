@@ -238,6 +238,8 @@ absl::StatusOr<IdIndexRebuildReport> HorizonIdIndex::Rebuild(
     start = std::max(start, log_last - options_.horizon_events + 1);
   }
   uint64_t covered = start - 1;
+  // One allocation instead of ~20 doublings (and rehashes) while loading.
+  if (log_last >= start) map_.reserve(log_last - start + 1);
   if (!options_.checkpoint_dir.empty()) {
     covered = LoadChunkFiles(start, log_last, &report);
   }
