@@ -24,6 +24,27 @@ uint64_t ContentHash(const riskflow::v1::Event& event) {
   return XXH3_64bits(bytes.data(), bytes.size());
 }
 
+std::string EncodeHashedLogRecord(int64_t watermark_ms,
+                                  const riskflow::v1::Event& event,
+                                  uint64_t* content_hash) {
+  std::string value;
+  value.reserve(8 + event.ByteSizeLong());
+  PutFixed64(&value, static_cast<uint64_t>(watermark_ms));
+  {
+    google::protobuf::io::StringOutputStream raw(&value);
+    google::protobuf::io::CodedOutputStream out(&raw);
+    out.SetSerializationDeterministic(true);
+    event.SerializeToCodedStream(&out);
+  }
+  *content_hash = ContentHashOfRecord(value);
+  return value;
+}
+
+uint64_t ContentHashOfRecord(std::string_view record) {
+  if (record.size() < 8) return 0;
+  return XXH3_64bits(record.data() + 8, record.size() - 8);
+}
+
 std::string EncodeIdemValue(uint64_t sequence, uint64_t content_hash) {
   std::string value = SequenceKey(sequence);
   PutFixed64(&value, content_hash);

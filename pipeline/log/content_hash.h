@@ -17,6 +17,16 @@ namespace riskflow::log {
 // check existed.
 uint64_t ContentHash(const riskflow::v1::Event& event);
 
+// EncodeLogRecord's value (8-byte watermark, then the Event) with the Event
+// serialized deterministically, and its ContentHash from the same bytes in
+// *content_hash: one serialization instead of two. The segment log writes
+// its records this way, so XXH3_64bits(record without its first 8 bytes)
+// is the content hash when its index is rebuilt from the log.
+std::string EncodeHashedLogRecord(int64_t watermark_ms,
+                                  const riskflow::v1::Event& event,
+                                  uint64_t* content_hash);
+uint64_t ContentHashOfRecord(std::string_view record);
+
 // The idempotency index value: the sequence key (8 bytes), then the content
 // hash (8 bytes, little-endian). Entries written before the hash existed
 // hold the sequence key only.

@@ -1,12 +1,14 @@
 #include "pipeline/log/event_log.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "pipeline/common/logger.h"
 #include "pipeline/log/content_hash.h"
 #include "pipeline/log/log_keys.h"
 #include "pipeline/storage/key_encoding.h"
@@ -62,74 +64,27 @@ EventLog::EventLog(storage::Store* store, Options options,
     memory_index_ = std::make_unique<MemoryIdIndex>(
         store_, options_.memory_id_index_entries, options_.sync);
   }
+  if (options_.backend == Options::Backend::kSegments) {
+    segment::SegmentLogOptions segment_options;
+    segment_options.sync = options_.sync;
+    segment_options.segment_bytes = options_.segment_bytes;
+    backend_ = NewSegmentLogBackend(options_.segment_dir, segment_options,
+                                    options_.allowed_lateness_ms);
+    HorizonIdIndexOptions index_options;
+    index_options.horizon_events = options_.dedupe_horizon_events;
+    index_options.chunk_events = options_.id_index_chunk_events;
+    index_options.checkpoint_dir = options_.segment_dir + "/id-index";
+    index_options.log_line = [](const std::string& line) {
+      logging::Log(logging::Level::kWarning, {"event_log"},
+                   absl::StrCat("idempotency index: ", line));
+    };
+    horizon_index_ = std::make_unique<HorizonIdIndex>(index_options);
+  } else {
+    backend_ = NewRocksLogBackend(store_);
+  }
 }
 
 EventLog::~EventLog() { Stop(); }
-
-absl::Status EventLog::Open() {
-  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(Cf::kLog);
-  it->SeekToLast();
-  if (it->Valid()) {
-    rocksdb::Slice key = it->key();
-    if (!DecodeSequenceKey(std::string_view(key.data(), key.size()),
-                           &last_sequence_)) {
-      return absl::DataLossError("event log holds a malformed sequence key");
-    }
-  }
-  if (auto s = store_->IteratorStatus(*it, "reading the event log tail");
-      !s.ok()) {
-    return s;
-  }
-  std::string value;
-  absl::StatusOr<bool> found = store_->Get(Cf::kMeta, kMetaMaxEventTime, &value);
-  if (!found.ok()) return found.status();
-  if (*found && value.size() == 8) {
-    max_event_time_ms_ = static_cast<int64_t>(GetFixed64(value));
-  }
-  if (options_.clock) {
-    // Heals a store whose max event time was dragged into the future before
-    // the clamp existed (or by a clock that was wrong then).
-    max_event_time_ms_ = std::min(max_event_time_ms_, options_.clock());
-  }
-  if (memory_index_ != nullptr) {
-    // Every group that logs an event stores the max event time, even when
-    // records are not kept, so its presence means "events were logged".
-    if (*found) {
-      return absl::FailedPreconditionError(
-          "the in-memory idempotency index needs an empty log store, but "
-          "this one has logged events before (its max event time is set); "
-          "the index cannot know their ids, so open a fresh store or use "
-          "memory_id_index_entries = 0");
-    }
-    if (auto s = CheckEmptyForMemoryIndex(); !s.ok()) return s;
-  }
-  durable_sequence_.store(last_sequence_);
-  return absl::OkStatus();
-}
-
-absl::Status EventLog::CheckEmptyForMemoryIndex() {
-  for (Cf cf : {Cf::kLog, Cf::kIdem}) {
-    std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(cf);
-    it->SeekToFirst();
-    const bool holds_entries = it->Valid();
-    if (auto s = store_->IteratorStatus(
-            *it, absl::StrCat("checking the log store's ", storage::CfName(cf),
-                              " column family is empty"));
-        !s.ok()) {
-      return s;
-    }
-    if (holds_entries) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "the in-memory idempotency index needs an empty log store, but "
-          "its ",
-          storage::CfName(cf),
-          " column family already holds entries; the index cannot know ids "
-          "logged before, so open a fresh store or use "
-          "memory_id_index_entries = 0"));
-    }
-  }
-  return absl::OkStatus();
-}
 
 void EventLog::Start() {
   writer_ = std::thread([this] { WriterLoop(); });
@@ -140,7 +95,16 @@ void EventLog::Stop() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  if (writer_.joinable()) writer_.join();
+  if (writer_.joinable()) {
+    writer_.join();
+    // A clean stop leaves nothing of the index to re-read from the log.
+    if (horizon_index_ != nullptr) {
+      absl::MutexLock lock(&index_mu_);
+      if (auto s = horizon_index_->Checkpoint(); !s.ok()) {
+        std::fprintf(stderr, "event log: %s\n", std::string(s.message()).c_str());
+      }
+    }
+  }
 }
 
 absl::StatusOr<std::shared_ptr<AppendTicket>> EventLog::Submit(
@@ -198,173 +162,6 @@ void EventLog::WriterLoop() {
   }
 }
 
-void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
-  rocksdb::WriteBatch batch;
-  std::vector<AppendOutcome> outcomes(group.size());
-  std::vector<LoggedEvent> fresh;
-  size_t submitted = 0;
-  for (const auto& t : group) submitted += t->events_.size();
-  fresh.reserve(submitted);  // growing would move every Event again
-  // Ids first seen within this group: a later copy is a duplicate of it, or
-  // a conflict when its content differs. Keyed like the index in use; the
-  // memory index learns them only once the group's write succeeded, as the
-  // store index does through the batch.
-  struct FirstSeen {
-    uint64_t sequence;
-    size_t ticket;       // index in `group`
-    size_t fresh_index;  // index in `fresh` (reserved, never reallocated)
-    std::optional<uint64_t> content_hash;  // computed lazily in memory mode
-  };
-  absl::flat_hash_map<std::string, FirstSeen> group_ids;
-  absl::flat_hash_map<IdFingerprint, FirstSeen> group_fingerprints;
-  uint64_t seq = last_sequence_;
-  int64_t max_time = max_event_time_ms_;
-  // One clock reading per group: the clamp only needs to keep the
-  // watermark from running ahead of real time, not to be exact.
-  const int64_t now = options_.clock ? options_.clock()
-                                     : std::numeric_limits<int64_t>::max();
-  absl::Status status;
-
-  // One lock per group keeps LookupId callers off the map while the writer
-  // reads and (after the write) inserts and spills.
-  index_mu_.Lock();
-  if (memory_index_ != nullptr && memory_index_->over_budget()) {
-    // A spill failed after an earlier group was acknowledged; take no more
-    // ids until it goes through, so memory overshoots by one group at most.
-    status = memory_index_->Spill();
-  }
-
-  for (size_t g = 0; g < group.size() && status.ok(); ++g) {
-    auto& events = group[g]->events_;
-    AppendOutcome& out = outcomes[g];
-    out.sequences.reserve(events.size());
-    out.duplicate.reserve(events.size());
-    out.conflict.reserve(events.size());
-    auto repeat = [&out](uint64_t original, Conflict conflict) {
-      out.sequences.push_back(original);
-      out.duplicate.push_back(true);
-      out.conflict.push_back(conflict);
-    };
-    for (auto& event : events) {
-      std::string key;
-      IdFingerprint fingerprint;
-      FirstSeen* first = nullptr;
-      std::optional<StoredId> stored;
-      std::optional<uint64_t> content_hash;
-      if (memory_index_ != nullptr) {
-        fingerprint = FingerprintId(event.channel_id(), event.event_id());
-        if (auto it = group_fingerprints.find(fingerprint);
-            it != group_fingerprints.end()) {
-          first = &it->second;
-        } else {
-          absl::StatusOr<std::optional<uint64_t>> found =
-              memory_index_->Lookup(fingerprint);
-          if (!found.ok()) {
-            status = found.status();
-            break;
-          }
-          if (found->has_value()) stored = StoredId{**found, std::nullopt};
-        }
-      } else {
-        // The store index keeps every new event's content hash.
-        content_hash = ContentHash(event);
-        key = IdempotencyKey(event.channel_id(), event.event_id());
-        if (auto it = group_ids.find(key); it != group_ids.end()) {
-          first = &it->second;
-        } else {
-          absl::StatusOr<std::optional<StoredId>> found =
-              LookupStoredEntry(key);
-          if (!found.ok()) {
-            status = found.status();
-            break;
-          }
-          stored = *found;
-        }
-      }
-      if (first != nullptr) {
-        if (!first->content_hash.has_value()) {
-          first->content_hash = ContentHash(fresh[first->fresh_index].event);
-        }
-        if (!content_hash.has_value()) content_hash = ContentHash(event);
-        Conflict conflict = Conflict::kNone;
-        if (*first->content_hash != *content_hash) {
-          conflict = first->ticket == g ? Conflict::kInBatch : Conflict::kResend;
-        }
-        repeat(first->sequence, conflict);
-        continue;
-      }
-      if (stored.has_value()) {
-        const bool differs = stored->content_hash.has_value() &&
-                             content_hash.has_value() &&
-                             *stored->content_hash != *content_hash;
-        repeat(stored->sequence, differs ? Conflict::kResend : Conflict::kNone);
-        continue;
-      }
-      ++seq;
-      const int64_t watermark = max_time - options_.allowed_lateness_ms;
-      max_time = std::max(max_time, std::min(event.event_time_ms(), now));
-      std::string seq_key = SequenceKey(seq);
-      if (options_.store_records) {
-        batch.Put(store_->handle(Cf::kLog), seq_key,
-                  EncodeLogRecord(watermark, event));
-      }
-      const FirstSeen seen{seq, g, fresh.size(), content_hash};
-      if (memory_index_ != nullptr) {
-        group_fingerprints.emplace(fingerprint, seen);
-      } else {
-        batch.Put(store_->handle(Cf::kIdem), key,
-                  EncodeIdemValue(seq, *content_hash));
-        group_ids.emplace(std::move(key), seen);
-      }
-      out.sequences.push_back(seq);
-      out.duplicate.push_back(false);
-      out.conflict.push_back(Conflict::kNone);
-      LoggedEvent logged;
-      logged.sequence = seq;
-      logged.watermark_ms = watermark;
-      logged.priority = group[g]->priority_;
-      logged.event = std::move(event);
-      fresh.push_back(std::move(logged));
-    }
-  }
-
-  if (status.ok() && !fresh.empty()) {
-    std::string time_value;
-    PutFixed64(&time_value, static_cast<uint64_t>(max_time));
-    batch.Put(store_->handle(Cf::kMeta), kMetaMaxEventTime, time_value);
-    status = store_->Write(&batch, options_.sync);
-  }
-
-  if (status.ok()) {
-    last_sequence_ = seq;
-    max_event_time_ms_ = max_time;
-    if (memory_index_ != nullptr) {
-      for (const auto& [fingerprint, s] : group_fingerprints) {
-        // A failed spill keeps the entry in memory, so the index is still
-        // exact and the group is still acknowledged; the next group retries
-        // the spill and fails if the store still refuses it.
-        memory_index_->Insert(fingerprint, s.sequence).IgnoreError();
-      }
-    }
-    durable_sequence_.store(seq);
-  } else {
-    status = absl::UnavailableError(absl::StrCat(
-        "the event log write failed, nothing of this batch was stored: ",
-        status.message()));
-  }
-  index_mu_.Unlock();
-
-  for (size_t g = 0; g < group.size(); ++g) {
-    if (status.ok()) {
-      outcomes[g].durable_sequence = seq;
-      group[g]->Complete(std::move(outcomes[g]));
-    } else {
-      group[g]->Complete(status);
-    }
-  }
-  if (status.ok() && !fresh.empty()) dispatcher_(std::move(fresh));
-}
-
 absl::StatusOr<std::optional<EventLog::StoredId>> EventLog::LookupStoredEntry(
     std::string_view key) {
   std::string value;
@@ -394,42 +191,42 @@ absl::StatusOr<std::optional<uint64_t>> EventLog::LookupId(
     absl::MutexLock lock(&index_mu_);
     return memory_index_->Lookup(channel, event_id);
   }
+  if (horizon_index_ != nullptr) {
+    const IdFingerprint fp = FingerprintId(channel, event_id);
+    absl::MutexLock lock(&index_mu_);
+    std::optional<HorizonIdIndex::Entry> entry = horizon_index_->Lookup(fp);
+    if (!entry.has_value()) return std::nullopt;
+    return entry->sequence;
+  }
   return LookupStoredId(IdempotencyKey(channel, event_id));
 }
 
 absl::StatusOr<std::optional<LoggedEvent>> EventLog::Read(uint64_t sequence) {
-  std::string value;
-  absl::StatusOr<bool> found =
-      store_->Get(Cf::kLog, SequenceKey(sequence), &value);
-  if (!found.ok()) return found.status();
-  if (!*found) return std::nullopt;
+  absl::StatusOr<std::optional<std::string>> value = backend_->Read(sequence);
+  if (!value.ok()) return value.status();
+  if (!value->has_value()) return std::nullopt;
   LoggedEvent logged;
   logged.sequence = sequence;
-  if (auto s = DecodeLogRecord(value, &logged); !s.ok()) return s;
+  if (auto s = DecodeLogRecord(**value, &logged); !s.ok()) return s;
   return logged;
 }
 
 absl::Status EventLog::Scan(uint64_t after,
                             const std::function<bool(LoggedEvent&&)>& fn) {
-  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(Cf::kLog);
-  for (it->Seek(SequenceKey(after + 1)); it->Valid(); it->Next()) {
-    LoggedEvent logged;
-    rocksdb::Slice key = it->key();
-    rocksdb::Slice value = it->value();
-    if (!DecodeSequenceKey(std::string_view(key.data(), key.size()),
-                           &logged.sequence)) {
-      return absl::DataLossError("event log holds a malformed sequence key");
-    }
-    if (auto s = DecodeLogRecord(std::string_view(value.data(), value.size()),
-                                 &logged);
-        !s.ok()) {
-      return absl::DataLossError(
-          absl::StrCat("event log sequence ", logged.sequence, ": ",
-                       s.message()));
-    }
-    if (!fn(std::move(logged))) break;
-  }
-  return store_->IteratorStatus(*it, "scanning the event log");
+  absl::Status decode;
+  absl::Status scan =
+      backend_->Scan(after, [&](uint64_t seq, std::string_view record) {
+        LoggedEvent logged;
+        logged.sequence = seq;
+        decode = DecodeLogRecord(record, &logged);
+        if (!decode.ok()) {
+          decode = absl::DataLossError(absl::StrCat(
+              "event log sequence ", seq, ": ", decode.message()));
+          return false;
+        }
+        return fn(std::move(logged));
+      });
+  return decode.ok() ? scan : decode;
 }
 
 }  // namespace riskflow::log

@@ -15,7 +15,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "pipeline/log/append_lanes.h"
+#include "pipeline/log/horizon_id_index.h"
 #include "pipeline/log/id_index.h"
+#include "pipeline/log/log_backend.h"
 #include "pipeline/log/logged_event.h"
 #include "pipeline/storage/store.h"
 #include "proto/riskflow/v1/event.pb.h"
@@ -31,9 +33,10 @@ enum class Conflict : uint8_t {
   // content.
   kInBatch = 1,
   // An earlier batch logged this id with different content. Only detected
-  // when the original's content hash is known: the store index keeps it
-  // (entries written before it existed do not); the in-memory index of
-  // replay keeps none, so there only kInBatch is reported.
+  // when the original's content hash is known: the store index and the
+  // segment log's horizon index keep it (store entries written before it
+  // existed do not); the in-memory index of replay keeps none, so there
+  // only kInBatch is reported.
   kResend = 2,
 };
 
@@ -73,8 +76,11 @@ class AppendTicket {
 
 // The durable event log with its idempotency index. One writer thread
 // collects every batch submitted since its last write and commits them with
-// a single synced RocksDB write (group commit), then acknowledges them and
-// hands the new events to the dispatcher in sequence order.
+// a single synced write (group commit), then acknowledges them and hands
+// the new events to the dispatcher in sequence order. The records go to a
+// LogBackend (log_backend.h): the log store's RocksDB log column family, or
+// append-only segment files with the idempotency index in memory
+// (docs/segment-log.md).
 class EventLog {
  public:
   // Called on the writer thread, in sequence order, after the events are
@@ -118,6 +124,22 @@ class EventLog {
     // no single event can drag the watermark into the future. Null for
     // replay, whose watermark must depend on the stream only.
     std::function<int64_t()> clock;
+
+    // --- where records go (docs/segment-log.md) ---
+    enum class Backend { kRocksDb, kSegments };
+    Backend backend = Backend::kRocksDb;
+    // kSegments: the segment files' directory (riskflowd:
+    // <data_dir>/log-segments); the index checkpoint goes to its id-index/
+    // subdirectory. With kRocksDb, when set, Open refuses a directory that
+    // holds segments (events logged with the other backend).
+    std::string segment_dir;
+    uint64_t segment_bytes = 64 << 20;
+    // kSegments: re-sent ids are recognised while fewer than this many
+    // events were logged after the original (horizon_id_index.h); older
+    // ones are logged again as new events.
+    uint64_t dedupe_horizon_events = 10'000'000;
+    // Entries per index checkpoint file; 0: the index's default.
+    uint64_t id_index_chunk_events = 0;
   };
 
   EventLog(storage::Store* store, Options options, Dispatcher dispatcher);
@@ -126,6 +148,10 @@ class EventLog {
   // Loads the last sequence and watermark. Call before Start. With
   // memory_id_index_entries > 0 it fails with FAILED_PRECONDITION unless the
   // store is empty: an in-memory index cannot know ids logged before.
+  // With kSegments it opens (and repairs) the segment files, refuses a
+  // store whose log column family holds events, and rebuilds the horizon
+  // index from its checkpoint and the log's tail; with kRocksDb it refuses
+  // a segment_dir holding segments. Never ignores logged events.
   absl::Status Open();
   void Start();
   // Finishes what was submitted, then stops the writer.
@@ -154,6 +180,12 @@ class EventLog {
   // The in-memory index (spills, size) when configured, else null. Read it
   // only while the writer is stopped.
   const MemoryIdIndex* memory_id_index() const { return memory_index_.get(); }
+  // The segment backend's index (null with kRocksDb), and what Open's
+  // rebuild of it read. Read them only while the writer is stopped.
+  const HorizonIdIndex* horizon_id_index() const {
+    return horizon_index_.get();
+  }
+  const IdIndexRebuildReport& id_index_rebuild() const { return rebuild_; }
 
   // The logged event with this sequence, if any.
   absl::StatusOr<std::optional<LoggedEvent>> Read(uint64_t sequence);
@@ -167,6 +199,10 @@ class EventLog {
   void WriterLoop();
   void CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group);
   absl::Status CheckEmptyForMemoryIndex();
+  // Backend choice guards (event_log_open.cc).
+  absl::Status CheckNoRocksRecords();
+  absl::Status CheckNoSegments();
+  absl::Status RebuildHorizonIndex();
   // The exact index in the store's idem column family.
   absl::StatusOr<std::optional<uint64_t>> LookupStoredId(std::string_view key);
   struct StoredId {
@@ -179,6 +215,8 @@ class EventLog {
   storage::Store* store_;
   Options options_;
   Dispatcher dispatcher_;
+  std::unique_ptr<LogBackend> backend_;
+  IdIndexRebuildReport rebuild_;
 
   absl::Mutex mu_;
   // Submitted, not yet taken by the writer.
@@ -190,6 +228,8 @@ class EventLog {
   // Null when the store's exact index is used. The writer and LookupId
   // share it; the writer takes the lock once per group, not per event.
   std::unique_ptr<MemoryIdIndex> memory_index_ ABSL_PT_GUARDED_BY(index_mu_);
+  // The segment backend's index (then memory_index_ is null).
+  std::unique_ptr<HorizonIdIndex> horizon_index_ ABSL_PT_GUARDED_BY(index_mu_);
   absl::Mutex index_mu_;
 
   // Writer-thread state.
@@ -198,6 +238,11 @@ class EventLog {
   std::atomic<uint64_t> durable_sequence_{0};
   std::thread writer_;
 };
+
+// Whether `store`'s RocksDB log column family holds any record (a data
+// directory logged with the RocksDB backend). False on a read error: Open
+// then reports it.
+bool RocksLogHoldsRecords(storage::Store* store);
 
 }  // namespace riskflow::log
 

@@ -43,7 +43,7 @@ class LogFixture : public ::testing::TestWithParam<size_t>,
  protected:
   void SetUp() override {
     options_.allowed_lateness_ms = 1000;
-    options_.memory_id_index_entries = GetParam();
+    UseMode(GetParam());
   }
   // The watermark the log stamped on the last dispatched event.
   int64_t LastWatermark(size_t expected_count) {
@@ -96,21 +96,25 @@ TEST_P(ConflictTest, ResendWithOtherContentIsAConflictInStoreMode) {
   AppendOutcome other = Append({MakeEvent("a", 1000, 5)});
   EXPECT_TRUE(other.duplicate[0]);
   EXPECT_EQ(other.sequences[0], first.sequences[0]);
-  // The memory index (replay) keeps no content hash of earlier groups.
-  EXPECT_EQ(other.conflict[0],
-            GetParam() == 0 ? Conflict::kResend : Conflict::kNone);
+  // The memory index (replay) keeps no content hash of earlier groups; the
+  // store index and the segment log's horizon index do.
+  EXPECT_EQ(other.conflict[0], GetParam() == 0 || GetParam() == kSegments
+                                   ? Conflict::kResend
+                                   : Conflict::kNone);
 }
 
-INSTANTIATE_TEST_SUITE_P(StoreAndMemory, ConflictTest,
-                         ::testing::Values(0, 1000),
-                         [](const ::testing::TestParamInfo<size_t>& info) {
-                           return info.param == 0 ? std::string("Store")
-                                                  : std::string("Memory");
-                         });
+std::string Name(const ::testing::TestParamInfo<size_t>& info) {
+  return EventLogHarness::ModeName(info.param);
+}
 
-using StoreOnlyTest = LogFixture;
+INSTANTIATE_TEST_SUITE_P(AllModes, ConflictTest,
+                         ::testing::Values(0, 1000, LogFixture::kSegments),
+                         Name);
 
-TEST_P(StoreOnlyTest, ConflictSurvivesRestart) {
+// The indexes that survive a restart: the store's and the segment log's.
+using DurableIndexTest = LogFixture;
+
+TEST_P(DurableIndexTest, ConflictSurvivesRestart) {
   OpenLog();
   Append({MakeEvent("a", 1000)});
   CloseLog();
@@ -121,6 +125,11 @@ TEST_P(StoreOnlyTest, ConflictSurvivesRestart) {
   AppendOutcome same = Append({MakeEvent("a", 1000)});
   EXPECT_EQ(same.conflict[0], Conflict::kNone);
 }
+
+INSTANTIATE_TEST_SUITE_P(StoreAndSegments, DurableIndexTest,
+                         ::testing::Values(0, LogFixture::kSegments), Name);
+
+using StoreOnlyTest = LogFixture;
 
 TEST_P(StoreOnlyTest, EntriesWithoutAHashAreOrdinaryDuplicates) {
   OpenLog();
@@ -174,7 +183,9 @@ TEST_P(ClampTest, WithoutAClockTheStreamAloneDecides) {
 }
 
 TEST_P(ClampTest, OpenPullsAPoisonedMaxEventTimeBackToTheClock) {
-  if (GetParam() != 0) GTEST_SKIP() << "reopening needs the store index";
+  if (GetParam() != 0 && GetParam() != kSegments) {
+    GTEST_SKIP() << "reopening needs a durable index";
+  }
   OpenLog();  // no clock: how a store was poisoned before the clamp
   Append({MakeEvent("future", 4102444800000)});
   CloseLog();
@@ -184,12 +195,9 @@ TEST_P(ClampTest, OpenPullsAPoisonedMaxEventTimeBackToTheClock) {
   EXPECT_EQ(LastWatermark(2), 100000 - 1000);
 }
 
-INSTANTIATE_TEST_SUITE_P(StoreAndMemory, ClampTest,
-                         ::testing::Values(0, 1000),
-                         [](const ::testing::TestParamInfo<size_t>& info) {
-                           return info.param == 0 ? std::string("Store")
-                                                  : std::string("Memory");
-                         });
+INSTANTIATE_TEST_SUITE_P(AllModes, ClampTest,
+                         ::testing::Values(0, 1000, LogFixture::kSegments),
+                         Name);
 
 }  // namespace
 }  // namespace riskflow::log

@@ -27,6 +27,26 @@ inline std::string MakeTempDir() {
 }
 
 class EventLogHarness {
+ public:
+  // A test parameter meaning "the segment backend" where the others are
+  // memory_id_index_entries values (0 = the RocksDB log's store index).
+  static constexpr size_t kSegments = ~size_t{0};
+  static std::string ModeName(size_t param) {
+    if (param == kSegments) return "Segments";
+    return param == 0 ? std::string("Store")
+                      : "Memory" + std::to_string(param);
+  }
+  // Sets options_ for the mode `param` names.
+  void UseMode(size_t param) {
+    if (param == kSegments) {
+      options_.backend = EventLog::Options::Backend::kSegments;
+      options_.segment_dir = dir_ + "/log-segments";
+      options_.memory_id_index_entries = 0;
+    } else {
+      options_.memory_id_index_entries = param;
+    }
+  }
+
  protected:
   // Opens dir_ with options_ and starts the writer.
   void OpenLog() {

@@ -50,7 +50,25 @@ class EventLogTest : public ::testing::Test, public EventLogHarness {
   }
 };
 
-TEST_F(EventLogTest, AssignsContiguousSequencesAndDispatchesInOrder) {
+// The basics with either record backend: the RocksDB log column family and
+// segment files.
+class BackendTest : public EventLogTest,
+                    public ::testing::WithParamInterface<size_t> {
+ protected:
+  void SetUp() override {
+    UseMode(GetParam());
+    EventLogTest::SetUp();
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(
+    RocksAndSegments, BackendTest,
+    ::testing::Values(0, EventLogHarness::kSegments),
+    [](const ::testing::TestParamInfo<size_t>& info) {
+      return EventLogHarness::ModeName(info.param);
+    });
+
+TEST_P(BackendTest, AssignsContiguousSequencesAndDispatchesInOrder) {
   AppendOutcome out = Append({MakeEvent("a", 1000), MakeEvent("b", 2000)});
   EXPECT_EQ(out.sequences, (std::vector<uint64_t>{1, 2}));
   EXPECT_EQ(out.durable_sequence, 2u);
@@ -63,7 +81,7 @@ TEST_F(EventLogTest, AssignsContiguousSequencesAndDispatchesInOrder) {
   EXPECT_EQ(dispatched_[2].sequence, 3u);
 }
 
-TEST_F(EventLogTest, ResentIdIsAnsweredWithTheOriginalSequence) {
+TEST_P(BackendTest, ResentIdIsAnsweredWithTheOriginalSequence) {
   Append({MakeEvent("a", 1000), MakeEvent("b", 2000)});
   AppendOutcome out = Append({MakeEvent("b", 2000), MakeEvent("c", 3000)});
   EXPECT_EQ(out.sequences, (std::vector<uint64_t>{2, 3}));
@@ -80,7 +98,7 @@ TEST_F(EventLogTest, ResentIdIsAnsweredWithTheOriginalSequence) {
   EXPECT_EQ(dispatched_.size(), 5u);
 }
 
-TEST_F(EventLogTest, SurvivesReopenWithIdempotencyAndSequence) {
+TEST_P(BackendTest, SurvivesReopenWithIdempotencyAndSequence) {
   Append({MakeEvent("a", 1000), MakeEvent("b", 5000)});
   CloseLog();
   OpenLog();
@@ -96,7 +114,7 @@ TEST_F(EventLogTest, SurvivesReopenWithIdempotencyAndSequence) {
   EXPECT_TRUE(dispatched_.back().late());
 }
 
-TEST_F(EventLogTest, ScanReturnsEverythingAfterASequence) {
+TEST_P(BackendTest, ScanReturnsEverythingAfterASequence) {
   Append({MakeEvent("a", 1000), MakeEvent("b", 2000), MakeEvent("c", 3000)});
   std::vector<std::string> ids;
   ASSERT_TRUE(log_->Scan(1, [&](LoggedEvent&& e) {
@@ -104,6 +122,13 @@ TEST_F(EventLogTest, ScanReturnsEverythingAfterASequence) {
                     return true;
                   }).ok());
   EXPECT_EQ(ids, (std::vector<std::string>{"b", "c"}));
+  auto read = log_->Read(2);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_TRUE(read->has_value());
+  EXPECT_EQ((*read)->event.event_id(), "b");
+  read = log_->Read(4);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_FALSE(read->has_value());
   auto seq = log_->LookupId("card", "c");
   ASSERT_TRUE(seq.ok());
   EXPECT_EQ(seq->value_or(0), 3u);
@@ -140,10 +165,10 @@ class IndexModeTest : public EventLogTest,
                       public ::testing::WithParamInterface<size_t> {
  protected:
   void SetUp() override {
-    options_.memory_id_index_entries = GetParam();
+    UseMode(GetParam());
     EventLogTest::SetUp();
   }
-  bool memory_mode() const { return GetParam() > 0; }
+  bool memory_mode() const { return GetParam() > 0 && GetParam() != kSegments; }
 };
 
 TEST_P(IndexModeTest, DuplicatesWithinAndAcrossGroupsGetTheOriginalSequence) {
@@ -226,13 +251,12 @@ TEST_P(IndexModeTest, LookupIdFindsLoggedIds) {
   EXPECT_FALSE(missing->has_value());
 }
 
-INSTANTIATE_TEST_SUITE_P(StoreAndMemory, IndexModeTest,
-                         ::testing::Values(0, 2, 1000),
-                         [](const ::testing::TestParamInfo<size_t>& info) {
-                           return info.param == 0
-                                      ? std::string("Store")
-                                      : "Memory" + std::to_string(info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    AllModes, IndexModeTest,
+    ::testing::Values(0, 2, 1000, EventLogHarness::kSegments),
+    [](const ::testing::TestParamInfo<size_t>& info) {
+      return EventLogHarness::ModeName(info.param);
+    });
 
 // Keys in the store's idem column family.
 size_t CountIdemKeys(storage::Store* store) {

@@ -10,6 +10,7 @@
 #include "pipeline/log/logged_event.h"
 #include "pipeline/storage/key_encoding.h"
 #include "pipeline/storage/rocks_status.h"
+#include "pipeline/replay/segment_log_source.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
 
@@ -155,13 +156,18 @@ absl::StatusOr<std::string> ResolveLogDir(const std::string& data_dir) {
 
 absl::StatusOr<std::unique_ptr<EventSource>> OpenLogSource(
     const std::string& data_dir, const LogFilter& filter) {
-  absl::StatusOr<std::string> dir = ResolveLogDir(data_dir);
-  if (!dir.ok()) return dir.status();
   if (filter.from_ms && filter.to_ms && *filter.from_ms >= *filter.to_ms) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--from_ms (", *filter.from_ms, ") must be before --to_ms (",
         *filter.to_ms, ")"));
   }
+  // riskflowd --event_log=segments: <data_dir>/log-segments (its log/
+  // RocksDB then holds no events), or that directory itself.
+  for (const std::string& dir : {data_dir + "/log-segments", data_dir}) {
+    if (HasSegments(dir)) return OpenSegmentLogSource(dir, filter);
+  }
+  absl::StatusOr<std::string> dir = ResolveLogDir(data_dir);
+  if (!dir.ok()) return dir.status();
   auto source = std::make_unique<LogSource>(*std::move(dir), filter);
   if (auto s = source->Open(); !s.ok()) {
     return absl::Status(s.code(), absl::StrCat("--from_log ", data_dir, ": ",

@@ -193,6 +193,14 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     if (options.max_pending_events > 0) {
       log_options.max_pending_events = options.max_pending_events;
     }
+    // Set for both backends: the RocksDB one refuses a directory of segments.
+    log_options.segment_dir = options.data_dir + "/log-segments";
+    if (options.event_log == DaemonOptions::EventLogBackend::kSegments ||
+        (options.event_log == DaemonOptions::EventLogBackend::kAuto &&
+         !log::RocksLogHoldsRecords(p.log_store.get()))) {
+      log_options.backend = log::EventLog::Options::Backend::kSegments;
+    }
+    log_options.dedupe_horizon_events = options.dedupe_horizon_events;
     engine::Engine* engine_ptr = p.engine.get();
     p.log = std::make_unique<log::EventLog>(
         p.log_store.get(), log_options,

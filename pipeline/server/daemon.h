@@ -76,6 +76,16 @@ struct DaemonOptions {
   // Bytes of cached state per shard before clean entities are evicted to
   // the store (docs/state-memory.md); 0: bounded by entity count only.
   size_t state_memory_bytes_per_shard = 0;
+  // --- event log backend (docs/segment-log.md) ---
+  // kSegments: records in <data_dir>/log-segments, the idempotency index in
+  // memory, re-sends recognised within dedupe_horizon_events logged events.
+  // kRocksDb: records and exact idempotency keys in <data_dir>/log.
+  // kAuto: kRocksDb for a data directory whose RocksDB log holds events
+  // (started before segments were the default), else kSegments.
+  // Start refuses a directory logged with the other backend, naming the flag.
+  enum class EventLogBackend { kAuto, kRocksDb, kSegments };
+  EventLogBackend event_log = EventLogBackend::kAuto;
+  uint64_t dedupe_horizon_events = 10'000'000;
 };
 
 struct DaemonParts;

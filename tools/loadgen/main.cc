@@ -71,10 +71,22 @@ ABSL_FLAG(bool, peer_baseline, true,
           "rules, and the default pipeline's rules, over the same stream in "
           "one thread with flat_hash_map state) and print each mode's ratio "
           "to them");
+// --- event log backend (docs/segment-log.md) ---
+ABSL_FLAG(std::string, event_log, "",
+          "in-process daemons' event log: segments or rocksdb (empty: the "
+          "daemon's default)");
 
 namespace {
 
 using riskflow::loadgen::RunResult;
+
+// --event_log onto in-process daemon options.
+void ApplyEventLog(riskflow::server::DaemonOptions* options) {
+  using Backend = riskflow::server::DaemonOptions::EventLogBackend;
+  const std::string backend = absl::GetFlag(FLAGS_event_log);
+  if (backend == "segments") options->event_log = Backend::kSegments;
+  if (backend == "rocksdb") options->event_log = Backend::kRocksDb;
+}
 
 struct Measured {
   RunResult transport;
@@ -198,6 +210,7 @@ absl::StatusOr<RunResult> RunAgainst(
   options.plugin_search_path = riskflow::plugin_host::DefaultPluginSearchPath();
   if (tls) options.security = TlsServer(options.data_dir, b);
   options.crash_containment = absl::GetFlag(FLAGS_crash_markers);
+  ApplyEventLog(&options);
   auto daemon = riskflow::server::Daemon::Start(options);
   if (!daemon.ok()) return daemon.status();
   const std::string target = (*daemon)->address();
@@ -389,6 +402,7 @@ int main(int argc, char** argv) {
     options.pipeline = LoadPipeline(absl::GetFlag(FLAGS_config));
     options.plugin_search_path =
         riskflow::plugin_host::DefaultPluginSearchPath();
+    ApplyEventLog(&options);
     auto daemon = riskflow::server::Daemon::Start(options);
     if (!daemon.ok()) {
       std::fprintf(stderr, "loadgen: %s\n",
@@ -450,6 +464,7 @@ int main(int argc, char** argv) {
             o.shards = absl::GetFlag(FLAGS_shards);
             o.plugin_search_path =
                 riskflow::plugin_host::DefaultPluginSearchPath();
+            ApplyEventLog(&o);
             return o;
           })) {
     return 1;

@@ -107,6 +107,18 @@ ABSL_FLAG(int64_t, shutdown_timeout_s, 30,
           "after SIGTERM/SIGINT, exit (code 1) if draining has not finished "
           "within this many seconds (e.g. a shard stuck in a plugin); acked "
           "events are durable in the log, so nothing acked is lost");
+// --- event log backend (docs/segment-log.md) ---
+ABSL_FLAG(std::string, event_log, "auto",
+          "where the event log keeps its records: \"segments\" (append-only "
+          "files in <data_dir>/log-segments, idempotency index in memory "
+          "within --dedupe_horizon) or \"rocksdb\" (<data_dir>/log, exact "
+          "idempotency keys kept forever); \"auto\": rocksdb for a data "
+          "directory whose RocksDB log already holds events, else segments. "
+          "A data directory stays on the one it was started with");
+ABSL_FLAG(uint64_t, dedupe_horizon, 10000000,
+          "--event_log=segments: a re-sent event_id is answered as a "
+          "duplicate while fewer than this many events were logged after "
+          "the original; an older re-send is logged again as a new event");
 
 namespace {
 
@@ -170,6 +182,27 @@ int main(int argc, char** argv) {
   options.checkpoint.events = absl::GetFlag(FLAGS_checkpoint_events);
   options.state_memory_bytes_per_shard =
       static_cast<size_t>(absl::GetFlag(FLAGS_state_memory_mb)) << 20;
+  if (const std::string backend = absl::GetFlag(FLAGS_event_log);
+      backend == "segments") {
+    options.event_log =
+        riskflow::server::DaemonOptions::EventLogBackend::kSegments;
+  } else if (backend == "rocksdb") {
+    options.event_log =
+        riskflow::server::DaemonOptions::EventLogBackend::kRocksDb;
+  } else if (backend == "auto") {
+    options.event_log = riskflow::server::DaemonOptions::EventLogBackend::kAuto;
+  } else {
+    std::fprintf(stderr,
+                 "riskflowd: --event_log must be auto, segments or rocksdb (got "
+                 "\"%s\")\n",
+                 backend.c_str());
+    return 2;
+  }
+  options.dedupe_horizon_events = absl::GetFlag(FLAGS_dedupe_horizon);
+  if (options.dedupe_horizon_events == 0) {
+    std::fprintf(stderr, "riskflowd: --dedupe_horizon must be positive\n");
+    return 2;
+  }
   if (options.checkpoint.interval <= absl::ZeroDuration()) {
     std::fprintf(stderr,
                  "riskflowd: --checkpoint_interval must be positive (got "

@@ -1,0 +1,225 @@
+// The segment log's idempotency index: bounded by its horizon, checkpointed
+// in chunk files, rebuilt from them plus a scan of the log's tail.
+#include "pipeline/log/horizon_id_index.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+
+namespace riskflow::log {
+namespace {
+
+IdFingerprint Fp(uint64_t seq) {
+  return FingerprintId("card", absl::StrCat("id-", seq));
+}
+uint64_t Hash(uint64_t seq) { return seq * 1000003; }
+
+std::string TempDir() {
+  std::string tmpl = ::testing::TempDir() + "/horizon_XXXXXX";
+  EXPECT_NE(mkdtemp(tmpl.data()), nullptr);
+  return tmpl;
+}
+
+class HorizonIdIndexTest : public ::testing::Test {
+ protected:
+  HorizonIdIndexOptions Options(uint64_t horizon, uint64_t chunk) {
+    HorizonIdIndexOptions o;
+    o.horizon_events = horizon;
+    o.chunk_events = chunk;
+    o.checkpoint_dir = dir_ + "/ids";
+    o.log_line = [this](const std::string& line) { lines_.push_back(line); };
+    return o;
+  }
+  // A log holding ids 1..last: the scan Rebuild falls back to.
+  HorizonIdIndex::ScanLog Log(uint64_t last) {
+    return [this, last](uint64_t after, const HorizonIdIndex::Visit& visit) {
+      scanned_from_ = after + 1;
+      for (uint64_t s = after + 1; s <= last; ++s) visit(s, Fp(s), Hash(s));
+      return absl::OkStatus();
+    };
+  }
+  void ExpectKnows(const HorizonIdIndex& index, uint64_t from, uint64_t to) {
+    for (uint64_t s = from; s <= to; ++s) {
+      auto e = index.Lookup(Fp(s));
+      ASSERT_TRUE(e.has_value()) << s;
+      EXPECT_EQ(e->sequence, s);
+      EXPECT_EQ(e->content_hash, Hash(s));
+    }
+  }
+  void ExpectForgot(const HorizonIdIndex& index, uint64_t from, uint64_t to) {
+    for (uint64_t s = from; s <= to; ++s) {
+      EXPECT_FALSE(index.Lookup(Fp(s)).has_value()) << s;
+    }
+  }
+  std::vector<std::string> Files() {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir_ + "/ids")) {
+      names.push_back(e.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  std::string dir_ = TempDir();
+  std::vector<std::string> lines_;
+  uint64_t scanned_from_ = 0;
+};
+
+TEST_F(HorizonIdIndexTest, RemembersExactlyTheHorizon) {
+  HorizonIdIndex index(Options(10, 4));
+  ASSERT_TRUE(index.Rebuild(1, 0, Log(0)).ok());
+  for (uint64_t s = 1; s <= 25; ++s) index.Append(s, Fp(s), Hash(s));
+  // Ids of the last 10 events (16..25) are known, older ones are not.
+  ExpectForgot(index, 1, 15);
+  ExpectKnows(index, 16, 25);
+  EXPECT_EQ(index.size(), 10u);
+  EXPECT_EQ(index.last_sequence(), 25u);
+}
+
+TEST_F(HorizonIdIndexTest, RebuildsFromChunkFilesPlusTheLogTail) {
+  {
+    HorizonIdIndex index(Options(100, 4));
+    ASSERT_TRUE(index.Rebuild(1, 0, Log(0)).ok());
+    for (uint64_t s = 1; s <= 18; ++s) index.Append(s, Fp(s), Hash(s));
+    // No Checkpoint(): as after a kill -9, only sealed chunks (1..16) are
+    // on disk once the destructor has finished the queued writes.
+  }
+  EXPECT_EQ(Files(), (std::vector<std::string>{
+                         "00000000000000000000.ids", "00000000000000000001.ids",
+                         "00000000000000000002.ids", "00000000000000000003.ids"}));
+  HorizonIdIndex index(Options(100, 4));
+  auto report = index.Rebuild(1, 18, Log(18));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->from_checkpoint, 16u);
+  EXPECT_EQ(report->files_used, 4u);
+  EXPECT_EQ(report->scanned, 2u);
+  EXPECT_EQ(scanned_from_, 17u);
+  ExpectKnows(index, 1, 18);
+  index.Append(19, Fp(19), Hash(19));
+  ExpectKnows(index, 19, 19);
+}
+
+TEST_F(HorizonIdIndexTest, CheckpointCoversThePartialChunk) {
+  {
+    HorizonIdIndex index(Options(100, 4));
+    ASSERT_TRUE(index.Rebuild(1, 0, Log(0)).ok());
+    for (uint64_t s = 1; s <= 18; ++s) index.Append(s, Fp(s), Hash(s));
+    ASSERT_TRUE(index.Checkpoint().ok());
+  }
+  HorizonIdIndex index(Options(100, 4));
+  auto report = index.Rebuild(1, 18, Log(18));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->from_checkpoint, 18u);
+  EXPECT_EQ(report->scanned, 0u);
+  ExpectKnows(index, 1, 18);
+  // The partial chunk grows on and is written again when sealed.
+  for (uint64_t s = 19; s <= 21; ++s) index.Append(s, Fp(s), Hash(s));
+  ASSERT_TRUE(index.Checkpoint().ok());
+  HorizonIdIndex again(Options(100, 4));
+  report = again.Rebuild(1, 21, Log(21));
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->from_checkpoint, 21u);
+  ExpectKnows(again, 1, 21);
+}
+
+TEST_F(HorizonIdIndexTest, RebuildWithoutCheckpointScansOnlyTheHorizon) {
+  HorizonIdIndexOptions o = Options(10, 4);
+  o.checkpoint_dir.clear();
+  HorizonIdIndex index(o);
+  auto report = index.Rebuild(1, 50, Log(50));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(scanned_from_, 41u);
+  EXPECT_EQ(report->scanned, 10u);
+  ExpectForgot(index, 1, 40);
+  ExpectKnows(index, 41, 50);
+}
+
+TEST_F(HorizonIdIndexTest, HorizonAppliesToCheckpointedIdsAndDropsOldFiles) {
+  {
+    HorizonIdIndex index(Options(1000, 4));
+    ASSERT_TRUE(index.Rebuild(1, 0, Log(0)).ok());
+    for (uint64_t s = 1; s <= 30; ++s) index.Append(s, Fp(s), Hash(s));
+    ASSERT_TRUE(index.Checkpoint().ok());
+  }
+  // Reopened with a horizon of 10: ids 1..20 are beyond it.
+  HorizonIdIndex index(Options(10, 4));
+  auto report = index.Rebuild(1, 30, Log(30));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->scanned, 0u);
+  ExpectForgot(index, 1, 20);
+  ExpectKnows(index, 21, 30);
+  // Chunks 0..4 (sequences 1..20) lie wholly before the horizon.
+  EXPECT_EQ(Files().front(), "00000000000000000005.ids");
+  // Appends move the horizon and delete whole chunks' files behind it.
+  for (uint64_t s = 31; s <= 45; ++s) index.Append(s, Fp(s), Hash(s));
+  ASSERT_TRUE(index.Checkpoint().ok());
+  ExpectForgot(index, 1, 35);
+  ExpectKnows(index, 36, 45);
+  EXPECT_EQ(Files().front(), "00000000000000000008.ids");
+}
+
+TEST_F(HorizonIdIndexTest, TornChunkFileIsReadFromTheLogInstead) {
+  {
+    HorizonIdIndex index(Options(100, 4));
+    ASSERT_TRUE(index.Rebuild(1, 0, Log(0)).ok());
+    for (uint64_t s = 1; s <= 12; ++s) index.Append(s, Fp(s), Hash(s));
+    ASSERT_TRUE(index.Checkpoint().ok());
+  }
+  const std::string torn = dir_ + "/ids/00000000000000000001.ids";
+  std::filesystem::resize_file(torn, std::filesystem::file_size(torn) - 3);
+  HorizonIdIndex index(Options(100, 4));
+  auto report = index.Rebuild(1, 12, Log(12));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->files_used, 1u);
+  EXPECT_EQ(report->from_checkpoint, 4u);
+  EXPECT_EQ(scanned_from_, 5u);
+  ExpectKnows(index, 1, 12);
+  ASSERT_FALSE(lines_.empty());
+  EXPECT_NE(lines_.front().find("00000000000000000001.ids"), std::string::npos)
+      << lines_.front();
+}
+
+TEST_F(HorizonIdIndexTest, FilesBeyondTheLogAreNotTrusted) {
+  {
+    HorizonIdIndex index(Options(100, 4));
+    ASSERT_TRUE(index.Rebuild(1, 0, Log(0)).ok());
+    for (uint64_t s = 1; s <= 12; ++s) index.Append(s, Fp(s), Hash(s));
+    ASSERT_TRUE(index.Checkpoint().ok());
+  }
+  HorizonIdIndex index(Options(100, 4));
+  auto report = index.Rebuild(1, 6, Log(6));
+  ASSERT_TRUE(report.ok()) << report.status();
+  ExpectKnows(index, 1, 6);
+  ExpectForgot(index, 7, 12);
+  index.Append(7, Fp(70), Hash(70));
+  EXPECT_EQ(index.Lookup(Fp(70))->sequence, 7u);
+}
+
+TEST_F(HorizonIdIndexTest, ARepeatedIdKeepsItsFirstSequence) {
+  HorizonIdIndex index(Options(3, 1));
+  ASSERT_TRUE(index.Rebuild(1, 0, Log(0)).ok());
+  index.Append(1, Fp(1), Hash(1));
+  index.Append(2, Fp(2), Hash(2));
+  index.Append(3, Fp(3), Hash(3));
+  index.Append(4, Fp(4), Hash(4));  // 1 falls out of the horizon
+  EXPECT_FALSE(index.Lookup(Fp(1)).has_value());
+  // Re-sent beyond the horizon, id 1 is logged anew at 5 ...
+  index.Append(5, Fp(1), 77);
+  EXPECT_EQ(index.Lookup(Fp(1))->sequence, 5u);
+  EXPECT_EQ(index.Lookup(Fp(1))->content_hash, 77u);
+  // ... and stays known until 5 itself leaves the horizon.
+  index.Append(6, Fp(6), Hash(6));
+  index.Append(7, Fp(7), Hash(7));
+  EXPECT_EQ(index.Lookup(Fp(1))->sequence, 5u);
+  index.Append(8, Fp(8), Hash(8));
+  EXPECT_FALSE(index.Lookup(Fp(1)).has_value());
+}
+
+}  // namespace
+}  // namespace riskflow::log
