@@ -99,14 +99,50 @@ absl::StatusOr<std::optional<Hold>> AccountHolds::Get(
 
 absl::Status AccountHolds::Put(state::ShardState* state,
                                const std::string& account_id, int64_t t,
-                               const Hold* hold) const {
-  return state->LastPut(spec_, account_id, t,
-                        hold == nullptr ? std::string(kReleased) : Encode(*hold));
+                               const Hold* hold) {
+  absl::Status s = state->LastPut(
+      spec_, account_id, t,
+      hold == nullptr ? std::string(kReleased) : Encode(*hold));
+  if (!s.ok()) return s;
+  index_changes_.emplace_back(account_id, hold == nullptr
+                                              ? std::nullopt
+                                              : std::optional<Hold>(*hold));
+  return absl::OkStatus();
+}
+
+namespace {
+
+constexpr char kIndexPrefix[] = "hold/";
+
+}  // namespace
+
+void AddToHoldIndex(
+    state::Store* store,
+    const std::vector<std::pair<std::string, std::optional<Hold>>>& changes,
+    rocksdb::WriteBatch* batch) {
+  for (const auto& [account, hold] : changes) {
+    const std::string key = absl::StrCat(kIndexPrefix, account);
+    if (hold.has_value()) {
+      batch->Put(store->handle(state::Cf::kMeta), key, Encode(*hold));
+    } else {
+      batch->Delete(store->handle(state::Cf::kMeta), key);
+    }
+  }
+}
+
+absl::StatusOr<std::optional<Hold>> ReadHoldIndex(
+    state::Store* store, const std::string& account_id) {
+  std::string value;
+  absl::StatusOr<bool> found = store->Get(
+      state::Cf::kMeta, absl::StrCat(kIndexPrefix, account_id), &value);
+  if (!found.ok()) return found.status();
+  if (!*found) return std::nullopt;
+  return DecodeHold(value);
 }
 
 absl::StatusOr<bool> AccountHolds::Decide(state::ShardState* state,
                                           const log::LoggedEvent& e,
-                                          Decision* d) const {
+                                          Decision* d) {
   const riskflow::v1::Event& ev = e.event;
   const int64_t t = ev.event_time_ms();
   const riskflow::v1::EventType type = ev.type();
@@ -177,7 +213,7 @@ absl::StatusOr<bool> AccountHolds::Decide(state::ShardState* state,
 
 absl::Status AccountHolds::AfterRouting(state::ShardState* state,
                                         const log::LoggedEvent& e,
-                                        Decision* d) const {
+                                        Decision* d) {
   if (d->route() != riskflow::v1::FREEZE) return absl::OkStatus();
   for (const Annotation& a : d->annotations()) {
     // Decided by Decide: placed (or already in place) there.

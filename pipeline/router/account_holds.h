@@ -17,6 +17,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -25,6 +27,7 @@
 #include "pipeline/state/state_spec.h"
 #include "pipeline/state/store.h"
 #include "proto/riskflow/v1/decision.pb.h"
+#include "rocksdb/write_batch.h"
 
 namespace riskflow::router {
 
@@ -64,14 +67,21 @@ class AccountHolds {
   // for every other event.
   absl::StatusOr<bool> Decide(state::ShardState* state,
                               const log::LoggedEvent& e,
-                              riskflow::v1::Decision* d) const;
+                              riskflow::v1::Decision* d);
 
   // After routing, lists and the FREEZE cap: a decision that still routes
   // FREEZE places a hold on its account (unless one is in place) and says
   // so in a HOLD_PLACED annotation.
   absl::Status AfterRouting(state::ShardState* state,
                             const log::LoggedEvent& e,
-                            riskflow::v1::Decision* d) const;
+                            riskflow::v1::Decision* d);
+
+  // Hold changes since the last call (account, hold or nullopt for a
+  // release), in order, for the look-up index: the shard writes them with
+  // the micro-batch's decisions (AddToHoldIndex).
+  std::vector<std::pair<std::string, std::optional<Hold>>> TakeIndexChanges() {
+    return std::exchange(index_changes_, {});
+  }
 
   // The account's hold, if any (look-ups, tests).
   absl::StatusOr<std::optional<Hold>> Get(state::ShardState* state,
@@ -80,10 +90,23 @@ class AccountHolds {
 
  private:
   absl::Status Put(state::ShardState* state, const std::string& account_id,
-                   int64_t t, const Hold* hold) const;
+                   int64_t t, const Hold* hold);
 
   state::StateSpec spec_;
+  std::vector<std::pair<std::string, std::optional<Hold>>> index_changes_;
 };
+
+// The look-up index of holds (Cf::kMeta, "hold/<account>"): what
+// Admin.GetAccountStatus reads from any thread. The shards' state decides;
+// this copy is written with each micro-batch's decisions, so it is as
+// current as the decisions (a recovery re-runs the events after the last
+// checkpoint and writes the same values again, in the same order).
+void AddToHoldIndex(
+    state::Store* store,
+    const std::vector<std::pair<std::string, std::optional<Hold>>>& changes,
+    rocksdb::WriteBatch* batch);
+absl::StatusOr<std::optional<Hold>> ReadHoldIndex(state::Store* store,
+                                                  const std::string& account_id);
 
 }  // namespace riskflow::router
 
