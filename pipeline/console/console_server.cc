@@ -4,13 +4,14 @@
 #include "absl/strings/str_cat.h"
 #include "pipeline/console/case_api.h"
 #include "pipeline/console/json_body.h"
+#include "pipeline/console/lookup_api.h"
 #include "pipeline/console/static_files.h"
 
 namespace riskflow::console {
 
 absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(
     const ConsoleOptions& options, Authenticator* auth,
-    cases::CaseStore* store) {
+    cases::CaseStore* store, RiskflowdClient* riskflowd) {
   const size_t colon = options.listen.rfind(':');
   int port = -1;
   if (colon == std::string::npos || colon == 0 ||
@@ -33,6 +34,7 @@ absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(
   InstallStaticRoutes(s->server_.get());
   InstallAuthRoutes(s->server_.get(), auth, options.auth);
   InstallCaseApi(s->server_.get(), auth, store);
+  InstallLookupApi(s->server_.get(), auth, riskflowd);
   s->server_->set_error_handler(
       [](const httplib::Request& req, httplib::Response& res) {
         if (res.status == 404 && res.body.empty()) {

@@ -13,6 +13,7 @@
 #include "pipeline/cases/case_store.h"
 #include "pipeline/console/authenticator.h"
 #include "pipeline/console/http_auth.h"
+#include "pipeline/console/riskflowd_client.h"
 
 namespace riskflow::console {
 
@@ -26,9 +27,10 @@ class ConsoleServer {
  public:
   // Binds and starts serving; INVALID_ARGUMENT for a malformed address,
   // UNAVAILABLE when the port cannot be bound.
+  // `riskflowd` may be null: look-ups then answer 503.
   static absl::StatusOr<std::unique_ptr<ConsoleServer>> Start(
       const ConsoleOptions& options, Authenticator* auth,
-      cases::CaseStore* store);
+      cases::CaseStore* store, RiskflowdClient* riskflowd);
   ~ConsoleServer();
 
   int port() const { return port_; }
