@@ -24,7 +24,7 @@ function el(tag, attrs, ...children) {
 }
 
 function show(view) {
-  for (const id of ['login', 'queue', 'case', 'audit']) {
+  for (const id of ['login', 'queue', 'case', 'audit', 'lookup']) {
     $(id).classList.toggle('hidden', id !== view);
   }
   $('nav').classList.toggle('hidden', view === 'login');
@@ -122,6 +122,24 @@ async function renderQueue() {
 
 // ---- one case -------------------------------------------------------------
 
+function setFact(dl, name, value) {
+  const items = dl.children;
+  for (let i = 0; i + 1 < items.length; i += 2) {
+    if (items[i].textContent === name) items[i + 1].textContent = value;
+  }
+}
+
+// "yes, since ... (decision ...)" / "no", from riskflowd's hold index.
+async function accountHold(account) {
+  try {
+    const s = await api('GET', '/api/account?id=' + encodeURIComponent(account));
+    return s.held ? 'yes, since ' + fmtTime(s.held_since_ms) + ' (decision ' +
+        s.hold_decision_id + ': ' + s.hold_reason + ')' : 'no';
+  } catch (e) {
+    return 'unknown (' + e.message + ')';
+  }
+}
+
 function fact(dl, name, value) {
   dl.appendChild(el('dt', {}, name));
   dl.appendChild(el('dd', {}, value === undefined || value === null ? '' : String(value)));
@@ -210,6 +228,8 @@ async function renderCase(id) {
   fact(facts, 'Version', c.version);
   fact(facts, 'Release requested by', c.release_requested_by || '—');
   fact(facts, 'Evidence SHA-256', data.evidence_sha256);
+  fact(facts, 'Account held', '…');
+  accountHold(c.account_id).then(text => setFact(facts, 'Account held', text));
   $('case-two-person').textContent = data.two_person ? 'Two-person rule: ' + data.two_person : '';
   $('case-two-person').classList.toggle('hidden', !data.two_person);
 
@@ -261,9 +281,37 @@ async function renderAudit() {
     el('td', { class: 'hash' }, e.hash.slice(0, 16)))));
 }
 
+async function renderLookup(channel, event) {
+  show('lookup');
+  $('lookup-event').textContent = channel + '/' + event;
+  const data = await api('GET', '/api/lookup?channel=' + encodeURIComponent(channel) +
+                         '&event=' + encodeURIComponent(event));
+  const facts = $('lookup-facts');
+  facts.replaceChildren();
+  fact(facts, 'Status', data.status);
+  if (data.sequence) fact(facts, 'Log sequence', data.sequence);
+  if (data.decision) {
+    fact(facts, 'Route', data.decision.route);
+    fact(facts, 'Reasons', data.decision.annotations.map(a => a.detector + ':' + a.reason_code).join(', ') || 'none');
+    fact(facts, 'Account', data.decision.account_id);
+    fact(facts, 'Account held', '…');
+    accountHold(data.decision.account_id).then(text => setFact(facts, 'Account held', text));
+    $('lookup-decision').replaceChildren(decisionBlock({ decision: data.decision }));
+  } else {
+    $('lookup-decision').replaceChildren();
+  }
+}
+
 async function search(q) {
   const data = await api('GET', '/api/search?q=' + encodeURIComponent(q));
   if (data.case_id) { location.hash = '#/case/' + data.case_id; return; }
+  const slash = q.indexOf('/');
+  if (slash > 0) {
+    // channel/event_id of an event in no case: ask riskflowd.
+    location.hash = '#/lookup/' + encodeURIComponent(q.slice(0, slash)) + '/' +
+                    encodeURIComponent(q.slice(slash + 1));
+    return;
+  }
   $('filter-account').value = data.account_id || q;
   location.hash = '#/cases';
   await renderQueue();
@@ -279,6 +327,7 @@ async function route() {
     let m;
     if ((m = hash.match(/^#\/case\/(\d+)$/))) await renderCase(m[1]);
     else if (hash === '#/audit') await renderAudit();
+    else if ((m = hash.match(/^#\/lookup\/([^/]+)\/(.+)$/))) await renderLookup(decodeURIComponent(m[1]), decodeURIComponent(m[2]));
     else if ((m = hash.match(/^#\/search\/(.*)$/))) await search(decodeURIComponent(m[1]));
     else await renderQueue();
   } catch (e) { message(e.message); }
