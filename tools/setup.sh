@@ -23,6 +23,7 @@ PACKAGES=(
   clang-14 libfuzzer-14-dev  # libFuzzer targets: bash tools/fuzz.sh
   python3-grpcio python3-protobuf  # for /usr/bin/python3 (not pyenv's)
   openssl                  # tools/certs.sh: dev CA and mTLS certificates
+  libsqlite3-dev           # the case service's database (pipeline/cases)
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #include "tools/riskflow/cli.h"
 
 #include "absl/strings/str_cat.h"
+#include "tools/riskflow/audit.h"
 #include "tools/riskflow/common.h"
 #include "tools/riskflow/evaluate.h"
 #include "tools/riskflow/health.h"
@@ -43,6 +44,7 @@ constexpr Command kCommands[] = {
     {"report", kReportUsage, &ReportMain},
     {"diff", kDiffUsage, &DiffMain},
     {"quarantine", kQuarantineUsage, &QuarantineMain},
+    {"audit", kAuditUsage, &AuditMain},
 };
 
 const Command* FindCommand(const std::string& name) {
