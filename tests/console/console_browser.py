@@ -91,12 +91,33 @@ class Console:
                         (self.message() and self.message() != "Done."))
         return self.message()
 
-    def fact(self, name):
-        items = self.d.find_elements(By.CSS_SELECTOR, "#case-facts dt, #case-facts dd")
+    def lookup_fact(self, name):
+        return self.fact(name, "#lookup-facts")
+
+    def fact(self, name, facts="#case-facts"):
+        items = self.d.find_elements(By.CSS_SELECTOR, "%s dt, %s dd" % (facts, facts))
         for i in range(0, len(items) - 1, 2):
             if items[i].text == name:
                 return items[i + 1].text
         return None
+
+
+def check_after(c, event):
+    """The search box finds an event in no case at riskflowd: its decision
+    and whether its account is held."""
+    box = c.d.find_element(By.ID, "search-q")
+    box.clear()
+    box.send_keys(event)
+    c.d.find_element(By.ID, "search-submit").click()
+    c.visible("lookup")
+    c.wait.until(lambda d: c.lookup_fact("Account held") not in (None, "\u2026"))
+    route = c.lookup_fact("Route")
+    held = c.lookup_fact("Account held")
+    reasons = c.lookup_fact("Reasons") or ""
+    if route == "FREEZE" or "ACCOUNT_HELD" in reasons or held != "no":
+        raise AssertionError("after the release %s is route=%s reasons=%s held=%s"
+                             % (event, route, reasons, held))
+    print("ok 6 after the release %s routes %s, account held: %s" % (event, route, held))
 
 
 def main():
@@ -108,6 +129,9 @@ def main():
     p.add_argument("--timing-case")
     p.add_argument("--timing-decisions", type=int, default=0)
     p.add_argument("--loads", type=int, default=100)
+    p.add_argument("--after-event",
+                   help="CHANNEL/EVENT: only check, through the look-up view, "
+                        "that this event was not held")
     a = p.parse_args()
     reviewer, reviewer_pw = a.reviewer.split(":", 1)
     senior, senior_pw = a.senior.split(":", 1)
@@ -117,6 +141,9 @@ def main():
         c = Console(d, a.url)
         c.login(reviewer, reviewer_pw)
         print("ok 1 %s logged in" % reviewer)
+        if a.after_event:
+            check_after(c, a.after_event)
+            return
 
         case_id = c.open_case_of(a.account)
         decisions = d.find_element(By.ID, "decisions").text
