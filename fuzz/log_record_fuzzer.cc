@@ -8,8 +8,8 @@
 #include <string_view>
 
 #include "fuzz/fuzz_util.h"
-#include "pipeline/log/log_keys.h"
 #include "pipeline/log/logged_event.h"
+#include "pipeline/storage/key_encoding.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using riskflow::fuzz::DeterministicBytes;
@@ -32,8 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   uint64_t seq = 0;
-  if (riskflow::log::DecodeSequenceKey(value, &seq)) {
-    FUZZ_CHECK(riskflow::log::SequenceKey(seq) == value,
+  if (riskflow::storage::DecodeSequenceKey(value, &seq)) {
+    FUZZ_CHECK(riskflow::storage::SequenceKey(seq) == value,
                "sequence key does not round-trip");
   }
   return 0;

@@ -15,17 +15,17 @@
 
 #include "fuzz/fuzz_util.h"
 #include "grpc/grpc.h"
-#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "pipeline/log/event_log.h"
 #include "pipeline/server/publish_batch.h"
 #include "pipeline/server/services.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
 
 namespace {
 
 struct Harness {
-  std::unique_ptr<riskflow::state::Store> store;
+  std::unique_ptr<riskflow::storage::Store> store;
   std::unique_ptr<riskflow::log::EventLog> log;
   riskflow::server::ServiceContext ctx;
 };
@@ -33,11 +33,11 @@ struct Harness {
 Harness* MakeHarness() {
   grpc_init();
   auto* h = new Harness;
-  riskflow::state::StoreOptions store_options;
+  riskflow::storage::StoreOptions store_options;
   store_options.block_cache_bytes = 8 << 20;
-  absl::StatusOr<std::unique_ptr<riskflow::state::Store>> store =
-      riskflow::state::Store::Open(riskflow::fuzz::MakeScratchDir("publish"),
-                                   store_options);
+  absl::StatusOr<std::unique_ptr<riskflow::storage::Store>> store =
+      riskflow::storage::Store::Open(riskflow::fuzz::MakeScratchDir("publish"),
+                                     store_options);
   FUZZ_CHECK(store.ok(), store.status().ToString());
   h->store = std::move(*store);
   riskflow::log::EventLog::Options log_options;

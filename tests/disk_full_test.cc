@@ -15,7 +15,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "pipeline/state/small_disk.h"
+#include "pipeline/storage/small_disk.h"
 #include "tests/daemon_process.h"
 #include "tests/events.h"
 #include "tests/rpc_client.h"
@@ -55,7 +55,7 @@ class DiskFullTest : public ::testing::Test {
  protected:
   void SetUp() override {
     root_ = MakeTempDir("disk_full");
-    auto disk = state::SmallDisk::Mount(root_ + "/mnt", 24);
+    auto disk = storage::SmallDisk::Mount(root_ + "/mnt", 24);
     if (!disk.ok()) {
       GTEST_SKIP() << "cannot mount a 24 MB tmpfs (" << disk.status()
                    << "); the disk-full test needs root";
@@ -72,7 +72,7 @@ class DiskFullTest : public ::testing::Test {
   }
 
   std::string root_;
-  std::unique_ptr<state::SmallDisk> disk_;
+  std::unique_ptr<storage::SmallDisk> disk_;
   std::string data_;
   std::string filler_;
 };

@@ -12,10 +12,10 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "pipeline/log/log_keys.h"
 #include "pipeline/sinks/outbox.h"
 #include "pipeline/sinks/sink_entry.h"
-#include "pipeline/state/store.h"
+#include "pipeline/state/state_store.h"
+#include "pipeline/storage/store.h"
 #include "pipeline/text/utf8.h"
 #include "tests/decisions.h"
 #include "tests/events.h"
@@ -171,8 +171,8 @@ TEST(PluginOutputE2eTest, LegacyUnreadableEntryNoLongerBlocksTheSink) {
   ASSERT_TRUE((*daemon)->WaitProcessed().ok());
   (*daemon)->Shutdown();
   {
-    auto store = state::Store::Open((*daemon)->data_dir() + "/engine",
-                                    state::StoreOptions());
+    auto store = state::OpenStateStore((*daemon)->data_dir() + "/engine",
+                                       storage::StoreOptions());
     ASSERT_TRUE(store.ok()) << store.status();
     v1::Decision legacy;
     legacy.set_decision_id("e2e-channel/legacy");
@@ -184,7 +184,7 @@ TEST(PluginOutputE2eTest, LegacyUnreadableEntryNoLongerBlocksTheSink) {
     std::string bytes;
     legacy.SerializeToString(&bytes);
     rocksdb::WriteBatch batch;
-    batch.Put((*store)->handle(state::Cf::kOutbox),
+    batch.Put((*store)->handle(storage::Cf::kOutbox),
               sinks::OutboxKey(v1::FREEZE, 2), bytes);
     ASSERT_TRUE((*store)->Write(&batch, true).ok());
   }

@@ -5,12 +5,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "pipeline/engine/shard_layouts.h"
-#include "pipeline/log/log_keys.h"
 #include "pipeline/sinks/sink_entry.h"
+#include "pipeline/storage/key_encoding.h"
 
 namespace riskflow::engine {
 
-using state::Cf;
+using storage::Cf;
 
 BatchCommit::BatchCommit(const CommitTarget& target) : target_(target) {}
 
@@ -32,7 +32,7 @@ void BatchCommit::AddDecisions(std::vector<riskflow::v1::Decision>* decisions) {
     sinks::EncodeDecision(&d, &bytes_[i]);
     if (store) {
       batch_.Put(target_.store->handle(Cf::kDecisions),
-                 log::SequenceKey(d.sequence()), bytes_[i]);
+                 storage::SequenceKey(d.sequence()), bytes_[i]);
     }
     if (sink) pending_.push_back(sinks::PendingDecision{&d, &bytes_[i]});
   }
@@ -43,7 +43,7 @@ void BatchCommit::AddCheckpoint(state::ShardState* state, uint64_t through) {
   state->FlushTo(&batch_);
   batch_.Put(target_.store->handle(Cf::kMeta),
              ShardLayouts::OffsetKey(target_.shard_count, target_.shard_index),
-             log::SequenceKey(through));
+             storage::SequenceKey(through));
 }
 
 absl::Status BatchCommit::Write() {

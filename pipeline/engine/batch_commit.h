@@ -10,7 +10,7 @@
 #include "pipeline/common/logger.h"
 #include "pipeline/sinks/outbox.h"
 #include "pipeline/state/shard_state.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
 #include "proto/riskflow/v1/decision.pb.h"
 #include "rocksdb/write_batch.h"
 
@@ -18,7 +18,7 @@ namespace riskflow::engine {
 
 // Where and how one shard writes.
 struct CommitTarget {
-  state::Store* store = nullptr;
+  storage::Store* store = nullptr;
   sinks::Outbox* outbox = nullptr;
   uint32_t shard_count = 1;
   uint32_t shard_index = 0;

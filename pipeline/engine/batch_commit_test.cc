@@ -12,31 +12,32 @@
 #include "gtest/gtest.h"
 #include "pipeline/engine/checkpoint_policy.h"
 #include "pipeline/engine/shard_layouts.h"
-#include "pipeline/log/log_keys.h"
 #include "pipeline/sinks/outbox.h"
 #include "pipeline/state/shard_state.h"
 #include "pipeline/state/state_spec.h"
-#include "pipeline/state/store.h"
-#include "pipeline/state/test_util.h"
+#include "pipeline/state/state_store.h"
+#include "pipeline/storage/key_encoding.h"
+#include "pipeline/storage/store.h"
+#include "pipeline/storage/test_util.h"
 
 namespace riskflow::engine {
 namespace {
 
 namespace v1 = ::riskflow::v1;
-using state::Cf;
+using storage::Cf;
 
 class BatchCommitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    state::StoreOptions opts;
+    storage::StoreOptions opts;
     opts.block_cache_bytes = 8 << 20;
     opts.write_buffer_bytes = 8 << 20;
-    auto s = state::Store::Open(dir_.path(), opts);
+    auto s = state::OpenStateStore(dir_.path(), opts);
     ASSERT_TRUE(s.ok()) << s.status();
     store_ = std::move(*s);
     spec_ = *state::MakeStateSpec("velocity", "count", state::StateKind::kCounter,
                                   60000, 10000, 0);
-    store_->RegisterState(spec_);
+    state::RegisterState(store_.get(), spec_);
     outbox_ = std::make_unique<sinks::Outbox>(store_.get());
     ASSERT_TRUE(outbox_->Open().ok());
     cache_ = std::make_unique<state::ShardState>(store_.get(), 1000, 5000);
@@ -78,8 +79,8 @@ class BatchCommitTest : public ::testing::Test {
     return ShardLayouts::OffsetKey(target_.shard_count, target_.shard_index);
   }
 
-  state::ScopedTempDir dir_;
-  std::unique_ptr<state::Store> store_;
+  storage::ScopedTempDir dir_;
+  std::unique_ptr<storage::Store> store_;
   state::StateSpec spec_;
   std::unique_ptr<sinks::Outbox> outbox_;
   std::unique_ptr<state::ShardState> cache_;
@@ -96,9 +97,9 @@ TEST_F(BatchCommitTest, DecisionsWithoutCheckpointLeaveStateAndOffsetAlone) {
   EXPECT_FALSE(commit.has_checkpoint());
   EXPECT_EQ(commit.sink_entries(), 1u);
   ASSERT_TRUE(commit.Write().ok());
-  EXPECT_TRUE(Has(Cf::kDecisions, log::SequenceKey(7)));
+  EXPECT_TRUE(Has(Cf::kDecisions, storage::SequenceKey(7)));
   // A clean PASS is rebuilt from its log record, never stored.
-  EXPECT_FALSE(Has(Cf::kDecisions, log::SequenceKey(8)));
+  EXPECT_FALSE(Has(Cf::kDecisions, storage::SequenceKey(8)));
   EXPECT_EQ(outbox_->LastSequence(v1::MANUAL_REVIEW), 1u);
   EXPECT_FALSE(Has(Cf::kMeta, OffsetKey()));
   // The state change is still only in the cache.
@@ -117,7 +118,7 @@ TEST_F(BatchCommitTest, CheckpointWritesStateWithTheOffsetInTheSameWrite) {
   std::string value;
   ASSERT_TRUE(*store_->Get(Cf::kMeta, OffsetKey(), &value));
   uint64_t offset = 0;
-  ASSERT_TRUE(log::DecodeSequenceKey(value, &offset));
+  ASSERT_TRUE(storage::DecodeSequenceKey(value, &offset));
   EXPECT_EQ(offset, 9u);
   // A fresh cache reads the checkpointed state back from the store.
   state::ShardState fresh(store_.get(), 1000, 5000);
@@ -162,7 +163,7 @@ TEST_F(BatchCommitTest, AtShutdownAWriteThatKeepsFailingIsGivenUp) {
   stopping.Notify();
   logging::RateLimiter limiter(10, absl::Seconds(10));
   EXPECT_FALSE(commit.WriteWithRetry(&stopping, &limiter, 0));
-  EXPECT_FALSE(Has(Cf::kDecisions, log::SequenceKey(5)));
+  EXPECT_FALSE(Has(Cf::kDecisions, storage::SequenceKey(5)));
   EXPECT_EQ(outbox_->LastSequence(v1::FREEZE), 0u);
 }
 

@@ -1,4 +1,3 @@
-#include "pipeline/common/logger.h"
 #include "pipeline/engine/engine.h"
 
 #include <algorithm>
@@ -6,15 +5,17 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "pipeline/common/logger.h"
 #include "pipeline/engine/partition.h"
 #include "pipeline/engine/shard_layouts.h"
-#include "pipeline/log/log_keys.h"
 #include "pipeline/sinks/sink_entry.h"
+#include "pipeline/state/state_store.h"
+#include "pipeline/storage/key_encoding.h"
 #include "rocksdb/write_batch.h"
 
 namespace riskflow::engine {
 
-using state::Cf;
+using storage::Cf;
 
 namespace {
 
@@ -23,7 +24,7 @@ constexpr size_t kDefaultMaxBatch = 2048;
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
-    state::Store* store, std::shared_ptr<plugin_host::Pipeline> pipeline,
+    storage::Store* store, std::shared_ptr<plugin_host::Pipeline> pipeline,
     sinks::Outbox* outbox, const lists::ListStore* lists,
     const EngineOptions& options) {
   std::unique_ptr<Engine> engine(new Engine());
@@ -416,7 +417,7 @@ absl::StatusOr<std::optional<riskflow::v1::Decision>> Engine::LookupDecision(
   }
   std::string value;
   absl::StatusOr<bool> found =
-      store_->Get(Cf::kDecisions, log::SequenceKey(sequence), &value);
+      store_->Get(Cf::kDecisions, storage::SequenceKey(sequence), &value);
   if (!found.ok()) return found.status();
   if (*found) {
     riskflow::v1::Decision d;
@@ -485,7 +486,8 @@ void Engine::UpdateExpiryClock() {
   for (const auto& shard : shards_) {
     clock = std::min(clock, shard->checkpointed_watermark());
   }
-  if (clock != INT64_MIN && clock != INT64_MAX) store_->SetExpiryClock(clock);
+  if (clock != INT64_MIN && clock != INT64_MAX)
+    state::SetExpiryClock(store_, clock);
 }
 
 uint64_t Engine::events_processed() const {

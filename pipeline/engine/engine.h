@@ -12,14 +12,14 @@
 #include "absl/time/time.h"
 #include "pipeline/engine/decision_waiters.h"
 #include "pipeline/engine/fault_guard.h"
-#include "pipeline/engine/shard_layouts.h"
 #include "pipeline/engine/shard.h"
+#include "pipeline/engine/shard_layouts.h"
 #include "pipeline/engine/version_history.h"
 #include "pipeline/log/event_log.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/router/router.h"
 #include "pipeline/sinks/outbox.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
 
 namespace riskflow::engine {
 
@@ -70,7 +70,7 @@ struct EngineOptions {
 class Engine {
  public:
   static absl::StatusOr<std::unique_ptr<Engine>> Create(
-      state::Store* store, std::shared_ptr<plugin_host::Pipeline> pipeline,
+      storage::Store* store, std::shared_ptr<plugin_host::Pipeline> pipeline,
       sinks::Outbox* outbox, const lists::ListStore* lists,
       const EngineOptions& options);
   ~Engine();
@@ -156,7 +156,7 @@ class Engine {
   absl::StatusOr<std::unique_ptr<ShardPipeline>> MakeShardPipeline(
       const std::shared_ptr<plugin_host::Pipeline>& pipeline, Shard* shard);
 
-  state::Store* store_ = nullptr;
+  storage::Store* store_ = nullptr;
   sinks::Outbox* outbox_ = nullptr;
   DecisionWaiters waiters_;
   VersionHistory versions_;

@@ -10,7 +10,7 @@
 namespace riskflow::engine {
 
 absl::StatusOr<std::unique_ptr<FaultGuard>> FaultGuard::Open(
-    const std::string& dir, const std::string& prefix, state::Store* store,
+    const std::string& dir, const std::string& prefix, storage::Store* store,
     uint32_t shards, const plugin_host::Pipeline& first) {
   if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return absl::InternalError(absl::StrCat(

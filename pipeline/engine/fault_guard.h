@@ -10,7 +10,7 @@
 #include "pipeline/plugin_host/crash_marker.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/plugin_host/quarantine_store.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
 
 namespace riskflow::engine {
 
@@ -22,7 +22,7 @@ class FaultGuard {
  public:
   // `prefix` names this engine's marker files (<dir>/<prefix>-<k>.marker).
   static absl::StatusOr<std::unique_ptr<FaultGuard>> Open(
-      const std::string& dir, const std::string& prefix, state::Store* store,
+      const std::string& dir, const std::string& prefix, storage::Store* store,
       uint32_t shards, const plugin_host::Pipeline& first);
 
   plugin_host::CrashMarker* marker(uint32_t shard) {
@@ -42,7 +42,7 @@ class FaultGuard {
                              const plugin_host::Pipeline& running);
 
  private:
-  explicit FaultGuard(state::Store* store) : quarantine_(store) {}
+  explicit FaultGuard(storage::Store* store) : quarantine_(store) {}
 
   plugin_host::QuarantineStore quarantine_;
   std::vector<std::unique_ptr<plugin_host::CrashMarker>> markers_;

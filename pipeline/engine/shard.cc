@@ -1,17 +1,17 @@
-#include "pipeline/common/logger.h"
 #include "pipeline/engine/shard.h"
 
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "pipeline/common/logger.h"
 #include "pipeline/engine/shard_layouts.h"
 #include "pipeline/lists/apply_lists.h"
-#include "pipeline/log/log_keys.h"
+#include "pipeline/storage/key_encoding.h"
 
 namespace riskflow::engine {
 
-using state::Cf;
+using storage::Cf;
 
 Shard::Shard(uint32_t index, const ShardContext& ctx)
     : index_(index),
@@ -258,7 +258,7 @@ bool Shard::AlreadyDecided(const log::LoggedEvent& e) {
   if (!ctx_.store_decisions) return false;
   std::string value;
   absl::StatusOr<bool> found =
-      ctx_.store->Get(Cf::kDecisions, log::SequenceKey(e.sequence), &value);
+      ctx_.store->Get(Cf::kDecisions, storage::SequenceKey(e.sequence), &value);
   if (!found.ok()) {
     logging::LogRateLimited(
         log_limiter_, logging::Level::kError,

@@ -24,7 +24,7 @@
 #include "pipeline/router/router.h"
 #include "pipeline/sinks/outbox.h"
 #include "pipeline/state/shard_state.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
 
 namespace riskflow::engine {
 
@@ -55,7 +55,7 @@ struct ShardItem {
 };
 
 struct ShardContext {
-  state::Store* store;
+  storage::Store* store;
   sinks::Outbox* outbox;
   DecisionWaiters* waiters;
   // Allow / block lists; may be null.

@@ -18,11 +18,12 @@
 #include "pipeline/engine/engine.h"
 #include "pipeline/engine/partition.h"
 #include "pipeline/log/event_log.h"
-#include "pipeline/log/log_keys.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/sinks/outbox.h"
-#include "pipeline/state/store.h"
-#include "pipeline/state/test_util.h"
+#include "pipeline/state/state_store.h"
+#include "pipeline/storage/key_encoding.h"
+#include "pipeline/storage/store.h"
+#include "pipeline/storage/test_util.h"
 #include "plugins/testing/test_plugins.h"
 
 namespace riskflow::engine {
@@ -109,8 +110,8 @@ bool WaitFor(const std::function<bool()>& done) {
 class ShardCommitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = state::Store::Open(dir_.path() + "/engine",
-                                    state::StoreOptions());
+    auto store =
+        state::OpenStateStore(dir_.path() + "/engine", storage::StoreOptions());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     OpenOutbox();
@@ -130,8 +131,8 @@ class ShardCommitTest : public ::testing::Test {
     return engine.ok() ? std::move(*engine) : nullptr;
   }
 
-  state::ScopedTempDir dir_;
-  std::unique_ptr<state::Store> store_;
+  storage::ScopedTempDir dir_;
+  std::unique_ptr<storage::Store> store_;
   std::unique_ptr<sinks::Outbox> outbox_;
 };
 
@@ -176,7 +177,7 @@ TEST_F(ShardCommitTest, RetryAfterAnotherShardsCommitWritesNoStaleSinkKey) {
 TEST_F(ShardCommitTest, StopGivesUpAFailingCommitAndTheNextStartDecidesOnce) {
   const std::string a = AccountOfShard(0);
   auto log_store =
-      state::Store::Open(dir_.path() + "/log", state::StoreOptions());
+      storage::Store::Open(dir_.path() + "/log", storage::StoreOptions());
   ASSERT_TRUE(log_store.ok()) << log_store.status();
   std::atomic<int> failures{0};
   outbox_->SetCommitFaultForTesting(
@@ -219,7 +220,8 @@ TEST_F(ShardCommitTest, StopGivesUpAFailingCommitAndTheNextStartDecidesOnce) {
   // Nothing of shard 0 was committed after the abandoned batch: no decision
   // for a2 either (its commit would carry an offset covering a1).
   std::string value;
-  EXPECT_FALSE(*store_->Get(state::Cf::kDecisions, log::SequenceKey(2), &value));
+  EXPECT_FALSE(
+      *store_->Get(storage::Cf::kDecisions, storage::SequenceKey(2), &value));
   EXPECT_TRUE(ReviewSink(outbox_.get()).empty());
 
   // The next start re-decides both from the log, once each.
@@ -244,7 +246,7 @@ TEST_F(ShardCommitTest, StopGivesUpAFailingCommitAndTheNextStartDecidesOnce) {
 TEST_F(ShardCommitTest, StopDuringTheRecoveryScanLeavesTheRestToTheNextStart) {
   // A log of 20,000 large payouts that no engine has seen yet.
   auto log_store =
-      state::Store::Open(dir_.path() + "/log", state::StoreOptions());
+      storage::Store::Open(dir_.path() + "/log", storage::StoreOptions());
   ASSERT_TRUE(log_store.ok()) << log_store.status();
   constexpr int kEvents = 20000;
   {

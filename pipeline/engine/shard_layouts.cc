@@ -7,13 +7,13 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
-#include "pipeline/log/log_keys.h"
+#include "pipeline/storage/key_encoding.h"
 #include "plugins/sdk/deterministic_random.h"
 #include "rocksdb/write_batch.h"
 
 namespace riskflow::engine {
 
-using state::Cf;
+using storage::Cf;
 
 namespace {
 
@@ -40,7 +40,7 @@ std::string ShardLayouts::OffsetKey(uint32_t shard_count, uint32_t index) {
   return absl::StrCat("engine/offset/", shard_count, "/", index);
 }
 
-absl::StatusOr<ShardLayouts> ShardLayouts::Load(state::Store* store,
+absl::StatusOr<ShardLayouts> ShardLayouts::Load(storage::Store* store,
                                                 uint64_t fresh_start_after) {
   ShardLayouts out;
   std::string value;
@@ -60,7 +60,7 @@ absl::StatusOr<ShardLayouts> ShardLayouts::Load(state::Store* store,
     }
     absl::StatusOr<bool> floor = store->Get(Cf::kMeta, kMetaFloor, &value);
     if (!floor.ok()) return floor.status();
-    if (*floor && !log::DecodeSequenceKey(value, &out.floor_)) {
+    if (*floor && !storage::DecodeSequenceKey(value, &out.floor_)) {
       return absl::DataLossError("engine meta: engine/floor is not a sequence");
     }
     missing = out.floor_;
@@ -83,7 +83,7 @@ absl::StatusOr<ShardLayouts> ShardLayouts::Load(state::Store* store,
     for (uint32_t k = 0; k < n; ++k) {
       absl::StatusOr<bool> has = store->Get(Cf::kMeta, OffsetKey(n, k), &value);
       if (!has.ok()) return has.status();
-      if (*has && !log::DecodeSequenceKey(value, &offsets[k])) {
+      if (*has && !storage::DecodeSequenceKey(value, &offsets[k])) {
         return absl::DataLossError(
             absl::StrCat("engine meta: ", OffsetKey(n, k),
                          " is not a sequence"));
@@ -97,18 +97,18 @@ absl::StatusOr<ShardLayouts> ShardLayouts::Load(state::Store* store,
   return out;
 }
 
-absl::Status ShardLayouts::Register(state::Store* store,
+absl::Status ShardLayouts::Register(storage::Store* store,
                                     uint32_t shard_count) {
   if (offsets_.count(shard_count) > 0) return absl::OkStatus();
   rocksdb::WriteBatch batch;
   rocksdb::ColumnFamilyHandle* meta = store->handle(Cf::kMeta);
   for (uint32_t k = 0; k < shard_count; ++k) {
-    batch.Put(meta, OffsetKey(shard_count, k), log::SequenceKey(floor_));
+    batch.Put(meta, OffsetKey(shard_count, k), storage::SequenceKey(floor_));
   }
   std::vector<uint32_t> order = order_;
   order.push_back(shard_count);
   batch.Put(meta, kMetaLayouts, absl::StrJoin(order, ","));
-  batch.Put(meta, kMetaFloor, log::SequenceKey(floor_));
+  batch.Put(meta, kMetaFloor, storage::SequenceKey(floor_));
   if (auto s = store->Write(&batch, /*sync=*/true); !s.ok()) return s;
   order_ = std::move(order);
   offsets_[shard_count].assign(shard_count, floor_);
@@ -143,7 +143,7 @@ const std::vector<uint64_t>& ShardLayouts::Offsets(
   return offsets_.at(shard_count);
 }
 
-absl::Status ShardLayouts::Collapse(state::Store* store, uint32_t shard_count,
+absl::Status ShardLayouts::Collapse(storage::Store* store, uint32_t shard_count,
                                     uint64_t last) {
   rocksdb::WriteBatch batch;
   rocksdb::ColumnFamilyHandle* meta = store->handle(Cf::kMeta);
@@ -156,7 +156,7 @@ absl::Status ShardLayouts::Collapse(state::Store* store, uint32_t shard_count,
   // `last` before this is called, and may be checkpointing on meanwhile):
   // writing them here could move one back below its state.
   const uint64_t floor = std::max(floor_, last);
-  batch.Put(meta, kMetaFloor, log::SequenceKey(floor));
+  batch.Put(meta, kMetaFloor, storage::SequenceKey(floor));
   batch.Put(meta, kMetaLayouts, absl::StrCat(shard_count));
   batch.Put(meta, kMetaShardCount, absl::StrCat(shard_count));
   if (auto s = store->Write(&batch, /*sync=*/true); !s.ok()) return s;

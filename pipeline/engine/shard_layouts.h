@@ -35,7 +35,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
 
 namespace riskflow::engine {
 
@@ -45,12 +45,12 @@ class ShardLayouts {
   // engine/layouts (only engine/shards and its offsets) is read as that one
   // layout over floor 0; a store with neither starts at
   // `fresh_start_after` (see EngineOptions::start_after_sequence).
-  static absl::StatusOr<ShardLayouts> Load(state::Store* store,
+  static absl::StatusOr<ShardLayouts> Load(storage::Store* store,
                                            uint64_t fresh_start_after);
 
   // Makes `shard_count` one of the layouts, durably (synced), before any of
   // its shards commits. No-op when it is one already.
-  absl::Status Register(state::Store* store, uint32_t shard_count);
+  absl::Status Register(storage::Store* store, uint32_t shard_count);
 
   // Whether the event at `sequence` of `account_id` has been decided.
   bool Decided(uint64_t sequence, std::string_view account_id) const;
@@ -65,7 +65,7 @@ class ShardLayouts {
   // shards, whose offsets are therefore >= last: one layout again, floor =
   // last (synced); other layouts' offsets are deleted. The shards' own
   // offsets are left as they are (they may be checkpointing meanwhile).
-  absl::Status Collapse(state::Store* store, uint32_t shard_count,
+  absl::Status Collapse(storage::Store* store, uint32_t shard_count,
                         uint64_t last);
 
   uint64_t floor() const { return floor_; }

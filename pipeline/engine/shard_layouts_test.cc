@@ -8,15 +8,15 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "pipeline/engine/partition.h"
-#include "pipeline/log/log_keys.h"
-#include "pipeline/state/store.h"
-#include "pipeline/state/test_util.h"
+#include "pipeline/storage/key_encoding.h"
+#include "pipeline/storage/store.h"
+#include "pipeline/storage/test_util.h"
 #include "rocksdb/write_batch.h"
 
 namespace riskflow::engine {
 namespace {
 
-using state::Cf;
+using storage::Cf;
 
 // An account that lands on shard `k0` of `n0` and `k1` of `n1`.
 std::string Account(uint32_t n0, uint32_t k0, uint32_t n1 = 1,
@@ -30,7 +30,7 @@ std::string Account(uint32_t n0, uint32_t k0, uint32_t n1 = 1,
 class ShardLayoutsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = state::Store::Open(dir_.path(), state::StoreOptions());
+    auto store = storage::Store::Open(dir_.path(), storage::StoreOptions());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
   }
@@ -39,7 +39,7 @@ class ShardLayoutsTest : public ::testing::Test {
   void CommitOffset(uint32_t n, uint32_t k, uint64_t offset) {
     rocksdb::WriteBatch batch;
     batch.Put(store_->handle(Cf::kMeta), ShardLayouts::OffsetKey(n, k),
-              log::SequenceKey(offset));
+              storage::SequenceKey(offset));
     ASSERT_TRUE(store_->Write(&batch, false).ok());
   }
 
@@ -61,8 +61,8 @@ class ShardLayoutsTest : public ::testing::Test {
     return l.ok() ? *l : ShardLayouts();
   }
 
-  state::ScopedTempDir dir_;
-  std::unique_ptr<state::Store> store_;
+  storage::ScopedTempDir dir_;
+  std::unique_ptr<storage::Store> store_;
 };
 
 TEST_F(ShardLayoutsTest, AFreshStoreStartsAtItsStartSequence) {

@@ -2,7 +2,7 @@
 
 #include <memory>
 
-#include "pipeline/log/log_keys.h"
+#include "pipeline/storage/key_encoding.h"
 #include "rocksdb/iterator.h"
 #include "rocksdb/write_batch.h"
 
@@ -13,9 +13,9 @@ constexpr char kPrefix[] = "pipeline/version_after/";
 
 }  // namespace
 
-absl::Status VersionHistory::Load(state::Store* store) {
+absl::Status VersionHistory::Load(storage::Store* store) {
   std::unique_ptr<rocksdb::Iterator> it =
-      store->NewIterator(state::Cf::kMeta);
+      store->NewIterator(storage::Cf::kMeta);
   const std::string prefix = kPrefix;
   absl::MutexLock lock(&mu_);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
@@ -23,14 +23,14 @@ absl::Status VersionHistory::Load(state::Store* store) {
     uint64_t after = 0;
     std::string_view key(it->key().data() + prefix.size(),
                          it->key().size() - prefix.size());
-    if (log::DecodeSequenceKey(key, &after)) {
+    if (storage::DecodeSequenceKey(key, &after)) {
       from_[after] = it->value().ToString();
     }
   }
   return store->IteratorStatus(*it, "reading the pipeline version history");
 }
 
-absl::Status VersionHistory::Record(state::Store* store, uint64_t after,
+absl::Status VersionHistory::Record(storage::Store* store, uint64_t after,
                                     const std::string& version_hash) {
   {
     absl::MutexLock lock(&mu_);
@@ -39,8 +39,8 @@ absl::Status VersionHistory::Record(state::Store* store, uint64_t after,
     }
   }
   rocksdb::WriteBatch batch;
-  batch.Put(store->handle(state::Cf::kMeta),
-            std::string(kPrefix) + log::SequenceKey(after), version_hash);
+  batch.Put(store->handle(storage::Cf::kMeta),
+            std::string(kPrefix) + storage::SequenceKey(after), version_hash);
   if (auto s = store->Write(&batch, /*sync=*/true); !s.ok()) return s;
   absl::MutexLock lock(&mu_);
   from_[after] = version_hash;

@@ -7,7 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
 
 namespace riskflow::engine {
 
@@ -17,10 +17,10 @@ namespace riskflow::engine {
 // rebuilt with the version that made it.
 class VersionHistory {
  public:
-  absl::Status Load(state::Store* store);
+  absl::Status Load(storage::Store* store);
   // Durably records that events after `after` use `version_hash`; a no-op
   // when that version is already the latest.
-  absl::Status Record(state::Store* store, uint64_t after,
+  absl::Status Record(storage::Store* store, uint64_t after,
                       const std::string& version_hash);
   // The version that decided `sequence`, or "" when unknown.
   std::string VersionAt(uint64_t sequence) const;

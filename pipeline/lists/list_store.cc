@@ -38,12 +38,13 @@ const ListEntry* ListSnapshot::Find(ListKind kind, ListEntity entity,
   return &e;
 }
 
-ListStore::ListStore(state::Store* store)
+ListStore::ListStore(storage::Store* store)
     : store_(store), snapshot_(std::make_shared<ListSnapshot>()) {}
 
 absl::Status ListStore::Load() {
   auto fresh = std::make_shared<ListSnapshot>();
-  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(state::Cf::kMeta);
+  std::unique_ptr<rocksdb::Iterator> it =
+      store_->NewIterator(storage::Cf::kMeta);
   for (it->Seek(kPrefix); it->Valid() && it->key().starts_with(kPrefix);
        it->Next()) {
     ListEntry entry;
@@ -84,7 +85,7 @@ absl::StatusOr<ListEntry> ListStore::Put(ListEntry entry, int64_t now_ms) {
   entry.set_added_at_ms(now_ms);
   const std::string key = ListKey(entry.kind(), entry.entity(), entry.value());
   rocksdb::WriteBatch batch;
-  batch.Put(store_->handle(state::Cf::kMeta), key, entry.SerializeAsString());
+  batch.Put(store_->handle(storage::Cf::kMeta), key, entry.SerializeAsString());
   absl::MutexLock lock(&mu_);
   if (auto s = store_->Write(&batch, /*sync=*/true); !s.ok()) return s;
   auto next = std::make_shared<ListSnapshot>(*snapshot_);
@@ -99,7 +100,7 @@ absl::StatusOr<bool> ListStore::Delete(ListKind kind, ListEntity entity,
   absl::MutexLock lock(&mu_);
   if (snapshot_->entries_.find(key) == snapshot_->entries_.end()) return false;
   rocksdb::WriteBatch batch;
-  batch.Delete(store_->handle(state::Cf::kMeta), key);
+  batch.Delete(store_->handle(storage::Cf::kMeta), key);
   if (auto s = store_->Write(&batch, /*sync=*/true); !s.ok()) return s;
   auto next = std::make_shared<ListSnapshot>(*snapshot_);
   next->entries_.erase(key);

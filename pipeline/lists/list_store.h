@@ -9,7 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
 #include "proto/riskflow/v1/admin.pb.h"
 
 namespace riskflow::lists {
@@ -35,7 +35,7 @@ class ListSnapshot {
 // in-memory copy-on-write snapshot.
 class ListStore {
  public:
-  explicit ListStore(state::Store* store);
+  explicit ListStore(storage::Store* store);
 
   absl::Status Load();
   // Validates and stores durably (sync); replaces an entry with the same
@@ -51,7 +51,7 @@ class ListStore {
   std::shared_ptr<const ListSnapshot> snapshot() const;
 
  private:
-  state::Store* store_;
+  storage::Store* store_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const ListSnapshot> snapshot_ ABSL_GUARDED_BY(mu_);
 };

@@ -5,7 +5,7 @@
 #include "gtest/gtest.h"
 #include "pipeline/lists/apply_lists.h"
 #include "pipeline/lists/list_store.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
 
 namespace riskflow::lists {
 namespace {
@@ -64,14 +64,14 @@ class ListsTest : public ::testing::Test {
   void Open() {
     lists_.reset();
     store_.reset();
-    auto store = state::Store::Open(dir_, state::StoreOptions());
+    auto store = storage::Store::Open(dir_, storage::StoreOptions());
     ASSERT_TRUE(store.ok());
     store_ = std::move(*store);
     lists_ = std::make_unique<ListStore>(store_.get());
     ASSERT_TRUE(lists_->Load().ok());
   }
   std::string dir_;
-  std::unique_ptr<state::Store> store_;
+  std::unique_ptr<storage::Store> store_;
   std::unique_ptr<ListStore> lists_;
 };
 

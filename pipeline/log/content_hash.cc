@@ -4,9 +4,14 @@
 
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "pipeline/log/log_keys.h"
+#include "pipeline/storage/key_encoding.h"
 
 namespace riskflow::log {
+
+using storage::DecodeSequenceKey;
+using storage::GetFixed64;
+using storage::PutFixed64;
+using storage::SequenceKey;
 
 uint64_t ContentHash(const riskflow::v1::Event& event) {
   std::string bytes;

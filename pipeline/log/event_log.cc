@@ -9,12 +9,17 @@
 #include "absl/strings/str_cat.h"
 #include "pipeline/log/content_hash.h"
 #include "pipeline/log/log_keys.h"
+#include "pipeline/storage/key_encoding.h"
 #include "rocksdb/iterator.h"
 #include "rocksdb/write_batch.h"
 
 namespace riskflow::log {
 
-using state::Cf;
+using storage::Cf;
+using storage::DecodeSequenceKey;
+using storage::GetFixed64;
+using storage::PutFixed64;
+using storage::SequenceKey;
 
 absl::StatusOr<AppendOutcome> AppendTicket::Wait() {
   absl::MutexLock lock(&mu_);
@@ -50,10 +55,9 @@ void AppendTicket::Complete(absl::StatusOr<AppendOutcome> result) {
   if (fn) fn();
 }
 
-EventLog::EventLog(state::Store* store, Options options, Dispatcher dispatcher)
-    : store_(store),
-      options_(options),
-      dispatcher_(std::move(dispatcher)) {
+EventLog::EventLog(storage::Store* store, Options options,
+                   Dispatcher dispatcher)
+    : store_(store), options_(options), dispatcher_(std::move(dispatcher)) {
   if (options_.memory_id_index_entries > 0) {
     memory_index_ = std::make_unique<MemoryIdIndex>(
         store_, options_.memory_id_index_entries, options_.sync);
@@ -109,7 +113,7 @@ absl::Status EventLog::CheckEmptyForMemoryIndex() {
     it->SeekToFirst();
     const bool holds_entries = it->Valid();
     if (auto s = store_->IteratorStatus(
-            *it, absl::StrCat("checking the log store's ", state::CfName(cf),
+            *it, absl::StrCat("checking the log store's ", storage::CfName(cf),
                               " column family is empty"));
         !s.ok()) {
       return s;
@@ -118,7 +122,7 @@ absl::Status EventLog::CheckEmptyForMemoryIndex() {
       return absl::FailedPreconditionError(absl::StrCat(
           "the in-memory idempotency index needs an empty log store, but "
           "its ",
-          state::CfName(cf),
+          storage::CfName(cf),
           " column family already holds entries; the index cannot know ids "
           "logged before, so open a fresh store or use "
           "memory_id_index_entries = 0"));

@@ -17,7 +17,7 @@
 #include "pipeline/log/append_lanes.h"
 #include "pipeline/log/id_index.h"
 #include "pipeline/log/logged_event.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
 #include "proto/riskflow/v1/event.pb.h"
 
 namespace riskflow::log {
@@ -120,7 +120,7 @@ class EventLog {
     std::function<int64_t()> clock;
   };
 
-  EventLog(state::Store* store, Options options, Dispatcher dispatcher);
+  EventLog(storage::Store* store, Options options, Dispatcher dispatcher);
   ~EventLog();
 
   // Loads the last sequence and watermark. Call before Start. With
@@ -176,7 +176,7 @@ class EventLog {
   absl::StatusOr<std::optional<StoredId>> LookupStoredEntry(
       std::string_view key);
 
-  state::Store* store_;
+  storage::Store* store_;
   Options options_;
   Dispatcher dispatcher_;
 

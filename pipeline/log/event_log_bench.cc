@@ -22,10 +22,10 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "tools/bench/rate_reporter.h"
 #include "pipeline/log/event_log.h"
 #include "pipeline/log/id_index.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
+#include "tools/bench/rate_reporter.h"
 
 namespace riskflow::log {
 namespace {
@@ -69,7 +69,7 @@ const std::vector<std::vector<riskflow::v1::Event>>& Batches(int64_t events) {
 
 struct ScratchStore {
   std::string dir;
-  std::unique_ptr<state::Store> store;
+  std::unique_ptr<storage::Store> store;
 
   bool Open() {
     const char* base = getenv("TMPDIR");
@@ -79,9 +79,9 @@ struct ScratchStore {
     buf.push_back('\0');
     if (mkdtemp(buf.data()) == nullptr) return false;
     dir = buf.data();
-    state::StoreOptions options;
+    storage::StoreOptions options;
     options.disable_wal = true;  // as replay's scratch stores
-    auto s = state::Store::Open(dir, options);
+    auto s = storage::Store::Open(dir, options);
     if (!s.ok()) return false;
     store = std::move(*s);
     return true;

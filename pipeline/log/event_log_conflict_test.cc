@@ -13,10 +13,14 @@
 #include "pipeline/log/event_log.h"
 #include "pipeline/log/event_log_harness.h"
 #include "pipeline/log/log_keys.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/key_encoding.h"
+#include "pipeline/storage/store.h"
 #include "rocksdb/write_batch.h"
 
 namespace riskflow::log {
+
+using storage::SequenceKey;
+
 namespace {
 
 using riskflow::v1::Event;
@@ -123,11 +127,11 @@ TEST_P(StoreOnlyTest, EntriesWithoutAHashAreOrdinaryDuplicates) {
   CloseLog();
   {
     // What an idempotency entry written before the content hash looks like.
-    auto store = state::Store::Open(dir_, state::StoreOptions());
+    auto store = storage::Store::Open(dir_, storage::StoreOptions());
     ASSERT_TRUE(store.ok());
     rocksdb::WriteBatch batch;
     ASSERT_TRUE(batch
-                    .Put((*store)->handle(state::Cf::kIdem),
+                    .Put((*store)->handle(storage::Cf::kIdem),
                          IdempotencyKey("card", "old"), SequenceKey(42))
                     .ok());
     ASSERT_TRUE((*store)->Write(&batch, true).ok());

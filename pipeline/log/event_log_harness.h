@@ -15,7 +15,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "pipeline/log/event_log.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
 
 namespace riskflow::log {
 
@@ -30,7 +30,7 @@ class EventLogHarness {
  protected:
   // Opens dir_ with options_ and starts the writer.
   void OpenLog() {
-    auto store = state::Store::Open(dir_, state::StoreOptions());
+    auto store = storage::Store::Open(dir_, storage::StoreOptions());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     log_ = std::make_unique<EventLog>(
@@ -63,7 +63,7 @@ class EventLogHarness {
 
   EventLog::Options options_;
   std::string dir_ = MakeTempDir();
-  std::unique_ptr<state::Store> store_;
+  std::unique_ptr<storage::Store> store_;
   std::unique_ptr<EventLog> log_;
   absl::Mutex mu_;
   std::vector<LoggedEvent> dispatched_;  // guarded by mu_

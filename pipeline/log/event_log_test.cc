@@ -12,11 +12,14 @@
 #include "gtest/gtest.h"
 #include "pipeline/log/event_log_harness.h"
 #include "pipeline/log/id_index.h"
-#include "pipeline/log/log_keys.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/key_encoding.h"
+#include "pipeline/storage/store.h"
 #include "rocksdb/write_batch.h"
 
 namespace riskflow::log {
+
+using storage::SequenceKey;
+
 namespace {
 
 using riskflow::v1::Event;
@@ -111,7 +114,7 @@ TEST_F(EventLogTest, ScanReturnsEverythingAfterASequence) {
 
 TEST_F(EventLogTest, FullQueueIsResourceExhaustedNotADrop) {
   CloseLog();
-  auto store = state::Store::Open(dir_, state::StoreOptions());
+  auto store = storage::Store::Open(dir_, storage::StoreOptions());
   ASSERT_TRUE(store.ok());
   store_ = std::move(*store);
   EventLog::Options options;
@@ -232,9 +235,9 @@ INSTANTIATE_TEST_SUITE_P(StoreAndMemory, IndexModeTest,
                          });
 
 // Keys in the store's idem column family.
-size_t CountIdemKeys(state::Store* store) {
+size_t CountIdemKeys(storage::Store* store) {
   size_t n = 0;
-  auto it = store->NewIterator(state::Cf::kIdem);
+  auto it = store->NewIterator(storage::Cf::kIdem);
   for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
   EXPECT_TRUE(store->IteratorStatus(*it, "scan idem").ok());
   return n;
@@ -255,7 +258,7 @@ TEST_F(EventLogTest, MemoryIndexWritesNoIdemEntriesUntilItSpills) {
 TEST_F(EventLogTest, MemoryIndexRefusesAStoreThatHasLoggedEvents) {
   Append({MakeEvent("a", 1000)});
   CloseLog();
-  auto store = state::Store::Open(dir_, state::StoreOptions());
+  auto store = storage::Store::Open(dir_, storage::StoreOptions());
   ASSERT_TRUE(store.ok());
   EventLog::Options options = DefaultOptions();
   options.memory_id_index_entries = 100;
@@ -267,12 +270,12 @@ TEST_F(EventLogTest, MemoryIndexRefusesAStoreThatHasLoggedEvents) {
 
 TEST_F(EventLogTest, MemoryIndexRefusesAStoreWithIdemEntries) {
   CloseLog();
-  auto store = state::Store::Open(MakeTempDir(), state::StoreOptions());
+  auto store = storage::Store::Open(MakeTempDir(), storage::StoreOptions());
   ASSERT_TRUE(store.ok());
   // What a crashed earlier run could leave: spilled entries, no meta.
   rocksdb::WriteBatch batch;
   ASSERT_TRUE(batch
-                  .Put((*store)->handle(state::Cf::kIdem),
+                  .Put((*store)->handle(storage::Cf::kIdem),
                        FingerprintKey(FingerprintId("card", "a")),
                        SequenceKey(1))
                   .ok());
@@ -292,7 +295,7 @@ std::vector<AppendOutcome> RunStream(
     size_t memory_entries, const std::vector<std::vector<Event>>& batches,
     uint64_t* spills) {
   std::vector<AppendOutcome> outcomes;
-  auto store = state::Store::Open(MakeTempDir(), state::StoreOptions());
+  auto store = storage::Store::Open(MakeTempDir(), storage::StoreOptions());
   EXPECT_TRUE(store.ok()) << store.status();
   if (!store.ok()) return outcomes;
   EventLog::Options options;

@@ -8,9 +8,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "pipeline/log/log_keys.h"
+#include "pipeline/storage/key_encoding.h"
 #include "rocksdb/write_batch.h"
 
 namespace riskflow::log {
+
+using storage::DecodeSequenceKey;
+using storage::SequenceKey;
+
 namespace {
 
 // Typical ids (a channel name and a UUID) fit, so fingerprinting needs no
@@ -62,7 +67,7 @@ std::string FingerprintKey(const IdFingerprint& fp) {
   return std::string(key, sizeof(key));
 }
 
-MemoryIdIndex::MemoryIdIndex(state::Store* store, size_t max_memory_entries,
+MemoryIdIndex::MemoryIdIndex(storage::Store* store, size_t max_memory_entries,
                              bool sync)
     : store_(store),
       max_entries_(std::max<size_t>(1, max_memory_entries)),
@@ -77,7 +82,7 @@ absl::StatusOr<std::optional<uint64_t>> MemoryIdIndex::Lookup(
   EncodeFingerprint(fp, key);
   std::string value;
   absl::StatusOr<bool> found = store_->Get(
-      state::Cf::kIdem, std::string_view(key, sizeof(key)), &value);
+      storage::Cf::kIdem, std::string_view(key, sizeof(key)), &value);
   if (!found.ok()) {
     return absl::UnavailableError(absl::StrCat(
         "cannot look up a spilled idempotency entry in the log store: ",
@@ -121,7 +126,7 @@ absl::Status MemoryIdIndex::Spill() {
                                                           map_.end());
   std::sort(entries.begin(), entries.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  rocksdb::ColumnFamilyHandle* cf = store_->handle(state::Cf::kIdem);
+  rocksdb::ColumnFamilyHandle* cf = store_->handle(storage::Cf::kIdem);
   for (size_t begin = 0; begin < entries.size(); begin += kSpillChunk) {
     const size_t end = std::min(entries.size(), begin + kSpillChunk);
     rocksdb::WriteBatch batch;

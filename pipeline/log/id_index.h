@@ -56,7 +56,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
 
 namespace riskflow::log {
 
@@ -91,7 +91,7 @@ class MemoryIdIndex {
 
   // max_memory_entries >= 1. Spills are written with `sync` (false for a
   // replay's scratch store).
-  MemoryIdIndex(state::Store* store, size_t max_memory_entries, bool sync);
+  MemoryIdIndex(storage::Store* store, size_t max_memory_entries, bool sync);
 
   MemoryIdIndex(const MemoryIdIndex&) = delete;
   MemoryIdIndex& operator=(const MemoryIdIndex&) = delete;
@@ -125,7 +125,7 @@ class MemoryIdIndex {
  private:
   using Map = absl::flat_hash_map<IdFingerprint, uint64_t>;
 
-  state::Store* store_;
+  storage::Store* store_;
   size_t max_entries_;
   bool sync_;
   Map map_;

@@ -8,19 +8,21 @@
 
 #include "gtest/gtest.h"
 #include "pipeline/log/log_keys.h"
-#include "pipeline/state/store.h"
-#include "pipeline/state/test_util.h"
+#include "pipeline/storage/key_encoding.h"
+#include "pipeline/storage/store.h"
+#include "pipeline/storage/test_util.h"
 #include "rocksdb/iterator.h"
 
 namespace riskflow::log {
 namespace {
 
-using state::Cf;
+using storage::Cf;
+using storage::SequenceKey;
 
 class IdIndexTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = state::Store::Open(dir_.path(), state::StoreOptions());
+    auto store = storage::Store::Open(dir_.path(), storage::StoreOptions());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
   }
@@ -43,8 +45,8 @@ class IdIndexTest : public ::testing::Test {
     return found.ok() ? *found : std::nullopt;
   }
 
-  state::ScopedTempDir dir_;
-  std::unique_ptr<state::Store> store_;
+  storage::ScopedTempDir dir_;
+  std::unique_ptr<storage::Store> store_;
 };
 
 TEST(FingerprintTest, IsXxh3OfTheIdempotencyKey) {

@@ -1,9 +1,12 @@
 #include "pipeline/log/logged_event.h"
 
 #include "absl/strings/str_cat.h"
-#include "pipeline/log/log_keys.h"
+#include "pipeline/storage/key_encoding.h"
 
 namespace riskflow::log {
+
+using storage::GetFixed64;
+using storage::PutFixed64;
 
 std::string EncodeLogRecord(int64_t watermark_ms,
                             const riskflow::v1::Event& event) {

@@ -15,8 +15,8 @@
 #include "gtest/gtest.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/plugin_host/quarantine_store.h"
-#include "pipeline/state/store.h"
-#include "pipeline/state/test_util.h"
+#include "pipeline/storage/store.h"
+#include "pipeline/storage/test_util.h"
 #include "plugins/testing/test_plugins.h"
 
 namespace riskflow::plugin_host {
@@ -54,7 +54,7 @@ void DieInCall(const std::string& path, const std::string& detector,
 }
 
 TEST(CrashMarkerTest, IdleAndFinishedCallsLeaveNothing) {
-  state::ScopedTempDir dir;
+  storage::ScopedTempDir dir;
   const std::string path = dir.path() + "/s-0.marker";
   auto marker = CrashMarker::Open(path);
   ASSERT_TRUE(marker.ok()) << marker.status();
@@ -72,7 +72,7 @@ TEST(CrashMarkerTest, IdleAndFinishedCallsLeaveNothing) {
 }
 
 TEST(CrashMarkerTest, SegfaultInACallIsRecordedByTheSignalHandler) {
-  state::ScopedTempDir dir;
+  storage::ScopedTempDir dir;
   const std::string path = dir.path() + "/s-0.marker";
   DieInCall(path, "crashy", 42, Death::kSegv);
   std::optional<MarkerState> m = CrashMarker::ReadFile(path);
@@ -85,7 +85,8 @@ TEST(CrashMarkerTest, SegfaultInACallIsRecordedByTheSignalHandler) {
 class QuarantineFromMarkersTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = state::Store::Open(dir_.path() + "/db", state::StoreOptions());
+    auto store =
+        storage::Store::Open(dir_.path() + "/db", storage::StoreOptions());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     riskflow::v1::PipelineConfig config;
@@ -113,8 +114,8 @@ class QuarantineFromMarkersTest : public ::testing::Test {
     return q.List();
   }
 
-  state::ScopedTempDir dir_;
-  std::unique_ptr<state::Store> store_;
+  storage::ScopedTempDir dir_;
+  std::unique_ptr<storage::Store> store_;
   std::unique_ptr<Pipeline> pipeline_;
   std::string markers_;
 };

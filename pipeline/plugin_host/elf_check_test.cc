@@ -20,7 +20,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pipeline/plugin_host/plugin_loader.h"
-#include "pipeline/state/test_util.h"
+#include "pipeline/storage/test_util.h"
 #include "plugins/testing/test_plugins.h"
 
 namespace riskflow::plugin_host {
@@ -152,7 +152,7 @@ TEST(ElfCheckTest, EntrySymbolMustBeExported) {
 // a reason, and never reaches dlopen() (the marker plugin's constructor
 // would write the marker file).
 TEST(LoadPluginTruncatedTest, RefusedWithFileAndReasonBeforeDlopen) {
-  state::ScopedTempDir tmp;
+  storage::ScopedTempDir tmp;
   const std::string marker = tmp.path() + "/marker";
   ASSERT_EQ(setenv("RISKFLOW_TEST_MARKER_FILE", marker.c_str(), 1), 0);
   const std::string image = ReadFile(TestPluginPath("constructor_marker"));
@@ -187,7 +187,7 @@ TEST(LoadPluginTruncatedTest, RefusedWithFileAndReasonBeforeDlopen) {
 // dlopen() maps a sealed in-memory copy: truncating (or rewriting) the file
 // after the load cannot pull pages out from under the running plugin.
 TEST(LoadPluginImageTest, TruncatingTheFileAfterLoadingIsHarmless) {
-  state::ScopedTempDir tmp;
+  storage::ScopedTempDir tmp;
   const std::string copy = tmp.path() + "/libvelocity.so";
   const std::string image = ReadFile(RealPluginPath("velocity"));
   WriteFile(copy, image);
@@ -227,7 +227,7 @@ TEST(LoadPluginImageTest, LoadsAfterUnloadsGetTheirOwnLibrary) {
 }
 
 TEST(LoadPluginApprovalTest, RefusalNamesFileAndHashBeforeDlopen) {
-  state::ScopedTempDir tmp;
+  storage::ScopedTempDir tmp;
   const std::string marker = tmp.path() + "/marker";
   ASSERT_EQ(setenv("RISKFLOW_TEST_MARKER_FILE", marker.c_str(), 1), 0);
   std::string seen;

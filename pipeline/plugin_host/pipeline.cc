@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "pipeline/config/hashing.h"
 #include "pipeline/plugin_host/shard_detectors.h"
+#include "pipeline/state/state_store.h"
 
 namespace riskflow::plugin_host {
 
@@ -56,13 +57,13 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Load(
 }
 
 absl::StatusOr<std::unique_ptr<ShardDetectors>> Pipeline::Instantiate(
-    state::ShardState* shard_state, state::Store* store) {
+    state::ShardState* shard_state, storage::Store* store) {
   auto shard = std::make_unique<ShardDetectors>(this, shard_state);
   for (const auto& slot : detectors_) {
     if (auto s = shard->Create(slot.get()); !s.ok()) return s;
     slot->states_sealed = true;
     for (const state::StateSpec& spec : slot->states) {
-      store->RegisterState(spec);
+      state::RegisterState(store, spec);
     }
   }
   return shard;

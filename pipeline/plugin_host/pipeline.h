@@ -7,12 +7,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "pipeline/metrics/metrics.h"
 #include "absl/synchronization/mutex.h"
+#include "pipeline/metrics/metrics.h"
 #include "pipeline/plugin_host/plugin_loader.h"
 #include "pipeline/plugin_host/plugin_policy.h"
 #include "pipeline/state/shard_state.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
 #include "plugins/sdk/param_parse.h"
 #include "proto/riskflow/v1/config.pb.h"
 #include "proto/riskflow/v1/decision.pb.h"
@@ -91,7 +91,7 @@ class Pipeline {
   // thread at a time (startup). Registers declared states with the store so
   // its compaction filter can expire them.
   absl::StatusOr<std::unique_ptr<ShardDetectors>> Instantiate(
-      state::ShardState* shard_state, state::Store* store);
+      state::ShardState* shard_state, storage::Store* store);
 
   // Runs every detector's create() once on a throwaway instance and
   // destroys it, touching no shard or store: a dry-run reload refuses what

@@ -13,8 +13,9 @@
 #include "gtest/gtest.h"
 #include "pipeline/plugin_host/shard_detectors.h"
 #include "pipeline/state/shard_state.h"
-#include "pipeline/state/store.h"
-#include "pipeline/state/test_util.h"
+#include "pipeline/state/state_store.h"
+#include "pipeline/storage/store.h"
+#include "pipeline/storage/test_util.h"
 #include "plugins/testing/test_plugins.h"
 
 namespace riskflow::plugin_host {
@@ -154,17 +155,17 @@ TEST(PipelineLoadTest, ParamsAreValidatedAndNormalised) {
 class InstantiateTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    state::StoreOptions opts;
+    storage::StoreOptions opts;
     opts.block_cache_bytes = 8 << 20;
     opts.write_buffer_bytes = 8 << 20;
-    auto store = state::Store::Open(dir_.path(), opts);
+    auto store = state::OpenStateStore(dir_.path(), opts);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     shard_state_ = std::make_unique<state::ShardState>(store_.get(), 1000, 0);
   }
 
-  state::ScopedTempDir dir_;
-  std::unique_ptr<state::Store> store_;
+  storage::ScopedTempDir dir_;
+  std::unique_ptr<storage::Store> store_;
   std::unique_ptr<state::ShardState> shard_state_;
 };
 

@@ -2,18 +2,18 @@
 // the real velocity plugin's build id, and plugin path resolution.
 #include "pipeline/plugin_host/plugin_loader.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "pipeline/state/test_util.h"
+#include "pipeline/storage/test_util.h"
 #include "plugins/testing/test_plugins.h"
 
 namespace riskflow::plugin_host {
@@ -171,7 +171,7 @@ class ResolveTest : public ::testing::Test {
     Touch(b_ + "/libboth.so");
   }
 
-  state::ScopedTempDir tmp_;
+  storage::ScopedTempDir tmp_;
   std::string a_, b_;
 };
 

@@ -15,8 +15,9 @@
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/plugin_host/shard_detectors.h"
 #include "pipeline/state/shard_state.h"
-#include "pipeline/state/store.h"
-#include "pipeline/state/test_util.h"
+#include "pipeline/state/state_store.h"
+#include "pipeline/storage/store.h"
+#include "pipeline/storage/test_util.h"
 #include "pipeline/text/utf8.h"
 #include "plugins/testing/test_plugins.h"
 
@@ -91,10 +92,10 @@ class BadOutputTest : public ::testing::Test {
     auto pipeline = Pipeline::Load(config, TestPluginSearchPath());
     ASSERT_TRUE(pipeline.ok()) << pipeline.status();
     pipeline_ = std::move(*pipeline);
-    state::StoreOptions opts;
+    storage::StoreOptions opts;
     opts.block_cache_bytes = 8 << 20;
     opts.write_buffer_bytes = 8 << 20;
-    auto store = state::Store::Open(dir_.path(), opts);
+    auto store = state::OpenStateStore(dir_.path(), opts);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     state_ = std::make_unique<state::ShardState>(store_.get(), 1000, 0);
@@ -128,9 +129,9 @@ class BadOutputTest : public ::testing::Test {
     return pipeline_->detectors()[0]->faults.load();
   }
 
-  state::ScopedTempDir dir_;
+  storage::ScopedTempDir dir_;
   std::unique_ptr<Pipeline> pipeline_;
-  std::unique_ptr<state::Store> store_;
+  std::unique_ptr<storage::Store> store_;
   std::unique_ptr<state::ShardState> state_;
   std::unique_ptr<ShardDetectors> detectors_;
   uint64_t sequence_ = 0;

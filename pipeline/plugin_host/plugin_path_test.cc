@@ -13,7 +13,7 @@
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "pipeline/state/test_util.h"
+#include "pipeline/storage/test_util.h"
 
 namespace riskflow::plugin_host {
 namespace {
@@ -78,7 +78,7 @@ class PluginPathTest : public ::testing::Test {
     EXPECT_EQ(*p, file);
   }
 
-  state::ScopedTempDir tmp_;
+  storage::ScopedTempDir tmp_;
   std::string root_, trusted_, outside_;
 };
 

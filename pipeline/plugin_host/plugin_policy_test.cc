@@ -11,7 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pipeline/plugin_host/pipeline.h"
-#include "pipeline/state/test_util.h"
+#include "pipeline/storage/test_util.h"
 #include "plugins/testing/test_plugins.h"
 
 namespace riskflow::plugin_host {
@@ -78,7 +78,7 @@ TEST(AllowlistTest, OperatorListWinsOverThePipeline) {
 }
 
 TEST(AllowlistTest, ReadsFileWithCommentsAndRefusesBadLines) {
-  state::ScopedTempDir tmp;
+  storage::ScopedTempDir tmp;
   const std::string path = tmp.path() + "/allow.txt";
   std::ofstream(path) << "# pinned builds\n\n"
                       << std::string(64, 'A') << "  # velocity 1.1.0\n"

@@ -49,7 +49,8 @@ std::string SignalName(int sig) {
 
 absl::Status QuarantineStore::Load() {
   std::map<std::string, QuarantinedDetector> fresh;
-  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(state::Cf::kMeta);
+  std::unique_ptr<rocksdb::Iterator> it =
+      store_->NewIterator(storage::Cf::kMeta);
   for (it->Seek(kPrefix); it->Valid() && it->key().starts_with(kPrefix);
        it->Next()) {
     QuarantinedDetector q;
@@ -71,7 +72,7 @@ absl::Status QuarantineStore::Load() {
 
 absl::Status QuarantineStore::Persist(const QuarantinedDetector& q) {
   rocksdb::WriteBatch batch;
-  batch.Put(store_->handle(state::Cf::kMeta),
+  batch.Put(store_->handle(storage::Cf::kMeta),
             absl::StrCat(kPrefix, q.detector()), q.SerializeAsString());
   return store_->Write(&batch, /*sync=*/true);
 }
@@ -89,7 +90,7 @@ absl::StatusOr<bool> QuarantineStore::Clear(const std::string& detector) {
   absl::MutexLock lock(&mu_);
   if (entries_.count(detector) == 0) return false;
   rocksdb::WriteBatch batch;
-  batch.Delete(store_->handle(state::Cf::kMeta),
+  batch.Delete(store_->handle(storage::Cf::kMeta),
                absl::StrCat(kPrefix, detector));
   if (auto s = store_->Write(&batch, /*sync=*/true); !s.ok()) return s;
   entries_.erase(detector);
@@ -135,7 +136,7 @@ QuarantineStore::QuarantineFromMarkers(const std::string& dir,
   rocksdb::WriteBatch batch;
   {
     std::unique_ptr<rocksdb::Iterator> it =
-        store_->NewIterator(state::Cf::kMeta);
+        store_->NewIterator(storage::Cf::kMeta);
     for (it->Seek(kSuspectPrefix);
          it->Valid() && it->key().starts_with(kSuspectPrefix); it->Next()) {
       const std::string key = it->key().ToString();
@@ -146,7 +147,7 @@ QuarantineStore::QuarantineFromMarkers(const std::string& dir,
       if (parts.size() == 2 && absl::SimpleAtoi(parts[0], &seq)) {
         previous.insert({parts[1], seq});
       }
-      batch.Delete(store_->handle(state::Cf::kMeta), key);
+      batch.Delete(store_->handle(storage::Cf::kMeta), key);
     }
     if (auto s = store_->IteratorStatus(*it, "reading quarantine suspects");
         !s.ok()) {
@@ -188,7 +189,7 @@ QuarantineStore::QuarantineFromMarkers(const std::string& dir,
                           "out of memory?) while it ran on log sequence ",
                           m.sequence));
       } else {
-        batch.Put(store_->handle(state::Cf::kMeta),
+        batch.Put(store_->handle(storage::Cf::kMeta),
                   absl::StrCat(kSuspectPrefix, m.sequence, "/", m.detector),
                   "");
         logging::Log(

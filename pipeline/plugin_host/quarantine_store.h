@@ -12,7 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "pipeline/plugin_host/crash_marker.h"
 #include "pipeline/plugin_host/pipeline.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
 #include "proto/riskflow/v1/admin.pb.h"
 
 namespace riskflow::plugin_host {
@@ -24,7 +24,7 @@ namespace riskflow::plugin_host {
 // clearing is a deliberate act. Thread-safe.
 class QuarantineStore {
  public:
-  explicit QuarantineStore(state::Store* store) : store_(store) {}
+  explicit QuarantineStore(storage::Store* store) : store_(store) {}
 
   absl::Status Load();
 
@@ -60,7 +60,7 @@ class QuarantineStore {
  private:
   absl::Status Persist(const riskflow::v1::QuarantinedDetector& q);
 
-  state::Store* store_;
+  storage::Store* store_;
   mutable absl::Mutex mu_;
   std::map<std::string, riskflow::v1::QuarantinedDetector> entries_
       ABSL_GUARDED_BY(mu_);

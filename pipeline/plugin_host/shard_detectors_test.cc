@@ -13,8 +13,9 @@
 #include "pipeline/log/logged_event.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/state/shard_state.h"
-#include "pipeline/state/store.h"
-#include "pipeline/state/test_util.h"
+#include "pipeline/state/state_store.h"
+#include "pipeline/storage/store.h"
+#include "pipeline/storage/test_util.h"
 #include "plugins/testing/test_plugins.h"
 
 namespace riskflow::plugin_host {
@@ -30,18 +31,18 @@ constexpr int64_t kBudgetUs = 60 * 1000 * 1000;
 
 // A fresh store, shard cache and detector instances over one pipeline.
 struct Shard {
-  state::ScopedTempDir dir;
-  std::unique_ptr<state::Store> store;
+  storage::ScopedTempDir dir;
+  std::unique_ptr<storage::Store> store;
   std::unique_ptr<state::ShardState> state;
   std::unique_ptr<ShardDetectors> detectors;
 };
 
 std::unique_ptr<Shard> NewShard(Pipeline* pipeline) {
   auto shard = std::make_unique<Shard>();
-  state::StoreOptions opts;
+  storage::StoreOptions opts;
   opts.block_cache_bytes = 8 << 20;
   opts.write_buffer_bytes = 8 << 20;
-  auto store = state::Store::Open(shard->dir.path(), opts);
+  auto store = state::OpenStateStore(shard->dir.path(), opts);
   EXPECT_TRUE(store.ok()) << store.status();
   if (!store.ok()) return nullptr;
   shard->store = std::move(*store);

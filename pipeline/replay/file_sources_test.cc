@@ -10,7 +10,7 @@
 #include "pipeline/replay/csv_source.h"
 #include "pipeline/replay/delimited.h"
 #include "pipeline/replay/event_source.h"
-#include "pipeline/state/test_util.h"
+#include "pipeline/storage/test_util.h"
 
 namespace riskflow::replay {
 namespace {
@@ -64,7 +64,7 @@ class FileSourcesTest : public ::testing::Test {
     return out;
   }
 
-  state::ScopedTempDir dir_;
+  storage::ScopedTempDir dir_;
 };
 
 constexpr char kJsonl[] =

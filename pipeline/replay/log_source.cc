@@ -7,16 +7,16 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "pipeline/log/log_keys.h"
 #include "pipeline/log/logged_event.h"
-#include "pipeline/state/rocks_status.h"
+#include "pipeline/storage/key_encoding.h"
+#include "pipeline/storage/rocks_status.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
 
 namespace riskflow::replay {
 namespace {
 
-constexpr char kLogCf[] = "log";  // state::CfName(Cf::kLog)
+constexpr char kLogCf[] = "log";  // storage::CfName(Cf::kLog)
 
 bool Exists(const std::string& path) {
   struct stat st;
@@ -43,7 +43,7 @@ class LogSource : public EventSource {
     std::vector<std::string> names;
     rocksdb::Status s =
         rocksdb::DB::ListColumnFamilies(options, dir_, &names);
-    if (!s.ok()) return state::FromRocks(s, "reading the event log's layout");
+    if (!s.ok()) return storage::FromRocks(s, "reading the event log's layout");
     bool has_log = false;
     for (const std::string& n : names) has_log |= (n == kLogCf);
     if (!has_log) {
@@ -58,7 +58,8 @@ class LogSource : public EventSource {
         {kLogCf, rocksdb::ColumnFamilyOptions()}};
     rocksdb::DB* db = nullptr;
     s = rocksdb::DB::OpenForReadOnly(options, dir_, cfs, &handles_, &db);
-    if (!s.ok()) return state::FromRocks(s, "opening the event log read-only");
+    if (!s.ok())
+      return storage::FromRocks(s, "opening the event log read-only");
     db_.reset(db);
     rocksdb::ReadOptions read;
     read.fill_cache = false;         // one pass: caching only evicts
@@ -68,7 +69,7 @@ class LogSource : public EventSource {
     if (it_->Valid()) ReadSeq(&last_);
     it_->SeekToFirst();
     if (it_->Valid()) ReadSeq(&first_);
-    return state::FromRocks(it_->status(), "reading the event log");
+    return storage::FromRocks(it_->status(), "reading the event log");
   }
 
   absl::StatusOr<bool> Next(riskflow::v1::Event* event) override {
@@ -92,7 +93,7 @@ class LogSource : public EventSource {
       it_->Next();
       return true;
     }
-    if (auto st = state::FromRocks(it_->status(), "reading the event log");
+    if (auto st = storage::FromRocks(it_->status(), "reading the event log");
         !st.ok()) {
       return st;
     }
@@ -114,7 +115,8 @@ class LogSource : public EventSource {
  private:
   bool ReadSeq(uint64_t* seq) {
     rocksdb::Slice k = it_->key();
-    return log::DecodeSequenceKey(std::string_view(k.data(), k.size()), seq);
+    return storage::DecodeSequenceKey(std::string_view(k.data(), k.size()),
+                                      seq);
   }
 
   bool Selected(const riskflow::v1::Event& e) const {

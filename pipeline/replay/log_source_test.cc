@@ -8,8 +8,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pipeline/log/event_log.h"
-#include "pipeline/state/store.h"
-#include "pipeline/state/test_util.h"
+#include "pipeline/storage/store.h"
+#include "pipeline/storage/test_util.h"
 
 namespace riskflow::replay {
 namespace {
@@ -34,7 +34,7 @@ class LogSourceTest : public ::testing::Test {
   void SetUp() override {
     // A data directory as riskflowd lays it out: the log in log/.
     auto store =
-        state::Store::Open(dir_.path() + "/log", state::StoreOptions());
+        storage::Store::Open(dir_.path() + "/log", storage::StoreOptions());
     ASSERT_TRUE(store.ok()) << store.status();
     log::EventLog log(store->get(), log::EventLog::Options(),
                       [](std::vector<log::LoggedEvent>) {});
@@ -66,7 +66,7 @@ class LogSourceTest : public ::testing::Test {
     return ids;
   }
 
-  state::ScopedTempDir dir_;
+  storage::ScopedTempDir dir_;
 };
 
 TEST_F(LogSourceTest, ReadsEveryLoggedEventInSequenceOrder) {
@@ -102,7 +102,8 @@ TEST_F(LogSourceTest, PositionAndProgressFollowSequences) {
 
 TEST_F(LogSourceTest, OpensWhileTheLogIsOpenForWriting) {
   // Read-only opens take no lock, so a running daemon's log can be read.
-  auto store = state::Store::Open(dir_.path() + "/log", state::StoreOptions());
+  auto store =
+      storage::Store::Open(dir_.path() + "/log", storage::StoreOptions());
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_THAT(Ids({}), ElementsAre("e1", "e2", "e3", "e4"));
 }

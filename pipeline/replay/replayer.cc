@@ -19,7 +19,8 @@
 #include "pipeline/replay/progress.h"
 #include "pipeline/replay/state_dir.h"
 #include "pipeline/sinks/outbox.h"
-#include "pipeline/state/store.h"
+#include "pipeline/state/state_store.h"
+#include "pipeline/storage/store.h"
 
 namespace riskflow::replay {
 namespace {
@@ -32,8 +33,8 @@ constexpr size_t kMaxEventsInFlight = 1 << 16;
 // The engine the daemon composes (pipeline/server/daemon.cc), minus the
 // services, with outboxes off and every decision handed to the output.
 struct ReplayEngine {
-  std::unique_ptr<state::Store> log_store;
-  std::unique_ptr<state::Store> store;
+  std::unique_ptr<storage::Store> log_store;
+  std::unique_ptr<storage::Store> store;
   std::unique_ptr<sinks::Outbox> outbox;
   std::unique_ptr<lists::ListStore> lists;
   std::unique_ptr<DecisionWriter> output;
@@ -57,12 +58,12 @@ absl::Status ReplayEngine::Start(const ReplayOptions& options,
   // A replay's stores are scratch space rebuilt from the input on any
   // failure, so they skip the write-ahead log; the same engine code runs,
   // it just does not pay for crash safety it does not need.
-  state::StoreOptions scratch;
+  storage::StoreOptions scratch;
   scratch.disable_wal = true;
-  auto opened_log = state::Store::Open(dir + "/log", scratch);
+  auto opened_log = storage::Store::Open(dir + "/log", scratch);
   if (!opened_log.ok()) return opened_log.status();
   log_store = std::move(*opened_log);
-  auto opened = state::Store::Open(dir + "/engine", scratch);
+  auto opened = state::OpenStateStore(dir + "/engine", scratch);
   if (!opened.ok()) return opened.status();
   store = std::move(*opened);
   // The engine commits through an outbox even when it writes no entries.

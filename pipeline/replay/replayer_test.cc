@@ -19,8 +19,9 @@
 #include "pipeline/replay/jsonl_reader.h"
 #include "pipeline/replay/progress.h"
 #include "pipeline/replay/state_dir.h"
-#include "pipeline/state/store.h"
-#include "pipeline/state/test_util.h"
+#include "pipeline/state/state_store.h"
+#include "pipeline/storage/store.h"
+#include "pipeline/storage/test_util.h"
 
 namespace riskflow::replay {
 namespace {
@@ -62,7 +63,7 @@ class ReplayerTest : public ::testing::Test {
     return path;
   }
 
-  state::ScopedTempDir dir_;
+  storage::ScopedTempDir dir_;
 };
 
 TEST_F(ReplayerTest, OneDecisionPerLoggedEventInSequenceOrder) {
@@ -112,10 +113,10 @@ TEST_F(ReplayerTest, NeverWritesASinkOutbox) {
   ASSERT_TRUE(s.ok()) << s.status();
   ASSERT_GT(s->routes["FREEZE"] + s->routes["NOTIFY"], 0u);
   EXPECT_EQ(s->state_dir, o.state_dir);
-  state::StoreOptions reopen;
-  auto store = state::Store::Open(o.state_dir + "/engine", reopen);
+  storage::StoreOptions reopen;
+  auto store = state::OpenStateStore(o.state_dir + "/engine", reopen);
   ASSERT_TRUE(store.ok()) << store.status();
-  auto it = (*store)->NewIterator(state::Cf::kOutbox);
+  auto it = (*store)->NewIterator(storage::Cf::kOutbox);
   it->SeekToFirst();
   EXPECT_FALSE(it->Valid()) << "the replay wrote an outbox entry";
 }
@@ -167,7 +168,7 @@ TEST_F(ReplayerTest, RefusesALiveDataDirectory) {
   const std::string data = dir_.path() + "/data";
   ASSERT_EQ(mkdir(data.c_str(), 0755), 0);
   {
-    auto store = state::Store::Open(data + "/log", {});
+    auto store = storage::Store::Open(data + "/log", {});
     ASSERT_TRUE(store.ok());
   }
   ReplayOptions o = Options(kSample);

@@ -12,8 +12,9 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "pipeline/state/store.h"
-#include "pipeline/state/test_util.h"
+#include "pipeline/state/state_store.h"
+#include "pipeline/storage/store.h"
+#include "pipeline/storage/test_util.h"
 
 namespace riskflow::replay {
 namespace {
@@ -26,17 +27,17 @@ bool Exists(const std::string& path) {
 }
 
 TEST(StateDirTest, NewDirectoryGetsTheMarker) {
-  state::ScopedTempDir tmp;
+  storage::ScopedTempDir tmp;
   const std::string dir = tmp.path() + "/a/b";
   ASSERT_TRUE(PrepareStateDir(dir, "").ok());
   EXPECT_TRUE(Exists(dir + "/" + kReplayMarker));
 }
 
 TEST(StateDirTest, MarkedDirectoryIsReusedWithFreshStores) {
-  state::ScopedTempDir tmp;
+  storage::ScopedTempDir tmp;
   ASSERT_TRUE(PrepareStateDir(tmp.path(), "").ok());
   {
-    auto store = state::Store::Open(tmp.path() + "/engine", {});
+    auto store = state::OpenStateStore(tmp.path() + "/engine", {});
     ASSERT_TRUE(store.ok());
   }
   ASSERT_TRUE(PrepareStateDir(tmp.path(), "").ok());
@@ -44,10 +45,10 @@ TEST(StateDirTest, MarkedDirectoryIsReusedWithFreshStores) {
 }
 
 TEST(StateDirTest, RefusesADataDirectoryWithoutTheMarker) {
-  state::ScopedTempDir tmp;
+  storage::ScopedTempDir tmp;
   // What riskflowd leaves behind: stores in log/ and engine/.
   for (const char* sub : {"/log", "/engine"}) {
-    auto store = state::Store::Open(tmp.path() + sub, {});
+    auto store = storage::Store::Open(tmp.path() + sub, {});
     ASSERT_TRUE(store.ok());
   }
   absl::Status s = PrepareStateDir(tmp.path(), "");
@@ -59,7 +60,7 @@ TEST(StateDirTest, RefusesADataDirectoryWithoutTheMarker) {
 }
 
 TEST(StateDirTest, RefusesToOverlapTheReplayedDataDirectory) {
-  state::ScopedTempDir tmp;
+  storage::ScopedTempDir tmp;
   for (const std::string& dir :
        {tmp.path(), tmp.path() + "/replay", tmp.path() + "/../"}) {
     absl::Status s = PrepareStateDir(dir, tmp.path());
@@ -71,7 +72,7 @@ TEST(StateDirTest, RefusesToOverlapTheReplayedDataDirectory) {
 }
 
 TEST(StateDirTest, RefusesADirectoryWhoseLockAnotherProcessHolds) {
-  state::ScopedTempDir tmp;
+  storage::ScopedTempDir tmp;
   // Even a marked directory: a running riskflowd must never share it.
   ASSERT_TRUE(PrepareStateDir(tmp.path(), "").ok());
   ASSERT_EQ(mkdir((tmp.path() + "/log").c_str(), 0755), 0);
@@ -105,7 +106,7 @@ TEST(StateDirTest, RefusesADirectoryWhoseLockAnotherProcessHolds) {
 }
 
 TEST(StateDirTest, RefusesAFile) {
-  state::ScopedTempDir tmp;
+  storage::ScopedTempDir tmp;
   const std::string file = tmp.path() + "/f";
   std::ofstream(file) << "x";
   EXPECT_THAT(PrepareStateDir(file, "").message(),

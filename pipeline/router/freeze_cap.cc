@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "pipeline/router/router.h"
+#include "pipeline/state/state_store.h"
 
 namespace riskflow::router {
 namespace {
@@ -52,8 +53,8 @@ FreezeCap::FreezeCap(const riskflow::v1::PipelineConfig& config,
   }
 }
 
-void FreezeCap::RegisterStates(state::Store* store) const {
-  for (const Cap& c : caps_) store->RegisterState(c.spec);
+void FreezeCap::RegisterStates(storage::Store* store) const {
+  for (const Cap& c : caps_) state::RegisterState(store, c.spec);
 }
 
 absl::Status FreezeCap::Apply(state::ShardState* state, Decision* d,

@@ -22,7 +22,7 @@
 #include "pipeline/config/pipeline_yaml.h"
 #include "pipeline/state/shard_state.h"
 #include "pipeline/state/state_spec.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
 #include "proto/riskflow/v1/config.pb.h"
 #include "proto/riskflow/v1/decision.pb.h"
 
@@ -50,7 +50,7 @@ class FreezeCap {
             uint32_t shard_index);
 
   // Lets the store's expiry filter drop old minutes.
-  void RegisterStates(state::Store* store) const;
+  void RegisterStates(storage::Store* store) const;
 
   // Call after routing (and allow/block lists). For each capped detector
   // that routed this decision to FREEZE: count it in the event's minute, or,

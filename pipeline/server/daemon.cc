@@ -1,4 +1,3 @@
-#include "pipeline/common/logger.h"
 #include "pipeline/server/daemon.h"
 
 #include <sys/stat.h>
@@ -11,6 +10,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "pipeline/common/logger.h"
 #include "pipeline/config/pipeline_yaml.h"
 #include "pipeline/config/validate.h"
 #include "pipeline/engine/engine.h"
@@ -20,14 +20,15 @@
 #include "pipeline/metrics/http_server.h"
 #include "pipeline/metrics/registry.h"
 #include "pipeline/plugin_host/pipeline.h"
-#include "pipeline/server/bad_request_interceptor.h"
 #include "pipeline/server/auth/server_security.h"
+#include "pipeline/server/bad_request_interceptor.h"
+#include "pipeline/server/server_metrics.h"
 #include "pipeline/server/services.h"
 #include "pipeline/server/shadow.h"
-#include "pipeline/server/server_metrics.h"
 #include "pipeline/sinks/outbox.h"
-#include "pipeline/state/disk_guard.h"
-#include "pipeline/state/store.h"
+#include "pipeline/state/state_store.h"
+#include "pipeline/storage/disk_guard.h"
+#include "pipeline/storage/store.h"
 
 namespace riskflow::server {
 
@@ -35,8 +36,8 @@ struct DaemonParts {
   // Two RocksDB instances, so engine commits (no fsync) never queue behind
   // the event log's synced group commits in a shared WAL; see
   // docs/architecture.md, "Durability".
-  std::unique_ptr<state::Store> log_store;
-  std::unique_ptr<state::Store> store;
+  std::unique_ptr<storage::Store> log_store;
+  std::unique_ptr<storage::Store> store;
   std::vector<std::string> plugin_search_path;
   plugin_host::PluginPolicy plugin_policy;
   std::unique_ptr<sinks::Outbox> outbox;
@@ -52,7 +53,7 @@ struct DaemonParts {
   std::unique_ptr<grpc::Server> server;
   bool stopped = false;
   // Operations: the disk-full gate and the metrics endpoint.
-  std::unique_ptr<state::DiskGuard> disk_guard;
+  std::unique_ptr<storage::DiskGuard> disk_guard;
   std::unique_ptr<metrics::Registry> metrics;
   std::unique_ptr<IngestMetrics> ingest_metrics;
   int metrics_collector = 0;
@@ -148,16 +149,16 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
   if (!options.transport_only) {
     if (auto s = config::ValidatePipeline(options.pipeline); !s.ok()) return s;
     if (auto s = EnsureDir(options.data_dir); !s.ok()) return s;
-    state::StoreOptions log_store_options;
+    storage::StoreOptions log_store_options;
     log_store_options.name = "log";
     auto log_store =
-        state::Store::Open(options.data_dir + "/log", log_store_options);
+        storage::Store::Open(options.data_dir + "/log", log_store_options);
     if (!log_store.ok()) return log_store.status();
     p.log_store = std::move(*log_store);
-    state::StoreOptions engine_store_options;
+    storage::StoreOptions engine_store_options;
     engine_store_options.name = "engine";
-    auto store =
-        state::Store::Open(options.data_dir + "/engine", engine_store_options);
+    auto store = state::OpenStateStore(options.data_dir + "/engine",
+                                       engine_store_options);
     if (!store.ok()) return store.status();
     p.store = std::move(*store);
     auto pipeline =
@@ -219,10 +220,10 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     }
     // Watches the disk from here on; the gate is consulted per Publish
     // batch and Evaluate call (CheckDiskSpace in services.h).
-    state::DiskGuardOptions guard_options;
+    storage::DiskGuardOptions guard_options;
     guard_options.dir = options.data_dir;
     guard_options.min_free_bytes = options.min_free_disk_bytes;
-    p.disk_guard = std::make_unique<state::DiskGuard>(guard_options);
+    p.disk_guard = std::make_unique<storage::DiskGuard>(guard_options);
     p.disk_guard->AddStore(p.log_store.get());
     p.disk_guard->AddStore(p.store.get());
     p.disk_guard->Start();

@@ -9,7 +9,7 @@
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/server/services.h"
 #include "pipeline/sinks/outbox.h"
-#include "pipeline/state/disk_guard.h"
+#include "pipeline/storage/disk_guard.h"
 
 namespace riskflow::server {
 
@@ -182,8 +182,8 @@ void WriteSinks(TextWriter& w, ServiceContext* ctx) {
   }
 }
 
-void WriteDisk(TextWriter& w, const state::DiskGuard& guard,
-               const std::vector<state::Store*>& stores) {
+void WriteDisk(TextWriter& w, const storage::DiskGuard& guard,
+               const std::vector<storage::Store*>& stores) {
   Gauge(w, "riskflow_disk_free_bytes",
         "Free bytes on the filesystem of --data_dir (last measurement).",
         static_cast<int64_t>(guard.free_bytes() == UINT64_MAX
@@ -203,7 +203,7 @@ void WriteDisk(TextWriter& w, const state::DiskGuard& guard,
   w.Family("riskflow_store_write_stopped",
            "1 while a RocksDB store refuses writes after a background error.",
            "gauge");
-  for (state::Store* s : stores) {
+  for (storage::Store* s : stores) {
     w.Sample("riskflow_store_write_stopped", {{"store", s->name()}},
              int64_t{s->write_stopped() ? 1 : 0});
   }
@@ -211,13 +211,13 @@ void WriteDisk(TextWriter& w, const state::DiskGuard& guard,
            "RocksDB background errors (failed WAL appends, flushes, "
            "compactions).",
            "counter");
-  for (state::Store* s : stores) {
+  for (storage::Store* s : stores) {
     w.Sample("riskflow_store_background_errors_total", {{"store", s->name()}},
              s->background_errors());
   }
   w.Family("riskflow_store_sst_bytes", "Size of the store's table files.",
            "gauge");
-  for (state::Store* s : stores) {
+  for (storage::Store* s : stores) {
     w.Sample("riskflow_store_sst_bytes", {{"store", s->name()}},
              s->sst_bytes());
   }

@@ -8,14 +8,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-
 #include "pipeline/engine/engine.h"
 #include "pipeline/lists/list_store.h"
 #include "pipeline/log/event_log.h"
 #include "pipeline/log/ingest_limits.h"
 #include "pipeline/server/server_metrics.h"
 #include "pipeline/sinks/outbox.h"
-#include "pipeline/state/disk_guard.h"
+#include "pipeline/storage/disk_guard.h"
 #include "proto/riskflow/v1/admin.grpc.pb.h"
 #include "proto/riskflow/v1/ingest.grpc.pb.h"
 #include "proto/riskflow/v1/sinks.grpc.pb.h"
@@ -58,11 +57,11 @@ struct ServiceContext {
 
   // Operations (docs/operations.md). The disk-full gate every write a
   // client asks for passes; null in transport-only mode.
-  state::DiskGuard* disk_guard = nullptr;
+  storage::DiskGuard* disk_guard = nullptr;
   // Ingest counters for --metrics_listen (always kept), and the stores
   // whose health is exported.
   IngestMetrics* ingest_metrics = nullptr;
-  std::vector<state::Store*> metric_stores;
+  std::vector<storage::Store*> metric_stores;
   // Who may call what (see authorize.h); null allows everything.
   const auth::Authorizer* authorizer = nullptr;
   // --- faulty plugins (docs/plugin-faults.md) ---

@@ -1,10 +1,11 @@
-#include "pipeline/common/logger.h"
 #include "pipeline/server/shadow.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "pipeline/log/log_keys.h"
+#include "pipeline/common/logger.h"
+#include "pipeline/state/state_store.h"
+#include "pipeline/storage/key_encoding.h"
 #include "rocksdb/write_batch.h"
 
 namespace riskflow::server {
@@ -26,7 +27,7 @@ absl::StatusOr<std::unique_ptr<Shadow>> Shadow::Start(
                         absl::StrCat("shadow pipeline: ",
                                      pipeline.status().message()));
   }
-  auto store = state::Store::Open(dir, state::StoreOptions());
+  auto store = state::OpenStateStore(dir, storage::StoreOptions());
   if (!store.ok()) return store.status();
   shadow->store_ = std::move(*store);
   shadow->outbox_ = std::make_unique<sinks::Outbox>(shadow->store_.get());
@@ -67,15 +68,16 @@ absl::StatusOr<std::unique_ptr<Shadow>> Shadow::Start(
 
 absl::Status Shadow::LoadOrRecordStart(uint64_t log_end) {
   std::string value;
-  absl::StatusOr<bool> found = store_->Get(state::Cf::kMeta, kStartKey, &value);
+  absl::StatusOr<bool> found =
+      store_->Get(storage::Cf::kMeta, kStartKey, &value);
   if (!found.ok()) return found.status();
-  if (*found && log::DecodeSequenceKey(value, &started_after_)) {
+  if (*found && storage::DecodeSequenceKey(value, &started_after_)) {
     return absl::OkStatus();
   }
   started_after_ = log_end;
   rocksdb::WriteBatch batch;
-  batch.Put(store_->handle(state::Cf::kMeta), kStartKey,
-            log::SequenceKey(log_end));
+  batch.Put(store_->handle(storage::Cf::kMeta), kStartKey,
+            storage::SequenceKey(log_end));
   return store_->Write(&batch, /*sync=*/true);
 }
 

@@ -14,7 +14,7 @@
 #include "pipeline/log/event_log.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/sinks/outbox.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
 #include "proto/riskflow/v1/admin.pb.h"
 
 namespace riskflow::server {
@@ -48,7 +48,7 @@ class Shadow {
   absl::Status LoadOrRecordStart(uint64_t log_end);
 
   log::EventLog* log_ = nullptr;
-  std::unique_ptr<state::Store> store_;
+  std::unique_ptr<storage::Store> store_;
   std::unique_ptr<sinks::Outbox> outbox_;
   std::unique_ptr<engine::Engine> engine_;
   uint64_t cursor_ = 0;  // last sequence handed to the shadow engine

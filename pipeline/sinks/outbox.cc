@@ -1,18 +1,18 @@
 #include "pipeline/sinks/outbox.h"
 
 #include "absl/strings/str_cat.h"
-#include "pipeline/log/log_keys.h"
 #include "pipeline/sinks/sink_entry.h"
+#include "pipeline/storage/key_encoding.h"
 #include "rocksdb/iterator.h"
 
 namespace riskflow::sinks {
 
 using riskflow::v1::Route;
-using state::Cf;
+using storage::Cf;
 
 std::string OutboxKey(Route sink, uint64_t sequence) {
   std::string key(1, static_cast<char>(sink));
-  key += log::SequenceKey(sequence);
+  key += storage::SequenceKey(sequence);
   return key;
 }
 
@@ -25,7 +25,7 @@ std::string CursorKey(Route sink, const std::string& consumer) {
 
 }  // namespace
 
-Outbox::Outbox(state::Store* store) : store_(store) {}
+Outbox::Outbox(storage::Store* store) : store_(store) {}
 
 bool Outbox::IsSink(Route route) {
   return route == riskflow::v1::FREEZE || route == riskflow::v1::NOTIFY ||
@@ -44,7 +44,8 @@ absl::Status Outbox::Open() {
     uint64_t seq = 0;
     if (it->Valid() && it->key().size() == 9 &&
         static_cast<Route>(it->key()[0]) == sink) {
-      log::DecodeSequenceKey(std::string_view(it->key().data() + 1, 8), &seq);
+      storage::DecodeSequenceKey(std::string_view(it->key().data() + 1, 8),
+                                 &seq);
     }
     if (auto s = store_->IteratorStatus(*it, "reading the sink outboxes");
         !s.ok()) {
@@ -119,7 +120,7 @@ absl::Status Outbox::Read(Route sink, uint64_t after, size_t max,
     rocksdb::Slice key = it->key();
     if (key.size() != 9 || static_cast<Route>(key[0]) != sink) break;
     uint64_t seq = 0;
-    log::DecodeSequenceKey(std::string_view(key.data() + 1, 8), &seq);
+    storage::DecodeSequenceKey(std::string_view(key.data() + 1, 8), &seq);
     // Only what a completed Commit published; never a half-visible batch.
     if (seq > last) break;
     riskflow::v1::Decision& d = out->emplace_back();
@@ -156,7 +157,7 @@ absl::Status Outbox::CommitCursor(Route sink, const std::string& consumer,
   }
   rocksdb::WriteBatch batch;
   batch.Put(store_->handle(Cf::kMeta), CursorKey(sink, consumer),
-            log::SequenceKey(sequence));
+            storage::SequenceKey(sequence));
   return store_->Write(&batch, /*sync=*/true);
 }
 
@@ -167,7 +168,7 @@ absl::StatusOr<uint64_t> Outbox::GetCursor(Route sink,
       store_->Get(Cf::kMeta, CursorKey(sink, consumer), &value);
   if (!found.ok()) return found.status();
   uint64_t seq = 0;
-  if (*found) log::DecodeSequenceKey(value, &seq);
+  if (*found) storage::DecodeSequenceKey(value, &seq);
   return seq;
 }
 
@@ -187,7 +188,7 @@ absl::StatusOr<std::vector<Outbox::CursorInfo>> Outbox::ListCursors() {
       continue;
     }
     CursorInfo info{sink, key.substr(slash + 1), 0};
-    log::DecodeSequenceKey(it->value().ToString(), &info.sequence);
+    storage::DecodeSequenceKey(it->value().ToString(), &info.sequence);
     out.push_back(std::move(info));
   }
   if (auto s = store_->IteratorStatus(*it, "listing sink cursors"); !s.ok()) {

@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
 #include "proto/riskflow/v1/decision.pb.h"
 #include "rocksdb/write_batch.h"
 
@@ -28,7 +28,7 @@ struct PendingDecision {
 // after a cursor and may store named cursors here.
 class Outbox {
  public:
-  explicit Outbox(state::Store* store);
+  explicit Outbox(storage::Store* store);
 
   // Recovers each sink's last sequence.
   absl::Status Open();
@@ -89,7 +89,7 @@ class Outbox {
                   std::array<uint64_t, 5>* next)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  state::Store* store_;
+  storage::Store* store_;
   mutable absl::Mutex mu_;
   std::array<uint64_t, 5> last_ ABSL_GUARDED_BY(mu_) = {0, 0, 0, 0, 0};
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;

@@ -8,7 +8,7 @@
 
 #include "gtest/gtest.h"
 #include "pipeline/sinks/sink_entry.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
 
 namespace riskflow::sinks {
 namespace {
@@ -40,7 +40,7 @@ class OutboxTest : public ::testing::Test {
   void Reopen() {
     outbox_.reset();
     store_.reset();
-    auto store = state::Store::Open(dir_, state::StoreOptions());
+    auto store = storage::Store::Open(dir_, storage::StoreOptions());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     outbox_ = std::make_unique<Outbox>(store_.get());
@@ -67,7 +67,7 @@ class OutboxTest : public ::testing::Test {
   }
 
   std::string dir_;
-  std::unique_ptr<state::Store> store_;
+  std::unique_ptr<storage::Store> store_;
   std::unique_ptr<Outbox> outbox_;
 };
 
@@ -149,9 +149,9 @@ TEST_F(OutboxTest, UnreadableEntriesNeverBlockTheSink) {
   std::string legacy_bytes;
   legacy.SerializeToString(&legacy_bytes);
   rocksdb::WriteBatch raw;
-  raw.Put(store_->handle(state::Cf::kOutbox),
+  raw.Put(store_->handle(storage::Cf::kOutbox),
           OutboxKey(riskflow::v1::FREEZE, 2), legacy_bytes);
-  raw.Put(store_->handle(state::Cf::kOutbox),
+  raw.Put(store_->handle(storage::Cf::kOutbox),
           OutboxKey(riskflow::v1::FREEZE, 3), std::string("\xff\xff\x01", 3));
   ASSERT_TRUE(store_->Write(&raw, false).ok());
   Reopen();

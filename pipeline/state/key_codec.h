@@ -61,10 +61,6 @@ void AppendLastSeenValue(int64_t t, std::string_view value, std::string* out);
 bool DecodeLastSeenValue(std::string_view in, int64_t* t,
                          std::string_view* value);
 
-// The smallest string greater than every string starting with `prefix`, for
-// iterate_upper_bound. False if there is none (prefix is all 0xff).
-bool PrefixSuccessor(std::string_view prefix, std::string* out);
-
 }  // namespace riskflow::state
 
 #endif  // RISKFLOW_PIPELINE_STATE_KEY_CODEC_H_

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "pipeline/storage/key_encoding.h"
 
 namespace riskflow::state {
 namespace {
@@ -72,22 +73,13 @@ TEST(KeyCodecTest, EntityPrefixesDoNotBleed) {
     EXPECT_NE(k_ab.compare(0, abc.size(), abc), 0);
     EXPECT_NE(k_abc.compare(0, ab.size(), ab), 0);
     std::string succ;
-    ASSERT_TRUE(PrefixSuccessor(ab, &succ));
+    ASSERT_TRUE(storage::PrefixSuccessor(ab, &succ));
     EXPECT_GE(k_ab, ab);
     EXPECT_LT(k_ab, succ);
     EXPECT_TRUE(k_abc < ab || k_abc >= succ);
   }
   // Same entity, different state ids, stay apart too.
   EXPECT_NE(EntityPrefix(1, "x"), EntityPrefix(2, "x"));
-}
-
-TEST(KeyCodecTest, PrefixSuccessor) {
-  std::string out;
-  ASSERT_TRUE(PrefixSuccessor("ab", &out));
-  EXPECT_EQ(out, "ac");
-  ASSERT_TRUE(PrefixSuccessor(std::string("a\xff\xff", 3), &out));
-  EXPECT_EQ(out, "b");
-  EXPECT_FALSE(PrefixSuccessor(std::string("\xff\xff", 2), &out));
 }
 
 TEST(KeyCodecTest, Int64AndLastSeenValues) {

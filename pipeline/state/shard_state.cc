@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "pipeline/state/key_codec.h"
 #include "pipeline/state/shard_state_entry.h"
+#include "pipeline/storage/key_encoding.h"
 #include "plugins/sdk/window_math.h"
 #include "rocksdb/options.h"
 
@@ -56,7 +57,7 @@ absl::Status CheckQueryWindow(const StateSpec& s, int64_t window_ms) {
 
 }  // namespace
 
-ShardState::ShardState(Store* store, size_t max_cached_entities,
+ShardState::ShardState(storage::Store* store, size_t max_cached_entities,
                        int64_t allowed_lateness_ms)
     : store_(store),
       max_entities_(max_cached_entities),
@@ -203,7 +204,8 @@ absl::StatusOr<ShardState::Entry*> ShardState::GetLastEntry(
   if (load) {
     key_buf_.clear();
     AppendEntityPrefix(s.id, entity, &key_buf_);
-    absl::StatusOr<bool> got = store_->Get(Cf::kState, key_buf_, &value_buf_);
+    absl::StatusOr<bool> got =
+        store_->Get(storage::Cf::kState, key_buf_, &value_buf_);
     if (!got.ok()) return got.status();
     if (*got) {
       std::string_view v;
@@ -229,7 +231,7 @@ absl::Status ShardState::LoadBuckets(std::string_view entity, Entry* e,
   std::string upper;
   bool bounded = true;
   if (e->loaded_from == kMax) {
-    bounded = PrefixSuccessor(prefix, &upper);
+    bounded = storage::PrefixSuccessor(prefix, &upper);
   } else {
     upper = prefix;
     AppendBucket(e->loaded_from, &upper);
@@ -239,7 +241,8 @@ absl::Status ShardState::LoadBuckets(std::string_view entity, Entry* e,
   if (bounded) ro.iterate_upper_bound = &upper_slice;
   // One entity only: lets the prefix bloom skip files without its state.
   ro.prefix_same_as_start = true;
-  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(Cf::kState, ro);
+  std::unique_ptr<rocksdb::Iterator> it =
+      store_->NewIterator(storage::Cf::kState, ro);
 
   Entry::Buckets buckets;
   Entry::Members members;

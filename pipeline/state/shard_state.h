@@ -17,7 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "pipeline/state/state_spec.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
 #include "rocksdb/write_batch.h"
 
 namespace riskflow::state {
@@ -69,7 +69,7 @@ namespace riskflow::state {
 //   a query with w > spec.window_ms (or w <= 0) is InvalidArgument.
 class ShardState {
  public:
-  ShardState(Store* store, size_t max_cached_entities,
+  ShardState(storage::Store* store, size_t max_cached_entities,
              int64_t allowed_lateness_ms);
   ~ShardState();
 
@@ -180,7 +180,7 @@ class ShardState {
   size_t RecordBytes(const Record& r) const;
   void Evict();
 
-  Store* const store_;
+  storage::Store* const store_;
   const size_t max_entities_;
   size_t budget_bytes_ = 0;  // SetMemoryBudget; 0: none
   const int64_t lateness_ms_;

@@ -22,12 +22,14 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "tools/bench/rate_reporter.h"
 #include "pipeline/state/key_codec.h"
 #include "pipeline/state/shard_state.h"
 #include "pipeline/state/state_spec.h"
-#include "pipeline/state/store.h"
+#include "pipeline/state/state_store.h"
+#include "pipeline/storage/key_encoding.h"
+#include "pipeline/storage/store.h"
 #include "rocksdb/options.h"
+#include "tools/bench/rate_reporter.h"
 
 namespace riskflow::state {
 namespace {
@@ -41,7 +43,7 @@ constexpr int64_t kLatenessMs = 5000;
 // A store in a fresh temp dir, removed afterwards.
 struct BenchDb {
   std::string dir;
-  std::unique_ptr<Store> store;
+  std::unique_ptr<storage::Store> store;
   StateSpec spec;
 
   bool Open() {
@@ -52,14 +54,14 @@ struct BenchDb {
     buf.push_back('\0');
     if (mkdtemp(buf.data()) == nullptr) return false;
     dir = buf.data();
-    auto s = Store::Open(dir, StoreOptions());
+    auto s = OpenStateStore(dir, storage::StoreOptions());
     if (!s.ok()) return false;
     store = std::move(*s);
     auto sp = MakeStateSpec("velocity", "count", StateKind::kCounter, kWindowMs,
                             kBucketMs, 0);
     if (!sp.ok()) return false;
     spec = *sp;
-    store->RegisterState(spec);
+    RegisterState(store.get(), spec);
     return true;
   }
   ~BenchDb() {
@@ -122,7 +124,7 @@ void BM_NaiveRocksDb(benchmark::State& state) {
     return;
   }
   const std::vector<std::string> accounts = Accounts(n);
-  rocksdb::ColumnFamilyHandle* cf = db.store->handle(Cf::kState);
+  rocksdb::ColumnFamilyHandle* cf = db.store->handle(storage::Cf::kState);
   std::mt19937_64 rng(7);
   std::string value, upper;
   int64_t i = 0;
@@ -131,7 +133,8 @@ void BM_NaiveRocksDb(benchmark::State& state) {
     const int64_t t = i++ * kStepMs;
     // Read-modify-write of the event's bucket.
     const std::string key = BucketKey(db.spec.id, e, BucketOf(t, kBucketMs));
-    absl::StatusOr<bool> found = db.store->Get(Cf::kState, key, &value);
+    absl::StatusOr<bool> found =
+        db.store->Get(storage::Cf::kState, key, &value);
     int64_t count = 0;
     if (!found.ok() || (*found && !DecodeInt64(value, &count))) {
       state.SkipWithError("get failed");
@@ -145,11 +148,11 @@ void BM_NaiveRocksDb(benchmark::State& state) {
     }
     // Total by a prefix scan over the window's buckets.
     const std::string prefix = EntityPrefix(db.spec.id, e);
-    PrefixSuccessor(prefix, &upper);
+    storage::PrefixSuccessor(prefix, &upper);
     rocksdb::Slice upper_slice(upper);
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = &upper_slice;
-    auto it = db.store->NewIterator(Cf::kState, ro);
+    auto it = db.store->NewIterator(storage::Cf::kState, ro);
     int64_t total = 0;
     for (it->Seek(
              BucketKey(db.spec.id, e, BucketOf(t - kWindowMs + 1, kBucketMs)));

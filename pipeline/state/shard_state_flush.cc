@@ -15,7 +15,7 @@ using shard_state_internal::kMin;
 using shard_state_internal::SatSub;
 
 void ShardState::FlushTo(rocksdb::WriteBatch* batch) {
-  rocksdb::ColumnFamilyHandle* cf = store_->handle(Cf::kState);
+  rocksdb::ColumnFamilyHandle* cf = store_->handle(storage::Cf::kState);
   // Memtable inserts dominate a commit's cost; in key order the skiplist can
   // reuse its insert position between neighbours (a few percent in the
   // bench, for a sort of a few hundred pointers). Key order is (state id,

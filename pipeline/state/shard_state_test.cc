@@ -8,8 +8,9 @@
 #include "gtest/gtest.h"
 #include "pipeline/state/key_codec.h"
 #include "pipeline/state/shard_state_test_fixture.h"
-#include "pipeline/state/store.h"
-#include "pipeline/state/test_util.h"
+#include "pipeline/state/state_store.h"
+#include "pipeline/storage/store.h"
+#include "pipeline/storage/test_util.h"
 
 namespace riskflow::state {
 namespace {
@@ -214,7 +215,8 @@ TEST_F(ShardStateTest, FlushToWritesDeltasNotTotals) {
   ASSERT_OK(c.WindowAdd(counter_, "a", 1000, 1));
   Commit(&c);
   std::string v;
-  ASSERT_TRUE(*store_->Get(Cf::kState, BucketKey(counter_.id, "a", 0), &v));
+  ASSERT_TRUE(
+      *store_->Get(storage::Cf::kState, BucketKey(counter_.id, "a", 0), &v));
   int64_t n = 0;
   ASSERT_TRUE(DecodeInt64(v, &n));
   EXPECT_EQ(n, 6);
@@ -230,11 +232,11 @@ TEST_F(ShardStateTest, ExpiredDataIsCompactedAwayWindowSurvives) {
   Commit(&c);
   const int64_t total = Total(&c, counter_, "a", 300000, 60000);
   const int64_t count = Count(&c, "a", 300000, 60000);
-  store_->SetExpiryClock(300000 - kLateness);
-  ASSERT_OK(store_->CompactState());
+  SetExpiryClock(store_.get(), 300000 - kLateness);
+  ASSERT_OK(store_->Compact(storage::Cf::kState));
 
   int keys = 0;
-  auto it = store_->NewIterator(Cf::kState);
+  auto it = store_->NewIterator(storage::Cf::kState);
   for (it->SeekToFirst(); it->Valid(); it->Next()) ++keys;
   ASSERT_OK(store_->IteratorStatus(*it, "scan"));
   // Clock 295 s, retention 60 s: buckets ending before 235 s go, so 23..30

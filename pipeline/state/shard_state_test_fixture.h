@@ -16,8 +16,9 @@
 
 #include "gtest/gtest.h"
 #include "pipeline/state/shard_state.h"
-#include "pipeline/state/store.h"
-#include "pipeline/state/test_util.h"
+#include "pipeline/state/state_store.h"
+#include "pipeline/storage/store.h"
+#include "pipeline/storage/test_util.h"
 
 namespace riskflow::state {
 
@@ -55,16 +56,16 @@ class ShardStateTest : public ::testing::Test {
   void Reopen() {
     cache_.reset();
     store_.reset();
-    StoreOptions opts;
+    storage::StoreOptions opts;
     opts.block_cache_bytes = 8 << 20;
     opts.write_buffer_bytes = 8 << 20;
-    auto s = Store::Open(dir_.path(), opts);
+    auto s = OpenStateStore(dir_.path(), opts);
     ASSERT_TRUE(s.ok()) << s.status();
     store_ = std::move(*s);
     for (const StateSpec* spec : {&counter_, &sum_, &distinct_, &last_,
                                   &last_forever_, &sum_long_,
                                   &distinct_long_}) {
-      store_->RegisterState(*spec);
+      RegisterState(store_.get(), *spec);
     }
     cache_ = std::make_unique<ShardState>(store_.get(), 1000, kLateness);
   }
@@ -107,10 +108,10 @@ class ShardStateTest : public ::testing::Test {
   void RunVisibilityAgainstReference(const StateSpec& sum,
                                      const StateSpec& distinct, uint64_t seed);
 
-  ScopedTempDir dir_;
+  storage::ScopedTempDir dir_;
   StateSpec counter_, sum_, distinct_, last_, last_forever_, sum_long_,
       distinct_long_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<storage::Store> store_;
   std::unique_ptr<ShardState> cache_;
 };
 

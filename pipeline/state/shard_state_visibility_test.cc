@@ -128,7 +128,7 @@ TEST_F(ShardStateTest, ReloadWideningTheWindowKeepsLateAdds) {
   ShardState& c = *cache_;
   ASSERT_OK(c.WindowAdd(sum_, "e", 100000, 1));
   Commit(&c);
-  store_->RegisterState(wide);
+  RegisterState(store_.get(), wide);
   c.SetWatermark(395000);  // horizon with 600 s: bucket of -205 s
   ASSERT_OK(c.WindowAdd(wide, "e", 400000, 10));
   ASSERT_OK(c.WindowAdd(wide, "e", 200000, 100));

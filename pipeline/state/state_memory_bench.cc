@@ -56,7 +56,8 @@
 #include "pipeline/state/key_codec.h"
 #include "pipeline/state/shard_state.h"
 #include "pipeline/state/shard_state_inspector.h"
-#include "pipeline/state/store.h"
+#include "pipeline/state/state_store.h"
+#include "pipeline/storage/store.h"
 #include "proto/riskflow/v1/decision.pb.h"
 #include "rocksdb/write_batch.h"
 #include "tools/datagen/generator.h"
@@ -255,10 +256,10 @@ absl::StatusOr<Result> RunOnce(const std::string& pipeline_name,
   if (!config.ok()) return config.status();
   TempDir dir;
   if (dir.path.empty()) return absl::InternalError("mkdtemp failed");
-  StoreOptions so;
+  storage::StoreOptions so;
   so.disable_wal = true;
   so.name = "statemem";
-  auto store = Store::Open(dir.path, so);
+  auto store = OpenStateStore(dir.path, so);
   if (!store.ok()) return store.status();
   const uint64_t max_entities = absl::GetFlag(FLAGS_max_entities);
   constexpr int64_t kLatenessMs = 5 * 60 * 1000;

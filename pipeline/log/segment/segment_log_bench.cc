@@ -50,15 +50,19 @@
 #include "absl/synchronization/notification.h"
 #include "benchmark/benchmark.h"
 #include "pipeline/log/event_log.h"
-#include "pipeline/log/log_keys.h"
 #include "pipeline/log/logged_event.h"
 #include "pipeline/log/segment/crc32c.h"
 #include "pipeline/log/segment/segment_log.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/key_encoding.h"
+#include "pipeline/storage/store.h"
 #include "rocksdb/write_batch.h"
 #include "tools/bench/rate_reporter.h"
 
 namespace riskflow::log::segment {
+
+using storage::PutFixed64;
+using storage::SequenceKey;
+
 namespace {
 
 std::string RandomUuid(std::mt19937_64& rng) {
@@ -203,10 +207,10 @@ double Median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-std::unique_ptr<state::Store> OpenStore(const std::string& dir) {
-  state::StoreOptions options;
+std::unique_ptr<storage::Store> OpenStore(const std::string& dir) {
+  storage::StoreOptions options;
   options.name = "bench";
-  auto store = state::Store::Open(dir, options);
+  auto store = storage::Store::Open(dir, options);
   if (!store.ok()) return nullptr;
   return std::move(*store);
 }
@@ -269,7 +273,7 @@ void BM_RocksLog(benchmark::State& state) {
       state.SkipWithError("cannot open a store");
       return;
     }
-    rocksdb::ColumnFamilyHandle* cf = store->handle(state::Cf::kLog);
+    rocksdb::ColumnFamilyHandle* cf = store->handle(storage::Cf::kLog);
     std::atomic<uint64_t> next_sequence{1};
     std::atomic<bool> failed{false};
     const double seconds = RunAppenders(plan, [&](int t) {
@@ -354,7 +358,7 @@ BENCHMARK(BM_SegmentLog)->Apply(AppendArgs);
 
 struct Filled {
   ScratchDir dir;
-  std::unique_ptr<state::Store> store;
+  std::unique_ptr<storage::Store> store;
   std::unique_ptr<SegmentLog> log;
   bool ok = false;
 };
@@ -385,7 +389,7 @@ Filled& FilledLogs() {
       std::vector<std::string> payloads;
       for (size_t j = i; j < std::min(events.size(), i + 1000); ++j) {
         payloads.push_back(EncodeLogRecord(0, events[j]));
-        batch.Put(f->store->handle(state::Cf::kLog), SequenceKey(seq++),
+        batch.Put(f->store->handle(storage::Cf::kLog), SequenceKey(seq++),
                   payloads.back());
       }
       if (!f->store->Write(&batch, false).ok()) return f;
@@ -407,7 +411,7 @@ void BM_ScanRocksRaw(benchmark::State& state) {
   int64_t n = 0;
   for (auto _ : state) {
     uint64_t bytes = 0;
-    auto it = f.store->NewIterator(state::Cf::kLog);
+    auto it = f.store->NewIterator(storage::Cf::kLog);
     for (it->Seek(SequenceKey(1)); it->Valid(); it->Next()) {
       bytes += it->value().size();
       ++n;

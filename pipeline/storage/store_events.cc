@@ -1,4 +1,4 @@
-#include "pipeline/state/store_events.h"
+#include "pipeline/storage/store_events.h"
 
 #include <cstdio>
 #include <utility>
@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "pipeline/common/logger.h"
 
-namespace riskflow::state {
+namespace riskflow::storage {
 namespace {
 
 logging::Level ToLevel(rocksdb::InfoLogLevel level) {
@@ -106,4 +106,4 @@ std::string StoreEventListener::last_error() const {
   return last_error_;
 }
 
-}  // namespace riskflow::state
+}  // namespace riskflow::storage

@@ -1,4 +1,4 @@
-#include "pipeline/state/disk_guard.h"
+#include "pipeline/storage/disk_guard.h"
 
 #include <fcntl.h>
 #include <sys/mount.h>
@@ -14,12 +14,12 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "pipeline/state/small_disk.h"
-#include "pipeline/state/store.h"
-#include "pipeline/state/test_util.h"
+#include "pipeline/storage/small_disk.h"
+#include "pipeline/storage/store.h"
+#include "pipeline/storage/test_util.h"
 #include "rocksdb/write_batch.h"
 
-namespace riskflow::state {
+namespace riskflow::storage {
 namespace {
 
 using ::testing::HasSubstr;
@@ -217,4 +217,4 @@ TEST_F(SmallDiskTest, OpensWithAboutOneMegabyteFree) {
 }
 
 }  // namespace
-}  // namespace riskflow::state
+}  // namespace riskflow::storage

@@ -1,4 +1,4 @@
-#include "pipeline/state/small_disk.h"
+#include "pipeline/storage/small_disk.h"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -13,7 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace riskflow::state {
+namespace riskflow::storage {
 namespace {
 
 absl::Status Errno(const std::string& what) {
@@ -72,4 +72,4 @@ absl::Status SmallDisk::Fill(const std::string& file, uint64_t leave) const {
   return absl::OkStatus();
 }
 
-}  // namespace riskflow::state
+}  // namespace riskflow::storage

@@ -1,14 +1,11 @@
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
 
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "pipeline/state/entity_prefix.h"
-#include "pipeline/state/int64_add_operator.h"
-#include "pipeline/state/rocks_status.h"
-#include "pipeline/state/state_expiry_filter.h"
-#include "pipeline/state/store_events.h"
+#include "pipeline/storage/rocks_status.h"
+#include "pipeline/storage/store_events.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
@@ -16,7 +13,7 @@
 #include "rocksdb/table.h"
 #include "rocksdb/write_buffer_manager.h"
 
-namespace riskflow::state {
+namespace riskflow::storage {
 namespace {
 
 constexpr Cf kAllCfs[kNumCfs] = {Cf::kDefault, Cf::kLog,    Cf::kIdem,
@@ -46,8 +43,7 @@ rocksdb::BlockBasedTableOptions TableOptions(
 }
 
 rocksdb::ColumnFamilyOptions CfOptions(
-    Cf cf, const std::shared_ptr<rocksdb::Cache>& cache,
-    const std::shared_ptr<StateExpiryRegistry>& registry) {
+    Cf cf, const std::shared_ptr<rocksdb::Cache>& cache, CfTuner* tuner) {
   rocksdb::ColumnFamilyOptions o;
   o.level_compaction_dynamic_level_bytes = true;
   rocksdb::BlockBasedTableOptions t = TableOptions(cache);
@@ -59,19 +55,6 @@ rocksdb::ColumnFamilyOptions CfOptions(
       // The same for the memtable, where the newest (and most) ids live.
       o.memtable_whole_key_filtering = true;
       o.memtable_prefix_bloom_size_ratio = 0.05;
-      break;
-    case Cf::kState:
-      // Whole-key bloom serves last-seen Gets. Windowed reads are prefix
-      // range scans that a whole-key filter cannot help; a prefix extractor
-      // on id|entity would, at the cost of prefix-mode iterator rules.
-      t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-      // Prefix blooms (SST and memtable) per (state, entity): a cache miss
-      // for an entity without state skips the data blocks.
-      o.prefix_extractor.reset(NewEntityPrefixExtractor());
-      o.memtable_prefix_bloom_size_ratio = 0.05;
-      o.merge_operator = NewInt64AddOperator();
-      o.compaction_filter_factory =
-          std::make_shared<StateExpiryFilterFactory>(registry);
       break;
     case Cf::kLog:
       // Append-only by increasing sequence: flushed files never overlap, so
@@ -85,6 +68,8 @@ rocksdb::ColumnFamilyOptions CfOptions(
     default:
       break;
   }
+  // The state CF's options come from pipeline/state (state_store.h).
+  if (tuner != nullptr) tuner->Tune(&o, &t);
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   return o;
 }
@@ -114,7 +99,7 @@ const char* CfName(Cf cf) {
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
                                                    const StoreOptions& opts) {
   std::unique_ptr<Store> store(new Store());
-  store->registry_ = std::make_shared<StateExpiryRegistry>();
+  store->tuners_ = opts.tuners;
 
   auto cache = rocksdb::NewLRUCache(opts.block_cache_bytes);
   rocksdb::DBOptions db_opts;
@@ -160,7 +145,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (Cf cf : kAllCfs) {
     descriptors.emplace_back(CfName(cf),
-                             CfOptions(cf, cache, store->registry_));
+                             CfOptions(cf, cache, store->tuner(cf)));
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
@@ -272,12 +257,6 @@ bool Store::sst_limit_reached() const {
   return sst_files_->IsMaxAllowedSpaceReachedIncludingCompactions();
 }
 
-void Store::SetExpiryClock(int64_t event_time_ms) {
-  registry_->SetClock(event_time_ms);
-}
-
-void Store::RegisterState(const StateSpec& spec) { registry_->Register(spec); }
-
 absl::Status Store::Flush() {
   rocksdb::FlushOptions fo;
   fo.wait = true;
@@ -286,13 +265,13 @@ absl::Status Store::Flush() {
   return FromRocks(db_->Flush(fo, all), "flush");
 }
 
-absl::Status Store::CompactState() {
+absl::Status Store::Compact(Cf cf) {
   rocksdb::CompactRangeOptions co;
   // Force the bottommost level through the filter too; by default RocksDB
   // may skip rewriting it, and expired entries would survive there.
   co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  return FromRocks(db_->CompactRange(co, handle(Cf::kState), nullptr, nullptr),
-                   "compact state");
+  return FromRocks(db_->CompactRange(co, handle(cf), nullptr, nullptr),
+                   absl::StrCat("compact ", CfName(cf)));
 }
 
-}  // namespace riskflow::state
+}  // namespace riskflow::storage

@@ -1,4 +1,4 @@
-#include "pipeline/state/test_util.h"
+#include "pipeline/storage/test_util.h"
 
 #include <stdlib.h>
 
@@ -6,7 +6,7 @@
 #include <system_error>
 #include <vector>
 
-namespace riskflow::state {
+namespace riskflow::storage {
 
 ScopedTempDir::ScopedTempDir() {
   const char* base = getenv("TEST_TMPDIR");
@@ -24,4 +24,4 @@ ScopedTempDir::~ScopedTempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-}  // namespace riskflow::state
+}  // namespace riskflow::storage

@@ -1,10 +1,10 @@
-#include "pipeline/state/rocks_status.h"
+#include "pipeline/storage/rocks_status.h"
 
 #include <string>
 
 #include "absl/strings/str_cat.h"
 
-namespace riskflow::state {
+namespace riskflow::storage {
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return absl::OkStatus();
@@ -42,4 +42,4 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   }
 }
 
-}  // namespace riskflow::state
+}  // namespace riskflow::storage

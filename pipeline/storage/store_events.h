@@ -1,5 +1,5 @@
-#ifndef RISKFLOW_PIPELINE_STATE_STORE_EVENTS_H_
-#define RISKFLOW_PIPELINE_STATE_STORE_EVENTS_H_
+#ifndef RISKFLOW_PIPELINE_STORAGE_STORE_EVENTS_H_
+#define RISKFLOW_PIPELINE_STORAGE_STORE_EVENTS_H_
 
 // What RocksDB tells the host about a store, routed away from the data
 // directory:
@@ -24,7 +24,7 @@
 #include "rocksdb/env.h"
 #include "rocksdb/listener.h"
 
-namespace riskflow::state {
+namespace riskflow::storage {
 
 class RocksLogger : public rocksdb::Logger {
  public:
@@ -69,6 +69,6 @@ class StoreEventListener : public rocksdb::EventListener {
   std::string last_error_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace riskflow::state
+}  // namespace riskflow::storage
 
-#endif  // RISKFLOW_PIPELINE_STATE_STORE_EVENTS_H_
+#endif  // RISKFLOW_PIPELINE_STORAGE_STORE_EVENTS_H_

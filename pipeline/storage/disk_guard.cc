@@ -1,4 +1,4 @@
-#include "pipeline/state/disk_guard.h"
+#include "pipeline/storage/disk_guard.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "pipeline/common/logger.h"
 
-namespace riskflow::state {
+namespace riskflow::storage {
 namespace {
 
 const logging::Component kDisk{"disk"};
@@ -158,4 +158,4 @@ absl::Status DiskGuard::CheckWritable() const {
   return absl::ResourceExhaustedError(reason_);
 }
 
-}  // namespace riskflow::state
+}  // namespace riskflow::storage

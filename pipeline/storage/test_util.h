@@ -1,9 +1,9 @@
-#ifndef RISKFLOW_PIPELINE_STATE_TEST_UTIL_H_
-#define RISKFLOW_PIPELINE_STATE_TEST_UTIL_H_
+#ifndef RISKFLOW_PIPELINE_STORAGE_TEST_UTIL_H_
+#define RISKFLOW_PIPELINE_STORAGE_TEST_UTIL_H_
 
 #include <string>
 
-namespace riskflow::state {
+namespace riskflow::storage {
 
 // A fresh directory under $TEST_TMPDIR (or /tmp), removed when this object
 // goes out of scope.
@@ -20,6 +20,6 @@ class ScopedTempDir {
   std::string path_;
 };
 
-}  // namespace riskflow::state
+}  // namespace riskflow::storage
 
-#endif  // RISKFLOW_PIPELINE_STATE_TEST_UTIL_H_
+#endif  // RISKFLOW_PIPELINE_STORAGE_TEST_UTIL_H_

@@ -1,5 +1,5 @@
-#ifndef RISKFLOW_PIPELINE_STATE_SMALL_DISK_H_
-#define RISKFLOW_PIPELINE_STATE_SMALL_DISK_H_
+#ifndef RISKFLOW_PIPELINE_STORAGE_SMALL_DISK_H_
+#define RISKFLOW_PIPELINE_STORAGE_SMALL_DISK_H_
 
 // For disk-full tests: a size-limited tmpfs mounted in a private mount
 // namespace of the test process, so it disappears with the process even if
@@ -11,7 +11,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace riskflow::state {
+namespace riskflow::storage {
 
 class SmallDisk {
  public:
@@ -31,6 +31,6 @@ class SmallDisk {
   std::string path_;
 };
 
-}  // namespace riskflow::state
+}  // namespace riskflow::storage
 
-#endif  // RISKFLOW_PIPELINE_STATE_SMALL_DISK_H_
+#endif  // RISKFLOW_PIPELINE_STORAGE_SMALL_DISK_H_

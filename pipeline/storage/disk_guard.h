@@ -1,5 +1,5 @@
-#ifndef RISKFLOW_PIPELINE_STATE_DISK_GUARD_H_
-#define RISKFLOW_PIPELINE_STATE_DISK_GUARD_H_
+#ifndef RISKFLOW_PIPELINE_STORAGE_DISK_GUARD_H_
+#define RISKFLOW_PIPELINE_STORAGE_DISK_GUARD_H_
 
 #include <atomic>
 #include <cstdint>
@@ -12,9 +12,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "pipeline/state/store.h"
+#include "pipeline/storage/store.h"
 
-namespace riskflow::state {
+namespace riskflow::storage {
 
 struct DiskGuardOptions {
   // The data directory (--data_dir); every store lives below it.
@@ -89,6 +89,6 @@ class DiskGuard {
 // device stays the same).
 std::string MountPointOf(const std::string& path);
 
-}  // namespace riskflow::state
+}  // namespace riskflow::storage
 
-#endif  // RISKFLOW_PIPELINE_STATE_DISK_GUARD_H_
+#endif  // RISKFLOW_PIPELINE_STORAGE_DISK_GUARD_H_

@@ -1,5 +1,5 @@
-#ifndef RISKFLOW_PIPELINE_STATE_STORE_H_
-#define RISKFLOW_PIPELINE_STATE_STORE_H_
+#ifndef RISKFLOW_PIPELINE_STORAGE_STORE_H_
+#define RISKFLOW_PIPELINE_STORAGE_STORE_H_
 
 #include <array>
 #include <cstddef>
@@ -7,18 +7,19 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "pipeline/state/state_spec.h"
 #include "rocksdb/db.h"
 #include "rocksdb/iterator.h"
+#include "rocksdb/options.h"
 #include "rocksdb/sst_file_manager.h"
+#include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 
-namespace riskflow::state {
+namespace riskflow::storage {
 
-class StateExpiryRegistry;
 class StoreEventListener;
 
 // Column families; the names on disk are "default", "log", "idem", "state",
@@ -26,6 +27,23 @@ class StoreEventListener;
 enum class Cf { kDefault, kLog, kIdem, kState, kOutbox, kDecisions, kMeta };
 inline constexpr int kNumCfs = 7;
 const char* CfName(Cf cf);
+
+// Per-column-family customisation supplied by the package that owns the
+// column family's contents, so the store knows nothing of what is stored:
+// pipeline/state's tuner gives the state CF its merge operator, prefix
+// extractor, bloom filters and expiry compaction filter
+// (state::OpenStateStore). The store keeps the tuner alive as long as
+// itself, and hands it back (Store::tuner), so its owner can reach what it
+// installed (e.g. the expiry clock).
+class CfTuner {
+ public:
+  virtual ~CfTuner() = default;
+  // Called once at open, on options that already hold the store's defaults
+  // (shared block cache, dynamic level bytes) and before `table` is
+  // installed as the CF's table factory.
+  virtual void Tune(rocksdb::ColumnFamilyOptions* options,
+                    rocksdb::BlockBasedTableOptions* table) = 0;
+};
 
 struct StoreOptions {
   // One LRU block cache shared by every column family.
@@ -48,10 +66,16 @@ struct StoreOptions {
   // files; flushes and compactions beyond it fail with "space limit" (a
   // background error the disk guard recovers from). 0: no limit.
   uint64_t max_sst_bytes = 0;
+
+  // Customisation per column family, indexed by Cf; null: the defaults.
+  std::array<std::shared_ptr<CfTuner>, kNumCfs> tuners{};
+  void set_tuner(Cf cf, std::shared_ptr<CfTuner> tuner) {
+    tuners[static_cast<int>(cf)] = std::move(tuner);
+  }
 };
 
 // The engine's RocksDB: every column family, the shared cache and memtable
-// budget, and the state CF's merge operator and expiry filter. Thread-safe.
+// budget, and whatever the CF tuners in StoreOptions add. Thread-safe.
 class Store {
  public:
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,
@@ -74,15 +98,8 @@ class Store {
   rocksdb::ColumnFamilyHandle* handle(Cf cf);
   rocksdb::DB* db() { return db_.get(); }
 
-  // Event time the state CF's compaction filter expires against: entries
-  // older than clock - retention are dropped. Plain atomic store, so the
-  // caller owns monotonicity. It must not run ahead of the slowest shard's
-  // watermark (minus allowed lateness), or a shard could lose data it still
-  // reads.
-  void SetExpiryClock(int64_t event_time_ms);
-  // Lets the filter expire this state's entries. Until registered, a state's
-  // entries are kept forever. Idempotent; cheap when nothing changes.
-  void RegisterState(const StateSpec& spec);
+  // The tuner `cf` was opened with (StoreOptions::tuners); null if none.
+  CfTuner* tuner(Cf cf) const { return tuners_[static_cast<int>(cf)].get(); }
 
   // Background errors (a failed WAL append, flush or compaction) stop
   // every write until Resume() succeeds.
@@ -100,13 +117,13 @@ class Store {
   const std::string& name() const { return name_; }
 
   absl::Status Flush();         // all memtables, waits (tests)
-  absl::Status CompactState();  // full compaction of the state CF (tests)
+  absl::Status Compact(Cf cf);  // full compaction of one CF (tests)
 
  private:
   Store() = default;
   bool AnyActiveMemtableData();
 
-  std::shared_ptr<StateExpiryRegistry> registry_;
+  std::array<std::shared_ptr<CfTuner>, kNumCfs> tuners_{};
   std::shared_ptr<StoreEventListener> events_;
   std::shared_ptr<rocksdb::SstFileManager> sst_files_;
   std::string dir_;
@@ -116,6 +133,6 @@ class Store {
   bool disable_wal_ = false;
 };
 
-}  // namespace riskflow::state
+}  // namespace riskflow::storage
 
-#endif  // RISKFLOW_PIPELINE_STATE_STORE_H_
+#endif  // RISKFLOW_PIPELINE_STORAGE_STORE_H_

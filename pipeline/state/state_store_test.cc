@@ -1,20 +1,26 @@
-#include "pipeline/state/store.h"
+#include "pipeline/state/state_store.h"
 
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "pipeline/state/key_codec.h"
-#include "pipeline/state/test_util.h"
+#include "pipeline/state/state_spec.h"
+#include "pipeline/storage/test_util.h"
+#include "rocksdb/write_batch.h"
 
 namespace riskflow::state {
 namespace {
 
+using storage::Cf;
+using storage::ScopedTempDir;
+using storage::Store;
+
 std::unique_ptr<Store> MustOpen(const std::string& dir) {
-  StoreOptions opts;
+  storage::StoreOptions opts;
   opts.block_cache_bytes = 8 << 20;
   opts.write_buffer_bytes = 8 << 20;
-  auto store = Store::Open(dir, opts);
+  auto store = OpenStateStore(dir, opts);
   EXPECT_TRUE(store.ok()) << store.status();
   return store.ok() ? std::move(*store) : nullptr;
 }
@@ -36,46 +42,7 @@ std::vector<int64_t> StateBuckets(Store* store, uint64_t id) {
   return out;
 }
 
-TEST(StoreTest, AllColumnFamiliesRoundTripAndSurviveReopen) {
-  ScopedTempDir dir;
-  const std::vector<Cf> cfs = {Cf::kDefault, Cf::kLog,    Cf::kIdem,
-                               Cf::kState,   Cf::kOutbox, Cf::kDecisions,
-                               Cf::kMeta};
-  {
-    auto store = MustOpen(dir.path());
-    ASSERT_NE(store, nullptr);
-    rocksdb::WriteBatch batch;
-    for (Cf cf : cfs) {
-      ASSERT_NE(store->handle(cf), nullptr);
-      EXPECT_EQ(store->handle(cf)->GetName(), CfName(cf));
-      ASSERT_TRUE(batch.Put(store->handle(cf), "k", CfName(cf)).ok());
-    }
-    ASSERT_TRUE(store->Write(&batch, /*sync=*/true).ok());
-  }
-  auto store = MustOpen(dir.path());
-  ASSERT_NE(store, nullptr);
-  for (Cf cf : cfs) {
-    std::string v;
-    auto found = store->Get(cf, "k", &v);
-    ASSERT_TRUE(found.ok()) << found.status();
-    EXPECT_TRUE(*found);
-    EXPECT_EQ(v, CfName(cf));
-  }
-  std::string v;
-  auto missing = store->Get(Cf::kMeta, "absent", &v);
-  ASSERT_TRUE(missing.ok());
-  EXPECT_FALSE(*missing);
-}
-
-TEST(StoreTest, OpenMissingWithoutCreateIsAnError) {
-  ScopedTempDir dir;
-  StoreOptions opts;
-  opts.create_if_missing = false;
-  auto store = Store::Open(dir.path() + "/nope", opts);
-  EXPECT_FALSE(store.ok());
-}
-
-TEST(StoreTest, MergeSumsAcrossFlushAndReopen) {
+TEST(StateStoreTest, MergeSumsAcrossFlushAndReopen) {
   ScopedTempDir dir;
   const std::string key = BucketKey(7, "acct", 3);
   {
@@ -97,13 +64,13 @@ TEST(StoreTest, MergeSumsAcrossFlushAndReopen) {
   int64_t sum = 0;
   ASSERT_TRUE(DecodeInt64(v, &sum));
   EXPECT_EQ(sum, 13);
-  ASSERT_TRUE(store->CompactState().ok());
+  ASSERT_TRUE(store->Compact(Cf::kState).ok());
   ASSERT_TRUE(*store->Get(Cf::kState, key, &v));
   ASSERT_TRUE(DecodeInt64(v, &sum));
   EXPECT_EQ(sum, 13);
 }
 
-TEST(StoreTest, MalformedOperandIsAnErrorNotACrash) {
+TEST(StateStoreTest, MalformedOperandIsAnErrorNotACrash) {
   ScopedTempDir dir;
   auto store = MustOpen(dir.path());
   const std::string key = BucketKey(7, "acct", 3);
@@ -116,7 +83,7 @@ TEST(StoreTest, MalformedOperandIsAnErrorNotACrash) {
   EXPECT_FALSE(got.ok());
 }
 
-TEST(StoreTest, CompactionExpiresOldBucketsAndKeepsTheWindow) {
+TEST(StateStoreTest, CompactionExpiresOldBucketsAndKeepsTheWindow) {
   ScopedTempDir dir;
   auto store = MustOpen(dir.path());
   // 60 s window in 10 s buckets.
@@ -126,8 +93,8 @@ TEST(StoreTest, CompactionExpiresOldBucketsAndKeepsTheWindow) {
       *MakeStateSpec("other", "count", StateKind::kCounter, 60000, 10000, 0);
   StateSpec last = *MakeStateSpec("geo", "last", StateKind::kLastSeen, 0, 0,
                                   /*ttl_ms=*/30000);
-  store->RegisterState(counter);
-  store->RegisterState(last);
+  RegisterState(store.get(), counter);
+  RegisterState(store.get(), last);
 
   rocksdb::WriteBatch batch;
   auto* cf = store->handle(Cf::kState);
@@ -147,13 +114,13 @@ TEST(StoreTest, CompactionExpiresOldBucketsAndKeepsTheWindow) {
   ASSERT_TRUE(store->Flush().ok());
 
   // No clock yet: compaction keeps everything.
-  ASSERT_TRUE(store->CompactState().ok());
+  ASSERT_TRUE(store->Compact(Cf::kState).ok());
   EXPECT_EQ(StateBuckets(store.get(), counter.id).size(), 21u);
 
   // Clock 200 s: threshold 140 s. Bucket 13 ends at 139.999 s (dropped),
   // bucket 14 holds 140..149.999 s (kept).
-  store->SetExpiryClock(200000);
-  ASSERT_TRUE(store->CompactState().ok());
+  SetExpiryClock(store.get(), 200000);
+  ASSERT_TRUE(store->Compact(Cf::kState).ok());
   EXPECT_EQ(StateBuckets(store.get(), counter.id),
             (std::vector<int64_t>{14, 15, 16, 17, 18, 19, 20}));
   EXPECT_EQ(StateBuckets(store.get(), unregistered.id).size(), 21u);
@@ -164,6 +131,26 @@ TEST(StoreTest, CompactionExpiresOldBucketsAndKeepsTheWindow) {
   int64_t n = 0;
   ASSERT_TRUE(DecodeInt64(v, &n));
   EXPECT_EQ(n, 1);
+}
+
+TEST(StateStoreTest, ClockAndRegistrationAreNoOpsOnAPlainStore) {
+  ScopedTempDir dir;
+  auto store = Store::Open(dir.path(), storage::StoreOptions());
+  ASSERT_TRUE(store.ok()) << store.status();
+  StateSpec counter =
+      *MakeStateSpec("velocity", "count", StateKind::kCounter, 60000, 10000, 0);
+  RegisterState(store->get(), counter);
+  SetExpiryClock(store->get(), 200000);
+  rocksdb::WriteBatch batch;
+  ASSERT_TRUE(batch
+                  .Put((*store)->handle(Cf::kState),
+                       BucketKey(counter.id, "a", 0), EncodeInt64(1))
+                  .ok());
+  ASSERT_TRUE((*store)->Write(&batch, false).ok());
+  ASSERT_TRUE((*store)->Flush().ok());
+  ASSERT_TRUE((*store)->Compact(Cf::kState).ok());
+  std::string v;
+  EXPECT_TRUE(*(*store)->Get(Cf::kState, BucketKey(counter.id, "a", 0), &v));
 }
 
 }  // namespace
