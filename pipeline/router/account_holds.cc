@@ -85,8 +85,8 @@ AccountHolds::AccountHolds() {
   if (spec.ok()) spec_ = *spec;  // constant shape: cannot fail
 }
 
-void AccountHolds::RegisterStates(state::Store* store) const {
-  store->RegisterState(spec_);
+void AccountHolds::RegisterStates(storage::Store* store) const {
+  state::RegisterState(store, spec_);
 }
 
 absl::StatusOr<std::optional<Hold>> AccountHolds::Get(
@@ -117,24 +117,24 @@ constexpr char kIndexPrefix[] = "hold/";
 }  // namespace
 
 void AddToHoldIndex(
-    state::Store* store,
+    storage::Store* store,
     const std::vector<std::pair<std::string, std::optional<Hold>>>& changes,
     rocksdb::WriteBatch* batch) {
   for (const auto& [account, hold] : changes) {
     const std::string key = absl::StrCat(kIndexPrefix, account);
     if (hold.has_value()) {
-      batch->Put(store->handle(state::Cf::kMeta), key, Encode(*hold));
+      batch->Put(store->handle(storage::Cf::kMeta), key, Encode(*hold));
     } else {
-      batch->Delete(store->handle(state::Cf::kMeta), key);
+      batch->Delete(store->handle(storage::Cf::kMeta), key);
     }
   }
 }
 
 absl::StatusOr<std::optional<Hold>> ReadHoldIndex(
-    state::Store* store, const std::string& account_id) {
+    storage::Store* store, const std::string& account_id) {
   std::string value;
   absl::StatusOr<bool> found = store->Get(
-      state::Cf::kMeta, absl::StrCat(kIndexPrefix, account_id), &value);
+      storage::Cf::kMeta, absl::StrCat(kIndexPrefix, account_id), &value);
   if (!found.ok()) return found.status();
   if (!*found) return std::nullopt;
   return DecodeHold(value);

@@ -25,7 +25,8 @@
 #include "pipeline/log/logged_event.h"
 #include "pipeline/state/shard_state.h"
 #include "pipeline/state/state_spec.h"
-#include "pipeline/state/store.h"
+#include "pipeline/state/state_store.h"
+#include "pipeline/storage/store.h"
 #include "proto/riskflow/v1/decision.pb.h"
 #include "rocksdb/write_batch.h"
 
@@ -58,7 +59,7 @@ class AccountHolds {
  public:
   AccountHolds();
 
-  void RegisterStates(state::Store* store) const;
+  void RegisterStates(storage::Store* store) const;
 
   // Before the detectors. Decides hold / release events and the outgoing
   // events of a held account completely (annotation and route) and returns
@@ -102,10 +103,10 @@ class AccountHolds {
 // current as the decisions (a recovery re-runs the events after the last
 // checkpoint and writes the same values again, in the same order).
 void AddToHoldIndex(
-    state::Store* store,
+    storage::Store* store,
     const std::vector<std::pair<std::string, std::optional<Hold>>>& changes,
     rocksdb::WriteBatch* batch);
-absl::StatusOr<std::optional<Hold>> ReadHoldIndex(state::Store* store,
+absl::StatusOr<std::optional<Hold>> ReadHoldIndex(storage::Store* store,
                                                   const std::string& account_id);
 
 }  // namespace riskflow::router

@@ -6,8 +6,9 @@
 #include "gtest/gtest.h"
 #include "pipeline/router/router.h"
 #include "pipeline/state/shard_state.h"
-#include "pipeline/state/store.h"
-#include "pipeline/state/test_util.h"
+#include "pipeline/state/state_store.h"
+#include "pipeline/storage/store.h"
+#include "pipeline/storage/test_util.h"
 
 namespace riskflow::router {
 namespace {
@@ -24,10 +25,10 @@ class AccountHoldsTest : public ::testing::Test {
   void Open() {
     cache_.reset();
     store_.reset();
-    state::StoreOptions opts;
+    storage::StoreOptions opts;
     opts.block_cache_bytes = 8 << 20;
     opts.write_buffer_bytes = 8 << 20;
-    auto store = state::Store::Open(dir_.path(), opts);
+    auto store = state::OpenStateStore(dir_.path(), opts);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     cache_ = std::make_unique<state::ShardState>(store_.get(), 100, 0);
@@ -75,8 +76,8 @@ class AccountHoldsTest : public ::testing::Test {
     return d;
   }
 
-  state::ScopedTempDir dir_;
-  std::unique_ptr<state::Store> store_;
+  storage::ScopedTempDir dir_;
+  std::unique_ptr<storage::Store> store_;
   std::unique_ptr<state::ShardState> cache_;
   AccountHolds holds_;
   uint64_t seq_ = 0;

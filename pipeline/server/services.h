@@ -70,7 +70,7 @@ struct ServiceContext {
   std::string not_serving_reason ABSL_GUARDED_BY(health_mu);
   // --- account holds (docs/account-holds.md) ---
   // The engine's store, where the hold look-up index lives.
-  state::Store* engine_store = nullptr;
+  storage::Store* engine_store = nullptr;
 };
 
 // RESOURCE_EXHAUSTED naming the disk and its free bytes while the disk
