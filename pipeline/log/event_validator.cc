@@ -303,6 +303,14 @@ absl::Status CheckIngestEvent(Event* event, const IngestLimits& limits,
   if (auto s = CheckStrings(*event, limits); !s.ok()) return s;
   if (auto s = ApplyPanPolicy(event, limits.pan_policy); !s.ok()) return s;
   if (auto s = ValidateEvent(*event, limits); !s.ok()) return s;
+  if (event->type() == riskflow::v1::ACCOUNT_HOLD ||
+      event->type() == riskflow::v1::ACCOUNT_RELEASE) {
+    // A publisher must not be able to lift (or place) an analyst's hold.
+    return Invalid(absl::StrCat(
+        "type: ", riskflow::v1::EventType_Name(event->type()),
+        " events come from the Admin API (PlaceHold / ReleaseHold), not from "
+        "Publish or Evaluate"));
+  }
   // Saturating: a huge configured skew must not overflow.
   const int64_t latest = now_ms > INT64_MAX - limits.max_event_skew_ms
                              ? INT64_MAX

@@ -322,3 +322,27 @@ TEST(IngestCheckTest, MaskPolicyMasksWhatItCanAndRefusesIds) {
 
 }  // namespace
 }  // namespace riskflow::log
+
+namespace riskflow::log {
+namespace {
+
+TEST(IngestCheckTest, HoldAndReleaseComeOnlyFromTheAdminApi) {
+  for (auto type : {riskflow::v1::ACCOUNT_HOLD, riskflow::v1::ACCOUNT_RELEASE}) {
+    riskflow::v1::Event e;
+    e.set_event_id("e1");
+    e.set_channel_id("c");
+    e.set_account_id("a1");
+    e.set_type(type);
+    e.set_event_time_ms(1'700'000'000'000);
+    // A valid event otherwise (replay input and the Admin API accept it) ...
+    EXPECT_TRUE(ValidateEvent(e).ok());
+    // ... but Publish and Evaluate refuse it by name.
+    absl::Status s = CheckIngestEvent(&e, IngestLimits(), 1'700'000'000'000);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(s.message().find("come from the Admin API"), std::string::npos)
+        << s;
+  }
+}
+
+}  // namespace
+}  // namespace riskflow::log

@@ -239,6 +239,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     p.ctx.metric_stores = {p.log_store.get(), p.store.get()};
     p.ctx.log = p.log.get();
     p.ctx.engine = p.engine.get();
+    p.ctx.engine_store = p.store.get();  // the hold look-up index
     p.ctx.outbox = p.outbox.get();
     p.ctx.lists = p.lists.get();
     Daemon* self = daemon.get();

@@ -68,6 +68,9 @@ struct ServiceContext {
   // Set by the watchdog: why riskflowd no longer serves (empty = serving).
   absl::Mutex health_mu;
   std::string not_serving_reason ABSL_GUARDED_BY(health_mu);
+  // --- account holds (docs/account-holds.md) ---
+  // The engine's store, where the hold look-up index lives.
+  storage::Store* engine_store = nullptr;
 };
 
 // RESOURCE_EXHAUSTED naming the disk and its free bytes while the disk
@@ -152,6 +155,21 @@ class AdminService final : public riskflow::v1::Admin::Service {
       grpc::ServerContext* context,
       const riskflow::v1::ClearQuarantineRequest* request,
       riskflow::v1::ClearQuarantineResponse* response) override;
+  // In admin_holds.cc (docs/account-holds.md).
+  grpc::Status PlaceHold(grpc::ServerContext* context,
+                         const riskflow::v1::HoldRequest* request,
+                         riskflow::v1::HoldResponse* response) override;
+  grpc::Status ReleaseHold(grpc::ServerContext* context,
+                           const riskflow::v1::HoldRequest* request,
+                           riskflow::v1::HoldResponse* response) override;
+  grpc::Status LookupDecision(
+      grpc::ServerContext* context,
+      const riskflow::v1::LookupDecisionRequest* request,
+      riskflow::v1::LookupDecisionResponse* response) override;
+  grpc::Status GetAccountStatus(
+      grpc::ServerContext* context,
+      const riskflow::v1::GetAccountStatusRequest* request,
+      riskflow::v1::AccountStatus* response) override;
 
  private:
   ServiceContext* ctx_;

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <thread>
@@ -21,6 +22,7 @@
 #include "tools/riskflow/channel.h"
 #include "tools/riskflow/common.h"
 #include "tools/riskflow/flags.h"
+#include "tools/riskflow_cases/console_service.h"
 #include "tools/riskflow_cases/sink_consumer.h"
 
 namespace riskflow::cases {
@@ -120,6 +122,8 @@ int Serve(const std::vector<std::string>& args, std::ostream& out,
                   "serve the Cases lookup API here (host:port; port 0 picks)");
   flags.AddString("port_file", &port_file,
                   "write the --listen port here once serving");
+  ConsoleFlags console_flags;
+  AddConsoleFlags(&flags, &console_flags);
   absl::StatusOr<std::vector<std::string>> rest = flags.Parse(args);
   if (!rest.ok()) return Fail(err, rest.status());
   options.batch = static_cast<uint64_t>(batch);
@@ -132,6 +136,10 @@ int Serve(const std::vector<std::string>& args, std::ostream& out,
   if (!channel.ok()) return Fail(err, channel.status());
   std::unique_ptr<riskflow::v1::Sinks::Stub> stub =
       riskflow::v1::Sinks::NewStub(*channel);
+  // The review console and the hold releaser (docs/console.md).
+  absl::StatusOr<std::unique_ptr<ConsoleService>> console =
+      ConsoleService::Start(console_flags, store->get(), *channel, &err);
+  if (!console.ok()) return Fail(err, console.status());
   // The lookup API: plaintext on the given address (put it behind the same
   // mTLS proxy or network policy as the console; docs/cases.md).
   std::unique_ptr<server::CasesService> service;
@@ -487,6 +495,7 @@ int RunCasesCli(const std::vector<std::string>& args, std::ostream& out,
   const std::string& command = args[0];
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (command == "serve") return Serve(rest, out, err, stop);
+  if (command == "users") return UsersCommand(rest, std::cin, out, err);
   if (command == "list") return List(rest, out, err);
   if (command == "show") return Show(rest, out, err, false);
   if (command == "find") return Show(rest, out, err, true);

@@ -58,6 +58,14 @@ const char* RpcName(Rpc rpc) {
       return "Admin.DeleteListEntry";
     case Rpc::kClearQuarantine:
       return "Admin.ClearQuarantine";
+    case Rpc::kPlaceHold:
+      return "Admin.PlaceHold";
+    case Rpc::kReleaseHold:
+      return "Admin.ReleaseHold";
+    case Rpc::kLookupDecision:
+      return "Admin.LookupDecision";
+    case Rpc::kGetAccountStatus:
+      return "Admin.GetAccountStatus";
   }
   return "an unknown RPC";
 }
@@ -75,6 +83,8 @@ const char* RequiredRoles(Rpc rpc) {
     case Rpc::kGetPipeline:
     case Rpc::kListPlugins:
     case Rpc::kGetListEntries:
+    case Rpc::kLookupDecision:
+    case Rpc::kGetAccountStatus:
       return "reader or admin";
     // The shadow report carries decisions (accounts, amounts): like a
     // sink, not like a status page.
@@ -83,6 +93,8 @@ const char* RequiredRoles(Rpc rpc) {
     case Rpc::kPutListEntry:
     case Rpc::kDeleteListEntry:
     case Rpc::kClearQuarantine:
+    case Rpc::kPlaceHold:
+    case Rpc::kReleaseHold:
       return "admin";
   }
   return "admin";
@@ -117,6 +129,8 @@ absl::Status Authorizer::Check(const Principal& caller, Rpc rpc) const {
       case Rpc::kGetPipeline:
       case Rpc::kListPlugins:
       case Rpc::kGetListEntries:
+      case Rpc::kLookupDecision:
+      case Rpc::kGetAccountStatus:
         ok = g->reader || g->admin;
         break;
       case Rpc::kGetShadowReport:
@@ -124,6 +138,8 @@ absl::Status Authorizer::Check(const Principal& caller, Rpc rpc) const {
       case Rpc::kPutListEntry:
       case Rpc::kDeleteListEntry:
       case Rpc::kClearQuarantine:
+      case Rpc::kPlaceHold:
+      case Rpc::kReleaseHold:
         ok = g->admin;
         break;
     }

@@ -29,6 +29,11 @@ enum class Rpc {
   kDeleteListEntry,
   // Admin's quarantine-clear action (issue 8, item 6).
   kClearQuarantine,
+  // Account holds and look-ups (issue 10, docs/account-holds.md).
+  kPlaceHold,
+  kReleaseHold,
+  kLookupDecision,
+  kGetAccountStatus,
 };
 
 // "Admin.ReloadPipeline".
