@@ -181,9 +181,11 @@ TEST(Kill9SegmentsTest, AckedEventsAreLoggedAndDecidedOnceAcrossKills) {
   const std::string config_path = data_dir + ".yaml";
   const std::string yaml = PipelineYaml();
   std::ofstream(config_path) << yaml;
-  // Index checkpoint files every 1,000 ids, so kills land between them.
+  // A horizon above the stream length: every re-send here must be found
+  // (forgetting beyond the horizon is horizon_id_index_test's). Index
+  // checkpoint files every 4,000 ids, so kills land between them.
   const std::vector<std::string> args = {
-      "--event_log=segments", "--shards=2", "--dedupe_horizon=8000",
+      "--event_log=segments", "--shards=2", "--dedupe_horizon=32000",
       absl::StrCat("--config=", config_path)};
   auto start = [&]() -> absl::StatusOr<std::unique_ptr<DaemonProcess>> {
     return DaemonProcess::Start(RiskflowdPath(), data_dir, args);

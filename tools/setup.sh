@@ -24,6 +24,7 @@ PACKAGES=(
   python3-grpcio python3-protobuf  # for /usr/bin/python3 (not pyenv's)
   openssl                  # tools/certs.sh: dev CA and mTLS certificates
   libsqlite3-dev           # the case service's database (pipeline/cases)
+  chromium chromium-driver python3-selenium  # the console's browser test (tests/console)
 )
 
 missing=()

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace riskflow::cases {
 
@@ -117,9 +118,17 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(
   for (const char* pragma :
        {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
         "PRAGMA foreign_keys=ON"}) {
-    absl::StatusOr<Stmt> stmt = db->Prepare(pragma);
-    if (!stmt.ok()) return stmt.status();
-    if (absl::Status s = stmt->Run(); !s.ok()) return s;
+    // Switching a new file to WAL needs an exclusive lock, and SQLite does
+    // not call the busy handler for it: when another process opens the
+    // same new file at the same moment, retry for up to the busy timeout.
+    absl::Status last;
+    for (int attempt = 0; attempt < 500; ++attempt) {
+      absl::StatusOr<Stmt> stmt = db->Prepare(pragma);
+      last = stmt.ok() ? stmt->Run() : stmt.status();
+      if (last.code() != absl::StatusCode::kUnavailable) break;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    if (!last.ok()) return last;
   }
   if (absl::Status s = db->Migrate(migrations); !s.ok()) return s;
   return db;

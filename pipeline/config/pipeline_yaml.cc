@@ -315,7 +315,7 @@ absl::StatusOr<PipelineConfig> YamlReader::Read(const YAML::Node& root) {
   absl::Status s = ForEachEntry(
       root, "",
       {"name", "shards", "allowed_lateness", "max_batch_events", "detectors",
-       "plugin_sha256_allowlist"},
+       "plugin_sha256_allowlist", "account_holds"},
       [&](const std::string& key, const std::string& path,
           const YAML::Node& value) -> absl::Status {
         if (key == "name") {
@@ -335,6 +335,15 @@ absl::StatusOr<PipelineConfig> YamlReader::Read(const YAML::Node& root) {
           config.set_allowed_lateness_ms(*ms);
         } else if (key == "plugin_sha256_allowlist") {
           return ReadAllowlist(path, value, &config);
+        } else if (key == "account_holds") {
+          absl::StatusOr<std::string> text = Scalar(path, value);
+          if (!text.ok()) return text.status();
+          if (*text != "true" && *text != "false") {
+            return Error(path, value,
+                         absl::StrCat("expected true or false, got '", *text,
+                                      "'"));
+          }
+          config.set_account_holds(*text == "true");
         } else {  // detectors
           if (!value.IsSequence()) {
             return Error(

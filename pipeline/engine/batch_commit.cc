@@ -81,4 +81,10 @@ bool BatchCommit::WriteWithRetry(absl::Notification* stopping,
   }
 }
 
+void BatchCommit::AddHoldIndex(
+    const std::vector<std::pair<std::string, std::optional<router::Hold>>>&
+        changes) {
+  router::AddToHoldIndex(target_.store, changes, &batch_);
+}
+
 }  // namespace riskflow::engine

@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/notification.h"
 #include "pipeline/common/logger.h"
+#include "pipeline/router/account_holds.h"
 #include "pipeline/sinks/outbox.h"
 #include "pipeline/state/shard_state.h"
 #include "pipeline/storage/store.h"
@@ -55,6 +56,12 @@ class BatchCommit {
   // nothing is stored (replay), so replay's decisions equal the live ones.
   // `decisions` must outlive Write.
   void AddDecisions(std::vector<riskflow::v1::Decision>* decisions);
+
+  // Hold changes for the look-up index (router::AddToHoldIndex), in the
+  // same write as the decisions that made them.
+  void AddHoldIndex(
+      const std::vector<std::pair<std::string, std::optional<router::Hold>>>&
+          changes);
 
   // Adds every cached state change of `state` (marking it clean) and the
   // shard's offset `through`.

@@ -22,6 +22,7 @@ Shard::Shard(uint32_t index, const ShardContext& ctx)
       queue_(ctx.queue_capacity,
              [](const ShardItem& item) { return item.event.priority; }) {
   state_->SetMemoryBudget(ctx.state_memory_bytes);
+  holds_.RegisterStates(ctx.store);
   commit_target_.store = ctx.store;
   commit_target_.outbox = ctx.outbox;
   commit_target_.shard_count = ctx.shard_count;
@@ -178,6 +179,7 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
   }
   BatchCommit commit(commit_target_);
   commit.AddDecisions(&decisions);
+  AddHoldChanges(&commit);
   if (checkpoint) commit.AddCheckpoint(state_.get(), through);
   if (!commit.empty() && !Write(&commit)) return;
   if (checkpoint) NoteCheckpoint(through, watermark);
@@ -233,6 +235,7 @@ bool Shard::CommitDecisions(std::vector<riskflow::v1::Decision>* decisions,
   if (!decisions->empty()) {
     BatchCommit commit(commit_target_);
     commit.AddDecisions(decisions);
+    AddHoldChanges(&commit);
     if (!Write(&commit)) return false;
   }
   through_.store(std::max(through_.load(), through));
@@ -311,6 +314,18 @@ void Shard::Decide(const ShardItem& item, const lists::ListSnapshot* lists,
   const log::LoggedEvent& e = item.event;
   const plugin_host::Pipeline& pipeline = *current_->pipeline;
   FillDecisionHeader(e, pipeline.version_hash(), d);
+  // A held account's outgoing money, and hold / release events, are
+  // decided by the holds alone (docs/account-holds.md).
+  absl::StatusOr<bool> held = holds_.Decide(state_.get(), e, d);
+  if (!held.ok()) {
+    // Only a failing state read gets here: decide as if not held.
+    logging::LogRateLimited(
+        log_limiter_, logging::Level::kError,
+        {"engine", static_cast<int>(index_)},
+        absl::StrCat("account hold not checked: ", held.status().message()));
+  } else if (*held) {
+    return;
+  }
   if (item.remote_slots == 0) {
     current_->detectors->Run(e, d);
   } else {
@@ -324,6 +339,16 @@ void Shard::Decide(const ShardItem& item, const lists::ListSnapshot* lists,
   // After the lists: an allowed (suppressed) FREEZE is not a FREEZE, and an
   // explicit block is the analyst's, not a detector's.
   ApplyFreezeCap(d);
+  // A FREEZE that survived the lists and the cap holds the account.
+  if (!pipeline.config().account_holds()) {
+    // Holds are off in this pipeline (only Admin.PlaceHold places one).
+  } else if (absl::Status s = holds_.AfterRouting(state_.get(), e, d);
+             !s.ok()) {
+    logging::LogRateLimited(
+        log_limiter_, logging::Level::kError,
+        {"engine", static_cast<int>(index_)},
+        absl::StrCat("account hold not placed: ", s.message()));
+  }
   // Record the exact build of each detector that spoke about this event
   // (the pipeline version covers the rest).
   for (const riskflow::v1::PluginBuild& b : pipeline.builds()) {
@@ -334,6 +359,11 @@ void Shard::Decide(const ShardItem& item, const lists::ListSnapshot* lists,
       }
     }
   }
+}
+
+void Shard::AddHoldChanges(BatchCommit* commit) {
+  auto changes = holds_.TakeIndexChanges();
+  if (!changes.empty() && ctx_.store_decisions) commit->AddHoldIndex(changes);
 }
 
 void Shard::ResetFreezeCap() {

@@ -21,6 +21,7 @@
 #include "pipeline/log/logged_event.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/plugin_host/shard_detectors.h"
+#include "pipeline/router/account_holds.h"
 #include "pipeline/router/freeze_cap.h"
 #include "pipeline/router/router.h"
 #include "pipeline/sinks/outbox.h"
@@ -212,6 +213,9 @@ class Shard {
   void NoteCheckpoint(uint64_t through, int64_t watermark);
   // The FREEZE guard rail of the current pipeline version (freeze_cap.h).
   void ResetFreezeCap();
+  // Moves the holds' index changes into `commit` (where decisions are
+  // stored).
+  void AddHoldChanges(BatchCommit* commit);
   void ApplyFreezeCap(riskflow::v1::Decision* d);
   // Whether a recovered event already has a stored decision.
   bool AlreadyDecided(const log::LoggedEvent& e);
@@ -233,6 +237,9 @@ class Shard {
   uint64_t events_since_checkpoint_ = 0;
   CommitTarget commit_target_;
   std::unique_ptr<router::FreezeCap> freeze_cap_;
+  // Account holds (docs/account-holds.md): independent of the pipeline
+  // version, so they survive reloads.
+  router::AccountHolds holds_;
   std::vector<size_t> capped_;  // scratch for ApplyFreezeCap
   plugin_host::StagePartial partial_;  // a decision item's remote stages
   plugin_host::CrashMarker* crash_marker_ = nullptr;

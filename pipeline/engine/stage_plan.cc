@@ -1,5 +1,7 @@
 #include "pipeline/engine/stage_plan.h"
 
+#include "pipeline/router/account_holds.h"
+
 #include "absl/strings/str_cat.h"
 #include "pipeline/engine/partition.h"
 #include "pipeline/plugin_host/partition_key.h"
@@ -39,7 +41,10 @@ void PlanKeyedEvent(const StageLayout& layout, log::LoggedEvent&& event,
   run_on.assign(n, 0);
   uint64_t remote = 0;  // keyed slots not run by the decision item
   uint64_t touched = 0;  // shards (mod 64) with a bit in run_on, fast skip
+  // Hold and release events run no detector anywhere (account_holds.h).
+  const bool no_stages = router::IsHoldEvent(ev.type());
   for (const auto& [slot, key] : layout.keyed_slots) {
+    if (no_stages) break;
     const std::string_view value = plugin_host::PartitionValue(ev, key);
     const uint32_t s = ShardOf(value, n);
     const uint64_t bit = uint64_t{1} << slot;

@@ -53,6 +53,12 @@ struct Hold {
 
 // Whether an event type moves money out of the account (what a hold stops).
 bool IsOutgoing(riskflow::v1::EventType type);
+// ACCOUNT_HOLD / ACCOUNT_RELEASE: decided by the holds alone, never by a
+// detector (nor by a keyed stage on another shard).
+inline bool IsHoldEvent(riskflow::v1::EventType type) {
+  return type == riskflow::v1::ACCOUNT_HOLD ||
+         type == riskflow::v1::ACCOUNT_RELEASE;
+}
 
 // One shard's holds. Single-threaded, like the shard.
 class AccountHolds {

@@ -65,20 +65,24 @@ class Console:
         field.clear()
         field.send_keys(account)
         self.d.find_element(By.ID, "filter-apply").click()
-        row = self.wait.until(EC.element_to_be_clickable(
+        self.wait.until(EC.presence_of_element_located(
             (By.CSS_SELECTOR, "#queue-table tbody tr[data-case-id]")))
-        case_id = row.get_attribute("data-case-id")
-        row.click()
+        case_id = self.d.execute_script(
+            "return document.querySelector('#queue-table tbody tr[data-case-id]')"
+            ".getAttribute('data-case-id')")
+        self.d.execute_script(
+            "document.querySelector('#queue-table tbody tr[data-case-id]').click()")
         self.visible("case")
         self.wait.until(EC.text_to_be_present_in_element((By.ID, "case-id"), "#" + case_id))
         return case_id
 
     def state(self):
-        return self.d.find_element(By.ID, "case-state").text
+        return self.d.execute_script("return document.getElementById('case-state').textContent")
 
     def message(self):
-        m = self.d.find_element(By.ID, "message")
-        return m.text if m.is_displayed() else ""
+        return self.d.execute_script("""
+            const m = document.getElementById('message');
+            return m.classList.contains('hidden') ? '' : m.textContent;""")
 
     def act(self, button_id, note, to_state=None):
         before = self.fact("Version")
@@ -95,11 +99,14 @@ class Console:
         return self.fact(name, "#lookup-facts")
 
     def fact(self, name, facts="#case-facts"):
-        items = self.d.find_elements(By.CSS_SELECTOR, "%s dt, %s dd" % (facts, facts))
-        for i in range(0, len(items) - 1, 2):
-            if items[i].text == name:
-                return items[i + 1].text
-        return None
+        # Read in the page in one go: the view re-renders asynchronously, so
+        # element handles can go stale between two calls.
+        return self.d.execute_script("""
+            const items = document.querySelectorAll(arguments[0] + ' dt, ' + arguments[0] + ' dd');
+            for (let i = 0; i + 1 < items.length; i += 2) {
+              if (items[i].textContent === arguments[1]) return items[i + 1].textContent;
+            }
+            return null;""", facts, name)
 
 
 def check_after(c, event):

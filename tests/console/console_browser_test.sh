@@ -36,7 +36,19 @@ wait_port() {  # FILE PID NAME
 pids=()
 trap 'for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait || true' EXIT
 
-"$runfiles/tools/riskflowd/riskflowd" --listen=127.0.0.1:0 \
+# The default pipeline's detectors, with account holds on.
+cat > "$tmp/pipeline.yaml" <<'YAML'
+name: default_with_holds
+account_holds: true
+detectors:
+  - {name: velocity_burst, plugin: velocity, route: NOTIFY,
+     params: {max_events: 5, window: 1m, types: [PAYMENT, PAYOUT, TRANSFER]}}
+  - {name: velocity_extreme, plugin: velocity, route: FREEZE,
+     params: {max_events: 20, window: 1m, types: [PAYMENT, PAYOUT, TRANSFER]}}
+  - {name: large_payout, plugin: large_amount, route: MANUAL_REVIEW,
+     params: {thresholds: "CNY:10000000", types: [PAYOUT]}}
+YAML
+"$runfiles/tools/riskflowd/riskflowd" --listen=127.0.0.1:0 --config="$tmp/pipeline.yaml" \
   --data_dir="$tmp/data" --port_file="$tmp/riskflowd.port" \
   --plugin_path="$runfiles/plugins" > "$tmp/riskflowd.log" 2>&1 &
 pids+=($!)
