@@ -204,11 +204,25 @@ TEST(ParsePipelineYamlTest, InvalidDetectorName) {
             "letters, digits and '_') at line 3, column 11");
 }
 
+TEST(ParsePipelineYamlTest, AccountHoldsIsABoolean) {
+  absl::StatusOr<riskflow::v1::PipelineConfig> off =
+      ParsePipelineYaml(kMinimal);
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_FALSE(off->account_holds());
+  absl::StatusOr<riskflow::v1::PipelineConfig> on =
+      ParsePipelineYaml(absl::StrCat("account_holds: true\n", kMinimal));
+  ASSERT_TRUE(on.ok()) << on.status();
+  EXPECT_TRUE(on->account_holds());
+  EXPECT_EQ(ErrorOf(absl::StrCat("account_holds: yes\n", kMinimal)),
+            "account_holds: expected true or false, got 'yes' at line 1, "
+            "column 16");
+}
+
 TEST(ParsePipelineYamlTest, UnknownKeys) {
   EXPECT_EQ(ErrorOf(absl::StrCat("shard: 4\n", kMinimal)),
             "shard: unknown key (expected name, shards, allowed_lateness, "
-            "max_batch_events, detectors, plugin_sha256_allowlist) at line "
-            "1, column 1");
+            "max_batch_events, detectors, plugin_sha256_allowlist, "
+            "account_holds) at line 1, column 1");
   EXPECT_EQ(ErrorOf(WithDetectorKey("rout: FREEZE")),
             "detectors[0].rout: unknown key (expected name, plugin, route, "
             "on_error, time_budget, quarantine_after, params, "
