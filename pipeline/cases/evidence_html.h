@@ -10,6 +10,8 @@
 
 #include "pipeline/cases/case_store.h"
 
+#include "pipeline/text/html_escape.h"
+
 namespace riskflow::cases {
 
 std::string RenderEvidenceHtml(const Case& c,
@@ -17,8 +19,8 @@ std::string RenderEvidenceHtml(const Case& c,
                                const std::vector<CaseAction>& history,
                                const std::string& evidence_sha256);
 
-// &, <, >, " and ' escaped.
-std::string HtmlEscape(const std::string& text);
+// &, <, >, " and ' escaped (one implementation for every HTML page).
+using text::HtmlEscape;
 
 }  // namespace riskflow::cases
 

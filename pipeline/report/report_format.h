@@ -12,11 +12,11 @@
 
 #include "pipeline/report/decision_set.h"
 
+#include "pipeline/text/html_escape.h"
+
 namespace riskflow::report {
 
-// Escapes &, <, >, " and ' so data (ids, detector names) cannot break out
-// of HTML text or attribute values.
-std::string HtmlEscape(std::string_view text);
+using text::HtmlEscape;
 
 // "2026-01-01T00:00:00.000Z".
 std::string FormatTimeMs(int64_t time_ms);
