@@ -50,7 +50,7 @@ class Stmt {
  private:
   friend class Db;
   Stmt(Db* db, sqlite3_stmt* stmt, std::string sql, bool cached = false)
-      : db_(db), stmt_(stmt), sql_(std::move(sql)), cached_(cached) {}
+      : db_(db), stmt_(stmt), cached_(cached), sql_(std::move(sql)) {}
 
   Db* db_;
   sqlite3_stmt* stmt_;
