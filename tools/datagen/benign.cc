@@ -369,6 +369,9 @@ int64_t RunBenignSession(Sim& sim, Account& a, int64_t t, bool first_session) {
   }
   const double budget = static_cast<double>(a.budget);
   const std::string home = a.home->country;
+  // A shop's country: abroad, the country visited.
+  const std::string here =
+      a.abroad != nullptr ? a.abroad->country : a.home->country;
   Session s(sim, a, t);
   if (sim.hard_negatives() && !first_session && a.abroad == nullptr &&
       HardNegativeSession(sim, a, s)) {
@@ -386,7 +389,7 @@ int64_t RunBenignSession(Sim& sim, Account& a, int64_t t, bool first_session) {
       for (int i = 0; i < n; ++i) {
         const std::string cp =
             first_session ? a.merchants[i] : PickMerchant(sim, a);
-        s.Debit(riskflow::v1::PAYMENT, Role::kCard, cp, home,
+        s.Debit(riskflow::v1::PAYMENT, Role::kCard, cp, here,
                 rng.LogNormal(0.3 * budget, 0.8));
       }
       break;
@@ -394,7 +397,7 @@ int64_t RunBenignSession(Sim& sim, Account& a, int64_t t, bool first_session) {
     case Kind::kWallet: {
       s.Login();
       for (int i = 0, n = 1 + rng.Chance(0.4); i < n; ++i) {
-        s.Debit(riskflow::v1::PAYMENT, Role::kApp, PickMerchant(sim, a), home,
+        s.Debit(riskflow::v1::PAYMENT, Role::kApp, PickMerchant(sim, a), here,
                 rng.LogNormal(0.3 * budget, 0.8));
       }
       break;
