@@ -85,6 +85,15 @@ void DetectorTable::Add(
     ++detectors_[row].benign_alerts;
     for (const std::string& r : reasons) ++detectors_[row].benign_reasons[r];
   }
+  const std::string behaviour = Attr(event, "hard_negative");
+  if (!behaviour.empty()) {
+    HardNegativeRow& h = hard_negatives_[behaviour];
+    ++h.events;
+    h.flagged += routed;
+    for (const auto& [row, reasons] : flagged) {
+      ++h.by_detector[detectors_[row].name];
+    }
+  }
 }
 
 double DetectorTable::benign_flagged_percent() const {
@@ -137,6 +146,24 @@ std::string DetectorTable::Markdown() const {
         &out, absl::StrFormat("| %s | %d | %d | %.4f | %d | %.4f |\n", name,
                               k.labelled, k.caught_by_kind, k.recall(),
                               k.caught_by_pipeline, k.pipeline_recall()));
+  }
+  if (!hard_negatives_.empty()) {
+    out +=
+        "\n| hard negative (benign) | events | flagged | flagged % | by "
+        "detector |\n"
+        "|---|---:|---:|---:|---|\n";
+    for (const auto& [name, h] : hard_negatives_) {
+      std::string by;
+      for (const auto& [detector, n] : h.by_detector) {
+        absl::StrAppend(&by, by.empty() ? "" : ", ", detector, " ", n);
+      }
+      absl::StrAppend(
+          &out,
+          absl::StrFormat("| %s | %d | %d | %.3f | %s |\n", name, h.events,
+                          h.flagged,
+                          h.events == 0 ? 0.0 : 100.0 * h.flagged / h.events,
+                          by.empty() ? "—" : by));
+    }
   }
   return out;
 }

@@ -45,6 +45,13 @@ struct KindRow {
   }
 };
 
+// Benign events of one hard negative (attribute "hard_negative").
+struct HardNegativeRow {
+  int64_t events = 0;
+  int64_t flagged = 0;  // routed anywhere but PASS
+  std::map<std::string, int64_t> by_detector;  // detector -> events flagged
+};
+
 class DetectorTable {
  public:
   // Rows for every detector of `pipeline`, in pipeline order.
@@ -70,6 +77,9 @@ class DetectorTable {
   const std::vector<DetectorRow>& detectors() const { return detectors_; }
   // Every kind seen in a label, by name.
   const std::map<std::string, KindRow>& kinds() const { return kinds_; }
+  const std::map<std::string, HardNegativeRow>& hard_negatives() const {
+    return hard_negatives_;
+  }
 
   // The Markdown tables (benign alerts per detector, recall per kind).
   std::string Markdown() const;
@@ -78,6 +88,7 @@ class DetectorTable {
   std::vector<DetectorRow> detectors_;
   std::map<std::string, size_t> row_of_;  // detector name -> index
   std::map<std::string, KindRow> kinds_;
+  std::map<std::string, HardNegativeRow> hard_negatives_;
   int64_t events_ = 0;
   int64_t benign_ = 0;
   int64_t benign_flagged_ = 0;

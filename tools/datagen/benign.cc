@@ -234,7 +234,16 @@ int64_t Travel(Sim& sim, Account& a, int64_t t) {
 
 // One of the session-level hard negatives, or false for an ordinary
 // session. Amounts go through the same guards as every benign debit.
+bool HardNegativeSessionTagged(Sim& sim, Account& a, Session& s);
+
 bool HardNegativeSession(Sim& sim, Account& a, Session& s) {
+  const bool ran = HardNegativeSessionTagged(sim, a, s);
+  a.hard_negative = nullptr;
+  return ran;
+}
+
+// The body of HardNegativeSession; sets a.hard_negative for what it emits.
+bool HardNegativeSessionTagged(Sim& sim, Account& a, Session& s) {
   Rng& rng = sim.rng();
   const double budget = static_cast<double>(a.budget);
   const std::string home = a.home->country;
@@ -244,6 +253,7 @@ bool HardNegativeSession(Sim& sim, Account& a, Session& s) {
     const std::string payee = a.repeat_payee;
     const int64_t amount = a.repeat_amount;
     a.repeat_payee.clear();
+    a.hard_negative = "same_payee_later";
     if (s.Debit(riskflow::v1::PAYMENT, Role::kCard, payee, home,
                 static_cast<double>(amount)) &&
         s.last_amount() == amount) {
@@ -257,6 +267,7 @@ bool HardNegativeSession(Sim& sim, Account& a, Session& s) {
   if (a.profile == Account::Profile::kQuiet && rng.Chance(0.05)) {
     const std::string m = PickMerchant(sim, a);
     if (m.empty()) return false;
+    a.hard_negative = "quiet_big_day";
     const double want =
         std::min(static_cast<double>(sim.Ceiling(a.home->currency)),
                  rng.LogNormal(12 * budget, 0.4));
@@ -271,6 +282,7 @@ bool HardNegativeSession(Sim& sim, Account& a, Session& s) {
   if (a.profile == Account::Profile::kSmall && rng.Chance(0.08)) {
     const std::string m = PickMerchant(sim, a);
     if (m.empty()) return false;
+    a.hard_negative = "small_account_treat";
     if (s.Debit(riskflow::v1::PAYMENT, Role::kCard, m, home,
                 rng.LogNormal(6 * budget, 0.3))) {
       sim.CountHardNegative("small_account_treat");
@@ -282,12 +294,15 @@ bool HardNegativeSession(Sim& sim, Account& a, Session& s) {
   if (rng.Chance(0.05)) {
     const std::string m = PickMerchant(sim, a);
     if (m.empty()) return false;
+    // Tagged by what it becomes; drawn first so the tag is known.
+    const bool split = rng.Chance(0.5);
+    a.hard_negative = split ? "split_bill" : "same_payee_later";
     if (!s.Debit(riskflow::v1::PAYMENT, Role::kCard, m, home,
                  rng.LogNormal(0.3 * budget, 0.6))) {
       return true;
     }
     const int64_t first = s.last_amount();
-    if (rng.Chance(0.5)) {
+    if (split) {
       // Another share of the bill; an equal amount within the duplicate
       // window is lowered by the guard, so the two always differ.
       if (s.Debit(riskflow::v1::PAYMENT, Role::kCard, m, home,
@@ -377,6 +392,8 @@ int64_t RunBenignSession(Sim& sim, Account& a, int64_t t, bool first_session) {
       HardNegativeSession(sim, a, s)) {
     return s.last() < 0 ? t - 1 : s.last();
   }
+  // Everything an account does abroad is part of its trip.
+  a.hard_negative = a.abroad != nullptr ? "trip_abroad" : nullptr;
   // The first session is a card visit, so the favourite merchants are
   // known before salaries and payouts fill unknown_counterparty's count.
   switch (first_session ? Kind::kCard : PickKind(sim, a)) {
@@ -426,6 +443,7 @@ int64_t RunBenignSession(Sim& sim, Account& a, int64_t t, bool first_session) {
       s.ProfileChange();
       break;
   }
+  a.hard_negative = nullptr;
   return s.last() < 0 ? t - 1 : s.last();
 }
 

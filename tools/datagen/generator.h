@@ -38,6 +38,9 @@ namespace riskflow::datagen {
 
 inline constexpr char kLabelKey[] = "label";
 inline constexpr char kEpisodeKey[] = "episode";
+// Benign events of a hard negative carry {"hard_negative": "<behaviour>"}
+// (hard_negatives.h); still benign: no label, no episode.
+inline constexpr char kHardNegativeKey[] = "hard_negative";
 
 // One injected anomaly kind per built-in detector plugin; the name is the
 // plugin's name (what the label says).

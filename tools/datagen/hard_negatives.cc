@@ -78,6 +78,7 @@ void SetUpHardNegatives(Sim& sim, Account& a, uint32_t index, int64_t open_ms) {
 int64_t RunPayday(Sim& sim, Account& a, int64_t t) {
   Rng& rng = sim.rng();
   const double budget = static_cast<double>(a.budget);
+  a.hard_negative = "payday";
   // The month's salary: ~25 daily budgets.
   Deposit(sim, a, a.employer, static_cast<int64_t>(25 * budget), t);
   int64_t last = t;
@@ -101,12 +102,14 @@ int64_t RunPayday(Sim& sim, Account& a, int64_t t) {
     }
     at += rng.Range(3 * kSecondMs, 20 * kSecondMs);
   }
+  a.hard_negative = nullptr;
   sim.CountHardNegative("payday");
   return last;
 }
 
 int64_t RunSettlement(Sim& sim, Account& a, int64_t t) {
   Rng& rng = sim.rng();
+  a.hard_negative = "merchant_payout_run";
   // The day's card sales, settled by the acquirer.
   Deposit(sim, a, absl::StrCat("settle-", a.home->country),
           std::llround(rng.LogNormal(8.0 * static_cast<double>(a.budget), 0.3)),
@@ -128,6 +131,7 @@ int64_t RunSettlement(Sim& sim, Account& a, int64_t t) {
     }
     at += rng.Range(2 * kSecondMs, 8 * kSecondMs);
   }
+  a.hard_negative = nullptr;
   if (paid >= 6) sim.CountHardNegative("merchant_payout_run");
   return last;
 }

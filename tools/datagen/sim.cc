@@ -243,6 +243,9 @@ void Sim::Commit(Account& a, const Event& e) {
 }
 
 void Sim::Emit(Account& account, std::unique_ptr<Event> e) {
+  if (account.hard_negative != nullptr) {
+    (*e->mutable_attributes())[kHardNegativeKey] = account.hard_negative;
+  }
   Commit(account, *e);
   const int64_t t = e->event_time_ms();
   pending_.push_back({t, seq_++, std::move(e)});

@@ -67,6 +67,8 @@ struct Account {
   std::string repeat_payee;
   int64_t repeat_amount = 0;
   int64_t repeat_after_ms = 0;
+  // While set, emitted events carry {"hard_negative": tag}.
+  const char* hard_negative = nullptr;
   OutflowReplica outflow_home;
   std::map<std::string, OutflowReplica> outflow_other;  // e.g. CNY of FX
   DebitReplica debits;
