@@ -7,6 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "pipeline/replay/jsonl_reader.h"
+#include "pipeline/report/decision_reader.h"
 
 namespace riskflow::bench {
 namespace {
@@ -166,6 +168,39 @@ std::string DetectorTable::Markdown() const {
     }
   }
   return out;
+}
+
+absl::Status AddReplay(const std::string& events_path,
+                       const std::string& decisions_path, DetectorTable* table,
+                       int64_t* undecided) {
+  auto decisions = riskflow::report::LoadDecisions(decisions_path);
+  if (!decisions.ok()) return decisions.status();
+  auto reader = riskflow::replay::JsonlEventReader::Open(events_path);
+  if (!reader.ok()) return reader.status();
+  const riskflow::report::ReasonTable& reasons = decisions->reasons();
+  riskflow::v1::Event event;
+  while (true) {
+    absl::StatusOr<bool> more = (*reader)->Next(&event);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    auto index = decisions->Find(
+        absl::StrCat(event.channel_id(), "/", event.event_id()));
+    if (!index.has_value()) {
+      if (undecided != nullptr) ++*undecided;
+      continue;
+    }
+    std::vector<std::pair<std::string, std::string>> flags;
+    for (const auto& a : decisions->annotations(*index)) {
+      if (!riskflow::report::IsFlaggingRoute(a.route)) continue;
+      flags.emplace_back(reasons.detector_name(reasons.detector_of(a.reason)),
+                         reasons.reason_code(a.reason));
+    }
+    table->Add(event,
+               riskflow::report::IsFlaggingRoute(
+                   decisions->record(*index).route),
+               flags);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace riskflow::bench

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "proto/riskflow/v1/config.pb.h"
 #include "proto/riskflow/v1/decision.pb.h"
 #include "proto/riskflow/v1/event.pb.h"
@@ -94,6 +95,14 @@ class DetectorTable {
   int64_t benign_flagged_ = 0;
   int64_t episode_ = 0;
 };
+
+// Adds every event of `events_path` (JSONL) with its decision from
+// `decisions_path` (a `riskflow replay` output, JSONL or proto), joined by
+// "<channel_id>/<event_id>". Events without a decision are counted in
+// *undecided (may be null).
+absl::Status AddReplay(const std::string& events_path,
+                       const std::string& decisions_path, DetectorTable* table,
+                       int64_t* undecided);
 
 }  // namespace riskflow::bench
 

@@ -15,8 +15,6 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "pipeline/config/pipeline_yaml.h"
-#include "pipeline/replay/jsonl_reader.h"
-#include "pipeline/report/decision_reader.h"
 #include "tools/bench/detector_table.h"
 
 ABSL_FLAG(std::string, events, "", "the replayed events (datagen JSONL)");
@@ -43,37 +41,11 @@ int main(int argc, char** argv) {
   auto pipeline =
       riskflow::config::LoadPipelineFile(absl::GetFlag(FLAGS_pipeline));
   if (!pipeline.ok()) return Fail(std::string(pipeline.status().message()));
-  auto decisions = riskflow::report::LoadDecisions(decisions_path);
-  if (!decisions.ok()) return Fail(std::string(decisions.status().message()));
-  auto reader = riskflow::replay::JsonlEventReader::Open(events_path);
-  if (!reader.ok()) return Fail(std::string(reader.status().message()));
-
   riskflow::bench::DetectorTable table(*pipeline);
-  const riskflow::report::ReasonTable& reasons = decisions->reasons();
-  riskflow::v1::Event event;
   int64_t undecided = 0;
-  while (true) {
-    absl::StatusOr<bool> more = (*reader)->Next(&event);
-    if (!more.ok()) return Fail(std::string(more.status().message()));
-    if (!*more) break;
-    auto index = decisions->Find(
-        absl::StrCat(event.channel_id(), "/", event.event_id()));
-    if (!index.has_value()) {
-      ++undecided;
-      continue;
-    }
-    std::vector<std::pair<std::string, std::string>> flags;
-    for (const auto& a : decisions->annotations(*index)) {
-      if (!riskflow::report::IsFlaggingRoute(a.route)) continue;
-      flags.emplace_back(
-          reasons.detector_name(reasons.detector_of(a.reason)),
-          reasons.reason_code(a.reason));
-    }
-    table.Add(event,
-              riskflow::report::IsFlaggingRoute(
-                  decisions->record(*index).route),
-              flags);
-  }
+  absl::Status added = riskflow::bench::AddReplay(events_path, decisions_path,
+                                                  &table, &undecided);
+  if (!added.ok()) return Fail(std::string(added.message()));
   std::printf("%s", table.Markdown().c_str());
   if (undecided > 0) {
     std::fprintf(stderr, "detector_table: %lld events had no decision\n",
