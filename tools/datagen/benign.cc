@@ -261,30 +261,31 @@ bool HardNegativeSessionTagged(Sim& sim, Account& a, Session& s) {
     }
     return true;
   }
-  // quiet_big_day: a quiet account (a quarter of the usual sessions) buys
-  // something big now and then, ~12 of its budgets, ~50x its daily
-  // average; money comes in from savings first.
-  if (a.profile == Account::Profile::kQuiet && rng.Chance(0.05)) {
+  // quiet_big_day: a quiet account (a quarter of the usual sessions, so
+  // ~0.6 budgets a day) buys something big now and then, ~15 budgets,
+  // ~25x its daily average; money comes in from savings first.
+  if (a.profile == Account::Profile::kQuiet && rng.Chance(0.03)) {
     const std::string m = PickMerchant(sim, a);
     if (m.empty()) return false;
     a.hard_negative = "quiet_big_day";
     const double want =
         std::min(static_cast<double>(sim.Ceiling(a.home->currency)),
-                 rng.LogNormal(12 * budget, 0.4));
+                 rng.LogNormal(15 * budget, 0.4));
     s.FundHalf(static_cast<int64_t>(want));
     if (s.Debit(riskflow::v1::PAYMENT, Role::kCard, m, home, want)) {
       sim.CountHardNegative("quiet_big_day");
     }
     return true;
   }
-  // small_account_treat: a small-amount account (3-30 CNY a day) spends ~6
-  // days' worth at once: sudden_outflow's "172 CNY against 25 CNY a day".
-  if (a.profile == Account::Profile::kSmall && rng.Chance(0.08)) {
+  // small_account_treat: a small-amount account (budget 3-30 CNY; ~2.2
+  // budgets out a day) spends ~15 budgets, ~7 days' worth, at once:
+  // sudden_outflow's "172 CNY against 25 CNY a day".
+  if (a.profile == Account::Profile::kSmall && rng.Chance(0.03)) {
     const std::string m = PickMerchant(sim, a);
     if (m.empty()) return false;
     a.hard_negative = "small_account_treat";
     if (s.Debit(riskflow::v1::PAYMENT, Role::kCard, m, home,
-                rng.LogNormal(6 * budget, 0.3))) {
+                rng.LogNormal(15 * budget, 0.3))) {
       sim.CountHardNegative("small_account_treat");
     }
     return true;
@@ -303,8 +304,9 @@ bool HardNegativeSessionTagged(Sim& sim, Account& a, Session& s) {
     }
     const int64_t first = s.last_amount();
     if (split) {
-      // Another share of the bill; an equal amount within the duplicate
-      // window is lowered by the guard, so the two always differ.
+      // Another share of the bill 1-8 minutes later; an equal amount within
+      // the duplicate window is lowered by the guard, so the two differ.
+      s.set_now(s.last() + rng.Range(kMinuteMs, 8 * kMinuteMs));
       if (s.Debit(riskflow::v1::PAYMENT, Role::kCard, m, home,
                   rng.LogNormal(static_cast<double>(first), 0.3)) &&
           s.last_amount() != first) {

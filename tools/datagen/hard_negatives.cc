@@ -79,11 +79,13 @@ int64_t RunPayday(Sim& sim, Account& a, int64_t t) {
   Rng& rng = sim.rng();
   const double budget = static_cast<double>(a.budget);
   a.hard_negative = "payday";
-  // The month's salary: ~25 daily budgets.
-  Deposit(sim, a, a.employer, static_cast<int64_t>(25 * budget), t);
+  // The month's salary: ~40 budgets (an ordinary account sends ~2.2
+  // budgets a day out; the weekly pay keeps it going).
+  Deposit(sim, a, a.employer, static_cast<int64_t>(40 * budget), t);
   int64_t last = t;
-  // Standing orders run together later that morning: rent ~10 budgets
-  // (10-15x the daily average in one hour), a utility, savings.
+  // Standing orders run together later that morning: rent ~22 budgets
+  // (~10 days of spending), a utility, savings: ~14x the daily average in
+  // one hour.
   int64_t at = t + rng.Range(kHourMs, 3 * kHourMs);
   const struct {
     EventType type;
@@ -91,9 +93,9 @@ int64_t RunPayday(Sim& sim, Account& a, int64_t t) {
     double median;
     double sigma;
   } kOrders[] = {
-      {riskflow::v1::TRANSFER, a.landlord, 10 * budget, 0.25},
-      {riskflow::v1::PAYOUT, a.utility, 1 * budget, 0.4},
-      {riskflow::v1::TRANSFER, a.savings, 4 * budget, 0.5},
+      {riskflow::v1::TRANSFER, a.landlord, 22 * budget, 0.25},
+      {riskflow::v1::PAYOUT, a.utility, 2 * budget, 0.4},
+      {riskflow::v1::TRANSFER, a.savings, 8 * budget, 0.5},
   };
   for (const auto& order : kOrders) {
     if (RailsDebit(sim, a, order.type, order.payee,

@@ -299,10 +299,14 @@ void Sim::RunAction(uint32_t index) {
     a.next_salary_ms = t + 7 * kDayMs;
   } else if (a.next_payday_ms <=
              std::min(a.next_session_ms, a.next_settlement_ms)) {
-    last = std::max(t, RunPayday(*this, a, t));
+    // The standing orders run up to 3h later: none that would end after
+    // the stream.
+    if (t + 4 * kHourMs < end_ms_) last = std::max(t, RunPayday(*this, a, t));
     a.next_payday_ms = t + 30 * kDayMs;
   } else if (a.next_settlement_ms <= a.next_session_ms) {
-    last = std::max(t, RunSettlement(*this, a, t));
+    if (t + kHourMs < end_ms_) {
+      last = std::max(t, RunSettlement(*this, a, t));
+    }
     a.next_settlement_ms =
         NextLocalTime(a, t + 12 * kHourMs, 17, 0) + rng_.Range(0, kHourMs);
   } else {
@@ -346,6 +350,12 @@ bool Sim::Next(Event* event) {
     RunAction(index);
   }
   if (pending_.empty()) return false;
+  // The stream ends with `days`: a session started just before the end
+  // does not run past it. (Only with hard negatives, so that the clean
+  // traffic stays byte for byte what it was.)
+  if (options_.hard_negatives && pending_.front().time >= end_ms_) {
+    return false;
+  }
   std::pop_heap(pending_.begin(), pending_.end(), PendingLater());
   *event = std::move(*pending_.back().event);
   pending_.pop_back();
