@@ -12,7 +12,6 @@
 namespace riskflow::datagen {
 namespace {
 
-using riskflow::v1::Event;
 using riskflow::v1::EventType;
 
 // A domestic debit on the bank rails through the benign guards; false when

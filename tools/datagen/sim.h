@@ -117,6 +117,9 @@ class Sim {
   // Single-debit ceiling in `currency`, far under every amount threshold.
   int64_t Ceiling(const std::string& currency) const;
   int LocalHour(const Account& account, int64_t t) const;
+  // The first hour:minute local time (home city) at or after `from`.
+  int64_t NextLocalTime(const Account& account, int64_t from, int hour,
+                        int minute);
   std::string NewId(const char* kind);  // e.g. a stranger's id
 
  private:
@@ -137,12 +140,6 @@ class Sim {
   void RunAction(uint32_t index);
   void Schedule(uint32_t index);
   int64_t NextSessionTime(const Account& account, int64_t from);
-
- public:
-  int64_t NextLocalTime(const Account& account, int64_t from, int hour,
-                        int minute);
-
- private:
   int64_t NextDue(const Account& account) const;
 
   GeneratorOptions options_;
