@@ -27,8 +27,9 @@ const std::vector<rf_param_spec>& FxSanityParams() {
       sdk::RequiredParam(
           "rates", RF_PARAM_LIST,
           "Reference rates, SRC/DST:rate items meaning DST units per 1 SRC, "
-          "e.g. \"USD/CNY:7.10,EUR/CNY:7.80\". Payouts in a pair not listed "
-          "are skipped (the inverse pair is never derived)."),
+          "e.g. \"USD/CNY:7.10,EUR/CNY:7.80\". A pair whose inverse is "
+          "listed is checked against 1/rate when derive_inverse is true; "
+          "other pairs are skipped."),
       sdk::WithRange(
           sdk::Param("max_deviation_percent", RF_PARAM_DOUBLE, "2",
                      "Largest accepted distance of the effective rate from "
@@ -36,6 +37,14 @@ const std::vector<rf_param_spec>& FxSanityParams() {
                      "more fires."),
           0, 1000),
       sdk::Param("types", RF_PARAM_LIST, "PAYOUT", "Event types checked."),
+      sdk::Param("derive_inverse", RF_PARAM_BOOL, "true",
+                 "Check DST/SRC against 1/rate when only SRC/DST is listed "
+                 "(a listed DST/SRC always wins)."),
+      sdk::Param("min_amount", RF_PARAM_LIST, nullptr,
+                 "Absolute floor: CUR:minor_units items; a payout of less "
+                 "than this in its (paid-out) currency is not checked, "
+                 "where minor-unit rounding alone moves the rate. Currencies "
+                 "not listed have no floor."),
   };
   return kParams;
 }
@@ -93,6 +102,14 @@ sdk::Status FxSanityDetector::Init(sdk::InitContext& /*ctx*/,
   sdk::Status s = ParseRates(params.List("rates"), &rates_);
   if (!s.ok()) return s;
   max_deviation_percent_ = params.Double("max_deviation_percent");
+  derive_inverse_ = params.Bool("derive_inverse");
+  if (params.Has("min_amount")) {
+    std::string error;
+    if (!sdk::ParseMinorThresholds("min_amount", params.List("min_amount"),
+                                   &min_amount_, &error)) {
+      return sdk::Status::Error(error);
+    }
+  }
   return sdk::ParseEventTypes(params, "types", &types_);
 }
 
@@ -107,14 +124,31 @@ sdk::Status FxSanityDetector::OnEvent(sdk::Context& ctx,
       event.source_amount_minor() <= 0) {
     return sdk::Status::Ok();
   }
-  const std::string pair = std::string(event.source_currency()) + "/" +
-                           std::string(event.currency());
-  auto it = rates_.find(pair);
-  if (it == rates_.end()) {
-    NoteMissingPair(ctx, pair);
+  // The floor: on a tiny payout one minor unit of rounding is a large
+  // share of the rate (1 CNY for 0.14 USD is 7.14 or 6.67 per USD).
+  auto floor = min_amount_.find(event.currency());
+  if (floor != min_amount_.end() && event.amount_minor() < floor->second) {
     return sdk::Status::Ok();
   }
-  const double reference = it->second;
+  const std::string pair = std::string(event.source_currency()) + "/" +
+                           std::string(event.currency());
+  double reference = 0;
+  std::string inverse_of;
+  auto it = rates_.find(pair);
+  if (it != rates_.end()) {
+    reference = it->second;
+  } else {
+    const std::string inverse = std::string(event.currency()) + "/" +
+                                std::string(event.source_currency());
+    auto inv = derive_inverse_ ? rates_.find(inverse) : rates_.end();
+    if (inv == rates_.end()) {
+      NoteMissingPair(ctx, pair);
+      return sdk::Status::Ok();
+    }
+    // Exactly 1/rate, unrounded: USD/CNY 7.10 gives CNY/USD 0.140845...
+    reference = 1.0 / inv->second;
+    inverse_of = inverse;
+  }
   // Major units on both sides, so a JPY (0 decimals) to USD (2 decimals)
   // payout compares with a rate quoted per yen, not per minor unit.
   const double effective =
@@ -142,6 +176,7 @@ sdk::Status FxSanityDetector::OnEvent(sdk::Context& ctx,
                 {"reference_rate", reference_text},
                 {"deviation_percent", deviation_text},
                 {"pair", pair}};
+  if (!inverse_of.empty()) a.evidence.push_back({"inverse_of", inverse_of});
   a.route_hint = RF_ROUTE_MANUAL_REVIEW;
   ctx.Annotate(a);
   return ctx.status();
@@ -160,7 +195,7 @@ void FxSanityDetector::NoteMissingPair(sdk::Context& ctx,
 }  // namespace fx_sanity
 }  // namespace riskflow
 
-RISKFLOW_DETECTOR(riskflow::fx_sanity::FxSanityDetector, "fx_sanity", "1.0.0",
+RISKFLOW_DETECTOR(riskflow::fx_sanity::FxSanityDetector, "fx_sanity", "1.1.0",
                   "An FX payout whose effective rate is far from the "
                   "reference rate.",
                   riskflow::fx_sanity::FxSanityParams)

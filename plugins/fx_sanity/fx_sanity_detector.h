@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "plugins/sdk/currency_units.h"
 #include "plugins/sdk/event_types.h"
 #include "plugins/sdk/riskflow_sdk.h"
 
@@ -41,6 +42,8 @@ class FxSanityDetector : public sdk::Detector {
 
   std::map<std::string, double, std::less<>> rates_;
   double max_deviation_percent_ = 0;
+  bool derive_inverse_ = true;
+  sdk::MinorThresholds min_amount_;  // empty: no floor
   sdk::EventTypeFilter types_;
   // Pairs already logged as missing, so the log says it once per shard
   // instead of once per event. Never affects a decision.

@@ -94,17 +94,76 @@ TEST_F(FxSanityTest, MinorUnitExponentsAreApplied) {
   EXPECT_EQ(out[0].Evidence("pair"), "JPY/USD");
 }
 
-TEST_F(FxSanityTest, MissingPairIsSkippedNeverDerivedAndLoggedOnce) {
+TEST_F(FxSanityTest, MissingPairIsSkippedAndLoggedOnce) {
   Start();
   EXPECT_TRUE(Feed(FxPayout(10000, "EUR", 1, "USD")).empty());
   EXPECT_TRUE(Feed(FxPayout(10000, "EUR", 2, "USD")).empty());
-  // The inverse of a listed pair is not derived from it.
-  EXPECT_TRUE(Feed(FxPayout(71000, "CNY", 1, "USD")).empty());
+  // Neither EUR/USD nor USD/EUR is listed: nothing to derive from.
+  EXPECT_TRUE(Feed(FxPayout(10000, "USD", 1, "EUR")).empty());
   ASSERT_EQ(host_.logs().size(), 2u);
   EXPECT_EQ(host_.logs()[0].message,
             "fx_sanity: no reference rate for EUR/USD; payouts in this pair "
             "are not checked");
   EXPECT_EQ(host_.logs()[1].level, RF_LOG_INFO);
+}
+
+// A CNY-funded USD payout: only USD/CNY 7.10 is listed, so CNY/USD is
+// checked against exactly 1/7.10.
+TEST_F(FxSanityTest, InverseOfAListedPairIsDerived) {
+  Start();
+  // 710.00 CNY charged, 100.00 USD paid: exactly 1/7.10.
+  EXPECT_TRUE(Feed(FxPayout(71000, "CNY", 10000, "USD")).empty());
+  // 2% off 1/7.10 on either side stays quiet (the limit is exclusive).
+  EXPECT_TRUE(Feed(FxPayout(71000, "CNY", 10200, "USD")).empty());
+  EXPECT_TRUE(Feed(FxPayout(71000, "CNY", 9800, "USD")).empty());
+  std::vector<FakeAnnotation> out = Feed(FxPayout(71000, "CNY", 10500, "USD"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].Evidence("pair"), "CNY/USD");
+  EXPECT_EQ(out[0].Evidence("inverse_of"), "USD/CNY");
+  EXPECT_EQ(out[0].Evidence("reference_rate"), "0.140845");
+  EXPECT_EQ(out[0].Evidence("effective_rate"), "0.147887");
+  EXPECT_EQ(out[0].Evidence("deviation_percent"), "5");
+  EXPECT_EQ(out[0].message,
+            "effective CNY/USD rate 0.147887 deviates 5% from the reference "
+            "0.140845 (limit 2%)");
+  out = Feed(FxPayout(71000, "CNY", 9000, "USD"));  // too little paid
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].Evidence("deviation_percent"), "10");
+  // No log line: the pair was checked, not missing.
+  EXPECT_TRUE(host_.logs().empty());
+}
+
+TEST_F(FxSanityTest, ListedInverseWinsOverTheDerivedOne) {
+  Start({{"rates", "USD/CNY:7.10,CNY/USD:0.15"}});
+  // 0.15 listed for CNY/USD: 1/7.10 = 0.1408 is 6% off it.
+  EXPECT_TRUE(Feed(FxPayout(100000, "CNY", 15000, "USD")).empty());
+  std::vector<FakeAnnotation> out = Feed(FxPayout(100000, "CNY", 14085, "USD"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].Evidence("reference_rate"), "0.15");
+  EXPECT_EQ(out[0].Evidence("inverse_of"), "");
+}
+
+TEST_F(FxSanityTest, DeriveInverseFalseSkipsTheInverse) {
+  Start({{"derive_inverse", "false"}});
+  EXPECT_TRUE(Feed(FxPayout(71000, "CNY", 1, "USD")).empty());
+  ASSERT_EQ(host_.logs().size(), 1u);
+  EXPECT_EQ(host_.logs()[0].message,
+            "fx_sanity: no reference rate for CNY/USD; payouts in this pair "
+            "are not checked");
+}
+
+TEST_F(FxSanityTest, MinAmountFloorSkipsTinyPayouts) {
+  Start({{"min_amount", "CNY:1000,USD:200"}});
+  // 1.00 CNY for 0.13 USD is 7.69 per USD (8% off) on rounding alone.
+  EXPECT_TRUE(Feed(FxPayout(13, "USD", 100, "CNY")).empty());
+  EXPECT_TRUE(Feed(FxPayout(130, "USD", 999, "CNY")).empty());
+  // At the floor the check applies.
+  EXPECT_EQ(Feed(FxPayout(130, "USD", 1000, "CNY")).size(), 1u);
+  // The floor is per paid-out currency; the derived CNY/USD has its own.
+  EXPECT_TRUE(Feed(FxPayout(1000, "CNY", 199, "USD")).empty());
+  EXPECT_EQ(Feed(FxPayout(1000, "CNY", 200, "USD")).size(), 1u);
+  // A currency without a floor is always checked.
+  EXPECT_EQ(Feed(FxPayout(1, "USD", 100, "JPY")).size(), 1u);
 }
 
 TEST_F(FxSanityTest, NonFxEventsAreSkipped) {
@@ -168,6 +227,15 @@ TEST(FxSanityParamsTest, BadParamsAreRefusedByName) {
             0u);
   EXPECT_EQ(CreateError({{"rates", kRates}, {"types", "PAYOTU"}})
                 .rfind("parameter 'types': unknown event type 'PAYOTU'", 0),
+            0u);
+  EXPECT_EQ(CreateError({{"rates", kRates}, {"min_amount", "CNY:0"}}),
+            "parameter 'min_amount': item 'CNY:0' is not CUR:minor_units with "
+            "a 3-letter upper-case currency and a positive integer (e.g. "
+            "USD:1500000)");
+  EXPECT_EQ(CreateError({{"rates", kRates}, {"min_amount", "CNY:1,CNY:2"}}),
+            "parameter 'min_amount': currency CNY is listed twice");
+  EXPECT_EQ(CreateError({{"rates", kRates}, {"derive_inverse", "yes"}})
+                .rfind("parameter 'derive_inverse': ", 0),
             0u);
 }
 

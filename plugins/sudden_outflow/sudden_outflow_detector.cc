@@ -31,6 +31,14 @@ bool IsInflow(rf_event_type t) {
   return t == RF_EVENT_DEPOSIT || t == RF_EVENT_REFUND;
 }
 
+// Whether `amount` is under the floor listed for `currency` (no floor for a
+// currency not listed).
+bool UnderFloor(const sdk::MinorThresholds& floors, std::string_view currency,
+                int64_t amount) {
+  auto it = floors.find(currency);
+  return it != floors.end() && amount < it->second;
+}
+
 }  // namespace
 
 std::string EncodeBalance(const Balance& b) {
@@ -81,6 +89,15 @@ const std::vector<rf_param_spec>& SuddenOutflowParams() {
                      "Window outflow above this percentage of the known "
                      "balance is annotated."),
           1, 1000),
+      sdk::Param("min_amount", RF_PARAM_LIST, nullptr,
+                 "Absolute floor of the history rule: CUR:minor_units items; "
+                 "a window outflow under this (in its currency) is never "
+                 "judged against the daily average. Currencies not listed "
+                 "have no floor."),
+      sdk::Param("balance_min_amount", RF_PARAM_LIST, nullptr,
+                 "Absolute floor of the balance rule: CUR:minor_units items; "
+                 "an outflow under this (in its currency) is never judged "
+                 "against the balance. Currencies not listed have no floor."),
   };
   return kParams;
 }
@@ -102,6 +119,15 @@ sdk::Status SuddenOutflowDetector::Init(sdk::InitContext& ctx,
         " is not a whole number of days");
   }
   history_days_ = history_ms_ / kDayMs;
+  for (auto [name, floors] : {std::make_pair("min_amount", &min_amount_),
+                              std::make_pair("balance_min_amount",
+                                             &balance_min_amount_)}) {
+    if (!params.Has(name)) continue;
+    std::string error;
+    if (!sdk::ParseMinorThresholds(name, params.List(name), floors, &error)) {
+      return sdk::Status::Error(error);
+    }
+  }
   s = ctx.DeclareSum("short_sum", window_ms_, window_ms_ / kShortBuckets,
                      &short_sum_);
   if (!s.ok()) return s;
@@ -192,6 +218,9 @@ void SuddenOutflowDetector::CheckHistory(sdk::Context& ctx,
     return;
   }
   if (age_days < min_history_days_) return;
+  // The absolute floor: 172 CNY against 25 CNY a day is a large ratio of
+  // nothing. The sums above are kept either way.
+  if (UnderFloor(min_amount_, event.currency(), window_sum)) return;
   // A young account's history is its age, not the full history window.
   const int64_t days = std::min(history_days_, std::max<int64_t>(1, age_days));
   // window_sum > multiple * baseline / days, without rounding the average.
@@ -239,6 +268,7 @@ void SuddenOutflowDetector::CheckBalance(sdk::Context& ctx,
       b->snapshot_minor + b->inflow_minor - (b->outflow_minor - outflow);
   // Non-positive: the snapshot is stale or flows are missing; no judgement.
   if (balance <= 0) return;
+  if (UnderFloor(balance_min_amount_, event.currency(), outflow)) return;
   const double percent =
       100.0 * static_cast<double>(outflow) / static_cast<double>(balance);
   if (percent <= balance_percent_) return;
@@ -266,7 +296,7 @@ void SuddenOutflowDetector::CheckBalance(sdk::Context& ctx,
 }  // namespace riskflow
 
 RISKFLOW_DETECTOR(riskflow::sudden_outflow::SuddenOutflowDetector,
-                  "sudden_outflow", "1.0.0",
+                  "sudden_outflow", "1.1.0",
                   "Outflow in a short window far above the account's daily "
                   "history or most of its known balance.",
                   riskflow::sudden_outflow::SuddenOutflowParams)

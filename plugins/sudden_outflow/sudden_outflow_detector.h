@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "plugins/sdk/currency_units.h"
 #include "plugins/sdk/event_types.h"
 #include "plugins/sdk/riskflow_sdk.h"
 
@@ -51,6 +52,9 @@ class SuddenOutflowDetector : public sdk::Detector {
   double multiple_ = 0;
   int64_t min_history_days_ = 0;
   double balance_percent_ = 0;
+  // Absolute floors per currency (empty: none) of the two rules.
+  sdk::MinorThresholds min_amount_;
+  sdk::MinorThresholds balance_min_amount_;
   // All keyed by "account|currency": amounts in different currencies are
   // never added together.
   sdk::StateHandle short_sum_ = 0;   // SUM over `window`

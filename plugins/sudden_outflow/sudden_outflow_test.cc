@@ -265,6 +265,53 @@ TEST_F(SuddenOutflowTest, BalanceNearMisses) {
   EXPECT_TRUE(Feed(Payout("z1", t + kMinute, 100, "USD", "z")).empty());
 }
 
+// The case: 17190 CNY (minor) out against 2466 a day is 6.97x, but
+// 172 CNY is not worth a reviewer. The floor keeps the ratio quiet under
+// it and changes nothing above it.
+TEST_F(SuddenOutflowTest, MinAmountFloorsTheHistoryRule) {
+  Start({{"min_amount", "CNY:500000,USD:70000"}});
+  DailyHistory(7, "small", "CNY");  // 100.00 CNY a day
+  EXPECT_TRUE(
+      Feed(Payout("tiny", kNoon + 7 * kDay, 69999, "CNY", "small")).empty());
+  // The sums were kept under the floor: 499999 more in the window is
+  // 569998 in all, over the CNY floor and 8.14x the average.
+  std::vector<FakeAnnotation> out = Feed(
+      Payout("big", kNoon + 7 * kDay + kMinute, 499999, "CNY", "small"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].reason_code, "OUTFLOW_VS_HISTORY");
+  EXPECT_EQ(out[0].Evidence("window_sum_minor"), "569998");
+  // USD has its own floor: 60000 is 6x the average but under 70000; the
+  // floor is inclusive (70000 is judged).
+  DailyHistory(10, "u");
+  EXPECT_TRUE(Feed(Payout("u1", kNoon + 10 * kDay, 60000, "USD", "u")).empty());
+  out = Feed(Payout("u2", kNoon + 10 * kDay + kMinute, 10000, "USD", "u"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].Evidence("window_sum_minor"), "70000");
+  // A currency without a floor keeps 1.0's behaviour.
+  DailyHistory(10, "e", "EUR");
+  EXPECT_EQ(Feed(Payout("e1", kNoon + 10 * kDay, 60000, "EUR", "e")).size(),
+            1u);
+  // The history floor does not touch the balance rule.
+  Feed(Money("s", RF_EVENT_BALANCE_SNAPSHOT, kNoon, 1000, "CNY", "poor"));
+  out = Feed(Payout("p", kNoon + kMinute, 900, "CNY", "poor"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].reason_code, "OUTFLOW_VS_BALANCE");
+}
+
+TEST_F(SuddenOutflowTest, BalanceMinAmountFloorsTheBalanceRule) {
+  Start({{"balance_min_amount", "CNY:50000"}});
+  Feed(Money("s", RF_EVENT_BALANCE_SNAPSHOT, kNoon, 1000, "CNY", "poor"));
+  EXPECT_TRUE(Feed(Payout("p1", kNoon + kMinute, 900, "CNY", "poor")).empty());
+  // The floor applies to the window's outflow, not to one payout.
+  Feed(Money("s", RF_EVENT_BALANCE_SNAPSHOT, kNoon, 60000, "CNY", "a"));
+  EXPECT_TRUE(Feed(Payout("a1", kNoon + kMinute, 30000, "CNY", "a")).empty());
+  std::vector<FakeAnnotation> out =
+      Feed(Payout("a2", kNoon + 2 * kMinute, 20000, "CNY", "a"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].reason_code, "OUTFLOW_VS_BALANCE");
+  EXPECT_EQ(out[0].Evidence("outflow_minor"), "50000");
+}
+
 TEST(SuddenOutflowBalanceTest, EncodingRoundTrips) {
   Balance b{-5, 1767225600000, 7, 9};
   std::optional<Balance> back = DecodeBalance(EncodeBalance(b));
@@ -312,6 +359,14 @@ TEST(SuddenOutflowParamsTest, BadParamsAreRefusedByName) {
             "parameter 'types': unknown event type 'WIRE'; known types are "
             "PAYMENT, PAYOUT, TRANSFER, REFUND, LOGIN, AUTH_FAILURE, "
             "PROFILE_CHANGE, BALANCE_SNAPSHOT, DEPOSIT");
+  EXPECT_EQ(CreateError({{"min_amount", "CNY:5000.00"}}),
+            "parameter 'min_amount': item 'CNY:5000.00' is not CUR:minor_units "
+            "with a 3-letter upper-case currency and a positive integer (e.g. "
+            "USD:1500000)");
+  EXPECT_EQ(CreateError({{"balance_min_amount", "USD:1,USD:2"}}),
+            "parameter 'balance_min_amount': currency USD is listed twice");
+  EXPECT_EQ(CreateError({{"min_amount", ","}}),
+            "parameter 'min_amount': needs at least one CUR:minor_units item");
 }
 
 }  // namespace

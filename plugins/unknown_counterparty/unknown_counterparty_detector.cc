@@ -1,5 +1,6 @@
 #include "plugins/unknown_counterparty/unknown_counterparty_detector.h"
 
+#include <optional>
 #include <string>
 
 namespace riskflow {
@@ -31,6 +32,14 @@ const std::vector<rf_param_spec>& UnknownCounterpartyParams() {
                      "unknown one fires; below it the account has too "
                      "little history to call anything unusual."),
           1, 1e6),
+      sdk::WithRange(
+          sdk::Param("travel_grace", RF_PARAM_DURATION, "0",
+                     "0 = off. Otherwise a debit in a country the account "
+                     "started using (any event with that country) less than "
+                     "this long ago, later than its first event, is not "
+                     "flagged: abroad every shop is new, and the new place "
+                     "is impossible_travel's NEW_COUNTRY."),
+          0, 365 * kDayMs),
   };
   return kParams;
 }
@@ -43,21 +52,63 @@ sdk::Status UnknownCounterpartyDetector::Init(sdk::InitContext& ctx,
   if (!s.ok()) return s;
   memory_ms_ = params.DurationMs("memory");
   min_known_ = params.Int("min_known");
+  travel_grace_ms_ = params.DurationMs("travel_grace");
+  if (travel_grace_ms_ > 0) {
+    // Only with the grace on, so 1.0's state layout is unchanged without.
+    s = ctx.DeclareLastSeen("account_since", &account_since_);
+    if (!s.ok()) return s;
+    s = ctx.DeclareLastSeen("country_since", &country_since_);
+    if (!s.ok()) return s;
+  }
   // 1-day buckets: "seen in the last 180 days" needs no finer resolution,
   // and it keeps at most ~181 buckets per account.
   return ctx.DeclareDistinct("counterparties", memory_ms_, kDayMs, &known_);
 }
 
+bool UnknownCounterpartyDetector::InNewCountry(sdk::Context& ctx,
+                                               const sdk::Event& event) {
+  if (travel_grace_ms_ == 0 || event.account_id().empty() ||
+      event.country().empty()) {
+    return false;
+  }
+  const std::string_view account = event.account_id();
+  const std::string key =
+      std::string(account) + "|" + std::string(event.country());
+  std::optional<sdk::Context::LastValue> since_account =
+      ctx.GetLast(account_since_, account);
+  if (!since_account.has_value()) {
+    // The account's first event: its country is where it lives.
+    ctx.PutLast(account_since_, account, event.country());
+    ctx.PutLast(country_since_, key, "");
+    return false;
+  }
+  const int64_t account_ms = since_account->event_time_ms;
+  std::optional<sdk::Context::LastValue> since_country =
+      ctx.GetLast(country_since_, key);
+  if (!ctx.ok()) return false;
+  const int64_t now = event.event_time_ms();
+  int64_t country_ms = now;
+  if (since_country.has_value()) {
+    country_ms = since_country->event_time_ms;
+  } else {
+    ctx.PutLast(country_since_, key, "");
+  }
+  return country_ms > account_ms && now - country_ms < travel_grace_ms_;
+}
+
 sdk::Status UnknownCounterpartyDetector::OnEvent(sdk::Context& ctx,
                                                  const sdk::Event& event) {
+  // Every event with a country teaches where the account has been.
+  const bool new_country = InNewCountry(ctx, event);
   const bool check = checked_.Contains(event.type());
   const bool learn = check || learned_.Contains(event.type());
   if (!learn || event.account_id().empty() || event.counterparty().empty()) {
     return sdk::Status::Ok();
   }
   const std::string_view account = event.account_id();
-  if (check && !ctx.ContainsDistinct(known_, account, event.counterparty(),
-                                     memory_ms_)) {
+  if (check && !new_country &&
+      !ctx.ContainsDistinct(known_, account, event.counterparty(),
+                            memory_ms_)) {
     const int64_t known = ctx.CountDistinct(known_, account, memory_ms_);
     if (ctx.ok() && known >= min_known_) {
       const std::string amount = std::to_string(event.amount_minor());
@@ -86,7 +137,7 @@ sdk::Status UnknownCounterpartyDetector::OnEvent(sdk::Context& ctx,
 }  // namespace riskflow
 
 RISKFLOW_DETECTOR(riskflow::unknown_counterparty::UnknownCounterpartyDetector,
-                  "unknown_counterparty", "1.0.0",
+                  "unknown_counterparty", "1.1.0",
                   "A debit to a counterparty the account has not dealt with "
                   "recently.",
                   riskflow::unknown_counterparty::UnknownCounterpartyParams)

@@ -27,6 +27,12 @@ class UnknownCounterpartyDetector : public sdk::Detector {
   int64_t memory_ms_ = 0;
   int64_t min_known_ = 0;
   sdk::StateHandle known_ = 0;
+  // travel_grace (0 = off): the first event time of the account, and of
+  // each (account, country), both LAST_SEEN written once.
+  bool InNewCountry(sdk::Context& ctx, const sdk::Event& event);
+  int64_t travel_grace_ms_ = 0;
+  sdk::StateHandle account_since_ = 0;
+  sdk::StateHandle country_since_ = 0;
 };
 
 }  // namespace unknown_counterparty

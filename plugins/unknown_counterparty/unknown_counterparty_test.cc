@@ -156,6 +156,43 @@ std::string CreateError(const std::map<std::string, std::string>& params) {
   return s.message();
 }
 
+FakeEvent In(FakeEvent e, const std::string& country) {
+  e.country = country;
+  return e;
+}
+
+// A trip: every shop abroad is new, and none of them is worth a "was this
+// you?" while the country itself is new to the account.
+TEST_F(UnknownCounterpartyTest, TravelGraceSkipsShopsInANewCountry) {
+  Start({{"travel_grace", "14d"}});
+  // At home since day 0: three known shops.
+  FakeEvent snap = FakeEvent().Id("s").Type(RF_EVENT_BALANCE_SNAPSHOT).At(0)
+                       .Account("acc").Amount(100000, "CNY");
+  EXPECT_TRUE(Feed(In(snap, "CN")).empty());
+  EXPECT_TRUE(Feed(In(Money("h1", kDay, "m1"), "CN")).empty());
+  EXPECT_FALSE(Feed(In(Money("h2", kDay + 1, "m2"), "CN")).empty());
+  // Abroad from day 10: new shops in JP are not flagged ...
+  EXPECT_TRUE(Feed(In(Money("j1", 10 * kDay, "jp1"), "JP")).empty());
+  // At home, a new shop during the trip still fires: the home country is
+  // as old as the account.
+  EXPECT_EQ(Feed(In(Money("h3", 11 * kDay, "m3"), "CN")).size(), 1u);
+  EXPECT_TRUE(Feed(In(Money("j2", 12 * kDay, "jp2"), "JP")).empty());
+  // ... nor right up to the end of the grace (exclusive) ...
+  EXPECT_TRUE(Feed(In(Money("j3", 24 * kDay - 1, "jp3"), "JP")).empty());
+  // ... after which JP is a country like home.
+  EXPECT_EQ(Feed(In(Money("j4", 24 * kDay, "jp4"), "JP")).size(), 1u);
+  // The shops seen abroad were learned: no alert for them later.
+  EXPECT_TRUE(Feed(In(Money("j5", 30 * kDay, "jp1"), "JP")).empty());
+  // Without a country nothing is skipped.
+  EXPECT_EQ(Feed(Money("x", 31 * kDay, "m4")).size(), 1u);
+}
+
+TEST_F(UnknownCounterpartyTest, TravelGraceOffByDefault) {
+  Start();
+  Feed(In(Money("h1", 0, "m1"), "CN"));
+  EXPECT_EQ(Feed(In(Money("j1", kDay, "jp1"), "JP")).size(), 1u);
+}
+
 TEST(UnknownCounterpartyParamsTest, BadParamsAreRefusedByName) {
   EXPECT_EQ(CreateError({{"memory", "12h"}}),
             "parameter 'memory': 12h is out of range [1d, 730d]");
@@ -169,6 +206,8 @@ TEST(UnknownCounterpartyParamsTest, BadParamsAreRefusedByName) {
             0u);
   EXPECT_EQ(CreateError({{"learn_types", ""}}),
             "parameter 'learn_types': needs at least one event type");
+  EXPECT_EQ(CreateError({{"travel_grace", "400d"}}),
+            "parameter 'travel_grace': 400d is out of range [0ms, 365d]");
 }
 
 }  // namespace

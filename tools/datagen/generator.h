@@ -8,6 +8,15 @@
 // per-account schedule: memory grows with the number of accounts, not with
 // the number of events, so 10M+ event streams are fine.
 //
+// Hard negatives (hard_negatives.h, on by default): benign behaviours that
+// real traffic has and that a detector tuned on clean traffic flags —
+// quiet accounts with an occasional big day, merchants with bursty payouts,
+// monthly salary and rent days, trips abroad, paying the same payee twice
+// on purpose, small-amount accounts. With them on, benign debits are no
+// longer capped by the sudden_outflow replica (real customers do not know
+// the detector's ratio); the absolute limits (amount thresholds, velocity
+// sums, duplicates) still hold. They carry no label: they are benign.
+//
 // Labels: every event an injected anomaly expects a detector to flag
 // carries attributes {"label": "<detector plugin name>"}; the other events
 // of an anomaly episode (the first of a burst, a PROFILE_CHANGE, a top-up
@@ -29,6 +38,9 @@ namespace riskflow::datagen {
 
 inline constexpr char kLabelKey[] = "label";
 inline constexpr char kEpisodeKey[] = "episode";
+// Benign events of a hard negative carry {"hard_negative": "<behaviour>"}
+// (hard_negatives.h); still benign: no label, no episode.
+inline constexpr char kHardNegativeKey[] = "hard_negative";
 
 // One injected anomaly kind per built-in detector plugin; the name is the
 // plugin's name (what the label says).
@@ -78,6 +90,17 @@ struct GeneratorOptions {
   double remitter_share = 0.3;
   // Event ids are "<prefix>-<n>"; empty means "dg<seed>".
   std::string id_prefix;
+  // The hard negatives above; false gives the clean traffic of datagen
+  // before them, byte for byte.
+  bool hard_negatives = true;
+  // Shares of accounts (exclusive) that are small-amount, quiet and
+  // merchants; share of accounts paid monthly (salary and rent day); chance
+  // per session that an account at home starts a trip abroad.
+  double small_account_share = 0.10;
+  double quiet_account_share = 0.12;
+  double merchant_share = 0.02;
+  double monthly_pay_share = 0.40;
+  double trip_chance = 0.001;
 };
 
 class Sim;  // the per-account schedule and state (sim.h)
@@ -90,6 +113,9 @@ struct GeneratorStats {
   std::array<uint64_t, kScenarioCount> labelled{};  // labelled events
   uint64_t benign_debits_capped = 0;   // amounts lowered by a guard
   uint64_t benign_debits_skipped = 0;  // debits a guard dropped
+  // Hard-negative episodes by behaviour name (hard_negatives.h), e.g.
+  // "quiet_big_day" -> 12.
+  std::map<std::string, uint64_t> hard_negatives;
 };
 
 class Generator {

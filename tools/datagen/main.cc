@@ -44,6 +44,12 @@ ABSL_FLAG(std::string, id_prefix, "",
           "event ids are <prefix>-<n> (default dg<seed>); change it to "
           "publish two runs of one seed into the same daemon");
 ABSL_FLAG(bool, quiet, false, "no summary on stderr");
+ABSL_FLAG(bool, hard_negatives, true,
+          "benign traffic with the hard negatives of real traffic (quiet "
+          "accounts' big days, merchant payout runs, pay days, trips abroad, "
+          "the same payee twice, small-amount accounts; see "
+          "tools/datagen/hard_negatives.h); false = the clean traffic of "
+          "earlier versions, byte for byte");
 
 namespace {
 
@@ -72,6 +78,10 @@ void PrintSummary(const riskflow::datagen::GeneratorStats& s) {
                  static_cast<unsigned long long>(s.episodes[i]),
                  static_cast<unsigned long long>(s.labelled[i]));
   }
+  for (const auto& [behaviour, n] : s.hard_negatives) {
+    std::fprintf(stderr, "  hard negative %-20s %llu\n", behaviour.c_str(),
+                 static_cast<unsigned long long>(n));
+  }
   std::fprintf(stderr, "  benign debits capped %llu, skipped %llu by guards\n",
                static_cast<unsigned long long>(s.benign_debits_capped),
                static_cast<unsigned long long>(s.benign_debits_skipped));
@@ -96,6 +106,7 @@ int main(int argc, char** argv) {
   o.start_time_ms = absl::GetFlag(FLAGS_start_time_ms);
   o.max_events = absl::GetFlag(FLAGS_events);
   o.id_prefix = absl::GetFlag(FLAGS_id_prefix);
+  o.hard_negatives = absl::GetFlag(FLAGS_hard_negatives);
   o.channels =
       absl::StrSplit(absl::GetFlag(FLAGS_channels), ',', absl::SkipEmpty());
   if (o.accounts == 0) return Fail("--accounts must be at least 1");

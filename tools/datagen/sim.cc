@@ -107,6 +107,7 @@ void Sim::CreateAccount(uint32_t index) {
   a.next_salary_ms =
       NextLocalTime(a, open + rng_.Range(1, 7) * kDayMs - kDayMs / 2, 9, 0);
   a.busy_until_ms = open;
+  if (options_.hard_negatives) SetUpHardNegatives(*this, a, index, open);
   Schedule(index);
 }
 
@@ -124,7 +125,10 @@ std::unique_ptr<Event> Sim::Make(const Account& account,
   e->set_type(type);
   e->set_event_time_ms(t);
   e->set_account_id(account.id);
-  e->set_country(account.home->country);
+  // On a trip, the card terminal and the phone are abroad; the bank is not.
+  e->set_country(account.abroad != nullptr && role != Role::kRails
+                     ? account.abroad->country
+                     : account.home->country);
   return e;
 }
 
@@ -162,7 +166,8 @@ int64_t Sim::NextLocalTime(const Account& account, int64_t from, int hour,
 int64_t Sim::NextSessionTime(const Account& account, int64_t from) {
   // Thinning: candidates at the peak rate, kept with the hour's intensity,
   // give a Poisson process that follows the daily curve.
-  const double peak_per_day = sessions_per_day_ / MeanIntensity();
+  const double peak_per_day =
+      sessions_per_day_ * account.activity / MeanIntensity();
   int64_t t = from;
   for (int i = 0; i < 10000; ++i) {
     t += static_cast<int64_t>(rng_.Exponential(kDayMs / peak_per_day));
@@ -238,17 +243,25 @@ void Sim::Commit(Account& a, const Event& e) {
 }
 
 void Sim::Emit(Account& account, std::unique_ptr<Event> e) {
+  if (account.hard_negative != nullptr) {
+    (*e->mutable_attributes())[kHardNegativeKey] = account.hard_negative;
+  }
   Commit(account, *e);
   const int64_t t = e->event_time_ms();
   pending_.push_back({t, seq_++, std::move(e)});
   std::push_heap(pending_.begin(), pending_.end(), PendingLater());
 }
 
+int64_t Sim::NextDue(const Account& a) const {
+  return std::max(a.busy_until_ms,
+                  std::min({a.next_session_ms, a.next_snapshot_ms,
+                            a.next_salary_ms, a.next_payday_ms,
+                            a.next_settlement_ms}));
+}
+
 void Sim::Schedule(uint32_t index) {
   Account& a = accounts_[index];
-  const int64_t due = std::max(
-      a.busy_until_ms,
-      std::min({a.next_session_ms, a.next_snapshot_ms, a.next_salary_ms}));
+  const int64_t due = NextDue(a);
   if (due >= end_ms_) return;
   schedule_.emplace_back(due, index);
   std::push_heap(schedule_.begin(), schedule_.end(), std::greater<Slot>());
@@ -256,12 +269,12 @@ void Sim::Schedule(uint32_t index) {
 
 void Sim::RunAction(uint32_t index) {
   Account& a = accounts_[index];
-  const int64_t t = std::max(
-      a.busy_until_ms,
-      std::min({a.next_session_ms, a.next_snapshot_ms, a.next_salary_ms}));
+  const int64_t t = NextDue(a);
   int64_t last = t;
-  if (!a.opened ||
-      a.next_snapshot_ms <= std::min(a.next_session_ms, a.next_salary_ms)) {
+  // Hard negatives' dates; never due when they are off.
+  const int64_t monthly = std::min(a.next_payday_ms, a.next_settlement_ms);
+  if (!a.opened || a.next_snapshot_ms <= std::min({a.next_session_ms,
+                                                   a.next_salary_ms, monthly})) {
     // Opening and end-of-day snapshots report the implied balance exactly.
     auto e = Make(a, riskflow::v1::BALANCE_SNAPSHOT, t, Role::kRails);
     e->set_amount_minor(a.balance);
@@ -272,7 +285,7 @@ void Sim::RunAction(uint32_t index) {
           NextLocalTime(a, t + kHourMs, 23, 50) + rng_.Range(0, 8 * kMinuteMs);
     }
     a.opened = true;
-  } else if (a.next_salary_ms <= a.next_session_ms) {
+  } else if (a.next_salary_ms <= std::min(a.next_session_ms, monthly)) {
     // Weekly pay, topped up towards ~30 days of spending so the balance
     // neither drains (sudden_outflow's balance rule) nor explodes.
     const int64_t target = 30 * a.budget;
@@ -284,12 +297,25 @@ void Sim::RunAction(uint32_t index) {
     e->set_currency(a.home->currency);
     Emit(a, std::move(e));
     a.next_salary_ms = t + 7 * kDayMs;
+  } else if (a.next_payday_ms <=
+             std::min(a.next_session_ms, a.next_settlement_ms)) {
+    // The standing orders run up to 3h later: none that would end after
+    // the stream.
+    if (t + 4 * kHourMs < end_ms_) last = std::max(t, RunPayday(*this, a, t));
+    a.next_payday_ms = t + 30 * kDayMs;
+  } else if (a.next_settlement_ms <= a.next_session_ms) {
+    if (t + kHourMs < end_ms_) {
+      last = std::max(t, RunSettlement(*this, a, t));
+    }
+    a.next_settlement_ms =
+        NextLocalTime(a, t + 12 * kHourMs, 17, 0) + rng_.Range(0, kHourMs);
   } else {
     const bool first = !a.had_session;
     a.had_session = true;
     const double p_inject = options_.anomaly_rate * kEventsPerSession;
     int64_t episode_end = -1;
-    if (!first && rng_.Chance(p_inject)) {
+    // No anomaly on a trip: the episodes are shaped against home.
+    if (!first && a.abroad == nullptr && rng_.Chance(p_inject)) {
       const auto scenario = static_cast<Scenario>(next_scenario_);
       episode_end = InjectAnomaly(*this, a, scenario, t);
       if (episode_end >= 0) {
@@ -324,6 +350,12 @@ bool Sim::Next(Event* event) {
     RunAction(index);
   }
   if (pending_.empty()) return false;
+  // The stream ends with `days`: a session started just before the end
+  // does not run past it. (Only with hard negatives, so that the clean
+  // traffic stays byte for byte what it was.)
+  if (options_.hard_negatives && pending_.front().time >= end_ms_) {
+    return false;
+  }
   std::pop_heap(pending_.begin(), pending_.end(), PendingLater());
   *event = std::move(*pending_.back().event);
   pending_.pop_back();

@@ -5,6 +5,7 @@
 #define RISKFLOW_TOOLS_DATAGEN_SIM_H_
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -49,6 +50,25 @@ struct Account {
   // unknown_counterparty's memory: every counterparty a money movement
   // has taught it.
   std::vector<std::string> known;
+  // --- hard negatives (hard_negatives.cc); inert when they are off ---
+  enum class Profile { kOrdinary, kSmall, kQuiet, kMerchant };
+  Profile profile = Profile::kOrdinary;
+  double activity = 1;  // scales the session rate (quiet accounts: 0.25)
+  int64_t next_payday_ms = std::numeric_limits<int64_t>::max();
+  int64_t next_settlement_ms = std::numeric_limits<int64_t>::max();
+  std::string landlord;  // monthly standing orders' payees
+  std::string utility;
+  std::string savings;
+  std::vector<std::string> suppliers;  // a merchant's payees
+  const Place* abroad = nullptr;       // on a trip when set
+  int64_t trip_until_ms = 0;
+  // A payment the holder will make again, same payee and amount, in a
+  // later session at or after repeat_after_ms.
+  std::string repeat_payee;
+  int64_t repeat_amount = 0;
+  int64_t repeat_after_ms = 0;
+  // While set, emitted events carry {"hard_negative": tag}.
+  const char* hard_negative = nullptr;
   OutflowReplica outflow_home;
   std::map<std::string, OutflowReplica> outflow_other;  // e.g. CNY of FX
   DebitReplica debits;
@@ -57,7 +77,9 @@ struct Account {
 
   bool Knows(const std::string& cp) const;
   OutflowReplica& Outflow(const std::string& currency);
-  const City& current_city() const { return home->cities[city]; }
+  const City& current_city() const {
+    return abroad != nullptr ? abroad->city : home->cities[city];
+  }
 };
 
 class Sim {
@@ -83,10 +105,21 @@ class Sim {
   // The largest amount, at most e.amount_minor(), for a benign debit like
   // `e` (type, counterparty, currency and time set) that keeps every
   // detector quiet; 0 means the debit must be skipped (benign.cc).
-  int64_t BenignDebitAmount(Account& account, const riskflow::v1::Event& e);
+  // At most `max_per_minute` debits in any minute (velocity_burst allows
+  // 5; a merchant's payout run goes up to velocity_extreme's 20).
+  int64_t BenignDebitAmount(Account& account, const riskflow::v1::Event& e,
+                            int max_per_minute = 3);
+  bool hard_negatives() const { return options_.hard_negatives; }
+  // Counts one hard-negative episode of `behaviour` (GeneratorStats).
+  void CountHardNegative(const char* behaviour) {
+    ++stats_.hard_negatives[behaviour];
+  }
   // Single-debit ceiling in `currency`, far under every amount threshold.
   int64_t Ceiling(const std::string& currency) const;
   int LocalHour(const Account& account, int64_t t) const;
+  // The first hour:minute local time (home city) at or after `from`.
+  int64_t NextLocalTime(const Account& account, int64_t from, int hour,
+                        int minute);
   std::string NewId(const char* kind);  // e.g. a stranger's id
 
  private:
@@ -107,8 +140,7 @@ class Sim {
   void RunAction(uint32_t index);
   void Schedule(uint32_t index);
   int64_t NextSessionTime(const Account& account, int64_t from);
-  int64_t NextLocalTime(const Account& account, int64_t from, int hour,
-                        int minute);
+  int64_t NextDue(const Account& account) const;
 
   GeneratorOptions options_;
   Rng rng_;
@@ -129,6 +161,15 @@ class Sim {
 // time (t - 1 if it emitted nothing).
 int64_t RunBenignSession(Sim& sim, Account& account, int64_t t,
                          bool first_session);
+// hard_negatives.cc: picks the account's profile and monthly dates at
+// creation (only when hard negatives are on).
+void SetUpHardNegatives(Sim& sim, Account& account, uint32_t index,
+                        int64_t open_ms);
+// The monthly pay day: salary in, then standing orders out (rent, a
+// utility, savings) within a minute. Returns the last event time.
+int64_t RunPayday(Sim& sim, Account& account, int64_t t);
+// A merchant's day: card settlement in, then a run of supplier payouts.
+int64_t RunSettlement(Sim& sim, Account& account, int64_t t);
 // anomalies.cc: injects `scenario` at `t` if the account can carry it;
 // returns the episode's last event time, or -1 (nothing emitted).
 int64_t InjectAnomaly(Sim& sim, Account& account, Scenario scenario, int64_t t);

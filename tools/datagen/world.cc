@@ -73,6 +73,23 @@ const std::vector<const char*>& CrossBorderDestinations() {
   return *kDest;
 }
 
+const std::vector<Place>& TravelPlaces() {
+  static const auto* kPlaces = new std::vector<Place>{
+      {"JP", {"Tokyo", 35.6762, 139.6503, 9}},
+      {"TH", {"Bangkok", 13.7563, 100.5018, 7}},
+      {"SG", {"Singapore", 1.3521, 103.8198, 8}},
+      {"IT", {"Rome", 41.9028, 12.4964, 1}},
+      {"ES", {"Barcelona", 41.3874, 2.1686, 1}},
+      {"AU", {"Sydney", -33.8688, 151.2093, 10}},
+      {"US", {"San Francisco", 37.7749, -122.4194, -8}},
+      {"GB", {"London", 51.5074, -0.1278, 0}},
+      {"FR", {"Paris", 48.8566, 2.3522, 1}},
+      {"CN", {"Shanghai", 31.2304, 121.4737, 8}},
+      {"HK", {"Hong Kong", 22.3193, 114.1694, 8}},
+  };
+  return *kPlaces;
+}
+
 int CountryIndex(std::string_view country) {
   static const auto* kAll = [] {
     auto* all = new std::vector<std::string>;
@@ -84,6 +101,7 @@ int CountryIndex(std::string_view country) {
     for (const auto& h : HomeCountries()) add(h.country);
     for (const auto& p : FraudPlaces()) add(p.country);
     for (const char* d : CrossBorderDestinations()) add(d);
+    for (const auto& p : TravelPlaces()) add(p.country);
     return all;
   }();
   for (size_t i = 0; i < kAll->size(); ++i) {

@@ -44,6 +44,8 @@ const std::vector<Place>& FraudPlaces();
 // Countries a large cross-border payout goes to; none forms an allowed
 // corridor (CN-HK, HK-CN) with a home country.
 const std::vector<const char*>& CrossBorderDestinations();
+// Where benign travellers go on holiday or business (hard negatives).
+const std::vector<Place>& TravelPlaces();
 
 // Index of `country` in one table of every country the generator uses
 // (homes, fraud places, destinations), for per-account bitmasks; -1 if
