@@ -299,64 +299,6 @@ int RunPromote(const RulesOptions& o,
 
 }  // namespace
 
-std::string ShadowRulesSection(const std::string& path, int samples) {
-  if (!absl::EndsWith(path, ".jsonl") && !absl::EndsWith(path, ".json") &&
-      !absl::EndsWith(path, ".ndjson")) {
-    return "";
-  }
-  std::ifstream in(path);
-  if (!in) return "";
-  struct Tally {
-    std::map<std::string, int64_t> routes;
-    int64_t events = 0;
-    std::vector<std::string> samples;
-  };
-  std::map<std::string, Tally> tallies;
-  std::string line;
-  google::protobuf::util::JsonParseOptions opts;
-  opts.ignore_unknown_fields = true;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] != '{') continue;
-    riskflow::v1::Decision d;
-    if (!google::protobuf::util::JsonStringToMessage(line, &d, opts).ok()) {
-      continue;
-    }
-    for (const auto& a : d.annotations()) {
-      std::string rule, mode, would;
-      for (const auto& e : a.evidence()) {
-        if (e.key() == "rule") rule = e.value();
-        if (e.key() == "mode") mode = e.value();
-        if (e.key() == "would_route") would = e.value();
-      }
-      if (rule.empty() || would.empty() ||
-          (mode != "shadow" && mode != "canary_shadow")) {
-        continue;
-      }
-      Tally& t = tallies[absl::StrCat(a.detector(), "/", rule)];
-      ++t.events;
-      ++t.routes[would];
-      if (static_cast<int>(t.samples.size()) < samples) {
-        t.samples.push_back(d.event_id().empty() ? d.decision_id()
-                                                 : d.event_id());
-      }
-    }
-  }
-  if (tallies.empty()) return "";
-  std::vector<std::vector<std::string>> table = {
-      {"SHADOW RULE", "WOULD FLAG", "WOULD ROUTE", "SAMPLE EVENTS"}};
-  for (const auto& [name, t] : tallies) {
-    std::string routes, ids;
-    for (const auto& [r, n] : t.routes) {
-      absl::StrAppend(&routes, routes.empty() ? "" : ", ", r, " ", n);
-    }
-    for (const std::string& id : t.samples) {
-      absl::StrAppend(&ids, ids.empty() ? "" : " ", id);
-    }
-    table.push_back({name, absl::StrCat(t.events), routes, ids});
-  }
-  return "shadow rules (decided, not routed):\n" + FormatTable(table);
-}
-
 int RulesMain(const std::vector<std::string>& args, std::ostream& out,
               std::ostream& err) {
   absl::StatusOr<RulesOptions> options = ParseRulesArgs(args);

@@ -33,13 +33,6 @@ struct RuleRow;
 // their rules.
 std::string FormatRules(const std::vector<RuleRow>& rows);
 
-// Shadow-rule findings in a decisions JSONL file (riskflow replay output):
-// per detector/rule the count of events it would have routed and where,
-// and the first `samples` event ids. "" when the file holds none or is not
-// JSONL.
-std::string ShadowRulesSection(const std::string& decisions_path,
-                               int samples);
-
 int RulesMain(const std::vector<std::string>& args, std::ostream& out,
               std::ostream& err);
 

@@ -3,13 +3,19 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <fstream>
+#include <map>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/match.h"
+#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "pipeline/config/pipeline_yaml.h"
+#include "proto/riskflow/v1/decision.pb.h"
+#include "tools/riskflow/table.h"
 
 namespace riskflow::cli {
 namespace {
@@ -95,6 +101,24 @@ absl::StatusOr<std::vector<RuleRow>> ListRules(const PipelineConfig& config) {
     }
   }
   return rows;
+}
+
+std::string RulesSummary(const std::string& rules_text) {
+  rule::RuleSet set;
+  std::string error;
+  if (!rule::CompileRuleSet(rules_text, &set, &error)) {
+    return absl::StrCat("  rules do not compile: ", error, "\n");
+  }
+  std::string out;
+  for (const rule::RuleDecl& r : set.rules) {
+    std::string mode = rule::ModeName(r.mode);
+    if (r.mode == rule::Mode::kCanary) {
+      absl::StrAppend(&mode, " ", r.canary_percent, "%");
+    }
+    absl::StrAppend(&out, "  rule ", r.name, ": ", mode, ", route ",
+                    rule::RouteName(r.route), "\n");
+  }
+  return out;
 }
 
 absl::Status SplitRuleName(const std::string& text, std::string* detector,
@@ -254,6 +278,64 @@ absl::StatusOr<PromoteResult> PromoteInYaml(const std::string& yaml,
   }
   result.after = *after;
   return result;
+}
+
+std::string ShadowRulesSection(const std::string& path, int samples) {
+  if (!absl::EndsWith(path, ".jsonl") && !absl::EndsWith(path, ".json") &&
+      !absl::EndsWith(path, ".ndjson")) {
+    return "";
+  }
+  std::ifstream in(path);
+  if (!in) return "";
+  struct Tally {
+    std::map<std::string, int64_t> routes;
+    int64_t events = 0;
+    std::vector<std::string> samples;
+  };
+  std::map<std::string, Tally> tallies;
+  std::string line;
+  google::protobuf::util::JsonParseOptions opts;
+  opts.ignore_unknown_fields = true;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] != '{') continue;
+    riskflow::v1::Decision d;
+    if (!google::protobuf::util::JsonStringToMessage(line, &d, opts).ok()) {
+      continue;
+    }
+    for (const auto& a : d.annotations()) {
+      std::string rule, mode, would;
+      for (const auto& e : a.evidence()) {
+        if (e.key() == "rule") rule = e.value();
+        if (e.key() == "mode") mode = e.value();
+        if (e.key() == "would_route") would = e.value();
+      }
+      if (rule.empty() || would.empty() ||
+          (mode != "shadow" && mode != "canary_shadow")) {
+        continue;
+      }
+      Tally& t = tallies[absl::StrCat(a.detector(), "/", rule)];
+      ++t.events;
+      ++t.routes[would];
+      if (static_cast<int>(t.samples.size()) < samples) {
+        t.samples.push_back(d.event_id().empty() ? d.decision_id()
+                                                 : d.event_id());
+      }
+    }
+  }
+  if (tallies.empty()) return "";
+  std::vector<std::vector<std::string>> table = {
+      {"SHADOW RULE", "WOULD FLAG", "WOULD ROUTE", "SAMPLE EVENTS"}};
+  for (const auto& [name, t] : tallies) {
+    std::string routes, ids;
+    for (const auto& [r, n] : t.routes) {
+      absl::StrAppend(&routes, routes.empty() ? "" : ", ", r, " ", n);
+    }
+    for (const std::string& id : t.samples) {
+      absl::StrAppend(&ids, ids.empty() ? "" : " ", id);
+    }
+    table.push_back({name, absl::StrCat(t.events), routes, ids});
+  }
+  return "shadow rules (decided, not routed):\n" + FormatTable(table);
 }
 
 }  // namespace riskflow::cli

@@ -40,6 +40,17 @@ struct RuleRow {
 absl::StatusOr<std::vector<RuleRow>> ListRules(
     const riskflow::v1::PipelineConfig& config);
 
+// One line per rule, "  big_payout  shadow  FREEZE", for `riskflow
+// plugins`; the compile error when the text does not compile.
+std::string RulesSummary(const std::string& rules_text);
+
+// Shadow-rule findings in a decisions JSONL file (riskflow replay output):
+// per detector/rule the count of events it would have routed and where,
+// and the first `samples` event ids. "" when the file holds none or is not
+// JSONL. Shown by `riskflow rules report` and `riskflow report`.
+std::string ShadowRulesSection(const std::string& decisions_path,
+                               int samples);
+
 // "detector/rule" -> the two names.
 absl::Status SplitRuleName(const std::string& text, std::string* detector,
                            std::string* rule);
