@@ -177,7 +177,37 @@ TEST(RulesE2eTest, ShadowDecidesWithoutRoutingThenPromoteMakesItRoute) {
   EXPECT_EQ(Evidence(*live, "mode"), "live");
   EXPECT_EQ(r.decision().route(), riskflow::v1::FREEZE);
 
-  // Promoting again to the same mode: the daemon reports it unchanged.
+  // Promoting again to the same mode changes nothing.
+  out.str("");
+  ASSERT_EQ(cli::RunCli({target, "rules", "promote", "payout_rules/burst",
+                         "--to", "live", "--file", file},
+                        out, err),
+            0)
+      << err.str();
+  EXPECT_NE(out.str().find("already live; nothing changed"), std::string::npos)
+      << out.str();
+
+  // A rule with a type error is refused at reload, with its line and
+  // column; the running version stays.
+  {
+    std::string bad = edited;
+    bad.replace(bad.find("amount >= 100000000"), 19, "currency > 100000000");
+    grpc::ClientContext ctx;
+    riskflow::v1::ReloadPipelineRequest request;
+    request.set_yaml(bad);
+    riskflow::v1::ReloadPipelineResponse response;
+    grpc::Status s = d.admin()->ReloadPipeline(&ctx, request, &response);
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.error_message().find(
+                  "rule 'huge', line 14, column 38: '>' needs numbers, got "
+                  "string field 'currency'"),
+              std::string::npos)
+        << s.error_message();
+    auto still = d.Pipeline();
+    ASSERT_TRUE(still.ok());
+    EXPECT_EQ(still->version_hash(), after->version_hash());
+  }
+
   out.str("");
   EXPECT_EQ(cli::RunCli({target, "rules", "show", "payout_rules/burst"}, out,
                         err),

@@ -248,9 +248,11 @@ void RuleDetector::Fire(sdk::Context& ctx, const RuleDecl& rule,
   a.evidence.emplace_back(e.routed ? "route" : "would_route",
                           RouteName(rule.route));
   if (rule.mode == Mode::kCanary) {
-    a.evidence.emplace_back(
-        "canary", std::to_string(CanaryBucket(event.account_id())) + "<" +
-                      std::to_string(rule.canary_percent) + "?");
+    // The account's bucket and the share routed: bucket < percent routes.
+    a.evidence.emplace_back("canary_bucket",
+                            std::to_string(CanaryBucket(event.account_id())));
+    a.evidence.emplace_back("canary_percent",
+                            std::to_string(rule.canary_percent));
   }
   ctx.Annotate(a);
 }

@@ -228,6 +228,13 @@ int RunPromote(const RulesOptions& o,
         << " (nothing changed)\n";
     return kExitError;
   }
+  if (edit->from == p.to &&
+      (p.to != rule::Mode::kCanary || p.percent < 0 ||
+       p.percent == edit->from_percent)) {
+    out << p.detector << "/" << p.rule << " is already "
+        << rule::ModeName(p.to) << "; nothing changed\n";
+    return kExitOk;
+  }
   // The file must be what riskflowd runs, or promoting from it would also
   // roll out (or roll back) whatever else differs.
   absl::StatusOr<riskflow::v1::PipelineInfo> running =
