@@ -177,6 +177,24 @@ TEST(RulesE2eTest, ShadowDecidesWithoutRoutingThenPromoteMakesItRoute) {
   EXPECT_EQ(Evidence(*live, "mode"), "live");
   EXPECT_EQ(r.decision().route(), riskflow::v1::FREEZE);
 
+  // Published (not evaluated inline): the FREEZE sink gets the decision
+  // with the rule's reason.
+  ASSERT_TRUE(d.PublishOne(1, {Payout("p5", "acct-1", "bene-5", 5000, "CNY",
+                                      kT0 + 4500)})
+                  .ok());
+  ASSERT_TRUE(d.WaitProcessed().ok());
+  auto frozen = d.ReadSink(riskflow::v1::FREEZE);
+  ASSERT_TRUE(frozen.ok()) << frozen.status();
+  bool found = false;
+  for (const auto& decision : *frozen) {
+    if (decision.event_id() != "p5") continue;
+    const riskflow::v1::Annotation* a = RuleAnnotation(decision, "burst");
+    ASSERT_NE(a, nullptr);
+    EXPECT_EQ(a->message(), "5 payouts in 1h, the last to bene-5");
+    found = true;
+  }
+  EXPECT_TRUE(found);
+
   // Promoting again to the same mode changes nothing.
   out.str("");
   ASSERT_EQ(cli::RunCli({target, "rules", "promote", "payout_rules/burst",
