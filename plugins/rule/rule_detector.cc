@@ -119,7 +119,8 @@ sdk::Status RuleDetector::Init(sdk::InitContext& ctx,
   max_steps_ = params.Int("max_steps", kDefaultStepBudget);
   rules_text_ = params.String("rules");
   std::string error;
-  if (!CompileRuleSet(rules_text_, &rules_, &error)) {
+  // One line: the host blanks newlines in a plugin's error text.
+  if (!CompileRuleSet(rules_text_, &rules_, &error, /*one_line=*/true)) {
     return sdk::Status::Error("parameter 'rules': " + error);
   }
   for (const AggregateDecl& a : rules_.aggregates) {

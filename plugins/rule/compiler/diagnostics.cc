@@ -45,7 +45,7 @@ std::string Printable(std::string_view s) {
 }  // namespace
 
 std::string FormatError(const SourceText& source, std::string_view context,
-                        const CompileError& error) {
+                        const CompileError& error, bool one_line) {
   std::string out(context);
   if (!out.empty()) out += ", ";
   out += "line " + std::to_string(error.where.line) + ", column " +
@@ -59,6 +59,15 @@ std::string FormatError(const SourceText& source, std::string_view context,
   if (caret > kWidth - 20) from = caret - (kWidth - 20);
   if (from > line.size()) from = line.size();
   std::string_view shown = line.substr(from, kWidth);
+  if (one_line) {
+    const size_t at = std::min(caret - from, shown.size());
+    std::string excerpt = Printable(shown.substr(0, at)) + "^" +
+                          Printable(shown.substr(at));
+    // Leading indentation says nothing on one line.
+    const size_t first = excerpt.find_first_not_of(' ');
+    if (first != std::string::npos) excerpt.erase(0, first);
+    return out + " (at: `" + excerpt + "`)";
+  }
   out += "\n  " + Printable(shown) + "\n  " +
          std::string(std::min(caret - from, shown.size()), ' ') + "^";
   return out;

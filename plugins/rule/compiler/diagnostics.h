@@ -46,8 +46,14 @@ struct CompileError {
 // "<context>, line L, column C: <message>\n  <line>\n  <caret>". Long lines
 // are cut around the column so the result stays well under the host's
 // 1 KiB error bound.
+//
+// one_line: the host blanks control characters in a plugin's error text
+// (pipeline/plugin_host/plugin_output.h), which would flatten the caret
+// line into noise; then the excerpt follows on the same line with a '^'
+// written in front of the offending token:
+//   ... got string field 'currency' (at: `&& currency ^> 5`)
 std::string FormatError(const SourceText& source, std::string_view context,
-                        const CompileError& error);
+                        const CompileError& error, bool one_line = false);
 
 }  // namespace rule
 }  // namespace riskflow

@@ -93,8 +93,8 @@ struct Property {
 
 class RuleSetParser {
  public:
-  RuleSetParser(std::string_view text, RuleSet* out)
-      : text_(text), source_(text), out_(out) {}
+  RuleSetParser(std::string_view text, RuleSet* out, bool one_line)
+      : text_(text), source_(text), out_(out), one_line_(one_line) {}
 
   bool Run(std::string* error) {
     if (text_.size() > kMaxRuleSetBytes) {
@@ -104,7 +104,7 @@ class RuleSetParser {
       return false;
     }
     if (!Parse()) {
-      *error = FormatError(source_, context_, error_);
+      *error = FormatError(source_, context_, error_, one_line_);
       return false;
     }
     if (out_->rules.empty()) {
@@ -370,7 +370,6 @@ class RuleSetParser {
     if (p.key == "when") {
       when_begin_ = p.value_begin;
       when_end_ = p.value_end;
-      when_key_ = p.key_offset;
       has_when_ = true;
       return true;
     }
@@ -654,6 +653,7 @@ class RuleSetParser {
   std::string_view text_;
   SourceText source_;
   RuleSet* out_;
+  bool one_line_;
   CompileError error_;
   std::string context_;
   Section section_ = kNone;
@@ -668,7 +668,7 @@ class RuleSetParser {
 
   RuleDecl rule_;
   bool has_when_ = false;
-  size_t when_begin_ = 0, when_end_ = 0, when_key_ = 0;
+  size_t when_begin_ = 0, when_end_ = 0;
   bool has_reason_ = false;
   size_t reason_begin_ = 0, reason_end_ = 0;
   bool has_percent_ = false;
@@ -676,9 +676,10 @@ class RuleSetParser {
 
 }  // namespace
 
-bool CompileRuleSet(std::string_view text, RuleSet* out, std::string* error) {
+bool CompileRuleSet(std::string_view text, RuleSet* out, std::string* error,
+                    bool one_line) {
   *out = RuleSet();
-  return RuleSetParser(text, out).Run(error);
+  return RuleSetParser(text, out, one_line).Run(error);
 }
 
 ModeEdit LocateMode(std::string_view text, std::string_view rule) {

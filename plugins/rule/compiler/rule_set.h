@@ -74,7 +74,10 @@ struct RuleSet {
 
 // Parses and compiles `text`; on failure *error is one message in the form
 // of diagnostics.h (context, line, column, excerpt).
-bool CompileRuleSet(std::string_view text, RuleSet* out, std::string* error);
+// one_line: the error as FormatError's one-line form (for the plugin,
+// whose error text the host flattens).
+bool CompileRuleSet(std::string_view text, RuleSet* out, std::string* error,
+                    bool one_line = false);
 
 // Where a rule's `mode:` line is (or where one would be inserted), for
 // `riskflow rules promote`, which edits the text in place.

@@ -151,6 +151,19 @@ TEST(RuleSetTest, ErrorsNameTheRuleLineAndColumn) {
   EXPECT_NE(Error("# nothing\n").find("declares no rule"), std::string::npos);
 }
 
+TEST(RuleSetTest, OneLineErrorsMarkTheTokenInline) {
+  RuleSet set;
+  std::string error;
+  ASSERT_FALSE(CompileRuleSet("rule big_payout:\n"
+                              "  when: type == \"PAYOUT\"\n"
+                              "        && currency > 5\n"
+                              "  route: FREEZE\n",
+                              &set, &error, /*one_line=*/true));
+  EXPECT_EQ(error,
+            "rule 'big_payout', line 3, column 21: '>' needs numbers, got "
+            "string field 'currency' (at: `&& currency ^> 5`)");
+}
+
 TEST(RuleSetTest, BoundsOnTheWholeSet) {
   std::string many;
   for (size_t i = 0; i <= kMaxRules; ++i) {
