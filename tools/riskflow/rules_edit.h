@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "plugins/rule/compiler/mode_edit.h"
 #include "plugins/rule/compiler/rule_set.h"
 #include "proto/riskflow/v1/config.pb.h"
 

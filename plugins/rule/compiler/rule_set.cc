@@ -9,6 +9,7 @@
 #include "plugins/rule/compiler/fields.h"
 #include "plugins/rule/compiler/lexer.h"
 #include "plugins/rule/compiler/limits.h"
+#include "plugins/rule/compiler/rule_lines.h"
 
 namespace riskflow {
 namespace rule {
@@ -50,37 +51,6 @@ bool ParseRouteName(std::string_view text, rf_route* out) {
 }
 
 namespace {
-
-struct Line {
-  size_t begin = 0;  // first byte
-  size_t end = 0;    // one past the last byte, before '\n'
-  size_t indent = 0; // leading spaces
-  bool blank = false;  // empty or a comment only
-};
-
-std::vector<Line> SplitLines(std::string_view text) {
-  std::vector<Line> lines;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t nl = text.find('\n', start);
-    if (nl == std::string_view::npos) nl = text.size();
-    Line l;
-    l.begin = start;
-    l.end = nl;
-    if (l.end > l.begin && text[l.end - 1] == '\r') --l.end;
-    size_t i = l.begin;
-    while (i < l.end && text[i] == ' ') ++i;
-    l.indent = i - l.begin;
-    l.blank = i == l.end || text[i] == '#';
-    lines.push_back(l);
-    if (nl == text.size()) break;
-    start = nl + 1;
-  }
-  return lines;
-}
-
-bool IsNameStart(char c) { return (c >= 'a' && c <= 'z') || c == '_'; }
-bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9'); }
 
 // A property being read: `key: value`, value possibly continued on more
 // deeply indented lines (only `when`).
@@ -680,51 +650,6 @@ bool CompileRuleSet(std::string_view text, RuleSet* out, std::string* error,
                     bool one_line) {
   *out = RuleSet();
   return RuleSetParser(text, out, one_line).Run(error);
-}
-
-ModeEdit LocateMode(std::string_view text, std::string_view rule) {
-  ModeEdit edit;
-  const std::vector<Line> lines = SplitLines(text);
-  bool inside = false;
-  int prop_indent = -1;
-  for (size_t li = 0; li < lines.size(); ++li) {
-    const Line& l = lines[li];
-    if (l.blank) continue;
-    const std::string_view content = text.substr(l.begin, l.end - l.begin);
-    if (l.indent == 0) {
-      if (inside) break;
-      // "rule NAME:" (spaces as the parser allows them).
-      if (content.substr(0, 5) == "rule ") {
-        std::string_view rest = content.substr(5);
-        while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
-        size_t n = 0;
-        while (n < rest.size() && IsNameChar(rest[n])) ++n;
-        if (rest.substr(0, n) == rule) {
-          inside = true;
-          edit.found_rule = true;
-          edit.insert_after = static_cast<int>(li);
-        }
-      }
-      continue;
-    }
-    if (!inside) continue;
-    edit.insert_after = static_cast<int>(li);
-    if (prop_indent < 0) {
-      prop_indent = static_cast<int>(l.indent);
-      edit.indent = prop_indent;
-    }
-    // Continuation lines of `when` are indented deeper: not keys.
-    if (static_cast<int>(l.indent) != prop_indent) continue;
-    const std::string_view key = content.substr(l.indent);
-    if (key.substr(0, 5) == "mode:") {
-      edit.has_mode = true;
-      edit.mode_line = static_cast<int>(li);
-    } else if (key.substr(0, 15) == "canary_percent:") {
-      edit.has_percent = true;
-      edit.percent_line = static_cast<int>(li);
-    }
-  }
-  return edit;
 }
 
 }  // namespace rule

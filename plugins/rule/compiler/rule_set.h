@@ -79,20 +79,6 @@ struct RuleSet {
 bool CompileRuleSet(std::string_view text, RuleSet* out, std::string* error,
                     bool one_line = false);
 
-// Where a rule's `mode:` line is (or where one would be inserted), for
-// `riskflow rules promote`, which edits the text in place.
-struct ModeEdit {
-  bool found_rule = false;
-  // Lines are 0-based. When has_mode is set, mode_line holds `mode: ...`;
-  // otherwise insert_after is the rule's last property line.
-  bool has_mode = false;
-  int mode_line = -1;
-  bool has_percent = false;
-  int percent_line = -1;
-  int insert_after = -1;
-  int indent = 2;
-};
-ModeEdit LocateMode(std::string_view text, std::string_view rule);
 
 }  // namespace rule
 }  // namespace riskflow

@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "plugins/rule/compiler/fields.h"
 #include "plugins/rule/compiler/limits.h"
+#include "plugins/rule/compiler/mode_edit.h"
 
 namespace riskflow {
 namespace rule {
