@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TARGETS=(publish_batch event_json pipeline_yaml csv_source decision_file
-         decision_json log_record param_parse)
+         decision_json log_record param_parse rule_set)
 SECONDS_EACH=${1:-60}
 shift || true
 if (($# > 0)); then TARGETS=("$@"); fi

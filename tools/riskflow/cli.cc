@@ -12,6 +12,7 @@
 #include "tools/riskflow/publish.h"
 #include "tools/riskflow/quarantine.h"
 #include "tools/riskflow/reload.h"
+#include "tools/riskflow/rules_command.h"
 #include "tools/riskflow/replay_command.h"
 #include "tools/riskflow/report_command.h"
 #include "tools/riskflow/shadow.h"
@@ -45,6 +46,7 @@ constexpr Command kCommands[] = {
     {"diff", kDiffUsage, &DiffMain},
     {"quarantine", kQuarantineUsage, &QuarantineMain},
     {"audit", kAuditUsage, &AuditMain},
+    {"rules", kRulesUsage, &RulesMain},
 };
 
 const Command* FindCommand(const std::string& name) {

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "tools/riskflow/rules_edit.h"
 #include "tools/riskflow/table.h"
 
 namespace riskflow::cli {
@@ -61,6 +62,11 @@ std::string FormatPlugins(const riskflow::v1::ListPluginsResponse& response) {
       absl::StrAppend(&out, "  QUARANTINED: ", p.quarantine_reason(),
                       " (riskflow quarantine clear ", p.detector(), ")\n");
     }
+    // Scripted rules: their names and modes instead of the raw text.
+    const bool rule_plugin = p.plugin_name() == kRulePlugin;
+    if (rule_plugin && p.values().count("rules") > 0) {
+      absl::StrAppend(&out, RulesSummary(p.values().at("rules")));
+    }
     if (p.params().empty()) {
       absl::StrAppend(&out, "  no parameters\n");
       continue;
@@ -69,8 +75,11 @@ std::string FormatPlugins(const riskflow::v1::ListPluginsResponse& response) {
         {"PARAM", "TYPE", "VALUE", "DEFAULT", "RANGE", "DOC"}};
     for (const auto& spec : p.params()) {
       auto value = p.values().find(spec.name());
+      const bool listed = rule_plugin && spec.name() == "rules";
       params.push_back({spec.name(), spec.type(),
-                        value == p.values().end() ? "-" : value->second,
+                        value == p.values().end() ? "-"
+                        : listed                  ? "(rules above)"
+                                                  : value->second,
                         spec.required()                ? "(required)"
                         : spec.default_value().empty() ? "-"
                                                        : spec.default_value(),

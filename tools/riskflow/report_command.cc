@@ -13,6 +13,7 @@
 #include "pipeline/report/report_format.h"
 #include "tools/riskflow/common.h"
 #include "tools/riskflow/flags.h"
+#include "tools/riskflow/rules_edit.h"
 
 namespace riskflow::cli {
 namespace {
@@ -125,6 +126,8 @@ int RunReport(const ReportOptions& options, std::ostream& out,
       diff ? &*diff : nullptr, static_cast<size_t>(options.max_listed));
 
   out << report::RenderTerminalSummary(input);
+  // What shadow rules (docs/rules.md) would have flagged; JSONL only.
+  out << ShadowRulesSection(ResolveUserPath(options.decisions), 5);
   for (const auto& [path, render] :
        {std::make_pair(options.html, &report::RenderHtml),
         std::make_pair(options.json, &report::RenderJsonSummary)}) {
