@@ -5,7 +5,9 @@
 // Admin.GetAccountEvents (docs/cases.md) on a dev-mode daemon.
 #include <sqlite3.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <memory>
 #include <sstream>
@@ -323,6 +325,118 @@ TEST_F(AdminAuditTest, TheChainContinuesAfterARestart) {
   EXPECT_EQ(admin.admin->ListAuditEntries(Ctx().get(), too_many, &audit)
                 .error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// Admin.GetAccountEvents (docs/cases.md, "Recent events"): newest first,
+// only the account's events, bounded by limit, window and after_sequence,
+// with decisions; the log read backwards across several chunks.
+TEST(AccountEventsTest, NewestFirstBoundedAndWithDecisions) {
+  int accounts = 100, per_account = 100;  // 10,000 events: 3 scan chunks
+  if (const char* n = getenv("RISKFLOW_ACCOUNT_EVENTS_PER_ACCOUNT")) {
+    per_account = atoi(n);  // for the cost figure in docs/cases.md
+  }
+  absl::StatusOr<std::unique_ptr<TestDaemon>> d = TestDaemon::Start();
+  ASSERT_TRUE(d.ok()) << d.status();
+  TestDaemon& daemon = **d;
+  std::vector<riskflow::v1::Event> events;
+  for (int i = 0; i < per_account; ++i) {
+    for (int a = 0; a < accounts; ++a) {
+      // One minute apart per account: no velocity flags.
+      events.push_back(Payment(absl::StrCat("e-", a, "-", i),
+                               absl::StrCat("acct-", a), "shop", 100 + i,
+                               "EUR", kT0 + i * kMinute));
+    }
+  }
+  std::vector<riskflow::v1::PublishAck> acks;
+  ASSERT_TRUE(daemon.Publish(Batches(events, 1000), &acks).ok());
+  ASSERT_TRUE(daemon.WaitProcessed().ok());
+  const uint64_t total = static_cast<uint64_t>(accounts) * per_account;
+
+  auto call = [&](const riskflow::v1::GetAccountEventsRequest& r,
+                  riskflow::v1::GetAccountEventsResponse* out) {
+    auto ctx = Ctx();
+    return daemon.admin()->GetAccountEvents(ctx.get(), r, out);
+  };
+  riskflow::v1::GetAccountEventsRequest r;
+  r.set_account_id("acct-7");
+  r.set_limit(30);
+  riskflow::v1::GetAccountEventsResponse out;
+  const absl::Time start = absl::Now();
+  grpc::Status s = call(r, &out);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  std::cerr << "GetAccountEvents limit 30 of " << total << " events: "
+            << out.scanned_records() << " records read in "
+            << absl::FormatDuration(absl::Now() - start) << "\n";
+  ASSERT_EQ(out.events_size(), 30);
+  EXPECT_EQ(out.stopped_by(), "limit");
+  EXPECT_TRUE(out.complete());
+  EXPECT_EQ(out.through_sequence(), total);
+  for (int i = 0; i < 30; ++i) {
+    EXPECT_EQ(out.events(i).event().event_id(),
+              absl::StrCat("e-7-", per_account - 1 - i));
+    EXPECT_TRUE(out.events(i).decided());
+    EXPECT_EQ(out.events(i).decision().event_id(),
+              out.events(i).event().event_id());
+    EXPECT_EQ(out.events(i).decision().route(), riskflow::v1::PASS);
+  }
+  // The 30 newest of acct-7 lie within the last 30 x 100 records.
+  EXPECT_LE(out.scanned_records(), 4096u);
+
+  // A window of 10 minutes of event time before the last: 11 events.
+  if (per_account == 100) {
+    r.set_limit(0);  // default 50
+    r.set_since_ms(kT0 + 89 * kMinute);
+    ASSERT_TRUE(call(r, &out).ok());
+    EXPECT_EQ(out.events_size(), 11);
+    // The whole log is 100 minutes of event time, well inside the window's
+    // slack (a day): the scan goes to the start.
+    EXPECT_EQ(out.stopped_by(), "log_start");
+    EXPECT_EQ(out.scanned_records(), total);
+    // Only what is newer than a sequence.
+    r.set_since_ms(0);
+    r.set_after_sequence(total - 300);
+    ASSERT_TRUE(call(r, &out).ok());
+    EXPECT_EQ(out.events_size(), 3);  // e-7-97, -98, -99
+    EXPECT_EQ(out.stopped_by(), "after_sequence");
+    EXPECT_EQ(out.scanned_records(), 300u);
+  }
+  // An account without events: the whole log read (the worst case, up to
+  // the scan cap), nothing found.
+  r.set_after_sequence(0);
+  r.set_since_ms(0);
+  r.set_account_id("acct-nobody");
+  const absl::Time worst = absl::Now();
+  ASSERT_TRUE(call(r, &out).ok());
+  std::cerr << "GetAccountEvents of an account without events in " << total
+            << " events: " << out.scanned_records() << " records read in "
+            << absl::FormatDuration(absl::Now() - worst) << " (stopped by "
+            << out.stopped_by() << ")\n";
+  EXPECT_EQ(out.events_size(), 0);
+  // The cap is checked per 4096-record chunk.
+  if (total <= 200000) {
+    EXPECT_EQ(out.scanned_records(), total);
+  } else {
+    EXPECT_GE(out.scanned_records(), 200000u);
+    EXPECT_LT(out.scanned_records(), 200000u + 4096u);
+  }
+  EXPECT_EQ(out.stopped_by(), total <= 200000 ? "log_start" : "scan_cap");
+  EXPECT_EQ(out.complete(), total <= 200000);
+  // Bounds: named errors.
+  r.set_account_id("acct-7");
+  r.set_limit(1001);
+  s = call(r, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("limit: at most 1000 events, got 1001"));
+  r.set_limit(10);
+  r.set_account_id("");
+  s = call(r, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("account_id: must be 1-128 bytes"));
+  r.set_account_id("acct-7");
+  r.set_since_ms(-5);
+  s = call(r, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("since_ms"));
 }
 
 }  // namespace
