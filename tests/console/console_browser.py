@@ -199,7 +199,7 @@ def main():
                     lambda drv: len(drv.find_elements(By.CSS_SELECTOR, "#decisions .decision"))
                     >= min(a.timing_decisions, PAGE)
                     and ("of %d" % a.timing_decisions) in
-                    drv.find_element(By.ID, "decisions-range").text)
+                    drv.find_element(By.ID, "decisions-range").get_attribute("textContent"))
                 times.append((time.perf_counter() - start) * 1000)
             times.sort()
             p99 = times[min(len(times) - 1, int(round(0.99 * (len(times) - 1))))]
