@@ -103,6 +103,8 @@ void CaseDetail(CaseStore* store, int64_t id, const DecisionPage& page,
   if (!decisions.ok()) return SendError(decisions.status(), res);
   absl::StatusOr<std::string> sha = store->EvidenceSha256(id);
   if (!sha.ok()) return SendError(sha.status(), res);
+  auto recent = store->RecentEvents(id);
+  if (!recent.ok()) return SendError(recent.status(), res);
   report::JsonWriter w;
   w.BeginObject().Key("case");
   WriteCase(*c, &w);
@@ -118,6 +120,33 @@ void CaseDetail(CaseStore* store, int64_t id, const DecisionPage& page,
   }
   w.Key("evidence_sha256").String(*sha).Key("history").BeginArray();
   for (const cases::CaseAction& a : *history) WriteCaseAction(a, &w);
+  // The account's recent events from riskflowd's log, as frozen into the
+  // evidence (docs/cases.md, "Recent events").
+  w.EndArray().Key("recent_events").BeginArray();
+  for (const cases::CaseStore::RecentEventsSnapshot& snap : *recent) {
+    w.BeginObject()
+        .Key("taken_ms").Int(snap.taken_ms)
+        .Key("trigger").String(snap.trigger)
+        .Key("fetched").Bool(snap.ok)
+        .Key("error").String(snap.error)
+        .Key("complete").Bool(snap.response.complete())
+        .Key("events").BeginArray();
+    for (const riskflow::v1::AccountEvent& e : snap.response.events()) {
+      w.BeginObject()
+          .Key("sequence").Int(static_cast<int64_t>(e.sequence()))
+          .Key("event_id").String(e.event().event_id())
+          .Key("type").String(riskflow::v1::EventType_Name(e.event().type()))
+          .Key("event_time_ms").Int(e.event().event_time_ms())
+          .Key("amount_minor").Int(e.event().amount_minor())
+          .Key("currency").String(e.event().currency())
+          .Key("counterparty").String(e.event().counterparty())
+          .Key("route").String(e.decided() ? riskflow::v1::Route_Name(
+                                                 e.decision().route())
+                                           : std::string("UNDECIDED"))
+          .EndObject();
+    }
+    w.EndArray().EndObject();
+  }
   w.EndArray()
       .Key("decisions_total").Int(static_cast<int64_t>(decisions->size()))
       .Key("decisions_offset").Int(static_cast<int64_t>(page.offset))

@@ -164,6 +164,17 @@ def main():
         if "=" not in d.find_element(By.CSS_SELECTOR, "#decisions .evidence").text:
             raise AssertionError("no evidence values shown")
         print("ok 2 case %s shows the FREEZE evidence" % case_id)
+        # riskflow-cases fetches the account's recent events from riskflowd
+        # shortly after the case opens; reload until they show.
+        deadline = time.time() + 30
+        while not d.find_elements(By.CSS_SELECTOR, "#recent-events tr[data-event-id]"):
+            if time.time() > deadline:
+                raise AssertionError("no recent events from the log: %s" %
+                                     d.find_element(By.ID, "recent-events").text)
+            time.sleep(0.5)
+            c.open_case_of(a.account)
+        print("ok 2b the case shows the account's recent events from the log (%d rows)" %
+              len(d.find_elements(By.CSS_SELECTOR, "#recent-events tr[data-event-id]")))
 
         err = c.act("action-submit", "looking at it", to_state="INVESTIGATING")
         if c.state() != "INVESTIGATING":

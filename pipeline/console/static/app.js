@@ -215,6 +215,27 @@ function decisionBlock(item) {
 // events renders one page of full decisions; the chart shows all of them.
 const DECISION_PAGE = 100;
 
+// The account's recent events as frozen into the evidence: one table per
+// snapshot (when the case opened, when flags joined).
+function recentEventsBlock(snapshots) {
+  if (!snapshots.length) return [el('p', { class: 'muted' }, 'Not fetched yet.')];
+  return snapshots.map(s => {
+    const head = el('p', { class: 'muted' }, fmtTime(s.taken_ms) + ' · ' + s.trigger +
+      (s.fetched ? ' · ' + s.events.length + ' events' + (s.complete ? '' : ' (scan cap reached)') : ''));
+    if (!s.fetched) {
+      return el('div', { class: 'recent' }, head, el('p', { class: 'error' }, 'Could not be fetched: ' + s.error));
+    }
+    const rows = s.events.map(e => el('tr', { 'data-event-id': e.event_id },
+      el('td', {}, String(e.sequence)), el('td', {}, e.event_id), el('td', {}, e.type),
+      el('td', {}, fmtTime(e.event_time_ms)), el('td', {}, e.amount_minor + ' ' + e.currency),
+      el('td', {}, e.counterparty), el('td', { class: 'sev-' + e.route }, e.route)));
+    return el('div', { class: 'recent' }, head, el('table', {},
+      el('thead', {}, el('tr', {}, ...['Seq', 'Event', 'Type', 'Time', 'Amount', 'Counterparty', 'Route']
+        .map(h => el('th', {}, h)))),
+      el('tbody', {}, ...rows)));
+  });
+}
+
 async function renderCase(id, offset) {
   show('case');
   if (offset === undefined) {
@@ -250,6 +271,7 @@ async function renderCase(id, offset) {
   $('evidence-link').href = '/api/cases/' + c.id + '/evidence';
 
   $('activity-chart').replaceChildren(activityChart(data.activity));
+  $('recent-events').replaceChildren(...recentEventsBlock(data.recent_events || []));
   $('decisions').replaceChildren(...data.decisions.map(decisionBlock));
   const total = data.decisions_total, first = data.decisions_offset;
   const last = first + data.decisions.length;
