@@ -33,6 +33,12 @@ struct AuditEntry {
   std::string hash;
 };
 
+// Where riskflowd keeps the audit log of its Admin actions (a standalone
+// audit file, see OpenStandalone): <data_dir>/admin-audit.db.
+inline std::string AdminAuditPath(const std::string& data_dir) {
+  return data_dir + "/admin-audit.db";
+}
+
 // The hash of an entry given its fields and prev_hash (lowercase hex).
 std::string AuditEntryHash(const AuditEntry& entry);
 

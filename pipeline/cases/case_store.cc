@@ -378,6 +378,20 @@ absl::StatusOr<IngestResult> CaseStore::IngestDecisions(
           .Bind(6, now)
           .Bind(7, c.id);
       if (absl::Status e = update->Run(); !e.ok()) return e;
+      // The account's recent events for the evidence: fetched later by the
+      // service (one pending fetch per case covers every flag until then).
+      absl::StatusOr<Stmt> todo = db_->Cached(
+          "INSERT INTO recent_events_todo(case_id, account_id, trigger, "
+          "event_time_ms, queued_ms) VALUES (?, ?, ?, ?, ?) "
+          "ON CONFLICT(case_id) DO NOTHING");
+      if (!todo.ok()) return todo.status();
+      todo->Bind(1, c.id)
+          .Bind(2, d.account_id())
+          .Bind(3, absl::StrCat(opened ? "case_opened" : "flag_joined",
+                                " decision=", d.decision_id()))
+          .Bind(4, d.event_time_ms())
+          .Bind(5, now);
+      if (absl::Status e = todo->Run(); !e.ok()) return e;
       const std::string subject = absl::StrCat("case/", c.id);
       if (opened) {
         if (absl::StatusOr<int64_t> a = audit_.Append(

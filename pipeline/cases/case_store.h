@@ -29,6 +29,7 @@
 #include "pipeline/cases/audit_log.h"
 #include "pipeline/cases/sqlite_db.h"
 #include "pipeline/cases/workflow.h"
+#include "proto/riskflow/v1/admin.pb.h"
 #include "proto/riskflow/v1/decision.pb.h"
 
 namespace riskflow::cases {
@@ -196,6 +197,40 @@ class CaseStore {
   // decision of every decided case (confirmed_fraud / benign). Returns the
   // number of lines written.
   absl::StatusOr<int64_t> ExportLabels(const std::string& path);
+
+  // --- The account's recent events (recent_events.cc, docs/cases.md) ---
+  // A case waiting for its account's recent events from riskflowd.
+  struct RecentEventsTodo {
+    int64_t case_id = 0;
+    std::string account_id;
+    // "case_opened decision=..." or "flag_joined decision=..."
+    std::string trigger;
+    // The flagged event's time: the window is counted back from it.
+    int64_t event_time_ms = 0;
+    int64_t attempts = 0;
+  };
+  absl::StatusOr<std::vector<RecentEventsTodo>> PendingRecentEvents(
+      size_t limit);
+  // The highest log sequence an earlier snapshot of the case covered (0:
+  // none): the next fetch asks only for what is newer.
+  absl::StatusOr<uint64_t> RecentEventsThrough(int64_t case_id);
+  // Freezes a fetched snapshot (or, with ok = false, the error that kept
+  // it from being fetched) into the case's evidence and clears the todo.
+  absl::Status StoreRecentEvents(
+      const RecentEventsTodo& todo,
+      const absl::StatusOr<riskflow::v1::GetAccountEventsResponse>& fetched);
+  // A failed attempt that will be retried.
+  absl::Status RecentEventsAttemptFailed(int64_t case_id,
+                                         const std::string& error);
+  struct RecentEventsSnapshot {
+    int64_t taken_ms = 0;
+    std::string trigger;
+    bool ok = false;
+    std::string error;
+    riskflow::v1::GetAccountEventsResponse response;
+  };
+  absl::StatusOr<std::vector<RecentEventsSnapshot>> RecentEvents(
+      int64_t case_id);
 
   AuditLog& audit() { return audit_; }
   absl::StatusOr<AuditVerifyResult> VerifyAudit();

@@ -357,16 +357,17 @@ TEST_F(CaseStoreTest, OpeningAVersion1DatabaseMigratesIt) {
   EXPECT_EQ(c->version, 3);
   EXPECT_EQ(c->state_since_ms, 7);  // filled by migration 2
   EXPECT_TRUE((*store)->ReadNotifications(0, 10).ok());  // table from v2
+  EXPECT_TRUE((*store)->PendingRecentEvents(10).ok());   // table from v3
   store->reset();
   absl::StatusOr<std::unique_ptr<Db>> db = Db::Open(path, CaseMigrations());
   ASSERT_TRUE(db.ok());
-  EXPECT_EQ(*(*db)->SchemaVersion(), 2);
+  EXPECT_EQ(*(*db)->SchemaVersion(), 3);
   // A build that knows only v1 refuses the newer file.
   db->reset();
   std::vector<Migration> v1 = {CaseMigrations()[0]};
   absl::StatusOr<std::unique_ptr<Db>> old = Db::Open(path, v1);
   ASSERT_FALSE(old.ok());
-  EXPECT_THAT(old.status().message(), HasSubstr("schema version 2 is newer"));
+  EXPECT_THAT(old.status().message(), HasSubstr("schema version 3 is newer"));
 }
 
 TEST(CaseStoreOpenTest, ConcurrentOpensOfANewFileMigrateOnce) {

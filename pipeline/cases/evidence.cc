@@ -58,6 +58,31 @@ absl::StatusOr<CaseStore::Export> CaseStore::BuildEvidenceLocked(
   }
   std::vector<std::string> list_items;
   for (const std::string& e : list_entries) list_items.push_back(JsonString(e));
+  // The account's recent events, as frozen when the case opened and when
+  // flags joined (recent_events.cc); pending while a fetch is queued.
+  std::vector<std::string> snapshots;
+  {
+    absl::StatusOr<Stmt> snap = db_->Prepare(
+        "SELECT json FROM case_recent_events WHERE case_id = ? ORDER BY id");
+    if (!snap.ok()) return snap.status();
+    snap->Bind(1, case_id);
+    while (true) {
+      absl::StatusOr<bool> row = snap->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      snapshots.push_back(snap->Text(0));
+    }
+  }
+  bool pending = false;
+  {
+    absl::StatusOr<Stmt> todo = db_->Prepare(
+        "SELECT 1 FROM recent_events_todo WHERE case_id = ?");
+    if (!todo.ok()) return todo.status();
+    todo->Bind(1, case_id);
+    absl::StatusOr<bool> row = todo->Step();
+    if (!row.ok()) return row.status();
+    pending = *row;
+  }
   Export out;
   out.json = absl::StrCat(
       "{\"format\":\"riskflow-case-evidence/1\",\"case\":{\"id\":", c->id,
@@ -66,9 +91,9 @@ absl::StatusOr<CaseStore::Export> CaseStore::BuildEvidenceLocked(
       "},\"pipeline_versions\":[", absl::StrJoin(version_items, ","),
       "],\"plugin_builds\":[", absl::StrJoin(build_items, ","),
       "],\"list_entries_applied\":[", absl::StrJoin(list_items, ","),
-      "],\"recent_account_events\":{\"included\":false,\"why\":"
-      "\"riskflowd exposes no RPC to read an account's events from its "
-      "log\"},\"decisions\":[",
+      "],\"recent_account_events\":{\"pending\":", pending ? "true" : "false",
+      ",\"snapshots\":[", absl::StrJoin(snapshots, ","),
+      "]},\"decisions\":[",
       absl::StrJoin(items, ","), "]}\n");
   out.sha256 = config::Sha256Hex(out.json);
   return out;

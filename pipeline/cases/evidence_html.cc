@@ -31,7 +31,9 @@ constexpr char kStyle[] =
 std::string RenderEvidenceHtml(const Case& c,
                                const std::vector<AttachedDecision>& decisions,
                                const std::vector<CaseAction>& history,
-                               const std::string& evidence_sha256) {
+                               const std::string& evidence_sha256,
+                               const std::vector<CaseStore::RecentEventsSnapshot>&
+                                   recent_events) {
   std::string h = absl::StrCat(
       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Case ",
       c.id, " evidence</title><style>", kStyle, "</style></head><body>\n",
@@ -96,10 +98,48 @@ std::string RenderEvidenceHtml(const Case& c,
                     a.to_state, "</td><td>", HtmlEscape(a.note), "</td><td>",
                     absl::StrJoin(refs, "<br>"), "</td></tr>\n");
   }
-  absl::StrAppend(&h,
-                  "</table>\n<p>The account's recent events from riskflowd's "
-                  "log are not included: riskflowd has no RPC to read them "
-                  "(docs/cases.md).</p>\n</body></html>\n");
+  absl::StrAppend(&h, "</table>\n<h2>The account's recent events (from "
+                      "riskflowd's log)</h2>\n");
+  if (recent_events.empty()) {
+    absl::StrAppend(&h, "<p>Not fetched yet.</p>\n");
+  }
+  for (const CaseStore::RecentEventsSnapshot& s : recent_events) {
+    absl::StrAppend(&h, "<p>Taken ", Time(s.taken_ms), " (",
+                    HtmlEscape(s.trigger), ")");
+    if (!s.ok) {
+      absl::StrAppend(&h, ": <b>could not be fetched</b>: ",
+                      HtmlEscape(s.error), "</p>\n");
+      continue;
+    }
+    absl::StrAppend(
+        &h, ": ", s.response.events_size(), " events, newest first; log read "
+        "back from sequence ", s.response.through_sequence(), " (",
+        s.response.scanned_records(), " records, stopped by ",
+        HtmlEscape(s.response.stopped_by()),
+        s.response.complete() ? "" : "; <b>incomplete</b>: scan cap reached",
+        ")</p>\n<table><tr><th>Sequence</th><th>Event</th><th>Type</th>"
+        "<th>Event time</th><th>Amount</th><th>Counterparty</th>"
+        "<th>Route</th><th>Reasons</th></tr>\n");
+    for (const riskflow::v1::AccountEvent& e : s.response.events()) {
+      std::vector<std::string> reasons;
+      for (const riskflow::v1::Annotation& n : e.decision().annotations()) {
+        reasons.push_back(absl::StrCat(HtmlEscape(n.detector()), ": ",
+                                       HtmlEscape(n.reason_code())));
+      }
+      absl::StrAppend(
+          &h, "<tr><td>", e.sequence(), "</td><td>",
+          HtmlEscape(e.event().event_id()), "</td><td>",
+          riskflow::v1::EventType_Name(e.event().type()), "</td><td>",
+          Time(e.event().event_time_ms()), "</td><td>",
+          e.event().amount_minor(), " ", HtmlEscape(e.event().currency()),
+          "</td><td>", HtmlEscape(e.event().counterparty()), "</td><td>",
+          e.decided() ? riskflow::v1::Route_Name(e.decision().route())
+                      : std::string("(not decided yet)"),
+          "</td><td>", absl::StrJoin(reasons, "<br>"), "</td></tr>\n");
+    }
+    absl::StrAppend(&h, "</table>\n");
+  }
+  absl::StrAppend(&h, "</body></html>\n");
   return h;
 }
 

@@ -17,7 +17,9 @@ namespace riskflow::cases {
 std::string RenderEvidenceHtml(const Case& c,
                                const std::vector<AttachedDecision>& decisions,
                                const std::vector<CaseAction>& history,
-                               const std::string& evidence_sha256);
+                               const std::string& evidence_sha256,
+                               const std::vector<CaseStore::RecentEventsSnapshot>&
+                                   recent_events = {});
 
 // &, <, >, " and ' escaped (one implementation for every HTML page).
 using text::HtmlEscape;

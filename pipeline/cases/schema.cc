@@ -75,12 +75,39 @@ constexpr char kV2[] =
     "  consumer TEXT PRIMARY KEY,"
     "  seq INTEGER NOT NULL);";
 
+// v3: the account's recent events from riskflowd's log, frozen into the
+// evidence when a case opens and when a flag joins (docs/cases.md). A
+// pending fetch is queued in the ingest transaction (one per case: a
+// later flag waits for the same fetch), so a crash or an unreachable
+// riskflowd delays it and never loses it.
+constexpr char kV3[] =
+    "CREATE TABLE recent_events_todo ("
+    "  case_id INTEGER PRIMARY KEY,"
+    "  account_id TEXT NOT NULL,"
+    "  trigger TEXT NOT NULL,"
+    "  event_time_ms INTEGER NOT NULL,"
+    "  queued_ms INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE case_recent_events ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  case_id INTEGER NOT NULL REFERENCES cases(id),"
+    "  taken_ms INTEGER NOT NULL,"
+    "  trigger TEXT NOT NULL,"
+    "  ok INTEGER NOT NULL,"
+    "  error TEXT NOT NULL,"
+    "  through_sequence INTEGER NOT NULL,"
+    "  json TEXT NOT NULL,"
+    "  response BLOB NOT NULL);"
+    "CREATE INDEX case_recent_events_by_case ON case_recent_events(case_id, "
+    "id);";
+
 }  // namespace
 
 const std::vector<Migration>& CaseMigrations() {
   static const std::vector<Migration>* migrations = [] {
     static const std::string v1 = std::string(kV1) + kAuditSchemaSql;
-    return new std::vector<Migration>{{1, v1.c_str()}, {2, kV2}};
+    return new std::vector<Migration>{{1, v1.c_str()}, {2, kV2}, {3, kV3}};
   }();
   return *migrations;
 }

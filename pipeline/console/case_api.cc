@@ -1,5 +1,6 @@
 #include "pipeline/console/case_api.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -63,7 +64,37 @@ void SendCase(const absl::StatusOr<Case>& c, httplib::Response* res) {
   SendJson(w.Finish(), res);
 }
 
-void CaseDetail(CaseStore* store, int64_t id, httplib::Response* res) {
+// A page of a case's decisions: ?decisions_offset=N&decisions_limit=M.
+// A case may hold thousands; the page renders one page of full decisions
+// (and the chart every decision's time and route).
+constexpr size_t kDefaultDecisionPage = 100;
+constexpr size_t kMaxDecisionPage = 1000;
+
+struct DecisionPage {
+  size_t offset = 0;
+  size_t limit = kDefaultDecisionPage;
+};
+
+absl::StatusOr<DecisionPage> DecisionPageFrom(const httplib::Request& req) {
+  DecisionPage page;
+  if (req.has_param("decisions_offset") &&
+      !absl::SimpleAtoi(req.get_param_value("decisions_offset"),
+                        &page.offset)) {
+    return absl::InvalidArgumentError(
+        "decisions_offset must be a non-negative integer");
+  }
+  if (req.has_param("decisions_limit") &&
+      (!absl::SimpleAtoi(req.get_param_value("decisions_limit"),
+                         &page.limit) ||
+       page.limit == 0 || page.limit > kMaxDecisionPage)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("decisions_limit must be 1-", kMaxDecisionPage));
+  }
+  return page;
+}
+
+void CaseDetail(CaseStore* store, int64_t id, const DecisionPage& page,
+                httplib::Response* res) {
   absl::StatusOr<Case> c = store->Get(id);
   if (!c.ok()) return SendError(c.status(), res);
   auto history = store->History(id);
@@ -72,6 +103,8 @@ void CaseDetail(CaseStore* store, int64_t id, httplib::Response* res) {
   if (!decisions.ok()) return SendError(decisions.status(), res);
   absl::StatusOr<std::string> sha = store->EvidenceSha256(id);
   if (!sha.ok()) return SendError(sha.status(), res);
+  auto recent = store->RecentEvents(id);
+  if (!recent.ok()) return SendError(recent.status(), res);
   report::JsonWriter w;
   w.BeginObject().Key("case");
   WriteCase(*c, &w);
@@ -87,8 +120,48 @@ void CaseDetail(CaseStore* store, int64_t id, httplib::Response* res) {
   }
   w.Key("evidence_sha256").String(*sha).Key("history").BeginArray();
   for (const cases::CaseAction& a : *history) WriteCaseAction(a, &w);
-  w.EndArray().Key("decisions").BeginArray();
+  // The account's recent events from riskflowd's log, as frozen into the
+  // evidence (docs/cases.md, "Recent events").
+  w.EndArray().Key("recent_events").BeginArray();
+  for (const cases::CaseStore::RecentEventsSnapshot& snap : *recent) {
+    w.BeginObject()
+        .Key("taken_ms").Int(snap.taken_ms)
+        .Key("trigger").String(snap.trigger)
+        .Key("fetched").Bool(snap.ok)
+        .Key("error").String(snap.error)
+        .Key("complete").Bool(snap.response.complete())
+        .Key("events").BeginArray();
+    for (const riskflow::v1::AccountEvent& e : snap.response.events()) {
+      w.BeginObject()
+          .Key("sequence").Int(static_cast<int64_t>(e.sequence()))
+          .Key("event_id").String(e.event().event_id())
+          .Key("type").String(riskflow::v1::EventType_Name(e.event().type()))
+          .Key("event_time_ms").Int(e.event().event_time_ms())
+          .Key("amount_minor").Int(e.event().amount_minor())
+          .Key("currency").String(e.event().currency())
+          .Key("counterparty").String(e.event().counterparty())
+          .Key("route").String(e.decided() ? riskflow::v1::Route_Name(
+                                                 e.decision().route())
+                                           : std::string("UNDECIDED"))
+          .EndObject();
+    }
+    w.EndArray().EndObject();
+  }
+  w.EndArray()
+      .Key("decisions_total").Int(static_cast<int64_t>(decisions->size()))
+      .Key("decisions_offset").Int(static_cast<int64_t>(page.offset))
+      .Key("decisions_limit").Int(static_cast<int64_t>(page.limit))
+      .Key("activity").BeginArray();
   for (const cases::AttachedDecision& d : *decisions) {
+    w.BeginObject()
+        .Key("event_time_ms").Int(d.decision.event_time_ms())
+        .Key("route").String(riskflow::v1::Route_Name(d.decision.route()))
+        .EndObject();
+  }
+  w.EndArray().Key("decisions").BeginArray();
+  const size_t end = std::min(decisions->size(), page.offset + page.limit);
+  for (size_t i = std::min(page.offset, end); i < end; ++i) {
+    const cases::AttachedDecision& d = (*decisions)[i];
     w.BeginObject()
         .Key("sink").String(d.sink)
         .Key("received_ms").Int(d.received_ms)
@@ -179,7 +252,9 @@ void InstallCaseApi(httplib::Server* server, Authenticator* auth,
     if (!s.ok()) return SendError(s.status(), &res);
     absl::StatusOr<int64_t> id = CaseIdFrom(req);
     if (!id.ok()) return SendError(id.status(), &res);
-    CaseDetail(store, *id, &res);
+    absl::StatusOr<DecisionPage> page = DecisionPageFrom(req);
+    if (!page.ok()) return SendError(page.status(), &res);
+    CaseDetail(store, *id, *page, &res);
   });
 
   server->Get(R"(/api/cases/(\d+)/evidence)", [auth, store](

@@ -56,6 +56,13 @@ absl::StatusOr<riskflow::v1::HoldResponse> RiskflowdClient::PlaceHold(
   RISKFLOW_CALL(PlaceHold, request, riskflow::v1::HoldResponse);
 }
 
+absl::StatusOr<riskflow::v1::GetAccountEventsResponse>
+RiskflowdClient::GetAccountEvents(
+    const riskflow::v1::GetAccountEventsRequest& request) {
+  RISKFLOW_CALL(GetAccountEvents, request,
+                riskflow::v1::GetAccountEventsResponse);
+}
+
 #undef RISKFLOW_CALL
 
 }  // namespace riskflow::console

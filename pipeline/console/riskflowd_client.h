@@ -28,6 +28,9 @@ class RiskflowdClient {
       const riskflow::v1::HoldRequest& request);
   absl::StatusOr<riskflow::v1::HoldResponse> PlaceHold(
       const riskflow::v1::HoldRequest& request);
+  // The account's recent events for the case evidence (docs/cases.md).
+  absl::StatusOr<riskflow::v1::GetAccountEventsResponse> GetAccountEvents(
+      const riskflow::v1::GetAccountEventsRequest& request);
 
  private:
   std::unique_ptr<riskflow::v1::Admin::Stub> stub_;

@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "pipeline/log/event_validator.h"
 #include "pipeline/router/account_holds.h"
+#include "pipeline/server/audited_call.h"
 #include "pipeline/server/authorize.h"
 #include "pipeline/server/grpc_status.h"
 #include "pipeline/server/services.h"
@@ -145,26 +146,45 @@ static grpc::Status LogHoldEvent(ServiceContext* ctx,
   return grpc::Status::OK;
 }
 
+// Both hold RPCs as the audit log records them (docs/audit-log.md).
+static grpc::Status AuditedHold(ServiceContext* ctx,
+                                grpc::ServerContext* context,
+                                const riskflow::v1::HoldRequest& request,
+                                riskflow::v1::EventType type,
+                                riskflow::v1::HoldResponse* response) {
+  const bool hold = type == riskflow::v1::ACCOUNT_HOLD;
+  AuditedCall audit(ctx, context,
+                    hold ? "admin.place_hold" : "admin.release_hold",
+                    absl::StrCat("account/", request.account_id()));
+  audit.UseRequestId(request.request_id());
+  audit.DetailString("hold_request_id", request.request_id());
+  audit.DetailString("claimed_actor", request.actor());
+  audit.DetailString("reason", request.reason());
+  audit.DetailString("case_id", request.case_id());
+  grpc::Status s = Authorize(
+      ctx, *context, hold ? auth::Rpc::kPlaceHold : auth::Rpc::kReleaseHold);
+  if (s.ok()) s = LogHoldEvent(ctx, context, request, type, response);
+  if (s.ok()) {
+    audit.DetailString("decision_id", response->decision().decision_id());
+    audit.DetailInt("sequence",
+                    static_cast<int64_t>(response->decision().sequence()));
+    audit.DetailBool("duplicate", response->duplicate());
+  }
+  return audit.Finish(s);
+}
+
 grpc::Status AdminService::PlaceHold(grpc::ServerContext* context,
                                      const riskflow::v1::HoldRequest* request,
                                      riskflow::v1::HoldResponse* response) {
-  if (grpc::Status s = Authorize(ctx_, *context, auth::Rpc::kPlaceHold);
-      !s.ok()) {
-    return s;
-  }
-  return LogHoldEvent(ctx_, context, *request, riskflow::v1::ACCOUNT_HOLD,
-                      response);
+  return AuditedHold(ctx_, context, *request, riskflow::v1::ACCOUNT_HOLD,
+                     response);
 }
 
 grpc::Status AdminService::ReleaseHold(grpc::ServerContext* context,
                                        const riskflow::v1::HoldRequest* request,
                                        riskflow::v1::HoldResponse* response) {
-  if (grpc::Status s = Authorize(ctx_, *context, auth::Rpc::kReleaseHold);
-      !s.ok()) {
-    return s;
-  }
-  return LogHoldEvent(ctx_, context, *request, riskflow::v1::ACCOUNT_RELEASE,
-                      response);
+  return AuditedHold(ctx_, context, *request, riskflow::v1::ACCOUNT_RELEASE,
+                     response);
 }
 
 grpc::Status AdminService::LookupDecision(

@@ -2,6 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "pipeline/plugin_host/partition_key.h"
+#include "pipeline/config/hashing.h"
+#include "pipeline/server/audited_call.h"
 #include "pipeline/server/authorize.h"
 #include "pipeline/router/freeze_cap.h"
 #include "pipeline/server/grpc_status.h"
@@ -156,8 +158,9 @@ grpc::Status AdminService::GetShadowReport(
   return grpc::Status::OK;
 }
 
-grpc::Status AdminService::ReloadPipeline(
-    grpc::ServerContext* context,
+// The reload itself; ReloadPipeline below records it in the audit log.
+static grpc::Status ReloadPipelineUnaudited(
+    ServiceContext* ctx_, grpc::ServerContext* context,
     const riskflow::v1::ReloadPipelineRequest* request,
     riskflow::v1::ReloadPipelineResponse* response) {
   if (grpc::Status s = Authorize(ctx_, *context, auth::Rpc::kReloadPipeline);
@@ -176,6 +179,30 @@ grpc::Status AdminService::ReloadPipeline(
   if (!result.ok()) return ToGrpc(result.status());
   *response = std::move(*result);
   return grpc::Status::OK;
+}
+
+grpc::Status AdminService::ReloadPipeline(
+    grpc::ServerContext* context,
+    const riskflow::v1::ReloadPipelineRequest* request,
+    riskflow::v1::ReloadPipelineResponse* response) {
+  AuditedCall audit(ctx_, context, "admin.reload_pipeline", "pipeline");
+  audit.DetailString("source", request->source());
+  audit.DetailBool("dry_run", request->dry_run());
+  audit.DetailInt("yaml_bytes", static_cast<int64_t>(request->yaml().size()));
+  audit.DetailString("yaml_sha256", config::Sha256Hex(request->yaml()));
+  if (ctx_->engine != nullptr) {
+    audit.DetailString("previous_version_hash",
+                       ctx_->engine->pipeline()->version_hash());
+  }
+  grpc::Status s = ReloadPipelineUnaudited(ctx_, context, request, response);
+  if (s.ok()) {
+    audit.DetailString("version_hash", response->pipeline().version_hash());
+    audit.DetailString("pipeline_name", response->pipeline().config().name());
+    audit.DetailBool("unchanged", response->unchanged());
+    audit.DetailInt("effective_after_sequence",
+                    static_cast<int64_t>(response->effective_after_sequence()));
+  }
+  return audit.Finish(s);
 }
 
 }  // namespace riskflow::server

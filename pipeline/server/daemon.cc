@@ -20,6 +20,7 @@
 #include "pipeline/metrics/http_server.h"
 #include "pipeline/metrics/registry.h"
 #include "pipeline/plugin_host/pipeline.h"
+#include "pipeline/server/admin_audit.h"
 #include "pipeline/server/auth/server_security.h"
 #include "pipeline/server/bad_request_interceptor.h"
 #include "pipeline/server/server_metrics.h"
@@ -62,6 +63,8 @@ struct DaemonParts {
   std::unique_ptr<engine::Watchdog> watchdog;
   // The health service once the server runs, for the watchdog (health_mu).
   grpc::HealthCheckServiceInterface* health = nullptr;
+  // --- Admin audit log (docs/audit-log.md) ---
+  std::unique_ptr<AdminAudit> admin_audit;
 };
 
 namespace {
@@ -242,6 +245,12 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     p.ctx.engine_store = p.store.get();  // the hold look-up index
     p.ctx.outbox = p.outbox.get();
     p.ctx.lists = p.lists.get();
+    // Every mutating Admin RPC is recorded here (docs/audit-log.md).
+    auto audit = AdminAudit::Open(AdminAuditPath(options.data_dir),
+                                  WallClockMs);
+    if (!audit.ok()) return audit.status();
+    p.admin_audit = std::move(*audit);
+    p.ctx.admin_audit = p.admin_audit.get();
     Daemon* self = daemon.get();
     p.ctx.reload = [self](const std::string& yaml, const std::string& source,
                           bool dry_run) {
@@ -339,6 +348,8 @@ void Daemon::Shutdown() {
   p.disk_guard.reset();
   p.store.reset();
   p.log_store.reset();
+  p.ctx.admin_audit = nullptr;
+  p.admin_audit.reset();
 }
 
 absl::StatusOr<riskflow::v1::ReloadPipelineResponse> Daemon::Reload(

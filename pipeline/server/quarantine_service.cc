@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "pipeline/common/logger.h"
+#include "pipeline/server/audited_call.h"
 #include "pipeline/server/authorize.h"
 #include "pipeline/server/grpc_status.h"
 #include "pipeline/server/services.h"
@@ -42,8 +43,9 @@ grpc::Status AdminService::ListQuarantines(
   return grpc::Status::OK;
 }
 
-grpc::Status AdminService::ClearQuarantine(
-    grpc::ServerContext* context,
+// The clear itself; ClearQuarantine below records it in the audit log.
+static grpc::Status ClearQuarantineUnaudited(
+    ServiceContext* ctx_, grpc::ServerContext* context,
     const riskflow::v1::ClearQuarantineRequest* request,
     riskflow::v1::ClearQuarantineResponse* response) {
   if (grpc::Status s = Authorize(ctx_, *context, auth::Rpc::kClearQuarantine);
@@ -82,6 +84,17 @@ grpc::Status AdminService::ClearQuarantine(
                "event");
   response->set_cleared(true);
   return grpc::Status::OK;
+}
+
+grpc::Status AdminService::ClearQuarantine(
+    grpc::ServerContext* context,
+    const riskflow::v1::ClearQuarantineRequest* request,
+    riskflow::v1::ClearQuarantineResponse* response) {
+  AuditedCall audit(ctx_, context, "admin.clear_quarantine",
+                    absl::StrCat("detector/", request->detector()));
+  grpc::Status s = ClearQuarantineUnaudited(ctx_, context, request, response);
+  if (s.ok()) audit.DetailBool("cleared", response->cleared());
+  return audit.Finish(s);
 }
 
 }  // namespace riskflow::server

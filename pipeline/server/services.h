@@ -22,6 +22,7 @@
 namespace riskflow::server {
 
 class Shadow;
+class AdminAudit;
 namespace auth {
 class Authorizer;
 }
@@ -71,6 +72,9 @@ struct ServiceContext {
   // --- account holds (docs/account-holds.md) ---
   // The engine's store, where the hold look-up index lives.
   storage::Store* engine_store = nullptr;
+  // --- Admin audit log (docs/audit-log.md) ---
+  // Every mutating Admin RPC appends here; null in transport-only mode.
+  AdminAudit* admin_audit = nullptr;
 };
 
 // RESOURCE_EXHAUSTED naming the disk and its free bytes while the disk
@@ -170,6 +174,16 @@ class AdminService final : public riskflow::v1::Admin::Service {
       grpc::ServerContext* context,
       const riskflow::v1::GetAccountStatusRequest* request,
       riskflow::v1::AccountStatus* response) override;
+  // In account_events.cc (docs/cases.md) and audit_service.cc
+  // (docs/audit-log.md).
+  grpc::Status GetAccountEvents(
+      grpc::ServerContext* context,
+      const riskflow::v1::GetAccountEventsRequest* request,
+      riskflow::v1::GetAccountEventsResponse* response) override;
+  grpc::Status ListAuditEntries(
+      grpc::ServerContext* context,
+      const riskflow::v1::ListAuditEntriesRequest* request,
+      riskflow::v1::ListAuditEntriesResponse* response) override;
 
  private:
   ServiceContext* ctx_;

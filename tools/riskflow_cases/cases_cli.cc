@@ -375,11 +375,13 @@ int ExportCmd(const std::vector<std::string>& args, std::ostream& out,
     absl::StatusOr<Case> c = (*store)->Get(*id);
     absl::StatusOr<std::vector<AttachedDecision>> ds = (*store)->Decisions(*id);
     absl::StatusOr<std::vector<CaseAction>> hs = (*store)->History(*id);
-    for (const absl::Status& s : {c.status(), ds.status(), hs.status()}) {
+    auto recent = (*store)->RecentEvents(*id);
+    for (const absl::Status& s :
+         {c.status(), ds.status(), hs.status(), recent.status()}) {
       if (!s.ok()) return Fail(err, s);
     }
     std::ofstream file(cli::ResolveUserPath(html), std::ios::trunc);
-    file << RenderEvidenceHtml(*c, *ds, *hs, e->sha256);
+    file << RenderEvidenceHtml(*c, *ds, *hs, e->sha256, *recent);
     file.flush();
     if (!file) {
       return Fail(err, absl::PermissionDeniedError(

@@ -25,6 +25,8 @@
 #include "proto/riskflow/v1/ingest.grpc.pb.h"
 #include "tools/riskflow/audit.h"
 #include "tools/riskflow/test_daemon.h"
+#include "pipeline/cases/evidence_html.h"
+#include "tools/riskflow_cases/recent_events_fetcher.h"
 
 extern char** environ;
 
@@ -34,6 +36,7 @@ namespace {
 using ::riskflow::cli::testing::MakeTempDir;
 using ::riskflow::cli::testing::TestDaemon;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr int64_t kT0 = 1700000000000;
 
@@ -345,11 +348,19 @@ TEST_F(CasesE2eTest, KilledMidStreamLosesAndDuplicatesNothing) {
   EXPECT_EQ(decision_ids, expected);
   EXPECT_EQ(*store->SinkCursor(riskflow::v1::FREEZE),
             freeze.back().sink_sequence());
-  // One audit entry per case opened and per decision attached, no more.
+  // One audit entry per case opened and per decision attached, plus one
+  // per recent-events snapshot frozen into the evidence; no more.
+  int64_t snapshots = 0;
+  for (const Case& c : *cases) {
+    absl::StatusOr<std::vector<CaseStore::RecentEventsSnapshot>> r =
+        store->RecentEvents(c.id);
+    ASSERT_TRUE(r.ok());
+    snapshots += static_cast<int64_t>(r->size());
+  }
   absl::StatusOr<AuditVerifyResult> v = store->VerifyAudit();
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->ok) << v->problem;
-  EXPECT_EQ(v->entries, static_cast<int64_t>(freeze.size()));
+  EXPECT_EQ(v->entries, static_cast<int64_t>(freeze.size()) + snapshots);
   absl::StatusOr<std::vector<Notification>> n = store->ReadNotifications(0, 0);
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(n->size(), size_t{2 * kAccounts});  // opened + held, once each
@@ -420,6 +431,148 @@ TEST_F(CasesE2eTest, CustomerServiceLooksUpEventsAndAccountsOverGrpc) {
   }
   p.Terminate();
   EXPECT_EQ(p.Wait(absl::Seconds(30)), 0) << ReadFile(log_);
+}
+
+
+// Issue 10, item 3: the account's recent events from riskflowd's log are
+// frozen into the evidence when the case opens, and what is new when a
+// flag joins; other accounts' events and events outside the window are not.
+TEST_F(CasesE2eTest, EvidenceFreezesTheAccountsRecentEventsFromTheLog) {
+  std::vector<riskflow::v1::Event> events;
+  // Ten days before the burst: outside a 7d window.
+  events.push_back(Money("old-1", "acct-burst", riskflow::v1::PAYMENT, 700,
+                         kT0 - 10 * 24 * 3600 * 1000LL));
+  for (int i = 0; i < 22; ++i) {
+    events.push_back(Money(absl::StrCat("burst-", i), "acct-burst",
+                           riskflow::v1::PAYMENT, 1000, kT0 + i * 1000));
+    // Another account in between (too few events to be flagged).
+    if (i % 3 == 0) {
+      events.push_back(Money(absl::StrCat("noise-", i), "acct-noise",
+                             riskflow::v1::PAYMENT, 1000, kT0 + i * 1000));
+    }
+  }
+  Publish(events);
+  ASSERT_EQ(Sink(riskflow::v1::FREEZE).size(), 2u);
+
+  auto snapshots = [&]() -> std::vector<CaseStore::RecentEventsSnapshot> {
+    std::unique_ptr<CaseStore> store = OpenStore();
+    if (store == nullptr) return {};
+    absl::StatusOr<std::vector<Case>> c =
+        store->List({.account_id = "acct-burst"});
+    if (!c.ok() || c->empty()) return {};
+    auto r = store->RecentEvents((*c)[0].id);
+    return r.ok() ? *r : std::vector<CaseStore::RecentEventsSnapshot>{};
+  };
+  auto wait_for = [&](size_t n) {
+    const absl::Time until = absl::Now() + absl::Seconds(30);
+    while (absl::Now() < until && snapshots().size() < n) {
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return snapshots();
+  };
+  CasesProcess p(ServeArgs({"--evidence_recent_events=50",
+                            "--evidence_recent_window=7d"}),
+                 log_);
+  ASSERT_TRUE(p.started());
+  std::vector<CaseStore::RecentEventsSnapshot> s = wait_for(1);
+  ASSERT_EQ(s.size(), 1u) << ReadFile(log_);
+  ASSERT_TRUE(s[0].ok) << s[0].error;
+  EXPECT_THAT(s[0].trigger, HasSubstr("case_opened decision=cases-e2e/burst-"));
+  const riskflow::v1::GetAccountEventsResponse& first = s[0].response;
+  ASSERT_EQ(first.events_size(), 22) << first.DebugString();
+  for (int i = 0; i < 22; ++i) {
+    const riskflow::v1::AccountEvent& e = first.events(i);
+    EXPECT_EQ(e.event().event_id(), absl::StrCat("burst-", 21 - i));
+    EXPECT_EQ(e.event().account_id(), "acct-burst");
+    EXPECT_TRUE(e.decided());
+    // The two frozen ones, then earlier ones (PASS or NOTIFY).
+    EXPECT_EQ(e.decision().route() == riskflow::v1::FREEZE, i < 2)
+        << e.event().event_id();
+    if (i > 0) EXPECT_LT(e.sequence(), first.events(i - 1).sequence());
+  }
+  EXPECT_TRUE(first.complete());
+
+  // A later flag joins the case: only what is new since the snapshot.
+  Publish({Money("burst-22", "acct-burst", riskflow::v1::PAYMENT, 1000,
+                 kT0 + 22 * 1000),
+           Money("noise-22", "acct-noise", riskflow::v1::PAYMENT, 1000,
+                 kT0 + 22 * 1000)});
+  s = wait_for(2);
+  ASSERT_EQ(s.size(), 2u) << ReadFile(log_);
+  ASSERT_TRUE(s[1].ok) << s[1].error;
+  EXPECT_THAT(s[1].trigger,
+              HasSubstr("flag_joined decision=cases-e2e/burst-22"));
+  ASSERT_EQ(s[1].response.events_size(), 1) << s[1].response.DebugString();
+  EXPECT_EQ(s[1].response.events(0).event().event_id(), "burst-22");
+  EXPECT_EQ(s[1].response.stopped_by(), "after_sequence");
+  p.Terminate();
+  p.Wait(absl::Seconds(10));
+
+  // The bundle (JSON, its SHA-256) and the printable page carry them.
+  std::unique_ptr<CaseStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<Case> c = store->FindByEvent("burst-21");
+  ASSERT_TRUE(c.ok()) << c.status();
+  absl::StatusOr<CaseStore::Export> e = store->ExportEvidence(c->id, "test");
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_THAT(e->json, HasSubstr("\"recent_account_events\":{\"pending\":"
+                                 "false,\"snapshots\":[{\"taken_ms\":"));
+  EXPECT_THAT(e->json, HasSubstr("\"event_id\":\"burst-3\""));
+  EXPECT_THAT(e->json, Not(HasSubstr("noise-")));
+  EXPECT_THAT(e->json, Not(HasSubstr("old-1")));
+  absl::StatusOr<std::string> sha = store->EvidenceSha256(c->id);
+  ASSERT_TRUE(sha.ok());
+  EXPECT_EQ(*sha, e->sha256);
+  auto ds = store->Decisions(c->id);
+  auto hs = store->History(c->id);
+  auto rs = store->RecentEvents(c->id);
+  ASSERT_TRUE(ds.ok() && hs.ok() && rs.ok());
+  const std::string html = RenderEvidenceHtml(*c, *ds, *hs, e->sha256, *rs);
+  EXPECT_THAT(html, HasSubstr("<td>burst-22</td>"));
+  EXPECT_THAT(html, HasSubstr("stopped by after_sequence"));
+}
+
+// riskflowd unreachable: the case is there all the same, and its evidence
+// says the recent events could not be fetched and why.
+TEST_F(CasesE2eTest, UnreachableRiskflowdNeverLosesTheCase) {
+  Publish({Money("big-1", "acct-big", riskflow::v1::PAYOUT, 2'000'000, kT0)});
+  Drain();  // --once: the case exists; its fetch is still queued
+  std::unique_ptr<CaseStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<std::vector<Case>> cases = store->List({});
+  ASSERT_TRUE(cases.ok());
+  ASSERT_EQ(cases->size(), 1u);
+  const int64_t id = (*cases)[0].id;
+  const std::string target = daemon_->target();
+  daemon_.reset();  // riskflowd is gone
+  auto pending = store->PendingRecentEvents(10);
+  ASSERT_TRUE(pending.ok());
+  if (pending->empty()) GTEST_SKIP() << "the fetch won the race with --once";
+  absl::StatusOr<CaseStore::Export> before = store->ExportEvidence(id, "t");
+  ASSERT_TRUE(before.ok());
+  EXPECT_THAT(before->json, HasSubstr("\"pending\":true"));
+
+  console::RiskflowdClient client(
+      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()),
+      absl::Seconds(2));
+  RecentEventsOptions options;
+  options.max_attempts = 2;
+  // First try: retried later (the error is the pass's result).
+  absl::StatusOr<int64_t> r = FetchRecentEvents(store.get(), &client, options);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable) << r.status();
+  // Second: out of attempts, the error is frozen into the evidence.
+  r = FetchRecentEvents(store.get(), &client, options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, 1);
+  absl::StatusOr<CaseStore::Export> after = store->ExportEvidence(id, "t");
+  ASSERT_TRUE(after.ok());
+  EXPECT_THAT(after->json, HasSubstr("\"pending\":false"));
+  EXPECT_THAT(after->json,
+              HasSubstr("\"fetched\":false,\"error\":\"the account's "
+                        "recent events could not be fetched from riskflowd: "
+                        "UNAVAILABLE: riskflowd GetAccountEvents: "));
+  EXPECT_NE(after->sha256, before->sha256);
+  ASSERT_TRUE(store->Get(id).ok());
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "pipeline/console/password_hash.h"
 #include "pipeline/console/users.h"
 #include "tools/riskflow_cases/hold_releaser.h"
+#include "tools/riskflow_cases/recent_events_fetcher.h"
 
 namespace riskflow::cases {
 
@@ -22,6 +23,17 @@ void AddConsoleFlags(cli::FlagSet* flags, ConsoleFlags* f) {
                  "mark the session cookie Secure (console behind TLS)");
   flags->AddBool("release_holds", &f->release_holds,
                  "lift riskflowd's hold when a case is released");
+  flags->AddInt("evidence_recent_events", &f->evidence_recent_events,
+                "the account's recent events frozen into a case's evidence "
+                "when it opens and when a flag joins (0: off; max 1000)",
+                0);
+  flags->AddString("evidence_recent_window", &f->evidence_recent_window,
+                   "how far back from the flagged event (7d, 36h; 0: no "
+                   "window)");
+  flags->AddInt("evidence_fetch_attempts", &f->evidence_fetch_attempts,
+                "tries while riskflowd is unreachable before the evidence "
+                "records the error instead",
+                1);
 }
 
 absl::StatusOr<std::unique_ptr<ConsoleService>> ConsoleService::Start(
@@ -59,6 +71,25 @@ absl::StatusOr<std::unique_ptr<ConsoleService>> ConsoleService::Start(
     *err << "riskflow-cases: review console on port " << s->server_->port()
          << "\n";
   }
+  if (flags.evidence_recent_events > 1000) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--evidence_recent_events: at most 1000, got ",
+        flags.evidence_recent_events));
+  }
+  absl::StatusOr<absl::Duration> window =
+      ParseWindow(flags.evidence_recent_window);
+  if (!window.ok()) return window.status();
+  if (flags.evidence_recent_events > 0 && s->client_ != nullptr) {
+    RecentEventsOptions options;
+    options.limit = flags.evidence_recent_events;
+    options.window = *window;
+    options.max_attempts = flags.evidence_fetch_attempts;
+    ConsoleService* self = s.get();
+    s->recent_events_ = std::thread([self, store, options, err] {
+      RunRecentEventsFetcher(store, self->client_.get(), options, &self->stop_,
+                             err);
+    });
+  }
   if (flags.release_holds && s->client_ != nullptr) {
     ConsoleService* self = s.get();
     s->releaser_ = std::thread([self, store, err] {
@@ -72,6 +103,7 @@ absl::StatusOr<std::unique_ptr<ConsoleService>> ConsoleService::Start(
 ConsoleService::~ConsoleService() {
   stop_.store(true);
   if (releaser_.joinable()) releaser_.join();
+  if (recent_events_.joinable()) recent_events_.join();
   if (server_ != nullptr) server_->Stop();
 }
 

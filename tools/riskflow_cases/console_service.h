@@ -25,6 +25,10 @@ struct ConsoleFlags {
   std::string users;      // the users file (riskflow-cases users add)
   bool secure_cookie = false;
   bool release_holds = true;
+  // The account's recent events in the evidence (recent_events_fetcher.h).
+  int64_t evidence_recent_events = 50;
+  std::string evidence_recent_window = "7d";
+  int64_t evidence_fetch_attempts = 3;
 };
 
 void AddConsoleFlags(cli::FlagSet* flags, ConsoleFlags* f);
@@ -45,6 +49,7 @@ class ConsoleService {
   std::unique_ptr<console::ConsoleServer> server_;
   std::atomic<bool> stop_{false};
   std::thread releaser_;
+  std::thread recent_events_;
 };
 
 // `riskflow-cases users add|remove|list ...` (password from stdin).

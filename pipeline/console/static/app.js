@@ -211,11 +211,42 @@ function decisionBlock(item) {
   return block;
 }
 
-async function renderCase(id) {
+// Decisions per page on the case page: a case with thousands of flagged
+// events renders one page of full decisions; the chart shows all of them.
+const DECISION_PAGE = 100;
+
+// The account's recent events as frozen into the evidence: one table per
+// snapshot (when the case opened, when flags joined).
+function recentEventsBlock(snapshots) {
+  if (!snapshots.length) return [el('p', { class: 'muted' }, 'Not fetched yet.')];
+  return snapshots.map(s => {
+    const head = el('p', { class: 'muted' }, fmtTime(s.taken_ms) + ' · ' + s.trigger +
+      (s.fetched ? ' · ' + s.events.length + ' events' + (s.complete ? '' : ' (scan cap reached)') : ''));
+    if (!s.fetched) {
+      return el('div', { class: 'recent' }, head, el('p', { class: 'error' }, 'Could not be fetched: ' + s.error));
+    }
+    const rows = s.events.map(e => el('tr', { 'data-event-id': e.event_id },
+      el('td', {}, String(e.sequence)), el('td', {}, e.event_id), el('td', {}, e.type),
+      el('td', {}, fmtTime(e.event_time_ms)), el('td', {}, e.amount_minor + ' ' + e.currency),
+      el('td', {}, e.counterparty), el('td', { class: 'sev-' + e.route }, e.route)));
+    return el('div', { class: 'recent' }, head, el('table', {},
+      el('thead', {}, el('tr', {}, ...['Seq', 'Event', 'Type', 'Time', 'Amount', 'Counterparty', 'Route']
+        .map(h => el('th', {}, h)))),
+      el('tbody', {}, ...rows)));
+  });
+}
+
+async function renderCase(id, offset) {
   show('case');
-  const data = await api('GET', '/api/cases/' + encodeURIComponent(id));
+  if (offset === undefined) {
+    offset = state.currentCase && String(state.currentCase.id) === String(id)
+      ? (state.decisionsOffset || 0) : 0;
+  }
+  const data = await api('GET', '/api/cases/' + encodeURIComponent(id) +
+    '?decisions_offset=' + offset + '&decisions_limit=' + DECISION_PAGE);
   const c = data.case;
   state.currentCase = c;
+  state.decisionsOffset = data.decisions_offset;
   $('case-id').textContent = '#' + c.id;
   $('case-state').textContent = c.state;
   const facts = $('case-facts');
@@ -239,9 +270,16 @@ async function renderCase(id) {
   $('action-submit').disabled = data.next_states.length === 0;
   $('evidence-link').href = '/api/cases/' + c.id + '/evidence';
 
-  const decisions = data.decisions.map(x => x.decision);
-  $('activity-chart').replaceChildren(activityChart(decisions));
+  $('activity-chart').replaceChildren(activityChart(data.activity));
+  $('recent-events').replaceChildren(...recentEventsBlock(data.recent_events || []));
   $('decisions').replaceChildren(...data.decisions.map(decisionBlock));
+  const total = data.decisions_total, first = data.decisions_offset;
+  const last = first + data.decisions.length;
+  $('decisions-pager').classList.toggle('hidden', total <= data.decisions_limit);
+  $('decisions-range').textContent =
+    'Decisions ' + (total ? first + 1 : 0) + '–' + last + ' of ' + total;
+  $('decisions-prev').disabled = first === 0;
+  $('decisions-next').disabled = last >= total;
   $('timeline').replaceChildren(...data.history.map(h => el('li', {},
     el('span', { class: 'muted' }, fmtTime(h.time_ms)), ' ', h.actor, ' (', h.role, ') ',
     h.action, h.to_state && h.to_state !== h.from_state ? ' ' + h.from_state + ' → ' + h.to_state : '',
@@ -358,6 +396,14 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('action-note-only').addEventListener('click', () => caseAction('note'));
   $('request-release').addEventListener('click', () => caseAction('request-release'));
   $('approve-release').addEventListener('click', () => caseAction('approve-release'));
+  const page = delta => {
+    const c = state.currentCase;
+    if (!c) return;
+    renderCase(c.id, Math.max(0, (state.decisionsOffset || 0) + delta))
+      .catch(e => message(e.message));
+  };
+  $('decisions-prev').addEventListener('click', () => page(-DECISION_PAGE));
+  $('decisions-next').addEventListener('click', () => page(DECISION_PAGE));
   window.addEventListener('hashchange', route);
   try {
     state.session = await api('GET', '/api/session');

@@ -66,6 +66,10 @@ const char* RpcName(Rpc rpc) {
       return "Admin.LookupDecision";
     case Rpc::kGetAccountStatus:
       return "Admin.GetAccountStatus";
+    case Rpc::kGetAccountEvents:
+      return "Admin.GetAccountEvents";
+    case Rpc::kListAuditEntries:
+      return "Admin.ListAuditEntries";
   }
   return "an unknown RPC";
 }
@@ -85,6 +89,7 @@ const char* RequiredRoles(Rpc rpc) {
     case Rpc::kGetListEntries:
     case Rpc::kLookupDecision:
     case Rpc::kGetAccountStatus:
+    case Rpc::kGetAccountEvents:
       return "reader or admin";
     // The shadow report carries decisions (accounts, amounts): like a
     // sink, not like a status page.
@@ -95,6 +100,7 @@ const char* RequiredRoles(Rpc rpc) {
     case Rpc::kClearQuarantine:
     case Rpc::kPlaceHold:
     case Rpc::kReleaseHold:
+    case Rpc::kListAuditEntries:
       return "admin";
   }
   return "admin";
@@ -131,6 +137,7 @@ absl::Status Authorizer::Check(const Principal& caller, Rpc rpc) const {
       case Rpc::kGetListEntries:
       case Rpc::kLookupDecision:
       case Rpc::kGetAccountStatus:
+      case Rpc::kGetAccountEvents:
         ok = g->reader || g->admin;
         break;
       case Rpc::kGetShadowReport:
@@ -140,6 +147,7 @@ absl::Status Authorizer::Check(const Principal& caller, Rpc rpc) const {
       case Rpc::kClearQuarantine:
       case Rpc::kPlaceHold:
       case Rpc::kReleaseHold:
+      case Rpc::kListAuditEntries:
         ok = g->admin;
         break;
     }

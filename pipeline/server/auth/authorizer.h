@@ -34,6 +34,9 @@ enum class Rpc {
   kReleaseHold,
   kLookupDecision,
   kGetAccountStatus,
+  // Recent events of an account and the Admin audit log (issue 10).
+  kGetAccountEvents,
+  kListAuditEntries,
 };
 
 // "Admin.ReloadPipeline".
