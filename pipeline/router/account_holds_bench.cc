@@ -10,11 +10,13 @@
 // written to RocksDB and the cache emptied before each run, as after a
 // checkpoint and restart.
 //
-//   bazel run -c opt //pipeline/router:account_holds_bench
+//   bazel run -c opt //pipeline/router:account_holds_bench -- \
+//       --benchmark_repetitions=3
 //
 // Prints, after Google Benchmark's table, the ratio "100K holds / no
 // holds" per cache setting (docs/account-holds.md records it).
-#include <chrono>
+#include <time.h>
+
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -37,7 +39,13 @@ constexpr int64_t kT0 = 1'700'000'000'000;
 constexpr int kHeldAccounts = 100000;
 constexpr int kAccountPool = 200000;  // accounts the payments come from
 
-// ns per Decide of each run, by benchmark name (the last repetition wins).
+double ThreadCpuNs() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+}
+
+// CPU ns per Decide of each run, by benchmark name.
 std::map<std::string, double>& Results() {
   static auto* results = new std::map<std::string, double>();
   return *results;
@@ -121,7 +129,9 @@ void BM_HoldCheck(benchmark::State& state) {
   size_t i = 0;
   riskflow::v1::Decision d;
   int64_t decided_held = 0;
-  const auto start = std::chrono::steady_clock::now();
+  // Thread CPU time: the machine these run on is shared, and wall time
+  // there measures the neighbours as much as the look-up.
+  const double start = ThreadCpuNs();
   for (auto _ : state) {
     d.Clear();
     d.set_decision_id("bench/x");
@@ -134,16 +144,17 @@ void BM_HoldCheck(benchmark::State& state) {
     if ((i & 1023) == 0) f.cache->Trim();
   }
   const double ns =
-      std::chrono::duration<double, std::nano>(
-          std::chrono::steady_clock::now() - start)
-          .count() /
-      static_cast<double>(state.iterations());
+      (ThreadCpuNs() - start) / static_cast<double>(state.iterations());
   f.holds.TakeIndexChanges();
   if (decided_held != (of_held ? state.iterations() : 0)) {
     state.SkipWithError("a look-up decided the wrong way");
   }
-  Results()[absl::StrCat(held, warm ? "/warm" : "/cold",
-                         of_held ? "/held" : "")] = ns;
+  // With --benchmark_repetitions, the fastest repetition: neighbours on a
+  // shared machine only ever add time.
+  const std::string key =
+      absl::StrCat(held, warm ? "/warm" : "/cold", of_held ? "/held" : "");
+  auto [it, fresh] = Results().emplace(key, ns);
+  if (!fresh && ns < it->second) it->second = ns;
 }
 BENCHMARK(BM_HoldCheck)
     ->ArgNames({"holds", "warm", "of_held"})
@@ -168,9 +179,9 @@ int main(int argc, char** argv) {
                                           cache);
     if (r.count(none) == 0 || r.count(many) == 0) continue;
     std::printf(
-        "%s cache: hold check of an unheld account's payment %.0f ns with no "
-        "holds, %.0f ns with %d held accounts: ratio %.2f; a held account's "
-        "payment (ACCOUNT_HELD decision) %.0f ns\n",
+        "%s cache (CPU time per event): hold check of an unheld account's "
+        "payment %.0f ns with no holds, %.0f ns with %d held accounts: ratio "
+        "%.2f; a held account's payment (ACCOUNT_HELD decision) %.0f ns\n",
         cache, r[none], r[many], riskflow::router::kHeldAccounts,
         r[many] / r[none], r.count(many + "/held") ? r[many + "/held"] : 0.0);
   }
