@@ -16,6 +16,7 @@
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
 #include "pipeline/config/default_pipeline.h"
+#include "pipeline/config/hashing.h"
 #include "pipeline/config/pipeline_yaml.h"
 #include "pipeline/plugin_host/plugin_loader.h"
 #include "pipeline/replay/replayer.h"
@@ -33,12 +34,36 @@ using ::testing::IsEmpty;
 
 class AccountHoldsE2eTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  // `yaml` empty: the embedded default pipeline.
+  void Start(const std::string& yaml = "") {
     TestDaemonOptions options;
-    options.shards = 2;  // the default pipeline; only the shard count set
+    options.pipeline_yaml = yaml;
+    options.shards = 2;
     auto d = TestDaemon::Start(options);
     ASSERT_TRUE(d.ok()) << d.status();
     daemon_ = *std::move(d);
+  }
+
+  std::string VersionHash() {
+    absl::StatusOr<v1::PipelineInfo> info = daemon_->Pipeline();
+    EXPECT_TRUE(info.ok()) << info.status();
+    return info.ok() ? info->version_hash() : "";
+  }
+
+  absl::StatusOr<v1::HoldResponse> Hold(bool place, const std::string& account,
+                                        const std::string& request_id) {
+    v1::HoldRequest request;
+    request.set_account_id(account);
+    request.set_actor("analyst-2");
+    request.set_reason("customer reported a stolen phone");
+    request.set_request_id(request_id);
+    v1::HoldResponse response;
+    grpc::ClientContext context;
+    grpc::Status s =
+        place ? daemon_->admin()->PlaceHold(&context, request, &response)
+              : daemon_->admin()->ReleaseHold(&context, request, &response);
+    if (!s.ok()) return absl::InternalError(s.error_message());
+    return response;
   }
 
   void PublishAll(const std::vector<v1::Event>& events) {
@@ -86,6 +111,7 @@ class AccountHoldsE2eTest : public ::testing::Test {
 };
 
 TEST_F(AccountHoldsE2eTest, FreezeHoldsReleaseLiftsAndReplayAgrees) {
+  ASSERT_NO_FATAL_FAILURE(Start());
   const std::string account = "drained";
   // 21 payments in 21 s: the default pipeline's velocity_extreme (more
   // than 20 a minute) FREEZEs the 21st, which places the hold.
@@ -259,6 +285,74 @@ TEST_F(AccountHoldsE2eTest, FreezeHoldsReleaseLiftsAndReplayAgrees) {
       if (!live.count(id)) EXPECT_EQ(d.route(), v1::PASS) << id;
     }
   }
+}
+
+// The switch: `account_holds: false` in the default pipeline. A FREEZE is
+// then only a sink entry (the next payout is decided by the detectors),
+// the pipeline is another version, and an analyst's Admin.PlaceHold still
+// holds the account.
+TEST_F(AccountHoldsE2eTest, SwitchedOffFreezeHoldsNothingButAnalystHoldsApply) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  const std::string default_version = VersionHash();
+  std::string yaml(config::DefaultPipelineYaml());
+  const std::string on = "\naccount_holds: true\n";
+  const size_t at = yaml.find(on);
+  ASSERT_NE(at, std::string::npos) << "the default pipeline changed";
+  // Leaving the key out is the same pipeline version as `true`.
+  {
+    std::string absent = yaml;
+    absent.replace(at, on.size(), "\n");
+    absl::StatusOr<v1::PipelineConfig> a = config::ParsePipelineYaml(absent);
+    absl::StatusOr<v1::PipelineConfig> b = config::ParsePipelineYaml(yaml);
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(config::CanonicalConfigBytes(*a), config::CanonicalConfigBytes(*b));
+  }
+  yaml.replace(at, on.size(), "\naccount_holds: false\n");
+  daemon_.reset();
+  ASSERT_NO_FATAL_FAILURE(Start(yaml));
+  EXPECT_NE(VersionHash(), default_version);
+
+  std::vector<v1::Event> burst;
+  for (int i = 1; i <= 22; ++i) {
+    burst.push_back(Payment(absl::StrCat("pay-", i), "busy", "shop", 1000 + i,
+                            "CNY", kT0 + i * kSecond));
+  }
+  PublishAll(burst);
+  const v1::Decision freeze = Lookup("pay-21");
+  EXPECT_EQ(freeze.route(), v1::FREEZE);
+  EXPECT_EQ(FindAnnotation(freeze, "account_hold"), nullptr)
+      << freeze.ShortDebugString();
+  // The 22nd is the detectors' FREEZE again (count 22), not a hold's.
+  const v1::Decision next = Lookup("pay-22");
+  EXPECT_EQ(next.route(), v1::FREEZE);
+  EXPECT_NE(FindAnnotation(next, "velocity_extreme"), nullptr)
+      << next.ShortDebugString();
+  EXPECT_EQ(FindAnnotation(next, "account_hold"), nullptr);
+  EXPECT_FALSE(Status("busy").held());
+
+  // An analyst's hold applies whatever the switch says.
+  absl::StatusOr<v1::HoldResponse> placed = Hold(true, "quiet", "hold-quiet-1");
+  ASSERT_TRUE(placed.ok()) << placed.status();
+  EXPECT_EQ(placed->decision().route(), v1::FREEZE);
+  const v1::Annotation* a = FindAnnotation(placed->decision(), "account_hold");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->reason_code(), "HOLD_PLACED");
+  EXPECT_EQ(EvidenceMap(*a)["actor"], "analyst-2");
+  EXPECT_TRUE(Status("quiet").held());
+  PublishAll({Transfer("quiet-transfer", "quiet", "friend", 700, "CNY",
+                       kT0 + kMinute)});
+  const v1::Decision held = Lookup("quiet-transfer");
+  EXPECT_EQ(held.route(), v1::FREEZE);
+  ASSERT_THAT(Detectors(held), ElementsAre("account_hold"));
+  EXPECT_EQ(held.annotations(0).reason_code(), "ACCOUNT_HELD");
+  EXPECT_EQ(EvidenceMap(held.annotations(0))["hold_reason"],
+            "placed by analyst-2: customer reported a stolen phone");
+  EXPECT_EQ(EvidenceMap(held.annotations(0))["hold_decision_id"],
+            placed->decision().decision_id());
+  absl::StatusOr<v1::HoldResponse> released =
+      Hold(false, "quiet", "release-quiet-1");
+  ASSERT_TRUE(released.ok()) << released.status();
+  EXPECT_FALSE(Status("quiet").held());
 }
 
 }  // namespace
