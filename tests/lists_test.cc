@@ -44,10 +44,14 @@ TEST(ListsTest, BlockAllowAndExpiryThroughAdmin) {
   riskflow::v1::Decision blocked =
       Decide(d, Payout("b1", "acct-1", "mule-9", 100, "CNY", kT0));
   EXPECT_EQ(blocked.route(), riskflow::v1::FREEZE);
-  ASSERT_EQ(blocked.annotations_size(), 1);
+  // The block's FREEZE also holds the paying account (account holds are on
+  // by default, docs/account-holds.md), and says so.
+  ASSERT_EQ(blocked.annotations_size(), 2);
   EXPECT_EQ(blocked.annotations(0).reason_code(), "BLOCKLIST");
   EXPECT_EQ(blocked.annotations(0).message(),
             "BLOCK list COUNTERPARTY mule-9: case 7");
+  EXPECT_EQ(blocked.annotations(1).detector(), "account_hold");
+  EXPECT_EQ(blocked.annotations(1).reason_code(), "HOLD_PLACED");
 
   // A large payout would go to MANUAL_REVIEW; the allow entry overrides it.
   ASSERT_TRUE(

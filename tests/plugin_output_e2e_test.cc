@@ -30,8 +30,13 @@ using ::testing::HasSubstr;
 // `bad` freezes clean events and fails (MANUAL_REVIEW) on bad output;
 // `bad_notify` runs the same plugin with route NOTIFY, so every event also
 // reaches the NOTIFY sink. All three sinks carry bad events' decisions.
+// Account holds off: `bad` freezes every clean event, so with holds (the
+// default) its five accounts would be held after their first clean event
+// and the plugin would never see the rest of the bad strings this test is
+// about.
 constexpr char kPipeline[] = R"(name: plugin-output-e2e
 shards: 2
+account_holds: false
 detectors:
   - name: bad
     plugin: testing/bad_output/libbad_output.so

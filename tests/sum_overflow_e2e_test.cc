@@ -20,8 +20,13 @@ namespace {
 namespace v1 = ::riskflow::v1;
 
 // Limit 9e18 minor units per hour: only a sum near INT64_MAX exceeds it.
+// Account holds off: with them (the default) big-2's FREEZE would hold
+// acct-huge and big-3 would be decided ACCOUNT_HELD without the velocity
+// detector, so the third sum (saturated, never wrapping back) would go
+// unchecked.
 constexpr char kPipeline[] = R"(name: sum-overflow-e2e
 shards: 2
+account_holds: false
 detectors:
   - name: velocity_sum
     plugin: velocity

@@ -21,6 +21,10 @@ constexpr std::string_view kDefaultPipelineYaml = R"yaml(
 #   allowed_lateness   events this far behind a shard's watermark are on
 #                      time; later ones are processed and flagged late
 #   max_batch_events   events per micro-batch commit (1..65536)
+#   account_holds      true (the default): a FREEZE holds its account, so
+#                      its later PAYMENT/PAYOUT/TRANSFER are FREEZE
+#                      (ACCOUNT_HELD) until Admin.ReleaseHold; false: a
+#                      FREEZE is only a sink entry (docs/account-holds.md)
 #   detectors[]        run in this order for every event:
 #     name             unique, [a-z0-9_]+; appears in annotations
 #     plugin           plugin name on the plugin path, or a path to a .so
@@ -39,6 +43,7 @@ name: default
 shards: 0
 allowed_lateness: 5m
 max_batch_events: 2048
+account_holds: true
 
 detectors:
   # A burst of outgoing money from one account: more than 5 payments,

@@ -70,6 +70,28 @@ TEST(CanonicalConfigBytesTest, RoundTrips) {
   EXPECT_EQ(back.DebugString(), a->DebugString());
 }
 
+// Holds are on unless the pipeline says otherwise, and the hash follows the
+// effective setting, not the spelling: leaving the key out and writing
+// `account_holds: true` are one version; `account_holds: false` is another,
+// and serializes exactly as a pipeline from before the default changed
+// (field absent), so an old log replays under its old version hash.
+TEST(CanonicalConfigBytesTest, HashFollowsEffectiveAccountHolds) {
+  absl::StatusOr<PipelineConfig> absent = ParsePipelineYaml(kYaml);
+  absl::StatusOr<PipelineConfig> on =
+      ParsePipelineYaml(std::string("account_holds: true\n") + kYaml);
+  absl::StatusOr<PipelineConfig> off =
+      ParsePipelineYaml(std::string("account_holds: false\n") + kYaml);
+  ASSERT_TRUE(absent.ok()) << absent.status();
+  ASSERT_TRUE(on.ok()) << on.status();
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ(CanonicalConfigBytes(*absent), CanonicalConfigBytes(*on));
+  EXPECT_NE(Sha256Hex(CanonicalConfigBytes(*absent)),
+            Sha256Hex(CanonicalConfigBytes(*off)));
+  PipelineConfig old_style = *off;  // as parsed before holds were default
+  old_style.clear_account_holds();
+  EXPECT_EQ(CanonicalConfigBytes(*off), CanonicalConfigBytes(old_style));
+}
+
 }  // namespace
 }  // namespace config
 }  // namespace riskflow

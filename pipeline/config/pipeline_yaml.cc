@@ -312,6 +312,10 @@ absl::StatusOr<PipelineConfig> YamlReader::Read(const YAML::Node& root) {
   PipelineConfig config;
   config.set_allowed_lateness_ms(kDefaultAllowedLatenessMs);
   config.set_max_batch_events(kDefaultMaxBatchEvents);
+  // FREEZE holds the account unless the pipeline says `account_holds:
+  // false` (docs/account-holds.md). Set here, not left to the proto
+  // default, so the version hash records the effective setting.
+  config.set_account_holds(kDefaultAccountHolds);
   absl::Status s = ForEachEntry(
       root, "",
       {"name", "shards", "allowed_lateness", "max_batch_events", "detectors",

@@ -26,6 +26,8 @@ namespace config {
 // resulting config (and its hash) says exactly what will run.
 inline constexpr int64_t kDefaultAllowedLatenessMs = 5 * 60 * 1000;
 inline constexpr uint32_t kDefaultMaxBatchEvents = 2048;
+// A FREEZE holds its account unless the pipeline says `account_holds: false`.
+inline constexpr bool kDefaultAccountHolds = true;
 inline constexpr riskflow::v1::Route kDefaultOnError =
     riskflow::v1::MANUAL_REVIEW;
 inline constexpr int64_t kDefaultTimeBudgetUs = 5 * 1000;

@@ -204,15 +204,19 @@ TEST(ParsePipelineYamlTest, InvalidDetectorName) {
             "letters, digits and '_') at line 3, column 11");
 }
 
-TEST(ParsePipelineYamlTest, AccountHoldsIsABoolean) {
-  absl::StatusOr<riskflow::v1::PipelineConfig> off =
+TEST(ParsePipelineYamlTest, AccountHoldsIsABooleanDefaultOn) {
+  absl::StatusOr<riskflow::v1::PipelineConfig> absent =
       ParsePipelineYaml(kMinimal);
-  ASSERT_TRUE(off.ok()) << off.status();
-  EXPECT_FALSE(off->account_holds());
+  ASSERT_TRUE(absent.ok()) << absent.status();
+  EXPECT_TRUE(absent->account_holds());
   absl::StatusOr<riskflow::v1::PipelineConfig> on =
       ParsePipelineYaml(absl::StrCat("account_holds: true\n", kMinimal));
   ASSERT_TRUE(on.ok()) << on.status();
   EXPECT_TRUE(on->account_holds());
+  absl::StatusOr<riskflow::v1::PipelineConfig> off =
+      ParsePipelineYaml(absl::StrCat("account_holds: false\n", kMinimal));
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_FALSE(off->account_holds());
   EXPECT_EQ(ErrorOf(absl::StrCat("account_holds: yes\n", kMinimal)),
             "account_holds: expected true or false, got 'yes' at line 1, "
             "column 16");

@@ -59,6 +59,34 @@ std::shared_ptr<plugin_host::Pipeline> KeyedPipeline(bool reordered = false) {
                        : nullptr;
 }
 
+// Account holds (docs/account-holds.md) with a counterparty-keyed stage: an
+// account-keyed velocity that FREEZEs an account's third payment in a
+// minute (so its later payments are held) and the counterparty burst.
+std::shared_ptr<plugin_host::Pipeline> HoldingPipeline() {
+  v1::PipelineConfig config;
+  config.set_name("keyed-holds");
+  config.set_max_batch_events(16);
+  config.set_account_holds(true);  // what a YAML pipeline gets by default
+  auto add = [&](const std::string& name, const std::string& key,
+                 const std::string& max, v1::Route route) {
+    v1::DetectorConfig* d = config.add_detectors();
+    d->set_name(name);
+    d->set_plugin("velocity");
+    d->set_route(route);
+    (*d->mutable_params())["key"] = key;
+    (*d->mutable_params())["max_events"] = max;
+    (*d->mutable_params())["window"] = "1m";
+  };
+  add("account_freeze", "account", "2", v1::FREEZE);
+  add("counterparty_burst", "counterparty", "10", v1::NOTIFY);
+  auto pipeline = plugin_host::Pipeline::Load(
+      config, riskflow::testing::TestPluginSearchPath());
+  EXPECT_TRUE(pipeline.ok()) << pipeline.status();
+  return pipeline.ok() ? std::shared_ptr<plugin_host::Pipeline>(
+                             std::move(*pipeline))
+                       : nullptr;
+}
+
 log::LoggedEvent Payment(uint64_t sequence, const std::string& account,
                          const std::string& counterparty, int64_t t) {
   log::LoggedEvent out;
@@ -90,7 +118,10 @@ class KeyedEngineTest : public ::testing::Test {
     ASSERT_TRUE(outbox_->Open().ok());
   }
 
-  std::unique_ptr<Engine> MakeEngine(uint32_t shards) {
+  std::unique_ptr<Engine> MakeEngine(
+      uint32_t shards,
+      std::shared_ptr<plugin_host::Pipeline> pipeline = nullptr) {
+    if (pipeline == nullptr) pipeline = KeyedPipeline();
     EngineOptions options;
     options.shards = shards;
     options.write_outboxes = false;
@@ -105,11 +136,12 @@ class KeyedEngineTest : public ::testing::Test {
           for (const v1::Decision& d : decisions) {
             for (const v1::Annotation& a : d.annotations()) {
               if (a.detector() == "counterparty_burst") ++hot_;
+              if (a.reason_code() == "ACCOUNT_HELD") ++held_;
             }
             order_ok_ = order_ok_ && Ordered(d);
           }
         };
-    auto engine = Engine::Create(store_.get(), KeyedPipeline(), outbox_.get(),
+    auto engine = Engine::Create(store_.get(), pipeline, outbox_.get(),
                                  nullptr, options);
     EXPECT_TRUE(engine.ok()) << engine.status();
     return engine.ok() ? std::move(*engine) : nullptr;
@@ -131,6 +163,7 @@ class KeyedEngineTest : public ::testing::Test {
   std::unique_ptr<sinks::Outbox> outbox_;
   absl::Mutex mu_;
   int hot_ ABSL_GUARDED_BY(mu_) = 0;
+  int held_ ABSL_GUARDED_BY(mu_) = 0;
   bool order_ok_ ABSL_GUARDED_BY(mu_) = true;
 };
 
@@ -207,6 +240,48 @@ TEST_F(KeyedEngineTest, TheSameAnnotationsWhateverTheShardCount) {
     hot_ = 0;
   }
   EXPECT_EQ(hot, (std::vector<int>{20, 20}));
+}
+
+// A held payment runs no detector, but a counterparty stage counts it on
+// every layout: with the counterparty on another shard the stage ran before
+// the home knew of the hold, so with it on the home shard it must run too.
+// Before that rule, 1 shard counted 5 payments fewer than 3 shards, and a
+// live run whose shard count changed at restarts disagreed with its replay
+// (kill9_keyed_test).
+TEST_F(KeyedEngineTest, HeldPaymentsCountInKeyedStagesWhateverTheShardCount) {
+  // On 3 shards the held account's home is not the counterparty's shard.
+  std::string held_account;
+  for (int i = 0; held_account.empty(); ++i) {
+    const std::string a = absl::StrCat("held-", i);
+    if (ShardOf(a, 3) != ShardOf("cp-hot", 3)) held_account = a;
+  }
+  std::vector<int> hot, held;
+  for (uint32_t shards : {1u, 3u}) {
+    OpenStore(absl::StrCat("holds-", shards));  // a fresh store
+    std::unique_ptr<Engine> engine = MakeEngine(shards, HoldingPipeline());
+    ASSERT_NE(engine, nullptr);
+    engine->Start();
+    std::vector<log::LoggedEvent> events;
+    // 8 payments of one account: the 3rd is FREEZE and holds it, the 5
+    // after it are held. Then 20 accounts pay the same counterparty once
+    // each: its counts there are 9..28 (all within 28 s), so 18 of them
+    // are above 10.
+    for (uint64_t s = 1; s <= 28; ++s) {
+      const std::string account =
+          s <= 8 ? held_account : absl::StrCat("acct-", s);
+      events.push_back(Payment(s, account, "cp-hot",
+                               kT0 + static_cast<int64_t>(s) * 1000));
+    }
+    engine->Dispatch(std::move(events));
+    engine->Stop();
+    absl::MutexLock lock(&mu_);
+    hot.push_back(hot_);
+    held.push_back(held_);
+    hot_ = 0;
+    held_ = 0;
+  }
+  EXPECT_EQ(held, (std::vector<int>{5, 5}));
+  EXPECT_EQ(hot, (std::vector<int>{18, 18}));
 }
 
 TEST_F(KeyedEngineTest, HotReloadSwitchesStageLayoutsAtOneLogPosition) {

@@ -324,6 +324,7 @@ void Shard::Decide(const ShardItem& item, const lists::ListSnapshot* lists,
         {"engine", static_cast<int>(index_)},
         absl::StrCat("account hold not checked: ", held.status().message()));
   } else if (*held) {
+    RunHeldStages(item);
     return;
   }
   if (item.remote_slots == 0) {
@@ -359,6 +360,29 @@ void Shard::Decide(const ShardItem& item, const lists::ListSnapshot* lists,
       }
     }
   }
+}
+
+void Shard::RunHeldStages(const ShardItem& item) {
+  // No detector speaks about a held event, but a stage keyed by another
+  // entity (counterparty, device, IP) still counts it. On a stage shard it
+  // ran before the home knew of the hold (stage_plan.h); the same stage
+  // run here, in the decision item, because its key shares the account's
+  // shard, must count it too, or the stage's windows (and so later
+  // decisions) would depend on the shard count: kill9_keyed_test caught a
+  // live run (shard counts changing at restarts) and its replay disagreeing
+  // about counterparty counts after holds. Slots in remote_slots ran
+  // elsewhere, or (a re-run) their state already has the event.
+  uint64_t local = 0;
+  const auto& slots = current_->pipeline->detectors();
+  for (size_t i = 0; i < slots.size() && i < 64; ++i) {
+    if (slots[i]->partition_key != RF_PARTITION_ACCOUNT) {
+      local |= uint64_t{1} << i;
+    }
+  }
+  local &= ~item.remote_slots;
+  if (local == 0) return;
+  plugin_host::StagePartial discarded;
+  current_->detectors->RunStages(item.event, local, &discarded);
 }
 
 void Shard::AddHoldChanges(BatchCommit* commit) {

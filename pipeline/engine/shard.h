@@ -216,6 +216,9 @@ class Shard {
   // Moves the holds' index changes into `commit` (where decisions are
   // stored).
   void AddHoldChanges(BatchCommit* commit);
+  // A held event's decision item: runs, for their state only, the keyed
+  // stages that would have run in it (their key is on this shard).
+  void RunHeldStages(const ShardItem& item);
   void ApplyFreezeCap(riskflow::v1::Decision* d);
   // Whether a recovered event already has a stored decision.
   bool AlreadyDecided(const log::LoggedEvent& e);

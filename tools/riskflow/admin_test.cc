@@ -330,13 +330,15 @@ TEST_F(AdminTest, HealthOfAFreshDaemonThenAfterTheSample) {
                                      "events rejected     0\n"
                                      "sink FREEZE         5\n"
                                      "sink MANUAL_REVIEW  2\n"
-                                     "sink NOTIFY         23\n"));
+                                     "sink NOTIFY         19\n"));
 
   std::ostringstream json, json_err;
   ASSERT_EQ(RunHealth(Options(OutputFormat::kJson), stub(), json, json_err),
             kExitOk);
   EXPECT_THAT(json.str(), HasSubstr("\"serving\": true"));
-  EXPECT_THAT(json.str(), HasSubstr("\"sink_notify\": \"23\""));
+  // 19, not 23: acct-0042 is held after its first FREEZE, so its last
+  // four transfers are FREEZE (ACCOUNT_HELD) only (tools/sample/README.md).
+  EXPECT_THAT(json.str(), HasSubstr("\"sink_notify\": \"19\""));
 }
 
 TEST_F(AdminTest, CommandsThroughTheCommandLine) {

@@ -179,7 +179,7 @@ TEST(RunCliTest, SampleStreamEndToEnd) {
   for (const Expected& e : {Expected{"freeze", riskflow::v1::FREEZE, 5},
                             Expected{"manual_review",
                                      riskflow::v1::MANUAL_REVIEW, 2},
-                            Expected{"notify", riskflow::v1::NOTIFY, 23}}) {
+                            Expected{"notify", riskflow::v1::NOTIFY, 19}}) {
     SCOPED_TRACE(e.arg);
     Result tail = Invoke({"--target", target, "tail", e.arg});
     ASSERT_EQ(tail.code, kExitOk) << tail.err;
@@ -204,7 +204,7 @@ TEST(RunCliTest, SampleStreamEndToEnd) {
   EXPECT_THAT(health.out, HasSubstr("events rejected     0\n"
                                     "sink FREEZE         5\n"
                                     "sink MANUAL_REVIEW  2\n"
-                                    "sink NOTIFY         23\n"));
+                                    "sink NOTIFY         19\n"));
 
   // A second publish of the same file: every event is a duplicate.
   Result again = Invoke({"--target", target, "publish", testing::kSampleEvents});

@@ -149,7 +149,10 @@ TEST_F(RunPublishTest, SampleStreamPublishesWithOneDuplicate) {
   EXPECT_EQ(health->durable_sequence(), 231u);
   EXPECT_EQ(health->sink_freeze(), 5u);
   EXPECT_EQ(health->sink_manual_review(), 2u);
-  EXPECT_EQ(health->sink_notify(), 23u);
+  // Not 23: the FREEZE of acct-0042's 21st transfer holds the account, so
+  // transfers 22-25 are FREEZE (ACCOUNT_HELD) without velocity_burst's
+  // NOTIFY (tools/sample/README.md, docs/account-holds.md).
+  EXPECT_EQ(health->sink_notify(), 19u);
 }
 
 TEST_F(RunPublishTest, RejectionsNameLineEventIdAndFieldAndExitTwo) {

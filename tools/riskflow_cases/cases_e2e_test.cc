@@ -399,7 +399,11 @@ TEST_F(CasesE2eTest, CustomerServiceLooksUpEventsAndAccountsOverGrpc) {
   }
   ASSERT_TRUE(s.ok()) << s.error_message() << ReadFile(log_);
   EXPECT_EQ(found.decision().route(), riskflow::v1::FREEZE);
-  EXPECT_EQ(found.decision().annotations(0).detector(), "velocity_burst");
+  // cs-20's FREEZE held acct-cs, so cs-21 is FREEZE by the hold alone
+  // (docs/account-holds.md) and joins the same case.
+  ASSERT_EQ(found.decision().annotations_size(), 1);
+  EXPECT_EQ(found.decision().annotations(0).detector(), "account_hold");
+  EXPECT_EQ(found.decision().annotations(0).reason_code(), "ACCOUNT_HELD");
   EXPECT_EQ(found.case_summary().account_id(), "acct-cs");
   EXPECT_EQ(found.case_summary().state(), "OPEN");
   EXPECT_EQ(found.case_summary().evidence_sha256().size(), 64u);
