@@ -11,7 +11,7 @@ namespace {
 
 std::string Num(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.17g", v);
+  std::snprintf(buf, sizeof(buf), "%.9g", v);
   return buf;
 }
 
