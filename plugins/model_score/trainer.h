@@ -13,8 +13,8 @@
 namespace riskflow::model_score {
 
 struct TrainParams {
-  int rounds = 200;        // boosting rounds (trees)
-  int max_depth = 5;
+  int rounds = 100;        // boosting rounds (trees)
+  int max_depth = 4;
   double eta = 0.1;        // learning rate
   double min_child_weight = 1;
   double subsample = 1.0;  // < 1 samples rows per tree (seeded)

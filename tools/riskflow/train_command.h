@@ -21,7 +21,7 @@ namespace riskflow::cli {
 inline constexpr char kTrainUsage[] =
     "riskflow train --pipeline P.yaml --events LABELLED.jsonl [--labels "
     "CASES.jsonl] --out MODEL.json [--detector NAME] [--holdout_percent 20] "
-    "[--rounds 200] [--max_depth 5] [--eta 0.1] [--min_child_weight 1] "
+    "[--rounds 100] [--max_depth 4] [--eta 0.1] [--min_child_weight 1] "
     "[--subsample 1] [--colsample_bytree 1] [--lambda 1] "
     "[--scale_pos_weight 0] [--seed 7] [--threshold 0.5] [--shards 1]\n"
     "  Trains the model of the pipeline's model_score detector: replays\n"
