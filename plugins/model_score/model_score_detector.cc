@@ -175,7 +175,7 @@ class ModelScore : public sdk::Detector {
 
  private:
   static std::string Key(size_t i) {
-    char buf[8];
+    char buf[24];
     std::snprintf(buf, sizeof(buf), "f%02zu", i);
     return buf;
   }
