@@ -382,6 +382,46 @@ TEST_F(ModelE2eTest, RiskflowdScoresWithTheModelFromItsConfig) {
             config::Sha256Hex(ReadAll(*dir_ + "/model.json")));
   EXPECT_THAT(plugins.plugins(0).values().at("model"),
               HasSubstr("model.json (sha256 "));
+
+  // Reloads re-read the file, relative to --config's directory: the same
+  // bytes are the same version; other bytes under another name a new one;
+  // a corrupt model is refused and the running version stays.
+  const std::string yaml = ReadAll(*dir_ + "/pipeline.yaml");
+  auto reload = [&](const std::string& text, v1::ReloadPipelineResponse* r) {
+    grpc::ClientContext c;
+    c.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    v1::ReloadPipelineRequest req;
+    req.set_yaml(text);
+    req.set_source("model_e2e_test");
+    return admin->ReloadPipeline(&c, req, r);
+  };
+  v1::ReloadPipelineResponse same;
+  ASSERT_TRUE(reload(yaml, &same).ok());
+  EXPECT_TRUE(same.unchanged());
+  WriteAll(*dir_ + "/reload-model.json",
+           ReadAll(*dir_ + "/model.json") + "\n");  // same model, other bytes
+  v1::ReloadPipelineResponse next;
+  grpc::Status switched = reload(
+      absl::StrReplaceAll(yaml, {{"model: model.json",
+                                  "model: reload-model.json"}}),
+      &next);
+  ASSERT_TRUE(switched.ok()) << switched.error_message();
+  EXPECT_FALSE(next.unchanged());
+  EXPECT_NE(next.pipeline().version_hash(), same.pipeline().version_hash());
+  WriteAll(*dir_ + "/reload-corrupt.json", "{\"learner\": [");
+  v1::ReloadPipelineResponse refused;
+  grpc::Status corrupt = reload(
+      absl::StrReplaceAll(yaml, {{"model: model.json",
+                                  "model: reload-corrupt.json"}}),
+      &refused);
+  EXPECT_FALSE(corrupt.ok());
+  EXPECT_THAT(corrupt.error_message(), HasSubstr("not a loadable XGBoost model"));
+  EXPECT_THAT(corrupt.error_message(), HasSubstr("parameter 'model'"));
+  grpc::ClientContext c;
+  c.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  v1::PipelineInfo running;
+  ASSERT_TRUE(admin->GetPipeline(&c, v1::GetPipelineRequest(), &running).ok());
+  EXPECT_EQ(running.version_hash(), next.pipeline().version_hash());
 }
 
 }  // namespace
