@@ -4,7 +4,7 @@
 //
 // Input, one item per line:
 //   S<type><required><has_range>|<name>|<default>|<min>|<max>
-//       one rf_param_spec; <type> a digit (1 INT .. 6 LIST, others are
+//       one rf_param_spec; <type> a digit (1 INT .. 7 FILE, others are
 //       unknown types), <required>/<has_range> '0' or '1'; a line without a
 //       <default> field declares none
 //   P<name>=<value>   one raw parameter

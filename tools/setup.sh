@@ -25,6 +25,7 @@ PACKAGES=(
   openssl                  # tools/certs.sh: dev CA and mTLS certificates
   libsqlite3-dev           # the case service's database (pipeline/cases)
   chromium chromium-driver python3-selenium  # the console's browser test (tests/console)
+  libxgboost-dev           # XGBoost 1.7: model_score detector, riskflow train (docs/models.md)
 )
 
 missing=()

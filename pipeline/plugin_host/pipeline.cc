@@ -6,6 +6,7 @@
 #include "pipeline/config/hashing.h"
 #include "pipeline/plugin_host/shard_detectors.h"
 #include "pipeline/state/state_store.h"
+#include "plugins/sdk/file_params.h"
 
 namespace riskflow::plugin_host {
 
@@ -44,12 +45,31 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Load(
           absl::StrCat("detector '", dc.name(), "' (plugin ", d.name, " at ",
                        *path, "): ", error));
     }
+    // FILE parameters: read now (and on every reload, which loads anew),
+    // so the plugin never does I/O and the version names the exact bytes.
+    std::vector<sdk::LoadedFileParam> files;
+    if (!sdk::LoadFileParams(d.params, d.param_count, policy.file_param_dir,
+                             &slot->params, &files, &error)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("detector '", dc.name(), "' (plugin ", d.name, "): ",
+                       error));
+    }
     riskflow::v1::PluginBuild build;
     build.set_detector(dc.name());
     build.set_build_id(slot->plugin->build_id());
-    pipeline->builds_.push_back(build);
     absl::StrAppend(&hash_input, "\n", dc.name(), "=",
                     slot->plugin->build_id());
+    for (const sdk::LoadedFileParam& f : files) {
+      riskflow::v1::ParamFile* pf = build.add_files();
+      pf->set_param(f.param);
+      pf->set_path(f.path);
+      pf->set_sha256(config::Sha256Hex(f.contents));
+      pf->set_bytes(f.contents.size());
+      slot->files.push_back(*pf);
+      absl::StrAppend(&hash_input, "\n", dc.name(), ".", f.param,
+                      "#sha256=", pf->sha256());
+    }
+    pipeline->builds_.push_back(build);
     pipeline->detectors_.push_back(std::move(slot));
   }
   pipeline->version_hash_ = config::Sha256Hex(hash_input);

@@ -25,6 +25,9 @@ struct DetectorSlot {
   riskflow::v1::DetectorConfig config;
   std::shared_ptr<LoadedPlugin> plugin;
   sdk::ParsedParams params;
+  // FILE parameters as read at load (path, SHA-256, size); the contents are
+  // in params. Shown by ListPlugins and recorded in the PluginBuild.
+  std::vector<riskflow::v1::ParamFile> files;
   // Index = rf_state_handle. Filled by the first instance's create();
   // every later instance must declare the same states.
   std::vector<state::StateSpec> states;
@@ -82,7 +85,8 @@ class Pipeline {
   ~Pipeline();
 
   const riskflow::v1::PipelineConfig& config() const { return config_; }
-  // SHA-256 over the canonical config and every plugin's build id.
+  // SHA-256 over the canonical config, every plugin's build id and the
+  // SHA-256 of every FILE parameter's contents.
   const std::string& version_hash() const { return version_hash_; }
   const std::vector<std::unique_ptr<DetectorSlot>>& detectors() const {
     return detectors_;

@@ -70,4 +70,15 @@ BuildApproval ApproveBuilds(const PluginPolicy& policy,
   };
 }
 
+std::string FileParamDirFor(const std::string& pipeline_file) {
+  if (pipeline_file.empty() || pipeline_file == "-" ||
+      pipeline_file.front() == '<') {
+    return "";
+  }
+  const size_t slash = pipeline_file.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return pipeline_file.substr(0, slash);
+}
+
 }  // namespace riskflow::plugin_host

@@ -26,7 +26,16 @@ struct PluginPolicy {
   // whatever a pipeline says (riskflowd --plugin_allowlist); empty allows
   // any build on the path.
   std::vector<std::string> sha256_allowlist;
+  // Where FILE parameters with a relative path resolve (docs/plugin-guide.md):
+  // the directory of the pipeline file being loaded; "" = the working
+  // directory.
+  std::string file_param_dir;
 };
+
+// The directory FILE parameters resolve in for a pipeline read from
+// `pipeline_file` (its dirname; "." for a bare file name), or "" when the
+// pipeline did not come from a file ("<embedded default>", "", "-").
+std::string FileParamDirFor(const std::string& pipeline_file);
 
 // Reads an allowlist file: one SHA-256 (64 hex digits) per line; blank
 // lines and '#' comments (whole-line or trailing) are ignored. Errors name

@@ -118,5 +118,14 @@ TEST(TryCreateTest, RunsCreateAndReportsItsRefusal) {
   EXPECT_TRUE((*good)->TryCreate().ok());
 }
 
+TEST(FileParamDirTest, IsThePipelineFilesDirectory) {
+  EXPECT_EQ(FileParamDirFor("/etc/riskflow/pipeline.yaml"), "/etc/riskflow");
+  EXPECT_EQ(FileParamDirFor("conf/p.yaml"), "conf");
+  EXPECT_EQ(FileParamDirFor("p.yaml"), ".");
+  EXPECT_EQ(FileParamDirFor("/p.yaml"), "/");
+  EXPECT_EQ(FileParamDirFor("<embedded default>"), "");
+  EXPECT_EQ(FileParamDirFor(""), "");
+}
+
 }  // namespace
 }  // namespace riskflow::plugin_host

@@ -51,8 +51,9 @@ struct ReplayEngine {
 
 absl::Status ReplayEngine::Start(const ReplayOptions& options,
                                  const std::string& dir) {
-  auto loaded =
-      plugin_host::Pipeline::Load(options.pipeline, options.plugin_search_path);
+  plugin_host::PluginPolicy policy(options.plugin_search_path);
+  policy.file_param_dir = options.file_param_dir;
+  auto loaded = plugin_host::Pipeline::Load(options.pipeline, policy);
   if (!loaded.ok()) return loaded.status();
   pipeline = std::move(*loaded);
   // A replay's stores are scratch space rebuilt from the input on any

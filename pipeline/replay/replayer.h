@@ -34,6 +34,9 @@ namespace riskflow::replay {
 struct ReplayOptions {
   riskflow::v1::PipelineConfig pipeline;
   std::vector<std::string> plugin_search_path;
+  // Where FILE parameters with a relative path resolve: the pipeline
+  // file's directory ("" = the working directory).
+  std::string file_param_dir;
 
   // The input: a file (input.path set) or a riskflowd data directory.
   FileSourceOptions input;

@@ -128,6 +128,14 @@ grpc::Status AdminService::ListPlugins(
     for (const auto& [name, value] : slot->params.AsMap()) {
       (*info->mutable_values())[name] = value;
     }
+    // A FILE parameter's value is the file's bytes: show where they came
+    // from and their hash instead.
+    for (const riskflow::v1::ParamFile& f : slot->files) {
+      *info->add_files() = f;
+      (*info->mutable_values())[f.param()] =
+          absl::StrCat(f.path(), " (sha256 ", f.sha256().substr(0, 12), ", ",
+                       f.bytes(), " bytes)");
+    }
     info->set_faults(slot->faults.load());
     info->set_overruns(slot->overruns.load());
     info->set_quarantined(slot->quarantined.load());

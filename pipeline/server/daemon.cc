@@ -148,6 +148,10 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
   p.plugin_search_path = options.plugin_search_path;
   p.plugin_policy.search_path = options.plugin_search_path;
   p.plugin_policy.sha256_allowlist = options.plugin_sha256_allowlist;
+  // FILE parameters (a model, a rule file) resolve next to --config; a
+  // reload resolves them in the same place (docs/plugin-guide.md).
+  p.plugin_policy.file_param_dir =
+      plugin_host::FileParamDirFor(options.pipeline_source);
 
   if (!options.transport_only) {
     if (auto s = config::ValidatePipeline(options.pipeline); !s.ok()) return s;

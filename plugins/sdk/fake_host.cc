@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "plugins/sdk/fake_host_callbacks.h"
+#include "plugins/sdk/file_params.h"
 #include "plugins/sdk/window_math.h"
 
 namespace riskflow {
@@ -98,8 +99,11 @@ Status FakeHost::Create(const std::map<std::string, std::string>& params) {
     last_error_ = "plugin descriptor lacks a name or a callback";
   } else if (instance_ != nullptr) {
     last_error_ = "Create called twice";
-  } else if (ParseParams(d->params, d->param_count, params, &params_,
-                         &last_error_)) {
+  } else if (std::vector<LoadedFileParam> files;
+             ParseParams(d->params, d->param_count, params, &params_,
+                         &last_error_) &&
+             LoadFileParams(d->params, d->param_count, file_base_dir_,
+                            &params_, &files, &last_error_)) {
     fake_host_internal::CurrentHostScope scope(this);
     char buf[1024] = {0};
     void* instance = nullptr;

@@ -197,6 +197,12 @@ class FakeHost {
   // the descriptor's name (the real host uses the pipeline's detector name,
   // which is usually the same).
   void set_detector_name(std::string name) { detector_name_ = std::move(name); }
+
+  // FILE parameters (ABI 1.2): relative paths resolve under this directory
+  // ("" = the working directory), as riskflowd resolves them under the
+  // pipeline file's. Create reads them with the same checks and hands the
+  // plugin the contents. Set before Create.
+  void set_file_base_dir(std::string dir) { file_base_dir_ = std::move(dir); }
   const std::string& detector_name() const { return detector_name_; }
 
   // Optional: sink receives every host call made through this host's API
@@ -266,6 +272,7 @@ class FakeHost {
   CtxBase call_ctx_{this, false};
   void* instance_ = nullptr;
   ParsedParams params_;
+  std::string file_base_dir_;
 
   std::vector<StateDecl> states_;  // handle = index + 1
   rf_partition_key partition_key_ = RF_PARTITION_ACCOUNT;

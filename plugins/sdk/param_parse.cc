@@ -108,6 +108,14 @@ bool ParseValue(const rf_param_spec& spec, std::string_view raw, Value* v,
       v->double_value = static_cast<double>(v->int_value);
       v->text = std::to_string(v->int_value) + "ms";
       return true;
+    case RF_PARAM_FILE:
+      // The path; the host swaps in the contents (LoadFileParams).
+      if (s.empty()) {
+        *why = "expected a file path, got an empty value";
+        return false;
+      }
+      v->text = std::string(s);
+      return true;
     case RF_PARAM_LIST: {
       std::string joined;
       size_t start = 0;
@@ -219,6 +227,19 @@ std::map<std::string, std::string> ParsedParams::AsMap() const {
   std::map<std::string, std::string> out;
   for (const auto& e : entries_) out[e->name] = e->text;
   return out;
+}
+
+bool ParsedParams::ReplaceText(std::string_view name, std::string text,
+                               int64_t int_value, double double_value) {
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    if (entries_[i]->name != name) continue;
+    entries_[i]->text = std::move(text);
+    values_[i].text = ToRfStr(entries_[i]->text);
+    values_[i].int_value = int_value;
+    values_[i].double_value = double_value;
+    return true;
+  }
+  return false;
 }
 
 void ParsedParams::Add(std::string_view name, std::string_view text,
@@ -344,7 +365,7 @@ int32_t RawParamType(const rf_param_spec& spec) {
 
 bool IsKnownParamType(const rf_param_spec& spec) {
   const int32_t t = RawParamType(spec);
-  return t >= RF_PARAM_INT && t <= RF_PARAM_LIST;
+  return t >= RF_PARAM_INT && t <= RF_PARAM_FILE;
 }
 
 const char* ParamTypeName(rf_param_type t) {
@@ -361,6 +382,8 @@ const char* ParamTypeName(rf_param_type t) {
       return "DURATION";
     case RF_PARAM_LIST:
       return "LIST";
+    case RF_PARAM_FILE:
+      return "FILE";
   }
   return "UNKNOWN";
 }

@@ -18,6 +18,9 @@
 //   LIST      "A,B,C"       items trimmed of spaces, empty items dropped,
 //                           re-joined with ','. Splitting is left to the
 //                           detector (riskflow::sdk::Params::List).
+//   FILE      "model.json"  the path, trimmed, not empty. ParseParams never
+//                           touches the file: LoadFileParams (file_params.h)
+//                           replaces the path by the contents before create().
 // Ranges (has_range) apply to INT, DOUBLE and DURATION (in milliseconds),
 // inclusive at both ends.
 #ifndef RISKFLOW_PLUGINS_SDK_PARAM_PARSE_H_
@@ -63,6 +66,11 @@ class ParsedParams {
   void Add(std::string_view name, std::string_view text, int64_t int_value,
            double double_value);
 
+  // Replaces one entry's value (the host swaps a FILE parameter's path for
+  // the file's contents). False when name is not present.
+  bool ReplaceText(std::string_view name, std::string text, int64_t int_value,
+                   double double_value);
+
   void Clear();
 
  private:
@@ -106,10 +114,11 @@ std::string FormatDurationMs(int64_t ms);
 // before it reads spec.type itself.
 int32_t RawParamType(const rf_param_spec& spec);
 
-// True for RF_PARAM_INT .. RF_PARAM_LIST.
+// True for RF_PARAM_INT .. RF_PARAM_FILE.
 bool IsKnownParamType(const rf_param_spec& spec);
 
-// "INT", "DOUBLE", "BOOL", "STRING", "DURATION", "LIST"; "UNKNOWN" otherwise.
+// "INT", "DOUBLE", "BOOL", "STRING", "DURATION", "LIST", "FILE"; "UNKNOWN"
+// otherwise.
 const char* ParamTypeName(rf_param_type t);
 
 }  // namespace sdk

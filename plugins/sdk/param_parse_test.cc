@@ -1,5 +1,12 @@
 #include "plugins/sdk/param_parse.h"
 
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "plugins/sdk/file_params.h"
+
 #include <cstring>
 #include <limits>
 #include <utility>
@@ -256,6 +263,46 @@ TEST(ParamTypeNameTest, AllTypes) {
   EXPECT_STREQ(ParamTypeName(RF_PARAM_DURATION), "DURATION");
   EXPECT_STREQ(ParamTypeName(RF_PARAM_LIST), "LIST");
   EXPECT_STREQ(ParamTypeName(static_cast<rf_param_type>(0)), "UNKNOWN");
+}
+
+// FILE (ABI 1.2): ParseParams keeps the trimmed path; LoadFileParams reads
+// the file and swaps in its contents (file_params.h).
+TEST(FileParamTest, PathIsKeptThenReplacedByContents) {
+  std::vector<rf_param_spec> specs = {
+      WithRange(Param("table", RF_PARAM_FILE, nullptr, "a table"), 0, 10)};
+  EXPECT_STREQ(ParamTypeName(RF_PARAM_FILE), "FILE");
+  ParsedParams parsed;
+  std::string error;
+  EXPECT_FALSE(ParseParams(specs.data(), specs.size(), {{"table", "  "}},
+                           &parsed, &error));
+  EXPECT_EQ(error, "parameter 'table': expected a file path, got an empty value");
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const std::string dir = tmp != nullptr ? tmp : "/tmp";
+  { std::ofstream(dir + "/t.txt") << "a,b\n"; }
+  ASSERT_TRUE(ParseParams(specs.data(), specs.size(), {{"table", " t.txt "}},
+                          &parsed, &error))
+      << error;
+  EXPECT_EQ(parsed.AsMap().at("table"), "t.txt");
+  std::vector<LoadedFileParam> files;
+  ASSERT_TRUE(LoadFileParams(specs.data(), specs.size(), dir, &parsed, &files,
+                             &error))
+      << error;
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].resolved, dir + "/t.txt");
+  const rf_param_value* v = parsed.Find("table");
+  EXPECT_EQ(std::string(v->text.ptr, v->text.len), "a,b\n");
+  EXPECT_EQ(v->int_value, 4);
+  // Over the plugin's own limit (10 bytes).
+  { std::ofstream(dir + "/big.txt") << std::string(11, 'x'); }
+  ASSERT_TRUE(ParseParams(specs.data(), specs.size(),
+                          {{"table", dir + "/big.txt"}}, &parsed, &error));
+  EXPECT_FALSE(LoadFileParams(specs.data(), specs.size(), "/elsewhere",
+                              &parsed, &files, &error));
+  EXPECT_EQ(error, "parameter 'table': cannot read " + dir +
+                       "/big.txt: 11 bytes, limit 10");
+  EXPECT_EQ(ResolveFileParamPath("m.json", ""), "m.json");
+  EXPECT_EQ(ResolveFileParamPath("m.json", "/etc/rf/"), "/etc/rf/m.json");
+  EXPECT_EQ(ResolveFileParamPath("/abs/m.json", "/etc/rf"), "/abs/m.json");
 }
 
 }  // namespace

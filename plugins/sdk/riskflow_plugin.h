@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 #define RF_ABI_MAJOR 1
-#define RF_ABI_MINOR 1
+#define RF_ABI_MINOR 2
 
 /* The one symbol a plugin exports. */
 #define RF_PLUGIN_ENTRY_SYMBOL "riskflow_plugin_descriptor_v1"
@@ -77,6 +77,15 @@ typedef enum rf_param_type {
   RF_PARAM_STRING = 4,
   RF_PARAM_DURATION = 5, /* "500ms", "30s", "5m", "24h", "7d"; passed as ms */
   RF_PARAM_LIST = 6,     /* comma-separated strings */
+  /* ABI 1.2: a file the HOST reads. The pipeline gives a path (relative to
+   * the pipeline file's directory, or absolute); create() receives the
+   * file's CONTENTS in rf_param_value.text (any bytes, not NUL-terminated)
+   * and their length in int_value, never the path. The host refuses a
+   * missing, unreadable or oversized file (has_range: max = the plugin's
+   * own byte limit, below the host's), re-reads it on every pipeline load
+   * and puts its SHA-256 into the pipeline version hash
+   * (docs/plugin-guide.md, "File parameters"). */
+  RF_PARAM_FILE = 7,
 } rf_param_type;
 
 typedef struct rf_param_spec {

@@ -80,6 +80,12 @@ class Params {
     const rf_param_value* v = Find(name);
     return v ? std::string(FromRf(v->text)) : fallback;
   }
+  // A FILE parameter (ABI 1.2): the file's contents, read by the host; empty
+  // when the parameter is absent. Valid during Init only (copy what you keep).
+  std::string_view FileContents(std::string_view name) const {
+    const rf_param_value* v = Find(name);
+    return v ? FromRf(v->text) : std::string_view();
+  }
   // Comma-separated list, items trimmed of spaces, empty items dropped.
   std::vector<std::string> List(std::string_view name) const {
     std::vector<std::string> out;

@@ -14,6 +14,7 @@
 #include "tools/riskflow/reload.h"
 #include "tools/riskflow/rules_command.h"
 #include "tools/riskflow/replay_command.h"
+#include "tools/riskflow/train_command.h"
 #include "tools/riskflow/report_command.h"
 #include "tools/riskflow/shadow.h"
 #include "tools/riskflow/tail.h"
@@ -43,6 +44,7 @@ constexpr Command kCommands[] = {
     {"shadow", kShadowUsage, &ShadowMain},
     {"replay", kReplayUsage, &ReplayMain},
     {"report", kReportUsage, &ReportMain},
+    {"train", kTrainUsage, &TrainMain},
     {"diff", kDiffUsage, &DiffMain},
     {"quarantine", kQuarantineUsage, &QuarantineMain},
     {"audit", kAuditUsage, &AuditMain},

@@ -179,6 +179,8 @@ int RunPluginTest(const PluginTestOptions& options, std::ostream& out,
   std::vector<sdk::FakeHostCall> calls;
   sdk::FakeHost host(&d);
   if (!options.detector.empty()) host.set_detector_name(options.detector);
+  // FILE parameters: relative paths are the user's, as for every path.
+  host.set_file_base_dir(ResolveUserPath("."));
   host.set_trace([&calls](const sdk::FakeHostCall& c) { calls.push_back(c); });
   if (sdk::Status s = host.Create(options.params); !s.ok()) {
     std::string message =

@@ -13,6 +13,7 @@
 #include "pipeline/config/default_pipeline.h"
 #include "pipeline/config/pipeline_yaml.h"
 #include "pipeline/plugin_host/plugin_loader.h"
+#include "pipeline/plugin_host/plugin_policy.h"
 #include "pipeline/replay/progress.h"
 #include "tools/riskflow/common.h"
 #include "tools/riskflow/flags.h"
@@ -151,6 +152,10 @@ absl::StatusOr<replay::ReplayOptions> ParseReplayArgs(
   absl::StatusOr<riskflow::v1::PipelineConfig> config = LoadPipeline(pipeline);
   if (!config.ok()) return config.status();
   options.pipeline = *std::move(config);
+  if (pipeline != "default") {
+    options.file_param_dir =
+        plugin_host::FileParamDirFor(ResolveUserPath(pipeline));
+  }
   for (absl::string_view dir :
        absl::StrSplit(plugin_path, ':', absl::SkipEmpty())) {
     options.plugin_search_path.push_back(ResolveUserPath(std::string(dir)));

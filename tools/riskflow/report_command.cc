@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "pipeline/report/diff.h"
 #include "pipeline/report/labels.h"
+#include "pipeline/report/model_compare.h"
 #include "pipeline/report/report.h"
 #include "pipeline/report/report_format.h"
 #include "tools/riskflow/common.h"
@@ -69,12 +70,27 @@ absl::StatusOr<ReportOptions> ParseReportArgs(
   flags.AddInt("max_listed", &options.max_listed,
                "changed / missed / wrong decisions listed in the files", 0);
   AddFormatFlag(&flags, &format);
+  flags.AddString("model_detector", &options.model_detector,
+                  "compare rules-only (--decisions) with rules+model "
+                  "(--challenger) on held-out accounts; model scores from "
+                  "this detector");
+  flags.AddInt("holdout_percent", &options.holdout_percent,
+               "--model_detector: the accounts held out by riskflow train", 1);
   absl::StatusOr<std::vector<std::string>> positional = flags.Parse(args);
   if (!positional.ok()) return positional.status();
   if (!positional->empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "takes no positional arguments (got \"", positional->front(),
         "\"); pass the file with --decisions"));
+  }
+  if (!options.model_detector.empty() &&
+      (options.challenger.empty() || options.events.empty())) {
+    return absl::InvalidArgumentError(
+        "--model_detector needs --challenger (the rules+model replay) and "
+        "--events (the labelled stream)");
+  }
+  if (options.holdout_percent > 90) {
+    return absl::InvalidArgumentError("--holdout_percent: at most 90");
   }
   if (options.decisions.empty()) {
     return absl::InvalidArgumentError("needs --decisions FILE");
@@ -128,6 +144,14 @@ int RunReport(const ReportOptions& options, std::ostream& out,
   out << report::RenderTerminalSummary(input);
   // What shadow rules (docs/rules.md) would have flagged; JSONL only.
   out << ShadowRulesSection(ResolveUserPath(options.decisions), 5);
+  if (!options.model_detector.empty()) {
+    absl::StatusOr<report::ModelComparison> compared = report::CompareModel(
+        ResolveUserPath(options.decisions), ResolveUserPath(options.challenger),
+        ResolveUserPath(options.events), options.model_detector,
+        static_cast<int>(options.holdout_percent));
+    if (!compared.ok()) return fail(compared.status());
+    out << "\n" << report::RenderModelComparison(*compared);
+  }
   for (const auto& [path, render] :
        {std::make_pair(options.html, &report::RenderHtml),
         std::make_pair(options.json, &report::RenderJsonSummary)}) {

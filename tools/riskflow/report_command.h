@@ -22,6 +22,10 @@ struct ReportOptions {
   std::string json;
   int64_t max_listed = 200;
   report::DecisionFormat format = report::DecisionFormat::kAuto;
+  // Rules-only (--decisions) vs rules+model (--challenger) on held-out
+  // accounts, scores from this detector (docs/models.md).
+  std::string model_detector;
+  int64_t holdout_percent = 20;
 };
 
 inline constexpr char kReportUsage[] =
@@ -29,10 +33,14 @@ inline constexpr char kReportUsage[] =
     "                [--events EVENTS.jsonl] [--html report.html]\n"
     "                [--json summary.json] [--max_listed 200]\n"
     "                [--input_format auto|jsonl|proto]\n"
+    "                [--model_detector model_score [--holdout_percent 20]]\n"
     "  Summarises replay decision files (JSONL or length-delimited proto,\n"
     "  gzip optional): counts per route and detector, the diff against a\n"
     "  challenger, precision / recall / F1 against attributes.label of the\n"
-    "  events; writes a self-contained HTML report and a JSON summary.\n";
+    "  events; writes a self-contained HTML report and a JSON summary.\n"
+    "  With --model_detector: rules-only (--decisions) vs rules+model\n"
+    "  (--challenger) on the accounts `riskflow train` held out, P/R/F1 per\n"
+    "  anomaly kind and the alert rate at equal recall.\n";
 
 inline constexpr char kDiffUsage[] =
     "riskflow diff CHAMPION CHALLENGER [--max 50] "
