@@ -62,9 +62,14 @@ class ModelE2eTest : public ::testing::Test {
     dir_ = new std::string(MakeTempDir("model-e2e"));
     ASSERT_FALSE(dir_->empty());
     const std::string events = *dir_ + "/events.jsonl";
+    // Without datagen's hard negatives: this test is about the train ->
+    // score -> report path; on 7 days x 400 accounts WITH them the model's
+    // held-out recall is ~0.41 (too little data to learn the look-alikes;
+    // docs/models.md, "Weak spots").
     const std::string cmd = absl::StrCat(
         RunfilePath("tools/datagen/datagen"),
-        " --seed 42 --days 7 --accounts 400 --anomaly_rate 0.01 --quiet --out ",
+        " --seed 42 --days 7 --accounts 400 --anomaly_rate 0.01 "
+        "--hard_negatives=false --quiet --out ",
         events);
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
     // The example pipeline, next to its model as in examples/models/.

@@ -78,6 +78,13 @@ bool AllStringsValid(const Decision& d) {
   }
   for (const riskflow::v1::PluginBuild& b : d.plugin_builds()) {
     if (!IsValidUtf8(b.detector()) || !IsValidUtf8(b.build_id())) return false;
+    // FILE parameters: a path is whatever bytes the file system allows.
+    for (const riskflow::v1::ParamFile& f : b.files()) {
+      if (!IsValidUtf8(f.param()) || !IsValidUtf8(f.path()) ||
+          !IsValidUtf8(f.sha256())) {
+        return false;
+      }
+    }
   }
   return true;
 }

@@ -22,6 +22,18 @@ bool Flags(riskflow::v1::Route r) {
   return r != riskflow::v1::PASS && r != riskflow::v1::ROUTE_UNSPECIFIED;
 }
 
+// The router's name for a hold's annotation (router::kHoldDetector).
+constexpr char kHoldDetector[] = "account_hold";
+
+// Flagged by the account's hold and nothing else.
+bool HeldOnly(const std::vector<std::pair<std::string, std::string>>& flags) {
+  if (flags.empty()) return false;
+  for (const auto& flag : flags) {
+    if (flag.first != kHoldDetector) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 DetectorTable::DetectorTable(const riskflow::v1::PipelineConfig& pipeline) {
@@ -47,10 +59,12 @@ void DetectorTable::Add(
     const riskflow::v1::Event& event, bool routed,
     const std::vector<std::pair<std::string, std::string>>& flags) {
   ++events_;
+  const bool held = routed && HeldOnly(flags);
   // Detectors that flagged the event, with their reasons; an unknown name
   // (a pipeline that differs from the one given) gets a row of its own.
   std::map<size_t, std::set<std::string>> flagged;
   for (const auto& [detector, reason] : flags) {
+    if (held) break;
     auto it = row_of_.find(detector);
     if (it == row_of_.end()) {
       it = row_of_.emplace(detector, detectors_.size()).first;
@@ -74,6 +88,7 @@ void DetectorTable::Add(
       by_kind = by_kind || own;
     }
     k.caught_by_kind += by_kind;
+    k.held += held;
     k.caught_by_pipeline += routed;
     return;
   }
@@ -82,7 +97,8 @@ void DetectorTable::Add(
     return;
   }
   ++benign_;
-  benign_flagged_ += routed;
+  benign_held_ += held;
+  benign_flagged_ += routed && !held;
   for (const auto& [row, reasons] : flagged) {
     ++detectors_[row].benign_alerts;
     for (const std::string& r : reasons) ++detectors_[row].benign_reasons[r];
@@ -91,7 +107,8 @@ void DetectorTable::Add(
   if (!behaviour.empty()) {
     HardNegativeRow& h = hard_negatives_[behaviour];
     ++h.events;
-    h.flagged += routed;
+    h.held += held;
+    h.flagged += routed && !held;
     for (const auto& [row, reasons] : flagged) {
       ++h.by_detector[detectors_[row].name];
     }
@@ -112,9 +129,11 @@ double DetectorTable::AlertsPer10K(const DetectorRow& row) const {
 std::string DetectorTable::Markdown() const {
   std::string out = absl::StrFormat(
       "%d events: %d benign, %d labelled, %d supporting (episode).\n"
-      "Benign events routed anywhere but PASS: %d (%.4f%%, %.2f per 10K).\n\n",
+      "Benign events routed anywhere but PASS: %d (%.4f%%, %.2f per 10K); "
+      "besides, held after a FREEZE of their account: %d.\n\n",
       events_, benign_, events_ - benign_ - episode_, episode_,
-      benign_flagged_, benign_flagged_percent(), 100 * benign_flagged_percent());
+      benign_flagged_, benign_flagged_percent(), 100 * benign_flagged_percent(),
+      benign_held_);
   out +=
       "| detector | plugin | benign alerts | per 10K benign events | benign "
       "alerts by reason | its kind's labelled events it flags |\n"
@@ -141,19 +160,21 @@ std::string DetectorTable::Markdown() const {
   }
   out +=
       "\n| anomaly kind (label) | labelled events | caught by its detector | "
-      "recall | caught by the pipeline | pipeline recall |\n"
-      "|---|---:|---:|---:|---:|---:|\n";
+      "held (frozen earlier) | recall | caught by the pipeline | pipeline "
+      "recall |\n"
+      "|---|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& [name, k] : kinds_) {
     absl::StrAppend(
-        &out, absl::StrFormat("| %s | %d | %d | %.4f | %d | %.4f |\n", name,
-                              k.labelled, k.caught_by_kind, k.recall(),
-                              k.caught_by_pipeline, k.pipeline_recall()));
+        &out, absl::StrFormat("| %s | %d | %d | %d | %.4f | %d | %.4f |\n",
+                              name, k.labelled, k.caught_by_kind, k.held,
+                              k.recall(), k.caught_by_pipeline,
+                              k.pipeline_recall()));
   }
   if (!hard_negatives_.empty()) {
     out +=
         "\n| hard negative (benign) | events | flagged | flagged % | by "
-        "detector |\n"
-        "|---|---:|---:|---:|---|\n";
+        "detector | held |\n"
+        "|---|---:|---:|---:|---|---:|\n";
     for (const auto& [name, h] : hard_negatives_) {
       std::string by;
       for (const auto& [detector, n] : h.by_detector) {
@@ -161,10 +182,10 @@ std::string DetectorTable::Markdown() const {
       }
       absl::StrAppend(
           &out,
-          absl::StrFormat("| %s | %d | %d | %.3f | %s |\n", name, h.events,
-                          h.flagged,
+          absl::StrFormat("| %s | %d | %d | %.3f | %s | %d |\n", name,
+                          h.events, h.flagged,
                           h.events == 0 ? 0.0 : 100.0 * h.flagged / h.events,
-                          by.empty() ? "—" : by));
+                          by.empty() ? "—" : by, h.held));
     }
   }
   return out;

@@ -36,9 +36,14 @@ struct KindRow {
   std::string kind;  // the label: a plugin name
   int64_t labelled = 0;
   int64_t caught_by_kind = 0;      // by a detector of that plugin
+  // Routed FREEZE only because an earlier FREEZE of the episode holds the
+  // account (ACCOUNT_HELD): stopped, though no detector looked at it.
+  int64_t held = 0;
   int64_t caught_by_pipeline = 0;  // routed anywhere but PASS
   double recall() const {
-    return labelled == 0 ? 0 : static_cast<double>(caught_by_kind) / labelled;
+    return labelled == 0
+               ? 0
+               : static_cast<double>(caught_by_kind + held) / labelled;
   }
   double pipeline_recall() const {
     return labelled == 0 ? 0
@@ -49,7 +54,8 @@ struct KindRow {
 // Benign events of one hard negative (attribute "hard_negative").
 struct HardNegativeRow {
   int64_t events = 0;
-  int64_t flagged = 0;  // routed anywhere but PASS
+  int64_t flagged = 0;  // routed anywhere but PASS, holds excluded
+  int64_t held = 0;     // held only (see DetectorTable::benign_held)
   std::map<std::string, int64_t> by_detector;  // detector -> events flagged
 };
 
@@ -69,6 +75,11 @@ class DetectorTable {
   int64_t events() const { return events_; }
   int64_t benign() const { return benign_; }
   int64_t benign_flagged() const { return benign_flagged_; }
+  // Benign events routed FREEZE only because their account is held after a
+  // FREEZE (docs/account-holds.md). Not alerts: they join the account's
+  // open case and give reviewers no new work, so they are counted apart
+  // from benign_flagged (docs/detectors.md).
+  int64_t benign_held() const { return benign_held_; }
   int64_t episode() const { return episode_; }
   // Benign events routed anywhere but PASS, percent of benign events.
   double benign_flagged_percent() const;
@@ -93,6 +104,7 @@ class DetectorTable {
   int64_t events_ = 0;
   int64_t benign_ = 0;
   int64_t benign_flagged_ = 0;
+  int64_t benign_held_ = 0;
   int64_t episode_ = 0;
 };
 
