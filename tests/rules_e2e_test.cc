@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "tests/decisions.h"
 #include "tests/events.h"
@@ -168,6 +169,25 @@ TEST(RulesE2eTest, ShadowDecidesWithoutRoutingThenPromoteMakesItRoute) {
                                  "shadow -> live"),
             std::string::npos)
       << after->source();
+
+  // The promotion is in riskflowd's hash-chained Admin audit log: a dry run
+  // and the reload itself, both naming the promotion (docs/audit-log.md).
+  {
+    grpc::ClientContext ctx;
+    riskflow::v1::ListAuditEntriesRequest request;
+    request.set_limit(1000);
+    riskflow::v1::ListAuditEntriesResponse audit;
+    ASSERT_TRUE(d.admin()->ListAuditEntries(&ctx, request, &audit).ok());
+    int promotions = 0;
+    for (const auto& entry : audit.entries()) {
+      if (entry.action() == "admin.reload_pipeline" &&
+          entry.detail().find("riskflow rules promote payout_rules/burst "
+                              "shadow -> live") != std::string::npos) {
+        ++promotions;
+      }
+    }
+    EXPECT_EQ(promotions, 2) << audit.DebugString();  // dry run + reload
+  }
 
   // The fourth payout: the same rule now routes FREEZE (state carried over).
   ASSERT_TRUE(d.Evaluate(Payout("p4", "acct-1", "bene-4", 5000, "CNY",
