@@ -31,6 +31,25 @@ def count_xml(xml_file):
     return passed, failed
 
 
+def result_files(target_dir):
+    """The target's JUnit XML: one test.xml, or one per shard of a sharded
+    test (shard_K_of_N/test.xml, all N of the newest N) - a missing shard
+    counts as no results."""
+    single = target_dir / "test.xml"
+    if single.exists():
+        return [single]
+    shards = {}
+    for xml_file in target_dir.glob("shard_*_of_*/test.xml"):
+        m = re.match(r"shard_(\d+)_of_(\d+)$", xml_file.parent.name)
+        if m:
+            shards.setdefault(int(m.group(2)), []).append(xml_file)
+    if not shards:
+        return []
+    total = max(shards)
+    files = sorted(shards[total])
+    return files if len(files) == total else []
+
+
 def main() -> int:
     log_text = pathlib.Path(sys.argv[1]).read_text(errors="replace")
     bazel_status = int(sys.argv[2]) if len(sys.argv) > 2 else 0
@@ -43,16 +62,20 @@ def main() -> int:
             targets[m.group(1)] = m.group(2).strip()
     for label, verdict in sorted(targets.items()):
         package, name = label[2:].split(":", 1)
-        xml_file = testlogs / package / name / "test.xml"
-        if verdict in ("NO STATUS", "FAILED TO BUILD") or not xml_file.exists():
+        xml_files = result_files(testlogs / package / name)
+        if verdict in ("NO STATUS", "FAILED TO BUILD") or not xml_files:
             failed += 1
             print(f"FAILED: {label} ({verdict}, no test results)")
             continue
-        try:
-            p, f = count_xml(xml_file)
-        except ET.ParseError:
-            p, f = 0, 1
-            print(f"FAILED: {label} (unreadable test.xml)")
+        p = f = 0
+        for xml_file in xml_files:
+            try:
+                fp, ff = count_xml(xml_file)
+            except ET.ParseError:
+                fp, ff = 0, 1
+                print(f"FAILED: {label} (unreadable {xml_file.name})")
+            p += fp
+            f += ff
         if verdict != "PASSED" and f == 0:
             f = 1  # e.g. a crash after the last test case or a timeout
             print(f"FAILED: {label} ({verdict})")
