@@ -31,6 +31,11 @@ class EventLogHarness {
   // A test parameter meaning "the segment backend" where the others are
   // memory_id_index_entries values (0 = the RocksDB log's store index).
   static constexpr size_t kSegments = ~size_t{0};
+  // Stops the writer before mu_ and dispatched_ go: members are destroyed
+  // in reverse order, so without this a test that returns with batches
+  // still in flight let the writer dispatch into a freed vector
+  // (event_log_lane_test, "corrupted size vs. prev_size").
+  virtual ~EventLogHarness() { CloseLog(); }
   static std::string ModeName(size_t param) {
     if (param == kSegments) return "Segments";
     return param == 0 ? std::string("Store")
