@@ -26,6 +26,7 @@
 #include "pipeline/server/server_metrics.h"
 #include "pipeline/server/services.h"
 #include "pipeline/server/shadow.h"
+#include "pipeline/server/store_flush.h"
 #include "pipeline/sinks/outbox.h"
 #include "pipeline/state/state_store.h"
 #include "pipeline/storage/disk_guard.h"
@@ -350,6 +351,10 @@ void Daemon::Shutdown() {
   if (p.disk_guard != nullptr) p.disk_guard->Stop();
   p.ctx.disk_guard = nullptr;
   p.disk_guard.reset();
+  // startup: a clean stop flushes the memtables, so the next start
+  // replays no write-ahead log (docs/segment-log.md, "Startup").
+  FlushStoreAtStop(p.store.get());
+  FlushStoreAtStop(p.log_store.get());
   p.store.reset();
   p.log_store.reset();
   p.ctx.admin_audit = nullptr;

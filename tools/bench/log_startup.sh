@@ -19,10 +19,14 @@ bazel build -c opt //tools/riskflowd //tools/riskflow //tools/loadgen \
   //plugins:builtin_plugins >/dev/null 2>&1
 BIN=bazel-out/k8-opt/bin
 export RISKFLOW_PLUGIN_PATH=$PWD/$BIN/plugins
+# RISKFLOWD=PATH times another riskflowd build (a before/after comparison
+# alternating binaries on one kept WORK directory).
+RISKFLOWD=${RISKFLOWD:-$BIN/tools/riskflowd/riskflowd}
 
 # WORK=DIR reuses a kept work directory (KEEP=1): backlogs already
 # published there are not published again.
 work=${WORK:-$(mktemp -d /tmp/riskflow-startup-XXXXXX)}
+mkdir -p "$work"
 trap 'kill -9 $(jobs -p) 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 
 now() { date +%s.%N; }
@@ -34,7 +38,7 @@ health() {
 start() {  # $1 backend; sets pid and took (seconds until serving)
   rm -f "$work/port"
   local t=$(now)
-  "$BIN/tools/riskflowd/riskflowd" --listen=127.0.0.1:0 \
+  "$RISKFLOWD" --listen=127.0.0.1:0 \
     --port_file="$work/port" --data_dir="$work/data-$1" --event_log="$1" \
     >>"$work/riskflowd-$1.log" 2>&1 &
   pid=$!
