@@ -507,6 +507,22 @@ absl::StatusOr<riskflow::v1::Decision> Engine::AwaitDecision(
                        [this, sequence] { return LookupDecision(sequence); });
 }
 
+absl::StatusOr<riskflow::v1::Decision> Engine::AwaitFreshDecision(
+    uint64_t sequence, std::string_view account_id, absl::Time deadline) {
+  // DecisionWaiters::Wait registers before it calls the look-up, and a
+  // shard stores its processed_through() before it publishes (both
+  // Shard::ProcessAndCommit and Shard::CommitDecisions). So a shard still
+  // below `sequence` here publishes the decision to the registered waiter.
+  const uint32_t k = ShardOf(account_id, shard_count());
+  return waiters_.Wait(
+      sequence, deadline,
+      [this, sequence, k]()
+          -> absl::StatusOr<std::optional<riskflow::v1::Decision>> {
+        if (shards_[k]->processed_through() < sequence) return std::nullopt;
+        return LookupDecision(sequence);
+      });
+}
+
 uint64_t Engine::checkpointed_sequence() const {
   uint64_t through = UINT64_MAX;
   for (const auto& shard : shards_) {

@@ -117,6 +117,13 @@ class Engine {
   // The decision for a sequence once committed, or DEADLINE_EXCEEDED.
   absl::StatusOr<riskflow::v1::Decision> AwaitDecision(uint64_t sequence,
                                                        absl::Time deadline);
+  // The same for an event this caller has just logged (not a duplicate),
+  // so its account is known: while the account's shard has not processed
+  // the sequence, the decision cannot be committed yet and the wait skips
+  // the store look-up (a log read and a decision-store read on the
+  // Evaluate path, competing with the shard deciding it).
+  absl::StatusOr<riskflow::v1::Decision> AwaitFreshDecision(
+      uint64_t sequence, std::string_view account_id, absl::Time deadline);
   absl::StatusOr<std::optional<riskflow::v1::Decision>> LookupDecision(
       uint64_t sequence);
 

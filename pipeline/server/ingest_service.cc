@@ -1,4 +1,5 @@
 #include <memory>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -61,6 +62,8 @@ grpc::Status IngestService::Evaluate(
     return ToGrpc(disk);
   }
   const absl::Time deadline = DeadlineOf(context);
+  // As logged (CheckEvent may normalize it): it picks the deciding shard.
+  const std::string account_id = event.account_id();
   absl::StatusOr<std::shared_ptr<log::AppendTicket>> ticket =
       ctx_->log->Submit({std::move(event)}, absl::Milliseconds(50),
                         log::Lane::kPriority);
@@ -77,8 +80,13 @@ grpc::Status IngestService::Evaluate(
     return ToGrpc(absl::AlreadyExistsError(
         ConflictMessage(out->conflict[0], out->sequences[0])));
   }
+  // A fresh event was logged from this request, so its account names the
+  // shard that decides it; a duplicate's logged copy may differ.
   absl::StatusOr<riskflow::v1::Decision> decision =
-      ctx_->engine->AwaitDecision(out->sequences[0], deadline);
+      out->duplicate[0]
+          ? ctx_->engine->AwaitDecision(out->sequences[0], deadline)
+          : ctx_->engine->AwaitFreshDecision(
+                out->sequences[0], account_id, deadline);
   if (!decision.ok()) return ToGrpc(decision.status());
   *response->mutable_decision() = std::move(*decision);
   response->set_duplicate(out->duplicate[0]);
