@@ -9,6 +9,7 @@
 #include "plugins/rule/compiler/fields.h"
 #include "plugins/rule/compiler/lexer.h"
 #include "plugins/rule/compiler/limits.h"
+#include "plugins/rule/compiler/reason_template.h"
 #include "plugins/rule/compiler/rule_lines.h"
 
 namespace riskflow {
@@ -500,121 +501,16 @@ class RuleSetParser {
       }
     }
     if (has_reason_) {
-      if (!Reason(reason_begin_, reason_end_)) return false;
+      if (!CompileReason(source_, reason_begin_, reason_end_, infos_,
+                         &rule_.reason, &error_)) {
+        return false;
+      }
     } else {
       ReasonPart part;
       part.literal = "rule " + rule_.name + " matched";
       rule_.reason.push_back(std::move(part));
     }
     out_->rules.push_back(std::move(rule_));
-    return true;
-  }
-
-  // Finds the '}' closing a placeholder opened at `open`, skipping string
-  // literals inside it; npos when there is none before `end`.
-  size_t CloseBrace(size_t open, size_t end) const {
-    bool in_string = false;
-    for (size_t i = open + 1; i < end; ++i) {
-      const char c = text_[i];
-      if (in_string) {
-        if (c == '\\') ++i;
-        else if (c == '"') in_string = false;
-      } else if (c == '"') {
-        in_string = true;
-      } else if (c == '}') {
-        return i;
-      }
-    }
-    return std::string_view::npos;
-  }
-
-  bool Reason(size_t begin, size_t end) {
-    while (begin < end && text_[begin] == ' ') ++begin;
-    while (end > begin && text_[end - 1] == ' ') --end;
-    if (begin == end) return Fail(begin, "'reason' has no value");
-    bool quoted = text_[begin] == '"';
-    size_t i = begin;
-    size_t stop = end;
-    if (quoted) {
-      ++i;
-      // The closing quote, skipping escapes and placeholders (which may
-      // hold string literals of their own).
-      size_t k = i;
-      stop = std::string_view::npos;
-      while (k < end) {
-        if (text_[k] == '\\') {
-          k += 2;
-        } else if (text_[k] == '{' && k + 1 < end && text_[k + 1] != '{') {
-          size_t close = CloseBrace(k, end);
-          if (close == std::string_view::npos) break;
-          k = close + 1;
-        } else if (text_[k] == '{') {
-          k += 2;
-        } else if (text_[k] == '"') {
-          stop = k;
-          break;
-        } else {
-          ++k;
-        }
-      }
-      if (stop == std::string_view::npos) {
-        return Fail(begin, "reason string is not closed (missing '\"')");
-      }
-      size_t after = stop + 1;
-      while (after < end && text_[after] == ' ') ++after;
-      if (after < end && text_[after] != '#') {
-        return Fail(after, "unexpected text after the reason string");
-      }
-    }
-    std::string literal;
-    size_t placeholders = 0;
-    auto flush = [&]() {
-      if (literal.empty()) return;
-      ReasonPart part;
-      part.literal = std::move(literal);
-      literal.clear();
-      rule_.reason.push_back(std::move(part));
-    };
-    while (i < stop) {
-      const char c = text_[i];
-      if (quoted && c == '\\' && i + 1 < stop) {
-        const char e = text_[i + 1];
-        literal += e == 'n' ? '\n' : e == 't' ? '\t' : e;
-        i += 2;
-      } else if ((c == '{' || c == '}') && i + 1 < stop && text_[i + 1] == c) {
-        literal += c;
-        i += 2;
-      } else if (c == '}') {
-        return Fail(i, "'}' without '{' (write '}}' for a literal brace)");
-      } else if (c == '{') {
-        const size_t close = CloseBrace(i, stop);
-        if (close == std::string_view::npos) {
-          return Fail(i, "placeholder is not closed (missing '}')");
-        }
-        if (++placeholders > kMaxReasonPlaceholders) {
-          return Fail(i, "more than " +
-                             std::to_string(kMaxReasonPlaceholders) +
-                             " placeholders in one reason");
-        }
-        flush();
-        ReasonPart part;
-        part.is_expr = true;
-        if (!CompileExpression(source_, i + 1, close, infos_, nullptr,
-                               &part.expr, &error_)) {
-          return false;
-        }
-        rule_.reason.push_back(std::move(part));
-        i = close + 1;
-      } else {
-        literal += c;
-        ++i;
-      }
-      if (literal.size() > kMaxReasonBytes) {
-        return Fail(begin, "reason longer than " +
-                               std::to_string(kMaxReasonBytes) + " bytes");
-      }
-    }
-    flush();
     return true;
   }
 
