@@ -34,8 +34,15 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   uint32_t shards = options.shards > 0 ? options.shards
                                        : pipeline->config().shards();
   if (shards == 0) shards = std::max(1u, std::thread::hardware_concurrency());
+  // Before any shard decides: which accounts the store has holds for.
+  if (absl::Status s = engine->held_filter_.Seed(
+          store, router::AccountHolds().state_id());
+      !s.ok()) {
+    return s;
+  }
   ShardContext ctx;
   ctx.store = store;
+  ctx.held_filter = &engine->held_filter_;
   ctx.outbox = outbox;
   ctx.waiters = &engine->waiters_;
   ctx.lists = lists;

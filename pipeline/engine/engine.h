@@ -15,6 +15,7 @@
 #include "pipeline/engine/shard.h"
 #include "pipeline/engine/shard_layouts.h"
 #include "pipeline/engine/stage_plan.h"
+#include "pipeline/engine/state_cache_defaults.h"
 #include "pipeline/engine/version_history.h"
 #include "pipeline/log/event_log.h"
 #include "pipeline/plugin_host/pipeline.h"
@@ -31,10 +32,16 @@ struct EngineOptions {
   // log's lanes, where an Evaluate passes it, rather than in front of the
   // Evaluate's event inside a shard (docs/evaluate-lane.md).
   size_t queue_capacity_per_shard = 4096;
-  size_t max_cached_entities_per_shard = 1 << 20;
-  // Also bounds each shard's state cache by bytes (ShardState::
-  // SetMemoryBudget; docs/state-memory.md); 0: no byte bound.
-  size_t state_memory_bytes_per_shard = 0;
+  // The state cache is bounded by bytes (the next field); this count of
+  // (state, entity) pairs is only a backstop. A count cannot mean the same
+  // memory for every pipeline: an account costs ~460 B with the default
+  // pipeline and ~3.8 KB with all detectors (docs/state-memory.md), and a
+  // cache too small for the active accounts reloads them from RocksDB on
+  // every touch (docs/benchmarks.md, "The state cache sized by bytes").
+  size_t max_cached_entities_per_shard = 1 << 23;
+  // Bounds each shard's state cache by bytes (ShardState::SetMemoryBudget;
+  // docs/state-memory.md); 0: no byte bound.
+  size_t state_memory_bytes_per_shard = kDefaultStateMemoryBytesPerShard;
   // Engine commits need no fsync: what they hold can be recomputed from
   // the synced event log (see docs/architecture.md, "Durability").
   bool sync_commits = false;
@@ -173,6 +180,8 @@ class Engine {
   storage::Store* store_ = nullptr;
   sinks::Outbox* outbox_ = nullptr;
   DecisionWaiters waiters_;
+  // Shared by the shards (declared before them, so it outlives them).
+  router::HeldAccountsFilter held_filter_;
   VersionHistory versions_;
   // Serializes dispatch with pipeline swaps, so a swap marker sits at one
   // log position in every shard's queue.

@@ -23,6 +23,7 @@ Shard::Shard(uint32_t index, const ShardContext& ctx)
              [](const ShardItem& item) { return item.event.priority; }) {
   state_->SetMemoryBudget(ctx.state_memory_bytes);
   holds_.RegisterStates(ctx.store);
+  holds_.UseFilter(ctx.held_filter);
   commit_target_.store = ctx.store;
   commit_target_.outbox = ctx.outbox;
   commit_target_.shard_count = ctx.shard_count;

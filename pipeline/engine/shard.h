@@ -100,6 +100,8 @@ struct ShardContext {
   size_t max_batch_events;
   size_t max_cached_entities;
   size_t state_memory_bytes = 0;  // 0: no byte bound
+  // Engine-wide: accounts that may be held (held_accounts_filter.h).
+  router::HeldAccountsFilter* held_filter = nullptr;
   int64_t allowed_lateness_ms;
   bool sync_commits;
   // Called after each commit (on the shard thread).

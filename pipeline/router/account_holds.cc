@@ -100,6 +100,9 @@ absl::StatusOr<std::optional<Hold>> AccountHolds::Get(
 absl::Status AccountHolds::Put(state::ShardState* state,
                                const std::string& account_id, int64_t t,
                                const Hold* hold) {
+  // Into the filter before the state: "not in the filter" must always mean
+  // "not held".
+  if (filter_ != nullptr && hold != nullptr) filter_->Add(account_id);
   absl::Status s = state->LastPut(
       spec_, account_id, t,
       hold == nullptr ? std::string(kReleased) : Encode(*hold));
@@ -195,6 +198,7 @@ absl::StatusOr<bool> AccountHolds::Decide(state::ShardState* state,
     return true;
   }
   if (!IsOutgoing(type)) return false;
+  if (filter_ != nullptr && !filter_->MaybeHeld(ev.account_id())) return false;
   absl::StatusOr<std::optional<Hold>> hold = Get(state, ev.account_id(), t);
   if (!hold.ok()) return hold.status();
   if (!hold->has_value()) return false;

@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "pipeline/log/logged_event.h"
+#include "pipeline/router/held_accounts_filter.h"
 #include "pipeline/state/shard_state.h"
 #include "pipeline/state/state_spec.h"
 #include "pipeline/state/state_store.h"
@@ -67,6 +68,14 @@ class AccountHolds {
 
   void RegisterStates(storage::Store* store) const;
 
+  // The engine-wide filter of accounts that may be held
+  // (held_accounts_filter.h): Decide skips the state read for an outgoing
+  // event of an account it rules out, and every hold placed here is added
+  // to it first. Null (the default): every outgoing event reads the state.
+  void UseFilter(HeldAccountsFilter* filter) { filter_ = filter; }
+  // The state id holds are kept under (HeldAccountsFilter::Seed).
+  uint64_t state_id() const { return spec_.id; }
+
   // Before the detectors. Decides hold / release events and the outgoing
   // events of a held account completely (annotation and route) and returns
   // true: the caller then runs no detectors and applies no lists (an allow
@@ -100,6 +109,7 @@ class AccountHolds {
                    int64_t t, const Hold* hold);
 
   state::StateSpec spec_;
+  HeldAccountsFilter* filter_ = nullptr;
   std::vector<std::pair<std::string, std::optional<Hold>>> index_changes_;
 };
 

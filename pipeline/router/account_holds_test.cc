@@ -166,5 +166,46 @@ TEST_F(AccountHoldsTest, HoldsSurviveACheckpointAndReopen) {
             riskflow::v1::PASS);
 }
 
+TEST_F(AccountHoldsTest, FilterRulesOutOnlyAccountsNeverHeld) {
+  HeldAccountsFilter filter;
+  ASSERT_TRUE(filter.Seed(store_.get(), holds_.state_id()).ok());
+  EXPECT_EQ(filter.size(), 0u);
+  holds_.UseFilter(&filter);
+  Decide(Event(riskflow::v1::PAYOUT, "a1", kT0), riskflow::v1::FREEZE);
+  EXPECT_TRUE(filter.MaybeHeld("a1"));
+  EXPECT_FALSE(filter.MaybeHeld("a2"));
+  EXPECT_EQ(Decide(Event(riskflow::v1::PAYOUT, "a1", kT0 + 1)).route(),
+            riskflow::v1::FREEZE);
+  Decide(Event(riskflow::v1::PAYOUT, "a2", kT0 + 2), riskflow::v1::FREEZE);
+  Decide(Event(riskflow::v1::ACCOUNT_RELEASE, "a2", kT0 + 3));
+  // A release keeps the account in the filter (a superset is enough).
+  EXPECT_TRUE(filter.MaybeHeld("a2"));
+  Checkpoint();
+
+  // A new engine seeds its filter from the store: both hold records (the
+  // released one too), nothing else. Without the seed, a1's next payout
+  // would skip the state read and pass.
+  Open();
+  HeldAccountsFilter seeded;
+  ASSERT_TRUE(seeded.Seed(store_.get(), holds_.state_id()).ok());
+  EXPECT_EQ(seeded.size(), 2u);
+  EXPECT_TRUE(seeded.MaybeHeld("a1"));
+  EXPECT_TRUE(seeded.MaybeHeld("a2"));
+  EXPECT_FALSE(seeded.MaybeHeld("a3"));
+  holds_.UseFilter(&seeded);
+  EXPECT_EQ(Decide(Event(riskflow::v1::PAYOUT, "a1", kT0 + 10)).route(),
+            riskflow::v1::FREEZE);
+  EXPECT_EQ(Decide(Event(riskflow::v1::PAYOUT, "a2", kT0 + 10)).route(),
+            riskflow::v1::PASS);
+  EXPECT_EQ(Decide(Event(riskflow::v1::PAYOUT, "a3", kT0 + 10)).route(),
+            riskflow::v1::PASS);
+
+  // The filter's seed is what makes that FREEZE: an empty one rules a1 out.
+  HeldAccountsFilter empty;
+  holds_.UseFilter(&empty);
+  EXPECT_EQ(Decide(Event(riskflow::v1::PAYOUT, "a1", kT0 + 11)).route(),
+            riskflow::v1::PASS);
+}
+
 }  // namespace
 }  // namespace riskflow::router

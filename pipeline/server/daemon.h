@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "pipeline/engine/checkpoint_policy.h"
+#include "pipeline/engine/state_cache_defaults.h"
 #include "pipeline/log/ingest_limits.h"
 #include "pipeline/server/auth/security_options.h"
 #include "proto/riskflow/v1/admin.pb.h"
@@ -75,7 +76,8 @@ struct DaemonOptions {
   engine::CheckpointPolicy checkpoint;
   // Bytes of cached state per shard before clean entities are evicted to
   // the store (docs/state-memory.md); 0: bounded by entity count only.
-  size_t state_memory_bytes_per_shard = 0;
+  size_t state_memory_bytes_per_shard =
+      engine::kDefaultStateMemoryBytesPerShard;
   // --- event log backend (docs/segment-log.md) ---
   // kSegments: records in <data_dir>/log-segments, the idempotency index in
   // memory, re-sends recognised within dedupe_horizon_events logged events.

@@ -92,7 +92,8 @@ ABSL_FLAG(int64_t, watchdog_floor_ms, 2000,
 ABSL_FLAG(int64_t, watchdog_grace_ms, 1000,
           "how long health reports NOT_SERVING (with the reason) before the "
           "watchdog aborts; if the call returns meanwhile, nothing happens");
-ABSL_FLAG(uint64_t, state_memory_mb, 0,
+ABSL_FLAG(uint64_t, state_memory_mb,
+          riskflow::engine::kDefaultStateMemoryBytesPerShard >> 20,
           "MB of cached state per shard before least recently used clean "
           "entities are evicted to the store (0: bounded by entity count "
           "only; docs/state-memory.md)");
