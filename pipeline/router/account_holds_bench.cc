@@ -14,7 +14,9 @@
 //       --benchmark_repetitions=3
 //
 // Prints, after Google Benchmark's table, the ratio "100K holds / no
-// holds" per cache setting (docs/account-holds.md records it).
+// holds" per cache setting, and the same look-ups with the engine's
+// HeldAccountsFilter (seeded from the store, as at engine start) against
+// without it (docs/account-holds.md records both).
 #include <time.h>
 
 #include <cstdio>
@@ -107,12 +109,19 @@ struct Fixture {
 };
 
 // range(0): held accounts in the store; range(1): 1 = warm cache, 0 = cold;
-// range(2): 1 = the payments come from held accounts.
+// range(2): 1 = the payments come from held accounts; range(3): 1 = with
+// the engine's filter of accounts that may be held.
 void BM_HoldCheck(benchmark::State& state) {
   const int held = static_cast<int>(state.range(0));
   const bool warm = state.range(1) == 1;
   const bool of_held = state.range(2) == 1;
+  const bool filtered = state.range(3) == 1;
   Fixture f(held, warm ? size_t{1} << 20 : 1024);
+  HeldAccountsFilter filter;
+  if (filtered) {
+    if (!filter.Seed(f.store.get(), f.holds.state_id()).ok()) std::abort();
+    f.holds.UseFilter(&filter);
+  }
   std::vector<log::LoggedEvent> events;
   const int pool = of_held ? held : kAccountPool;
   events.reserve(pool);
@@ -152,18 +161,23 @@ void BM_HoldCheck(benchmark::State& state) {
   // With --benchmark_repetitions, the fastest repetition: neighbours on a
   // shared machine only ever add time.
   const std::string key =
-      absl::StrCat(held, warm ? "/warm" : "/cold", of_held ? "/held" : "");
+      absl::StrCat(held, warm ? "/warm" : "/cold", of_held ? "/held" : "",
+                   filtered ? "/filter" : "");
   auto [it, fresh] = Results().emplace(key, ns);
   if (!fresh && ns < it->second) it->second = ns;
 }
 BENCHMARK(BM_HoldCheck)
-    ->ArgNames({"holds", "warm", "of_held"})
-    ->Args({0, 1, 0})
-    ->Args({kHeldAccounts, 1, 0})
-    ->Args({kHeldAccounts, 1, 1})
-    ->Args({0, 0, 0})
-    ->Args({kHeldAccounts, 0, 0})
-    ->Args({kHeldAccounts, 0, 1});
+    ->ArgNames({"holds", "warm", "of_held", "filter"})
+    ->Args({0, 1, 0, 0})
+    ->Args({kHeldAccounts, 1, 0, 0})
+    ->Args({kHeldAccounts, 1, 1, 0})
+    ->Args({0, 0, 0, 0})
+    ->Args({kHeldAccounts, 0, 0, 0})
+    ->Args({kHeldAccounts, 0, 1, 0})
+    ->Args({0, 1, 0, 1})
+    ->Args({0, 0, 0, 1})
+    ->Args({kHeldAccounts, 0, 0, 1})
+    ->Args({kHeldAccounts, 0, 1, 1});
 
 }  // namespace
 }  // namespace riskflow::router
@@ -184,6 +198,15 @@ int main(int argc, char** argv) {
         "%.2f; a held account's payment (ACCOUNT_HELD decision) %.0f ns\n",
         cache, r[none], r[many], riskflow::router::kHeldAccounts,
         r[many] / r[none], r.count(many + "/held") ? r[many + "/held"] : 0.0);
+  }
+  // The filter against none, same cache and holds.
+  for (const char* c : {"0/warm", "0/cold", "100000/cold", "100000/cold/held"}) {
+    const std::string plain = c, filtered = absl::StrCat(c, "/filter");
+    if (r.count(plain) == 0 || r.count(filtered) == 0) continue;
+    std::printf(
+        "holds/cache %s: %.0f ns without the filter, %.0f ns with it: ratio "
+        "%.2f\n",
+        c, r[plain], r[filtered], r[filtered] / r[plain]);
   }
   return 0;
 }
