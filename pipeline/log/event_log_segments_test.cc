@@ -92,6 +92,27 @@ TEST_P(SegmentRestartTest, IndexIsRebuiltWithContentHashes) {
                                                  Conflict::kNone}));
 }
 
+// The horizon spans many index chunks: a changed re-send of an id in the
+// oldest live chunk is a kResend conflict, one just beyond it is new.
+TEST_F(SegmentLogTest, ResendConflictIsFoundAcrossIndexChunks) {
+  options_.dedupe_horizon_events = 16;
+  options_.id_index_chunk_events = 4;
+  OpenLog();
+  for (int i = 0; i < 20; ++i) Append({MakeEvent("e" + std::to_string(i))});
+  // Sequences 5..20 (e4..e19) are within the horizon.
+  AppendOutcome out = Append({MakeEvent("e4", 999), MakeEvent("e9", 999),
+                              MakeEvent("e19")});
+  EXPECT_EQ(out.duplicate, (std::vector<bool>{true, true, true}));
+  EXPECT_EQ(out.sequences, (std::vector<uint64_t>{5, 10, 20}));
+  EXPECT_EQ(out.conflict,
+            (std::vector<Conflict>{Conflict::kResend, Conflict::kResend,
+                                   Conflict::kNone}));
+  out = Append({MakeEvent("e3", 999)});
+  EXPECT_EQ(out.duplicate, (std::vector<bool>{false}));
+  EXPECT_EQ(out.sequences, (std::vector<uint64_t>{21}));
+  EXPECT_EQ(out.conflict, (std::vector<Conflict>{Conflict::kNone}));
+}
+
 INSTANTIATE_TEST_SUITE_P(CheckpointOrNot, SegmentRestartTest,
                          ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& info) {

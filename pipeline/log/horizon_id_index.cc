@@ -16,16 +16,22 @@ uint64_t DefaultChunkEvents(uint64_t horizon) {
   return std::clamp<uint64_t>(horizon / 8, 1, uint64_t{1} << 18);
 }
 
+// A chunk's entries are reserved at once (no vector doubling — a copy of up
+// to 6 MB — on the writer's path), up to this many.
+constexpr uint64_t kMaxChunkReserve = uint64_t{1} << 20;
+
 }  // namespace
 
 HorizonIdIndex::HorizonIdIndex(HorizonIdIndexOptions options)
     : options_([&] {
-        options.horizon_events = std::max<uint64_t>(1, options.horizon_events);
+        options.horizon_events = std::clamp<uint64_t>(
+            options.horizon_events, 1, HorizonIdTable::kMaxEntries);
         return std::move(options);
       }()),
       chunk_events_(options_.chunk_events > 0
                         ? options_.chunk_events
-                        : DefaultChunkEvents(options_.horizon_events)) {
+                        : DefaultChunkEvents(options_.horizon_events)),
+      table_(options_.horizon_events) {
   if (!options_.checkpoint_dir.empty()) {
     thread_ = std::thread([this] { CheckpointLoop(); });
   }
@@ -54,9 +60,14 @@ const HorizonIdIndex::ChunkEntry& HorizonIdIndex::At(uint64_t sequence) const {
 
 std::optional<HorizonIdIndex::Entry> HorizonIdIndex::Lookup(
     const IdFingerprint& fp) const {
-  auto it = map_.find(fp);
-  if (it == map_.end()) return std::nullopt;
-  return Entry{it->second, At(it->second).content_hash};
+  const ChunkEntry* entry = nullptr;
+  std::optional<uint64_t> seq =
+      table_.Find(fp, last_sequence(), [&](uint64_t s) {
+        entry = &At(s);
+        return entry->fp == fp;
+      });
+  if (!seq.has_value()) return std::nullopt;
+  return Entry{*seq, entry->content_hash};
 }
 
 void HorizonIdIndex::Append(uint64_t sequence, const IdFingerprint& fp,
@@ -70,7 +81,7 @@ void HorizonIdIndex::Append(uint64_t sequence, const IdFingerprint& fp,
   if (sequence != next_) {
     Log(absl::StrCat("BUG: append of sequence ", sequence, ", expected ",
                      next_, "; the index restarts at ", sequence));
-    map_.clear();
+    table_.Clear();
     chunks_.clear();
     next_ = sequence;
     evicted_through_ = sequence - 1;
@@ -83,11 +94,14 @@ void HorizonIdIndex::Append(uint64_t sequence, const IdFingerprint& fp,
     auto chunk = std::make_shared<Chunk>();
     chunk->id = ChunkId(sequence);
     chunk->first = sequence;
-    chunk->entries.reserve(std::min<uint64_t>(chunk_events_, 1 << 16));
+    chunk->entries.reserve(std::min(chunk_events_, kMaxChunkReserve));
     chunks_.push_back(std::move(chunk));
   }
+  // Before the entry is added: the table's match callback reads entries of
+  // sequences already appended only. A repeated id keeps its first sequence.
+  table_.Insert(fp, sequence,
+                [&](uint64_t s) { return At(s).fp == fp; });
   chunks_.back()->entries.push_back(ChunkEntry{fp, content_hash});
-  map_.emplace(fp, sequence);
   ++next_;
   if (sequence > options_.horizon_events) {
     Evict(sequence - options_.horizon_events);
@@ -97,9 +111,8 @@ void HorizonIdIndex::Append(uint64_t sequence, const IdFingerprint& fp,
 void HorizonIdIndex::Evict(uint64_t floor) {
   while (evicted_through_ < floor) {
     const uint64_t seq = ++evicted_through_;
-    auto it = map_.find(At(seq).fp);
-    // Only the entry it created: the map keeps an id's first sequence.
-    if (it != map_.end() && it->second == seq) map_.erase(it);
+    // Only the entry it created: the table keeps an id's first sequence.
+    table_.Erase(At(seq).fp, seq);
   }
   // Whole chunks behind the horizon go, with their files.
   while (chunks_.size() > 1 &&
@@ -238,8 +251,6 @@ absl::StatusOr<IdIndexRebuildReport> HorizonIdIndex::Rebuild(
     start = std::max(start, log_last - options_.horizon_events + 1);
   }
   uint64_t covered = start - 1;
-  // One allocation instead of ~20 doublings (and rehashes) while loading.
-  if (log_last >= start) map_.reserve(log_last - start + 1);
   if (!options_.checkpoint_dir.empty()) {
     covered = LoadChunkFiles(start, log_last, &report);
   }
@@ -259,7 +270,7 @@ absl::StatusOr<IdIndexRebuildReport> HorizonIdIndex::Rebuild(
 }
 
 size_t HorizonIdIndex::memory_bytes() const {
-  size_t bytes = map_.capacity() * (sizeof(std::pair<IdFingerprint, uint64_t>) + 1);
+  size_t bytes = table_.memory_bytes();
   for (const auto& c : chunks_) bytes += c->entries.capacity() * sizeof(ChunkEntry);
   return bytes;
 }

@@ -221,5 +221,73 @@ TEST_F(HorizonIdIndexTest, ARepeatedIdKeepsItsFirstSequence) {
   EXPECT_FALSE(index.Lookup(Fp(1)).has_value());
 }
 
+// Generations: the ids live in sequence-ordered chunks (chunk_events each)
+// and one fixed table; these cover ids whose entries sit in old chunks.
+
+TEST_F(HorizonIdIndexTest, DuplicateFoundInTheOldestLiveChunk) {
+  HorizonIdIndex index(Options(40, 4));
+  ASSERT_TRUE(index.Rebuild(1, 0, Log(0)).ok());
+  for (uint64_t s = 1; s <= 50; ++s) index.Append(s, Fp(s), Hash(s));
+  // 11..50 live; 11 is in chunk (8, 12], ten chunks back.
+  auto e = index.Lookup(Fp(11));
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->sequence, 11u);
+  EXPECT_EQ(e->content_hash, Hash(11));
+  ExpectForgot(index, 1, 10);
+  ExpectKnows(index, 11, 50);
+  EXPECT_EQ(index.size(), 40u);
+}
+
+TEST_F(HorizonIdIndexTest, ForgottenExactlyAtTheHorizonAtEveryStep) {
+  // The horizon is not a multiple of the chunk: eviction runs mid-chunk.
+  HorizonIdIndex index(Options(10, 3));
+  ASSERT_TRUE(index.Rebuild(1, 0, Log(0)).ok());
+  for (uint64_t s = 1; s <= 60; ++s) {
+    index.Append(s, Fp(s), Hash(s));
+    const uint64_t oldest = s > 10 ? s - 9 : 1;
+    if (oldest > 1) ExpectForgot(index, oldest - 1, oldest - 1);
+    ExpectKnows(index, oldest, oldest);  // the edge itself
+    ExpectKnows(index, s, s);
+    ASSERT_EQ(index.size(), s - oldest + 1) << s;
+  }
+  ExpectForgot(index, 1, 50);
+  ExpectKnows(index, 51, 60);
+}
+
+TEST_F(HorizonIdIndexTest, RebuildAcrossChunksThenKeepsForgetting) {
+  {
+    HorizonIdIndex index(Options(20, 4));
+    ASSERT_TRUE(index.Rebuild(1, 0, Log(0)).ok());
+    for (uint64_t s = 1; s <= 37; ++s) index.Append(s, Fp(s), Hash(s));
+    ASSERT_TRUE(index.Checkpoint().ok());
+  }
+  // The log went on to 45 after the checkpoint (as after a kill -9).
+  HorizonIdIndex index(Options(20, 4));
+  auto report = index.Rebuild(1, 45, Log(45));
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->from_checkpoint, 37u - 26 + 1);  // 26..37 from files
+  EXPECT_EQ(report->scanned, 8u);                    // 38..45 from the log
+  ExpectForgot(index, 1, 25);
+  ExpectKnows(index, 26, 45);
+  for (uint64_t s = 46; s <= 53; ++s) index.Append(s, Fp(s), Hash(s));
+  ExpectForgot(index, 1, 33);
+  ExpectKnows(index, 34, 53);
+  EXPECT_EQ(index.size(), 20u);
+}
+
+TEST_F(HorizonIdIndexTest, ChangedContentIsSeenInAnOldChunk) {
+  // What EventLog reports as Conflict::kResend: the id is found, with the
+  // content hash of its first send, however many chunks back it is.
+  HorizonIdIndex index(Options(1000, 2));
+  ASSERT_TRUE(index.Rebuild(1, 0, Log(0)).ok());
+  for (uint64_t s = 1; s <= 999; ++s) index.Append(s, Fp(s), Hash(s));
+  for (uint64_t s : {1u, 2u, 500u, 998u}) {
+    auto e = index.Lookup(Fp(s));
+    ASSERT_TRUE(e.has_value()) << s;
+    EXPECT_EQ(e->content_hash, Hash(s));
+    EXPECT_NE(e->content_hash, Hash(s) + 1);  // a re-send with other content
+  }
+}
+
 }  // namespace
 }  // namespace riskflow::log
