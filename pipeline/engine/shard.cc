@@ -13,13 +13,6 @@ namespace riskflow::engine {
 
 using storage::Cf;
 
-namespace {
-
-// Micro-batches while catching up are this many times max_batch_events.
-constexpr size_t kCatchUpBatchFactor = 8;
-
-}  // namespace
-
 Shard::Shard(uint32_t index, const ShardContext& ctx)
     : index_(index),
       ctx_(ctx),
@@ -87,13 +80,7 @@ void Shard::Loop() {
   items.reserve(ctx_.max_batch_events);
   while (true) {
     items.clear();
-    // A catch-up's micro-batches commit nothing but the odd stored
-    // decision: larger ones spread the per-batch work (trim, list
-    // snapshot, commit) over more events.
-    const size_t max_batch = CatchingUp()
-                                 ? ctx_.max_batch_events * kCatchUpBatchFactor
-                                 : ctx_.max_batch_events;
-    if (!queue_.PopBatch(max_batch, &items)) break;
+    if (!queue_.PopBatch(ctx_.max_batch_events, &items)) break;
     ProcessItems(items);
   }
   // A last checkpoint, so the next start re-runs nothing. Not after an

@@ -120,7 +120,7 @@ struct ShardContext {
   // Set by the engine while a recovery re-runs the log tail
   // (docs/recovery.md, "Catch-up speed"): the shard then checkpoints only
   // when its cache fills (CheckpointPolicy::WhenCacheFills; the catch-up
-  // ends with one checkpoint) and takes larger micro-batches. May be null.
+  // ends with one checkpoint). May be null.
   const std::atomic<bool>* catching_up = nullptr;
 };
 
