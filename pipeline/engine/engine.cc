@@ -8,6 +8,7 @@
 #include "pipeline/common/logger.h"
 #include "pipeline/engine/partition.h"
 #include "pipeline/engine/shard_layouts.h"
+#include "pipeline/engine/stored_decisions.h"
 #include "pipeline/sinks/sink_entry.h"
 #include "pipeline/state/state_store.h"
 #include "pipeline/storage/key_encoding.h"
@@ -72,6 +73,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
     return self->processed_sequence();
   };
   ctx.stages = engine->stages_.get();
+  ctx.catching_up = &engine->shards_catching_up_;
   if (!options.crash_dir.empty()) {
     auto guard = FaultGuard::Open(options.crash_dir,
                                   options.crash_marker_prefix, store, shards,
@@ -242,7 +244,8 @@ void Engine::Dispatch(std::vector<log::LoggedEvent> events) {
 
 void Engine::DispatchLocked(std::vector<log::LoggedEvent> events,
                             uint64_t recovered_through,
-                            const ShardLayouts* recovery) {
+                            const ShardLayouts* recovery,
+                            const std::vector<int8_t>* stored) {
   if (events.empty()) return;
   const uint32_t n = shard_count();
   const uint64_t through = events.back().sequence;
@@ -251,17 +254,39 @@ void Engine::DispatchLocked(std::vector<log::LoggedEvent> events,
   // Room for an even split plus slack and the marker: growing a vector
   // moves every Event in it, which showed in replay profiles.
   for (auto& items : per_shard) items.reserve(events.size() / n * 5 / 4 + 2);
+  if (stored != nullptr && stored->size() != events.size()) stored = nullptr;
+  std::vector<size_t> planned(n);
   if (stage_layout_->keyed()) {
-    for (log::LoggedEvent& e : events) {
+    for (size_t i = 0; i < events.size(); ++i) {
+      log::LoggedEvent& e = events[i];
       const bool recovered = e.sequence <= recovered_through;
+      if (recovered && stored != nullptr) {
+        for (uint32_t k = 0; k < n; ++k) planned[k] = per_shard[k].size();
+      }
+      const uint64_t sequence = e.sequence;
       PlanKeyedEvent(*stage_layout_, std::move(e), n,
                      recovered ? recovery : nullptr, recovered, &per_shard);
+      if (!recovered || stored == nullptr) continue;
+      // The decision item among the ones just planned.
+      for (uint32_t k = 0; k < n; ++k) {
+        for (size_t j = planned[k]; j < per_shard[k].size(); ++j) {
+          ShardItem& item = per_shard[k][j];
+          if (item.recovered && item.stage_slots == 0 &&
+              item.event.sequence == sequence) {
+            item.stored_decision = (*stored)[i];
+          }
+        }
+      }
     }
   } else {
-    for (log::LoggedEvent& e : events) {
+    for (size_t i = 0; i < events.size(); ++i) {
+      log::LoggedEvent& e = events[i];
       uint32_t k = ShardOf(e.event.account_id(), n);
       ShardItem& item = per_shard[k].emplace_back();
       item.recovered = e.sequence <= recovered_through;
+      if (item.recovered && stored != nullptr) {
+        item.stored_decision = (*stored)[i];
+      }
       item.event = std::move(e);
     }
   }
@@ -311,10 +336,12 @@ absl::Status Engine::StartRecovery(log::EventLog* log) {
     catching_up_ = true;
   }
   recovering_.store(true);
+  shards_catching_up_.store(true);
   recovery_thread_ = std::thread([this, announce,
                                   l = std::move(*layouts)]() mutable {
     const absl::Time started = absl::Now();
     recovery_status_ = CatchUp(std::move(l));
+    shards_catching_up_.store(false);
     recovering_.store(false);
     if (!recovery_status_.ok() && !stopped_) {
       logging::Log(logging::Level::kError, {"engine"},
@@ -335,15 +362,21 @@ absl::Status Engine::CatchUp(ShardLayouts layouts) {
   // Events logged before this start may have been decided (their decision
   // stored) after the last checkpoint; later ones cannot have been.
   const uint64_t logged_at_start = log_->durable_sequence();
+  const absl::Time catch_up_started = absl::Now();
   uint64_t from = layouts.ScanFrom();
   uint64_t replayed = 0;
+  // Which re-run events were decided (and published) before the crash: one
+  // forward scan of the decision store alongside the log's.
+  StoredDecisionCursor stored_decisions(store_, from, logged_at_start);
   while (true) {
     const uint64_t target = log_->durable_sequence();
     std::vector<log::LoggedEvent> batch;
+    std::vector<int8_t> stored;
     auto flush = [&] {
       absl::MutexLock lock(&dispatch_mu_);
-      DispatchLocked(std::move(batch), logged_at_start, &layouts);
+      DispatchLocked(std::move(batch), logged_at_start, &layouts, &stored);
       batch.clear();
+      stored.clear();
     };
     std::shared_ptr<const StageLayout> stage_layout;
     {
@@ -358,6 +391,11 @@ absl::Status Engine::CatchUp(ShardLayouts layouts) {
           (stage_layout->keyed()
                ? NeedsRerun(*stage_layout, layouts, e)
                : !layouts.Decided(e.sequence, e.event.account_id()))) {
+        const std::optional<bool> decided =
+            e.sequence <= logged_at_start
+                ? stored_decisions.Stored(e.sequence)
+                : std::nullopt;
+        stored.push_back(decided.has_value() ? (*decided ? 1 : 0) : -1);
         batch.push_back(std::move(e));
         ++replayed;
         if (batch.size() >= 4096) flush();
@@ -400,6 +438,23 @@ absl::Status Engine::CatchUp(ShardLayouts layouts) {
     if (auto s = WaitUntilProcessed(from, absl::Hours(24)); !s.ok()) {
       return s;
     }
+  }
+  // Every event of the tail is decided and the live dispatch has taken
+  // over: caught up. What remains is bookkeeping for the next start (the
+  // end checkpoint and the layouts' collapse), written while live events
+  // flow, as any checkpoint is; a kill before it is done re-runs the tail
+  // from the older checkpoints, as a kill during the catch-up does.
+  shards_catching_up_.store(false);
+  recovering_.store(false);
+  if (replayed > 0) {
+    logging::Log(logging::Level::kInfo, {"engine"},
+                 absl::StrCat("recovery caught up: ", replayed,
+                              " events re-run in ",
+                              absl::FormatDuration(absl::Now() -
+                                                   catch_up_started),
+                              "; writing the end checkpoint"));
+  }
+  if (from > 0) {
     // Everything up to `from` in one checkpoint per shard before the
     // layouts collapse: after the collapse, only the checkpoints say what
     // is decided.

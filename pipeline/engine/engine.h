@@ -160,9 +160,12 @@ class Engine {
   // `recovered_through`: events up to it are re-dispatched by the recovery
   // (see ShardItem::recovered).
   // `recovery`: what the store says is done, for keyed stages (null live).
+  // `stored`: for a recovery, per event (same index), whether a decision
+  // is stored for it (ShardItem::stored_decision); may be null.
   void DispatchLocked(std::vector<log::LoggedEvent> events,
                       uint64_t recovered_through,
-                      const ShardLayouts* recovery = nullptr)
+                      const ShardLayouts* recovery = nullptr,
+                      const std::vector<int8_t>* stored = nullptr)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(dispatch_mu_);
   // The partition keys of the version the next dispatched event runs with
   // (docs/keyed-stages.md).
@@ -201,6 +204,9 @@ class Engine {
   bool catching_up_ ABSL_GUARDED_BY(dispatch_mu_) = false;
   uint64_t live_seen_through_ ABSL_GUARDED_BY(dispatch_mu_) = 0;
   std::atomic<bool> recovering_{false};
+  // Shards see it (ShardContext::catching_up): set while the recovery
+  // re-runs the log tail, cleared once every shard has decided it.
+  std::atomic<bool> shards_catching_up_{false};
   std::thread recovery_thread_;
   absl::Status recovery_status_;  // set by recovery_thread_ before it ends
   uint64_t start_after_sequence_ = 0;

@@ -154,7 +154,7 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
     }
     through = std::max(through, item.event.sequence);
     ++events_since_checkpoint_;
-    if (item.recovered && AlreadyDecided(item.event)) {
+    if (item.recovered && AlreadyDecided(item)) {
       // Decided and published before the crash, after the last
       // checkpoint: re-run for its state (deterministic: the same log,
       // state and version give the same changes), publish nothing.
@@ -273,6 +273,14 @@ bool Shard::CheckpointDue(bool forced, uint64_t through) const {
   const bool behind = checkpointed_.load() < through;
   if (!behind && state_->dirty_entities() == 0) return false;
   if (forced) return true;
+  if (CatchingUp()) {
+    // Replay's policy: a kill meanwhile re-runs from the older checkpoint,
+    // and the catch-up ends with one (Engine::CatchUp).
+    CheckpointPolicy p = CheckpointPolicy::WhenCacheFills();
+    p.max_dirty_entities = ctx_.checkpoint.max_dirty_entities;
+    return p.Due(absl::Now() - last_checkpoint_time_,
+                 events_since_checkpoint_, state_->dirty_entities());
+  }
   return ctx_.checkpoint.Due(absl::Now() - last_checkpoint_time_,
                              events_since_checkpoint_,
                              state_->dirty_entities());
@@ -416,10 +424,18 @@ void Shard::ApplyFreezeCap(riskflow::v1::Decision* d) {
   }
 }
 
-bool Shard::AlreadyDecided(const log::LoggedEvent& e) {
+bool Shard::AlreadyDecided(const ShardItem& item) {
   // Only a stored decision proves it: a clean PASS is not stored, but it
   // reaches no sink either. Without stored decisions there is no guard.
   if (!ctx_.store_decisions) return false;
+  if (item.stored_decision >= 0) {
+    // The catch-up read it in its scan of the decision store.
+    if (item.stored_decision > 0) {
+      already_decided_.fetch_add(1, std::memory_order_relaxed);
+    }
+    return item.stored_decision > 0;
+  }
+  const log::LoggedEvent& e = item.event;
   std::string value;
   absl::StatusOr<bool> found =
       ctx_.store->Get(Cf::kDecisions, storage::SequenceKey(e.sequence), &value);

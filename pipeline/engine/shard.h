@@ -51,6 +51,10 @@ struct ShardItem {
   // exist, and nothing reaches a sink twice. Live events skip the check:
   // they cannot have been decided before.
   bool recovered = false;
+  // For a recovered item: whether a decision is stored for it, as the
+  // catch-up read it in one scan (StoredDecisionCursor); -1: unknown, the
+  // shard looks it up.
+  int8_t stored_decision = -1;
   // A marker that makes the shard write a checkpoint once it has processed
   // everything queued before it (end of recovery).
   bool checkpoint = false;
@@ -115,6 +119,11 @@ struct ShardContext {
   CheckpointPolicy checkpoint;
   // Shared by every shard of the engine; never null in an engine.
   StageLinks* stages = nullptr;
+  // Set by the engine while a recovery re-runs the log tail
+  // (docs/recovery.md, "Catch-up speed"): the shard then checkpoints only
+  // when its cache fills (CheckpointPolicy::WhenCacheFills; the catch-up
+  // ends with one checkpoint). May be null.
+  const std::atomic<bool>* catching_up = nullptr;
 };
 
 // The fields of a decision that depend only on the logged event.
@@ -223,7 +232,13 @@ class Shard {
   void RunHeldStages(const ShardItem& item);
   void ApplyFreezeCap(riskflow::v1::Decision* d);
   // Whether a recovered event already has a stored decision.
-  bool AlreadyDecided(const log::LoggedEvent& e);
+  bool AlreadyDecided(const ShardItem& item);
+  // Whether the engine's recovery is re-running the log tail (see
+  // ShardContext::catching_up).
+  bool CatchingUp() const {
+    return ctx_.catching_up != nullptr &&
+           ctx_.catching_up->load(std::memory_order_relaxed);
+  }
 
   const uint32_t index_;
   const ShardContext ctx_;

@@ -9,6 +9,10 @@
 #
 #   EVENTS=10000000 CHECKPOINT=30s bash tools/bench/recovery.sh
 #
+# RISKFLOWD=/path/to/riskflowd runs another build of the daemon (e.g. a
+# copy of main's, for before/after figures); PERF=1 records `perf record -g`
+# of the restarted daemon's catch-up into $work/perf.data (with KEEP=1).
+#
 # Prints one line per figure; docs/benchmarks.md has the results.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -33,7 +37,7 @@ health() {  # field of Admin.GetHealth as JSON (0 when absent)
 }
 start() {
   rm -f "$work/port"
-  "$BIN/tools/riskflowd/riskflowd" --listen=127.0.0.1:0 \
+  "${RISKFLOWD:-$BIN/tools/riskflowd/riskflowd}" --listen=127.0.0.1:0 \
     --port_file="$work/port" --data_dir="$work/data" \
     --checkpoint_interval="$CHECKPOINT" --checkpoint_events=0 \
     >>"$work/riskflowd.log" 2>&1 &
@@ -56,17 +60,43 @@ wait "$pid" 2>/dev/null || true
 
 t_restart=$(now)
 start
+if [ -n "${PERF:-}" ]; then
+  perf record -g -p "$pid" -o "$work/perf.data" >/dev/null 2>&1 &
+  perf_pid=$!
+fi
 t_serving=$(now)
-while [ "$(health recovering)" = "True" ]; do sleep 0.01; done
+while [ "$(health recovering)" = "True" ]; do
+  # TRACE=1: the shards' progress and checkpoints during the catch-up.
+  [ -z "${TRACE:-}" ] || echo "trace $(now) processed $(health \
+    processed_sequence) checkpointed $(health checkpointed_sequence)"
+  sleep 0.01
+done
 t_done=$(now)
+# The end checkpoint (every shard's state written through the tail).
+while [ "$(health checkpointed_sequence)" -lt "$durable" ]; do sleep 0.01; done
+t_ckpt=$(now)
+# CPU the restarted daemon used so far (start-up, catch-up, end checkpoint):
+# the figure the other processes on a shared machine do not inflate.
+cpu_ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+if [ -n "${PERF:-}" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
 kill "$pid"; echo "work dir $work"
 wait "$pid" 2>/dev/null || true
 
 /usr/bin/python3 - "$EVENTS" "$durable" "$checkpointed" "$t0" "$t_live" \
-  "$t_restart" "$t_serving" "$t_done" <<'PY'
-import sys
+  "$t_restart" "$t_serving" "$t_done" "$t_ckpt" "$cpu_ticks" \
+  "$(getconf CLK_TCK)" "$work/riskflowd.log" <<'PY'
+import datetime, sys
 events, durable, ckpt = (int(x) for x in sys.argv[1:4])
-t0, t_live, t_restart, t_serving, t_done = (float(x) for x in sys.argv[4:9])
+t0, t_live, t_restart, t_serving, t_done, t_ckpt = (
+    float(x) for x in sys.argv[4:10])
+cpu = int(sys.argv[10]) / int(sys.argv[11])
+# The daemon's own log lines time the catch-up without the polling delay.
+stamps = {}
+for line in open(sys.argv[12]):
+  for key in ("recovery caught up", "recovery done"):
+    if key in line:
+      t = datetime.datetime.strptime(line.split()[0], "%Y-%m-%dT%H:%M:%S.%fZ")
+      stamps[key] = t.replace(tzinfo=datetime.timezone.utc).timestamp()
 live = t_live - t0
 rate = durable / live
 tail = durable - ckpt
@@ -79,5 +109,13 @@ print(f"restart -> accepting publishes: {t_serving - t_restart:.2f} s")
 print(f"restart -> tail re-run done: {catch_up:.2f} s "
       f"= {catch_up / tail_live if tail_live > 0 else 0:.2f}x the live time "
       f"of the tail")
+print(f"restart -> end checkpoint written: {t_ckpt - t_restart:.2f} s "
+      f"= {(t_ckpt - t_restart) / tail_live if tail_live > 0 else 0:.2f}x")
+for key in ("recovery caught up", "recovery done"):
+  if key in stamps:
+    d = stamps[key] - t_restart
+    print(f"restart -> '{key}' (daemon log): {d:.2f} s = "
+          f"{d / tail_live if tail_live > 0 else 0:.2f}x")
+print(f"daemon CPU from restart to the end checkpoint: {cpu:.2f} s")
 PY
-grep -E "recover" "$work/riskflowd.log" | tail -3
+grep -E "recover" "$work/riskflowd.log" | tail -4
