@@ -77,7 +77,7 @@ void CheckpointWriter::Run(Job& job) {
   const absl::Time t0 = absl::Now();
   rocksdb::WriteBatch batch;
   const size_t changes = job.changes.size();
-  job.changes.AppendTo(&batch, target_.store->handle(Cf::kState));
+  job.changes.AppendSortedTo(&batch, target_.store->handle(Cf::kState));
   job.changes = state::StateChanges();  // the arena is not needed any more
   batch.Put(target_.store->handle(Cf::kMeta),
             ShardLayouts::OffsetKey(target_.shard_count, target_.shard_index),
@@ -106,7 +106,7 @@ void CheckpointWriter::Run(Job& job) {
       absl::StrCat("checkpoint through ", job.through, ": ", changes,
                    " changes; serialised in ",
                    absl::ToInt64Milliseconds(job.serialise_time),
-                   " ms on the shard thread, then batched in ",
+                   " ms on the shard thread, then sorted in ",
                    absl::ToInt64Milliseconds(t1 - t0), " ms and written in ",
                    absl::ToInt64Milliseconds(absl::Now() - t1),
                    " ms in the background"));

@@ -19,8 +19,8 @@ namespace riskflow::engine {
 
 // Writes one shard's checkpoints off the shard thread (docs/checkpoints.md):
 // the shard serialises its dirty state (ShardState::FlushChanges) and hands
-// it over with the log sequence it reflects; this thread builds the batch,
-// adds the shard's offset, and writes both in one RocksDB write,
+// it over with the log sequence it reflects; this thread sorts it into key
+// order, adds the shard's offset, and writes both in one RocksDB write,
 // retrying like every engine write (WriteWithRetry). At most one checkpoint
 // is in flight: the shard submits the next one only once busy() is false.
 //

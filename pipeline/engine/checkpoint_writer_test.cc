@@ -143,11 +143,16 @@ TEST_F(CheckpointWriterTest, GivesUpAtShutdownWithoutNotingIt) {
   EXPECT_FALSE(Get(Cf::kState, "k1").has_value());
 }
 
-TEST(StateChangesTest, AppendsInTheOrderAdded) {
+TEST(StateChangesTest, AppendsInKeyOrderKeepingDuplicatesInOrder) {
   state::StateChanges changes;
   changes.Merge("b", "1");
   changes.Put("a", "2");
   changes.Put("b", "3");
+  // Longer than the 16-byte prefix, and a prefix of another key.
+  changes.Put("0123456789abcdefZ", "4");
+  changes.Put("0123456789abcdefY", "5");
+  changes.Put("0123456789abcdef", "6");
+  changes.Put(std::string("a\0", 2), "7");
   rocksdb::WriteBatch batch;
   struct Collect : rocksdb::WriteBatch::Handler {
     std::string ops;
@@ -162,9 +167,11 @@ TEST(StateChangesTest, AppendsInTheOrderAdded) {
       return rocksdb::Status::OK();
     }
   } collect;
-  changes.AppendTo(&batch, nullptr);
+  changes.AppendSortedTo(&batch, nullptr);
   ASSERT_TRUE(batch.Iterate(&collect).ok());
-  EXPECT_EQ(collect.ops, "Mb1 Pa2 Pb3 ");
+  EXPECT_EQ(collect.ops, "P0123456789abcdef6 P0123456789abcdefY5 "
+                         "P0123456789abcdefZ4 Pa2 Pa" + std::string(1, '\0') +
+                         "7 Mb1 Pb3 ");
 }
 
 }  // namespace

@@ -112,10 +112,11 @@ class ShardState {
   // clean. The engine commits the batch atomically with outbox and offsets.
   void FlushTo(rocksdb::WriteBatch* batch);
   // The same changes, marked clean the same way, serialised into `changes`
-  // in the order they were dirtied (no sort: FlushTo's sort by key was most
-  // of its cost, docs/checkpoints.md). Until those changes are
-  // in the store the caller must not call Trim(): an evicted or trimmed
-  // entry would be read back from a store that is behind the cache.
+  // in the order they were dirtied: the sort by key (most of FlushTo's
+  // cost) is left to the background writer, docs/checkpoints.md. Until
+  // those changes are in the store the caller must not call Trim(): an
+  // evicted or trimmed entry would be read back from a store that is
+  // behind the cache.
   void FlushChanges(StateChanges* changes);
   // After the batch committed, or after a micro-batch that flushed nothing:
   // drops clean buckets that fell behind their entity's window + lateness
