@@ -53,13 +53,20 @@ absl::Status BatchCommit::Write() {
 bool BatchCommit::WriteWithRetry(absl::Notification* stopping,
                                  logging::RateLimiter* limiter,
                                  uint64_t last_checkpoint) {
+  return engine::WriteWithRetry([this] { return Write(); },
+                                target_.shard_index, stopping, limiter,
+                                last_checkpoint);
+}
+
+bool WriteWithRetry(const std::function<absl::Status()>& write,
+                    uint32_t shard_index, absl::Notification* stopping,
+                    logging::RateLimiter* limiter, uint64_t last_checkpoint) {
   constexpr int kAttemptsWhenStopping = 3;
   absl::Duration backoff = absl::Milliseconds(10);
   int attempts_stopping = 0;
-  const logging::Component where{"engine",
-                               static_cast<int>(target_.shard_index)};
+  const logging::Component where{"engine", static_cast<int>(shard_index)};
   for (int attempt = 1;; ++attempt) {
-    absl::Status s = Write();
+    absl::Status s = write();
     if (s.ok()) return true;
     logging::LogRateLimited(
         *limiter, logging::Level::kError, where,

@@ -2,6 +2,7 @@
 #define RISKFLOW_PIPELINE_ENGINE_BATCH_COMMIT_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,12 @@ struct CommitTarget {
   // False for replay and shadow engines: no sink entries.
   bool write_outboxes = true;
 };
+
+// The retry loop of BatchCommit::WriteWithRetry, for any write `attempt`
+// of shard `shard_index` (also the background checkpoint writer's).
+bool WriteWithRetry(const std::function<absl::Status()>& attempt,
+                    uint32_t shard_index, absl::Notification* stopping,
+                    logging::RateLimiter* limiter, uint64_t last_checkpoint);
 
 // The one write a shard makes to the engine store, built up in two parts:
 //

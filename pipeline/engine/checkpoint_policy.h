@@ -3,7 +3,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 
 namespace riskflow::engine {
@@ -23,6 +25,13 @@ struct CheckpointPolicy {
   // evicts those, so this bounds its memory; the engine caps it at half
   // of the cache, so the other half can still be evicted and reloaded).
   size_t max_dirty_entities = 1 << 19;
+  // Written by a background thread while the shard keeps deciding
+  // (checkpoint_writer.h, docs/checkpoints.md); false: in the shard's own
+  // commit, as one write with its micro-batch's decisions.
+  bool background = true;
+  // Tests: runs before every background checkpoint write attempt, on the
+  // writer thread; a non-OK status fails that attempt. May block.
+  std::function<absl::Status(uint32_t shard)> write_hook_for_testing;
 
   // Replay: only a full cache (and the end) writes state; most of it is
   // behind the visibility horizon by then and is never written at all.
@@ -30,6 +39,9 @@ struct CheckpointPolicy {
     CheckpointPolicy p;
     p.interval = absl::InfiniteDuration();
     p.events = 0;
+    // Nothing waits on a replay's acks, and a synchronous write keeps the
+    // cache within its bound (a background one pauses eviction).
+    p.background = false;
     return p;
   }
 

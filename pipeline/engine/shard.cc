@@ -31,6 +31,16 @@ Shard::Shard(uint32_t index, const ShardContext& ctx)
   commit_target_.sync = ctx.sync_commits;
   commit_target_.store_decisions = ctx.store_decisions;
   commit_target_.write_outboxes = ctx.write_outboxes;
+  if (ctx.checkpoint.background) {
+    writer_ = std::make_unique<CheckpointWriter>(
+        commit_target_, &stopping_, &log_limiter_,
+        ctx.checkpoint.write_hook_for_testing,
+        [this](uint64_t through, int64_t watermark) {
+          // Only once the write committed (docs/checkpoints.md).
+          checkpointed_.store(through);
+          checkpoint_watermark_.store(watermark);
+        });
+  }
 }
 
 Shard::~Shard() { Stop(); }
@@ -84,6 +94,9 @@ void Shard::Loop() {
     if (!queue_.PopBatch(ctx_.max_batch_events, &items)) break;
     ProcessItems(items);
   }
+  // The background checkpoint in flight first: the last one must not
+  // overtake it, and a given-up one drops the cache.
+  CheckpointWriterOk();
   // A last checkpoint, so the next start re-runs nothing. Not after an
   // abandoned write: its offset would cover the events it held.
   if (!abandoned_.load() &&
@@ -165,7 +178,18 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
     Decide(item, lists.get(), &decisions.emplace_back());
   }
 
+  if (writer_ != nullptr && writer_->failed()) {
+    Abandon();  // the cache is ahead of the store
+    return;
+  }
   bool checkpoint = CheckpointDue(forced, through);
+  if (checkpoint && writer_ != nullptr && writer_->busy()) {
+    // At most one checkpoint in flight. A forced one (end of recovery)
+    // waits for it; a due one is tried again after the next micro-batch.
+    checkpoint = forced && CheckpointWriterOk() &&
+                 CheckpointDue(forced, through);
+    if (abandoned_.load()) return;
+  }
   if (checkpoint && ctx_.stages != nullptr && ctx_.stages->keyed.load()) {
     // Keyed stages: this shard's state holds effects of events other
     // shards decide. Its checkpoint at `through` may only be written once
@@ -181,9 +205,14 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
   BatchCommit commit(commit_target_);
   commit.AddDecisions(&decisions);
   AddHoldChanges(&commit);
-  if (checkpoint) commit.AddCheckpoint(state_.get(), through);
+  if (checkpoint && writer_ == nullptr) {
+    commit.AddCheckpoint(state_.get(), through);
+  }
   if (!commit.empty() && !Write(&commit)) return;
-  if (checkpoint) NoteCheckpoint(through, watermark);
+  if (checkpoint && writer_ == nullptr) NoteCheckpoint(through, watermark);
+  // After the decisions are written: a checkpoint at `through` must never
+  // be in the store before the decisions of the events it covers.
+  if (checkpoint && writer_ != nullptr) StartCheckpoint(through, watermark);
   through_.store(through);
   watermark_.store(watermark);
   if (decisions.empty() && !checkpoint) return;  // only markers
@@ -193,7 +222,10 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
     if (ctx_.decision_observer) ctx_.decision_observer(index_, decisions);
     ctx_.waiters->Publish(decisions);
   }
-  state_->Trim();
+  // Not while a checkpoint is in flight: its entities are clean in the
+  // cache but not yet in the store, and an evicted or trimmed one would
+  // be read back from a store that is behind the cache.
+  if (writer_ == nullptr || !writer_->busy()) state_->Trim();
 }
 
 void Shard::RunStages(ShardItem& item) {
@@ -284,6 +316,27 @@ bool Shard::CheckpointDue(bool forced, uint64_t through) const {
   return ctx_.checkpoint.Due(absl::Now() - last_checkpoint_time_,
                              events_since_checkpoint_,
                              state_->dirty_entities());
+}
+
+void Shard::StartCheckpoint(uint64_t through, int64_t watermark) {
+  const absl::Time start = absl::Now();
+  state::StateChanges changes;
+  state_->FlushChanges(&changes);
+  const absl::Time now = absl::Now();
+  writer_->Submit(std::move(changes), through, watermark, checkpointed_.load(),
+                  now - start);
+  // The policy counts from the start: the write's duration does not delay
+  // the next one beyond the interval.
+  last_checkpoint_time_ = now;
+  events_since_checkpoint_ = 0;
+}
+
+bool Shard::CheckpointWriterOk() {
+  if (writer_ == nullptr) return true;
+  writer_->Wait();
+  if (!writer_->failed()) return true;
+  if (!abandoned_.load()) Abandon();
+  return false;
 }
 
 void Shard::NoteCheckpoint(uint64_t through, int64_t watermark) {

@@ -15,6 +15,7 @@
 #include "pipeline/engine/batch_commit.h"
 #include "pipeline/engine/bounded_queue.h"
 #include "pipeline/engine/checkpoint_policy.h"
+#include "pipeline/engine/checkpoint_writer.h"
 #include "pipeline/engine/decision_waiters.h"
 #include "pipeline/engine/stage_mailbox.h"
 #include "pipeline/lists/list_store.h"
@@ -222,6 +223,11 @@ class Shard {
   // never got) and the shard writes nothing more.
   bool Write(BatchCommit* commit);
   void NoteCheckpoint(uint64_t through, int64_t watermark);
+  // Background checkpoints (checkpoint_writer.h): serialises the dirty
+  // state and hands it to writer_ with `through`.
+  void StartCheckpoint(uint64_t through, int64_t watermark);
+  // False after a background checkpoint write was given up (Abandon done).
+  bool CheckpointWriterOk();
   // The FREEZE guard rail of the current pipeline version (freeze_cap.h).
   void ResetFreezeCap();
   // Moves the holds' index changes into `commit` (where decisions are
@@ -270,6 +276,9 @@ class Shard {
   std::atomic<bool> abandoned_{false};
   // Per-batch failures (commits, state reads) are logged at most this often.
   logging::RateLimiter log_limiter_{10, absl::Seconds(10)};
+  // Background checkpoints (null: CheckpointPolicy::background is off).
+  // Last: destroyed first, while what its callback touches still exists.
+  std::unique_ptr<CheckpointWriter> writer_;
 };
 
 }  // namespace riskflow::engine

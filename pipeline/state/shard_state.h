@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "pipeline/state/state_changes.h"
 #include "pipeline/state/state_spec.h"
 #include "pipeline/storage/store.h"
 #include "rocksdb/write_batch.h"
@@ -110,6 +111,13 @@ class ShardState {
   // counters / sums, Put for distinct members and last-seen) and marks it
   // clean. The engine commits the batch atomically with outbox and offsets.
   void FlushTo(rocksdb::WriteBatch* batch);
+  // The same changes, marked clean the same way, serialised into `changes`
+  // in the order they were dirtied: the sort by key (most of FlushTo's
+  // cost) is left to the background writer, docs/checkpoints.md. Until
+  // those changes are in the store the caller must not call Trim(): an
+  // evicted or trimmed entry would be read back from a store that is
+  // behind the cache.
+  void FlushChanges(StateChanges* changes);
   // After the batch committed, or after a micro-batch that flushed nothing:
   // drops clean buckets that fell behind their entity's window + lateness
   // and any bucket behind the visibility horizon, then evicts least recently
@@ -174,6 +182,11 @@ class ShardState {
   // The first bucket a query over `window_ms` at t reads.
   int64_t QueryFrom(const StateSpec& s, int64_t t, int64_t window_ms) const;
   void MarkWritten(Record* r, Entry* e);
+  // Hands one dirty entry's changes to `out` (Merge / Put of key, value)
+  // and marks them clean; shared by FlushTo and FlushChanges.
+  template <typename Out>
+  void FlushEntry(Record* r, Entry* e, Out& out);
+  void MarkAllClean();
   void MarkTouched(Record* r);
   void TrimBuckets(Entry* e);
   // Heap bytes a record holds (estimate from capacities; see Stats::bytes).

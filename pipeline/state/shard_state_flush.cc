@@ -39,65 +39,97 @@ void ShardState::FlushTo(rocksdb::WriteBatch* batch) {
             });
   // WriteBatch operations fail only when a max_bytes limit is set on the
   // batch; the engine's batches have none.
-  for (const auto& [r, index] : flush_order_) {
-    Entry* e = r->entries[index].get();
-    const SpecInfo& info = specs_[e->spec];
-    // Changes behind the horizon are dropped, not written: no event can
-    // read them, and the expiry filter would remove them.
-    const int64_t visible = info.kind == StateKind::kLastSeen
-                                ? kMin
-                                : VisibleFrom(info.retention_ms, info.bucket_ms);
-    const size_t prefix_size =
-        kStateIdBytes + kEntityLenBytes + r->entity.size();
-    key_buf_.clear();
-    AppendEntityPrefix(info.id, r->entity, &key_buf_);
-    switch (info.kind) {
-      case StateKind::kCounter:
-      case StateKind::kSum:
-        for (Entry::Bucket& b : e->buckets()) {
-          if (b.pending == 0) continue;
-          if (b.bucket < visible) {
-            b.pending = 0;
-            ++stats_.unwritten;
-            continue;
-          }
-          key_buf_.resize(prefix_size);
-          AppendBucket(b.bucket, &key_buf_);
-          value_buf_.clear();
-          AppendInt64(b.pending, &value_buf_);
-          batch->Merge(cf, key_buf_, value_buf_).PermitUncheckedError();
-          b.pending = 0;
-        }
-        break;
-      case StateKind::kDistinct:
-        for (Entry::Member& m : e->members()) {
-          if (!m.dirty) continue;
-          if (m.bucket < visible) {
-            m.dirty = false;
-            ++stats_.unwritten;
-            continue;
-          }
-          key_buf_.resize(prefix_size);
-          AppendBucket(m.bucket, &key_buf_);
-          key_buf_.append(m.member);
-          batch->Put(cf, key_buf_, rocksdb::Slice()).PermitUncheckedError();
-          m.dirty = false;
-        }
-        break;
-      case StateKind::kLastSeen:
-        if (e->last_dirty) {
-          value_buf_.clear();
-          AppendLastSeenValue(e->last_t, e->last_value(), &value_buf_);
-          batch->Put(cf, key_buf_, value_buf_).PermitUncheckedError();
-          e->last_dirty = false;
-        }
-        break;
+  struct ToBatch {
+    rocksdb::WriteBatch* batch;
+    rocksdb::ColumnFamilyHandle* cf;
+    void Merge(std::string_view k, std::string_view v) {
+      batch->Merge(cf, rocksdb::Slice(k.data(), k.size()),
+                   rocksdb::Slice(v.data(), v.size()))
+          .PermitUncheckedError();
     }
-    e->dirty = false;
+    void Put(std::string_view k, std::string_view v) {
+      batch->Put(cf, rocksdb::Slice(k.data(), k.size()),
+                 rocksdb::Slice(v.data(), v.size()))
+          .PermitUncheckedError();
+    }
+  } out{batch, cf};
+  for (const auto& [r, index] : flush_order_) {
+    FlushEntry(r, r->entries[index].get(), out);
   }
+  MarkAllClean();
+}
+
+void ShardState::FlushChanges(StateChanges* changes) {
+  // A guess (most dirty entries hold one or two changes of ~40 bytes).
+  changes->Reserve(2 * dirty_entries_, 96 * dirty_entries_);
+  for (Record* r : dirty_) {
+    for (const std::unique_ptr<Entry>& e : r->entries) {
+      if (e->dirty) FlushEntry(r, e.get(), *changes);
+    }
+  }
+  MarkAllClean();
+}
+
+void ShardState::MarkAllClean() {
   for (Record* r : dirty_) r->dirty = false;
   dirty_.clear();
   dirty_entries_ = 0;
+}
+
+template <typename Out>
+void ShardState::FlushEntry(Record* r, Entry* e, Out& out) {
+  const SpecInfo& info = specs_[e->spec];
+  // Changes behind the horizon are dropped, not written: no event can
+  // read them, and the expiry filter would remove them.
+  const int64_t visible = info.kind == StateKind::kLastSeen
+                              ? kMin
+                              : VisibleFrom(info.retention_ms, info.bucket_ms);
+  const size_t prefix_size = kStateIdBytes + kEntityLenBytes + r->entity.size();
+  key_buf_.clear();
+  AppendEntityPrefix(info.id, r->entity, &key_buf_);
+  switch (info.kind) {
+    case StateKind::kCounter:
+    case StateKind::kSum:
+      for (Entry::Bucket& b : e->buckets()) {
+        if (b.pending == 0) continue;
+        if (b.bucket < visible) {
+          b.pending = 0;
+          ++stats_.unwritten;
+          continue;
+        }
+        key_buf_.resize(prefix_size);
+        AppendBucket(b.bucket, &key_buf_);
+        value_buf_.clear();
+        AppendInt64(b.pending, &value_buf_);
+        out.Merge(key_buf_, value_buf_);
+        b.pending = 0;
+      }
+      break;
+    case StateKind::kDistinct:
+      for (Entry::Member& m : e->members()) {
+        if (!m.dirty) continue;
+        if (m.bucket < visible) {
+          m.dirty = false;
+          ++stats_.unwritten;
+          continue;
+        }
+        key_buf_.resize(prefix_size);
+        AppendBucket(m.bucket, &key_buf_);
+        key_buf_.append(m.member);
+        out.Put(key_buf_, std::string_view());
+        m.dirty = false;
+      }
+      break;
+    case StateKind::kLastSeen:
+      if (e->last_dirty) {
+        value_buf_.clear();
+        AppendLastSeenValue(e->last_t, e->last_value(), &value_buf_);
+        out.Put(key_buf_, value_buf_);
+        e->last_dirty = false;
+      }
+      break;
+  }
+  e->dirty = false;
 }
 
 void ShardState::TrimBuckets(Entry* e) {

@@ -1,0 +1,115 @@
+#include "pipeline/engine/checkpoint_writer.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "pipeline/engine/shard_layouts.h"
+#include "pipeline/storage/key_encoding.h"
+#include "rocksdb/write_batch.h"
+
+namespace riskflow::engine {
+
+using storage::Cf;
+
+CheckpointWriter::CheckpointWriter(
+    const CommitTarget& target, absl::Notification* stopping,
+    logging::RateLimiter* limiter,
+    std::function<absl::Status(uint32_t)> hook,
+    std::function<void(uint64_t, int64_t)> on_written)
+    : target_(target),
+      stopping_(stopping),
+      limiter_(limiter),
+      hook_(std::move(hook)),
+      on_written_(std::move(on_written)),
+      thread_([this] { Loop(); }) {}
+
+CheckpointWriter::~CheckpointWriter() {
+  {
+    absl::MutexLock lock(&mu_);
+    quit_ = true;
+  }
+  thread_.join();
+}
+
+void CheckpointWriter::Submit(state::StateChanges changes, uint64_t through,
+                              int64_t watermark, uint64_t last_checkpoint,
+                              absl::Duration serialise_time) {
+  absl::MutexLock lock(&mu_);
+  busy_.store(true);
+  job_.emplace();
+  job_->changes = std::move(changes);
+  job_->through = through;
+  job_->watermark = watermark;
+  job_->last_checkpoint = last_checkpoint;
+  job_->serialise_time = serialise_time;
+}
+
+void CheckpointWriter::Wait() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](std::atomic<bool>* busy) { return !busy->load(); }, &busy_));
+}
+
+void CheckpointWriter::Loop() {
+  while (true) {
+    Job job;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](CheckpointWriter* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
+            return w->quit_ || w->job_.has_value();
+          },
+          this));
+      // A submitted job is written even when quitting: the shard waits
+      // for it (Wait) before it lets the writer go.
+      if (!job_.has_value()) return;
+      job = std::move(*job_);
+      job_.reset();
+    }
+    Run(job);
+    absl::MutexLock lock(&mu_);  // wakes Wait
+    busy_.store(false);
+  }
+}
+
+void CheckpointWriter::Run(Job& job) {
+  const absl::Time t0 = absl::Now();
+  rocksdb::WriteBatch batch;
+  const size_t changes = job.changes.size();
+  job.changes.AppendSortedTo(&batch, target_.store->handle(Cf::kState));
+  job.changes = state::StateChanges();  // the arena is not needed any more
+  batch.Put(target_.store->handle(Cf::kMeta),
+            ShardLayouts::OffsetKey(target_.shard_count, target_.shard_index),
+            storage::SequenceKey(job.through));
+  const absl::Time t1 = absl::Now();
+  // No sink entries: the write goes straight to the store, not through
+  // Outbox::Commit, whose lock would hold every other shard's decision
+  // commit for as long as this (large) write takes.
+  const bool ok = WriteWithRetry(
+      [&]() -> absl::Status {
+        if (hook_) {
+          absl::Status s = hook_(target_.shard_index);
+          if (!s.ok()) return s;
+        }
+        return target_.store->Write(&batch, target_.sync);
+      },
+      target_.shard_index, stopping_, limiter_, job.last_checkpoint);
+  if (!ok) {
+    failed_.store(true);
+    return;
+  }
+  on_written_(job.through, job.watermark);
+  written_.fetch_add(1);
+  logging::Log(
+      logging::Level::kInfo, {"engine", static_cast<int>(target_.shard_index)},
+      absl::StrCat("checkpoint through ", job.through, ": ", changes,
+                   " changes; serialised in ",
+                   absl::ToInt64Milliseconds(job.serialise_time),
+                   " ms on the shard thread, then sorted in ",
+                   absl::ToInt64Milliseconds(t1 - t0), " ms and written in ",
+                   absl::ToInt64Milliseconds(absl::Now() - t1),
+                   " ms in the background"));
+}
+
+}  // namespace riskflow::engine

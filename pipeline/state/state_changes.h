@@ -1,0 +1,64 @@
+#ifndef RISKFLOW_PIPELINE_STATE_STATE_CHANGES_H_
+#define RISKFLOW_PIPELINE_STATE_STATE_CHANGES_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+
+namespace riskflow::state {
+
+// A shard cache's serialised state changes (ShardState::FlushChanges), in
+// the order they were found, to be turned into a WriteBatch elsewhere. The
+// shard thread only copies bytes into one arena; the sort into key order
+// and the WriteBatch are done by the checkpoint writer thread
+// (docs/checkpoints.md). The sort matters: unsorted, the memtable insert of
+// a ~200K-entry checkpoint took 3-7 s instead of 0.4-1.6 s here. Each op
+// carries its key's first 16 bytes as two integers, so the sort compares
+// those in the op array and touches the arena only on a tie.
+class StateChanges {
+ public:
+  void Put(std::string_view key, std::string_view value) {
+    Add(key, value, /*merge=*/false);
+  }
+  void Merge(std::string_view key, std::string_view value) {
+    Add(key, value, /*merge=*/true);
+  }
+  // Avoids the arena's regrowth copies on a large checkpoint.
+  void Reserve(size_t ops, size_t bytes) {
+    ops_.reserve(ops);
+    arena_.reserve(bytes);
+  }
+  size_t size() const { return ops_.size(); }
+  bool empty() const { return ops_.empty(); }
+  size_t bytes() const { return arena_.size(); }
+
+  // Appends every change to `batch` in key order (stable: a key added twice
+  // keeps its order, so the later change wins as it would have directly).
+  void AppendSortedTo(rocksdb::WriteBatch* batch,
+                      rocksdb::ColumnFamilyHandle* cf);
+
+ private:
+  struct Op {
+    uint64_t prefix[2];  // the key's first 16 bytes, big-endian, 0-padded
+    uint64_t offset;  // of the key in arena_; the value follows it
+    uint32_t key_size;
+    uint32_t value_size;
+    bool merge;
+  };
+  void Add(std::string_view key, std::string_view value, bool merge);
+  std::string_view Key(const Op& op) const {
+    return std::string_view(arena_.data() + op.offset, op.key_size);
+  }
+
+  std::string arena_;
+  std::vector<Op> ops_;
+};
+
+}  // namespace riskflow::state
+
+#endif  // RISKFLOW_PIPELINE_STATE_STATE_CHANGES_H_
