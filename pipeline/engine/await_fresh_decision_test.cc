@@ -12,12 +12,12 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "pipeline/engine/engine.h"
+#include "pipeline/engine/test_pipelines.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/sinks/outbox.h"
 #include "pipeline/state/state_store.h"
 #include "pipeline/storage/store.h"
 #include "pipeline/storage/test_util.h"
-#include "plugins/testing/test_plugins.h"
 
 namespace riskflow::engine {
 namespace {
@@ -38,12 +38,7 @@ std::shared_ptr<plugin_host::Pipeline> SecondPaymentNotifies() {
   (*d->mutable_params())["key"] = "account";
   (*d->mutable_params())["max_events"] = "1";
   (*d->mutable_params())["window"] = "1m";
-  auto pipeline = plugin_host::Pipeline::Load(
-      config, riskflow::testing::TestPluginSearchPath());
-  EXPECT_TRUE(pipeline.ok()) << pipeline.status();
-  return pipeline.ok() ? std::shared_ptr<plugin_host::Pipeline>(
-                             std::move(*pipeline))
-                       : nullptr;
+  return testing::LoadTestPipeline(config);
 }
 
 std::vector<log::LoggedEvent> TwoPayments(const std::string& account) {

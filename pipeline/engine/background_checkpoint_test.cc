@@ -16,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "pipeline/engine/engine.h"
+#include "pipeline/engine/test_pipelines.h"
 #include "pipeline/engine/shard_layouts.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/sinks/outbox.h"
@@ -23,7 +24,6 @@
 #include "pipeline/storage/key_encoding.h"
 #include "pipeline/storage/store.h"
 #include "pipeline/storage/test_util.h"
-#include "plugins/testing/test_plugins.h"
 
 namespace riskflow::engine {
 namespace {
@@ -31,22 +31,6 @@ namespace {
 namespace v1 = ::riskflow::v1;
 
 constexpr int64_t kT0 = 1700000000000;
-
-std::shared_ptr<plugin_host::Pipeline> ReviewLargePayouts() {
-  v1::PipelineConfig config;
-  config.set_name("bg-checkpoint-test");
-  v1::DetectorConfig* d = config.add_detectors();
-  d->set_name("large_payout");
-  d->set_plugin("large_amount");
-  d->set_route(v1::MANUAL_REVIEW);
-  (*d->mutable_params())["thresholds"] = "CNY:100000";
-  auto pipeline = plugin_host::Pipeline::Load(
-      config, riskflow::testing::TestPluginSearchPath());
-  EXPECT_TRUE(pipeline.ok()) << pipeline.status();
-  return pipeline.ok() ? std::shared_ptr<plugin_host::Pipeline>(
-                             std::move(*pipeline))
-                       : nullptr;
-}
 
 std::vector<log::LoggedEvent> Payout(uint64_t sequence) {
   v1::Event e;
@@ -89,7 +73,7 @@ class BackgroundCheckpointTest : public ::testing::Test {
     EngineOptions options;
     options.shards = 1;
     options.checkpoint = std::move(policy);
-    auto engine = Engine::Create(store_.get(), ReviewLargePayouts(),
+    auto engine = Engine::Create(store_.get(), testing::ReviewLargePayouts("bg-checkpoint-test"),
                                  outbox_.get(), nullptr, options);
     EXPECT_TRUE(engine.ok()) << engine.status();
     return engine.ok() ? std::move(*engine) : nullptr;

@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "pipeline/engine/engine.h"
+#include "pipeline/engine/test_pipelines.h"
 #include "pipeline/engine/stored_decisions.h"
 #include "pipeline/log/event_log.h"
 #include "pipeline/plugin_host/pipeline.h"
@@ -22,7 +23,6 @@
 #include "pipeline/storage/key_encoding.h"
 #include "pipeline/storage/store.h"
 #include "pipeline/storage/test_util.h"
-#include "plugins/testing/test_plugins.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 
@@ -33,24 +33,6 @@ namespace v1 = ::riskflow::v1;
 
 constexpr int64_t kT0 = 1700000000000;
 constexpr int kEvents = 20000;
-
-// Every CNY payout of 1,000.00 or more goes to MANUAL_REVIEW: every event
-// of the test stream reaches the sink, so a double or a gap shows.
-std::shared_ptr<plugin_host::Pipeline> ReviewLargePayouts() {
-  v1::PipelineConfig config;
-  config.set_name("catch-up-test");
-  v1::DetectorConfig* d = config.add_detectors();
-  d->set_name("large_payout");
-  d->set_plugin("large_amount");
-  d->set_route(v1::MANUAL_REVIEW);
-  (*d->mutable_params())["thresholds"] = "CNY:100000";
-  auto pipeline = plugin_host::Pipeline::Load(
-      config, riskflow::testing::TestPluginSearchPath());
-  EXPECT_TRUE(pipeline.ok()) << pipeline.status();
-  return pipeline.ok() ? std::shared_ptr<plugin_host::Pipeline>(
-                             std::move(*pipeline))
-                       : nullptr;
-}
 
 v1::Event LargePayout(int n) {
   v1::Event e;
@@ -99,7 +81,7 @@ class CatchUpTest : public ::testing::Test {
       storage::Store* store, sinks::Outbox* outbox,
       std::function<void(uint32_t, const std::vector<v1::Decision>&)>
           observer) {
-    auto pipeline = ReviewLargePayouts();
+    auto pipeline = testing::ReviewLargePayouts("catch-up-test");
     if (pipeline == nullptr) return nullptr;
     EngineOptions options;
     options.shards = 2;

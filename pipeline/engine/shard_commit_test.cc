@@ -16,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "pipeline/engine/engine.h"
+#include "pipeline/engine/test_pipelines.h"
 #include "pipeline/engine/partition.h"
 #include "pipeline/log/event_log.h"
 #include "pipeline/plugin_host/pipeline.h"
@@ -24,7 +25,6 @@
 #include "pipeline/storage/key_encoding.h"
 #include "pipeline/storage/store.h"
 #include "pipeline/storage/test_util.h"
-#include "plugins/testing/test_plugins.h"
 
 namespace riskflow::engine {
 namespace {
@@ -32,23 +32,6 @@ namespace {
 namespace v1 = ::riskflow::v1;
 
 constexpr int64_t kT0 = 1700000000000;
-
-// Every CNY payout of 1,000.00 or more goes to MANUAL_REVIEW.
-std::shared_ptr<plugin_host::Pipeline> ReviewLargePayouts() {
-  v1::PipelineConfig config;
-  config.set_name("commit-test");
-  v1::DetectorConfig* d = config.add_detectors();
-  d->set_name("large_payout");
-  d->set_plugin("large_amount");
-  d->set_route(v1::MANUAL_REVIEW);
-  (*d->mutable_params())["thresholds"] = "CNY:100000";
-  auto pipeline = plugin_host::Pipeline::Load(
-      config, riskflow::testing::TestPluginSearchPath());
-  EXPECT_TRUE(pipeline.ok()) << pipeline.status();
-  return pipeline.ok() ? std::shared_ptr<plugin_host::Pipeline>(
-                             std::move(*pipeline))
-                       : nullptr;
-}
 
 v1::Event LargePayout(const std::string& id, const std::string& account,
                       int64_t t) {
@@ -125,7 +108,7 @@ class ShardCommitTest : public ::testing::Test {
   std::unique_ptr<Engine> MakeEngine() {
     EngineOptions options;
     options.shards = 2;
-    auto engine = Engine::Create(store_.get(), ReviewLargePayouts(),
+    auto engine = Engine::Create(store_.get(), testing::ReviewLargePayouts("commit-test"),
                                  outbox_.get(), nullptr, options);
     EXPECT_TRUE(engine.ok()) << engine.status();
     return engine.ok() ? std::move(*engine) : nullptr;

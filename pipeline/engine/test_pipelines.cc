@@ -1,0 +1,32 @@
+#include "pipeline/engine/test_pipelines.h"
+
+#include <utility>
+
+#include "gtest/gtest.h"
+#include "plugins/testing/test_plugins.h"
+
+namespace riskflow::engine::testing {
+
+std::shared_ptr<plugin_host::Pipeline> LoadTestPipeline(
+    const riskflow::v1::PipelineConfig& config) {
+  auto pipeline = plugin_host::Pipeline::Load(
+      config, riskflow::testing::TestPluginSearchPath());
+  EXPECT_TRUE(pipeline.ok()) << pipeline.status();
+  return pipeline.ok() ? std::shared_ptr<plugin_host::Pipeline>(
+                             std::move(*pipeline))
+                       : nullptr;
+}
+
+std::shared_ptr<plugin_host::Pipeline> ReviewLargePayouts(
+    const std::string& pipeline_name) {
+  riskflow::v1::PipelineConfig config;
+  config.set_name(pipeline_name);
+  riskflow::v1::DetectorConfig* d = config.add_detectors();
+  d->set_name("large_payout");
+  d->set_plugin("large_amount");
+  d->set_route(riskflow::v1::MANUAL_REVIEW);
+  (*d->mutable_params())["thresholds"] = "CNY:100000";
+  return LoadTestPipeline(config);
+}
+
+}  // namespace riskflow::engine::testing
