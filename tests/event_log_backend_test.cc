@@ -104,5 +104,22 @@ TEST(EventLogBackendTest, RocksDbDataDirKeepsItsLog) {
   EXPECT_EQ(Segments(dir), 0u);
 }
 
+// The idempotency index's table is sized once for the horizon: a horizon
+// past its bound is refused with the bound, not clamped.
+TEST(EventLogBackendTest, DedupeHorizonAboveTheIndexBoundIsRefused) {
+  const std::string dir = MakeTempDir("riskflow-horizon");
+  const std::string err = dir + ".stderr";
+  auto refused = DaemonProcess::Spawn(RiskflowdPath(), dir,
+                                      {"--dedupe_horizon=2147483648"}, err);
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  absl::StatusOr<int> status = (*refused)->WaitExit(absl::Seconds(60));
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 2);
+  std::stringstream text;
+  text << std::ifstream(err).rdbuf();
+  EXPECT_THAT(text.str(), HasSubstr("--dedupe_horizon must be at most "
+                                    "2147483647 (got 2147483648)"));
+}
+
 }  // namespace
 }  // namespace riskflow::e2e

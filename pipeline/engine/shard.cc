@@ -306,12 +306,10 @@ bool Shard::CheckpointDue(bool forced, uint64_t through) const {
   if (!behind && state_->dirty_entities() == 0) return false;
   if (forced) return true;
   if (CatchingUp()) {
-    // Replay's policy: a kill meanwhile re-runs from the older checkpoint,
-    // and the catch-up ends with one (Engine::CatchUp).
-    CheckpointPolicy p = CheckpointPolicy::WhenCacheFills();
-    p.max_dirty_entities = ctx_.checkpoint.max_dirty_entities;
-    return p.Due(absl::Now() - last_checkpoint_time_,
-                 events_since_checkpoint_, state_->dirty_entities());
+    // Replay's policy (CheckpointPolicy::WhenCacheFills: only the dirty
+    // cap): a kill meanwhile re-runs from the older checkpoint, and the
+    // catch-up ends with one (Engine::CatchUp).
+    return state_->dirty_entities() >= ctx_.checkpoint.max_dirty_entities;
   }
   return ctx_.checkpoint.Due(absl::Now() - last_checkpoint_time_,
                              events_since_checkpoint_,

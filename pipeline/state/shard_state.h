@@ -112,8 +112,8 @@ class ShardState {
   // clean. The engine commits the batch atomically with outbox and offsets.
   void FlushTo(rocksdb::WriteBatch* batch);
   // The same changes, marked clean the same way, serialised into `changes`
-  // in the order they were dirtied: the sort by key (most of FlushTo's
-  // cost) is left to the background writer, docs/checkpoints.md. Until
+  // in the order they were dirtied: the sort by key is left to the
+  // background writer (StateChanges::AppendSortedTo), docs/checkpoints.md. Until
   // those changes are in the store the caller must not call Trim(): an
   // evicted or trimmed entry would be read back from a store that is
   // behind the cache.
@@ -183,9 +183,8 @@ class ShardState {
   int64_t QueryFrom(const StateSpec& s, int64_t t, int64_t window_ms) const;
   void MarkWritten(Record* r, Entry* e);
   // Hands one dirty entry's changes to `out` (Merge / Put of key, value)
-  // and marks them clean; shared by FlushTo and FlushChanges.
-  template <typename Out>
-  void FlushEntry(Record* r, Entry* e, Out& out);
+  // and marks them clean.
+  void FlushEntry(Record* r, Entry* e, StateChanges& out);
   void MarkAllClean();
   void MarkTouched(Record* r);
   void TrimBuckets(Entry* e);
@@ -234,7 +233,6 @@ class ShardState {
   std::string key_buf_;
   std::string value_buf_;
   absl::flat_hash_set<absl::string_view> seen_;
-  std::vector<std::pair<Record*, uint32_t>> flush_order_;
 };
 
 }  // namespace riskflow::state

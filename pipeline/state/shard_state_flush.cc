@@ -15,48 +15,12 @@ using shard_state_internal::kMin;
 using shard_state_internal::SatSub;
 
 void ShardState::FlushTo(rocksdb::WriteBatch* batch) {
-  rocksdb::ColumnFamilyHandle* cf = store_->handle(storage::Cf::kState);
-  // Memtable inserts dominate a commit's cost; in key order the skiplist can
-  // reuse its insert position between neighbours (a few percent in the
-  // bench, for a sort of a few hundred pointers). Key order is (state id,
-  // entity length, entity): the bytewise order of id(BE) | len(BE) | entity.
-  flush_order_.clear();
-  for (Record* r : dirty_) {
-    for (uint32_t i = 0; i < r->entries.size(); ++i) {
-      if (r->entries[i]->dirty) flush_order_.emplace_back(r, i);
-    }
-  }
-  std::sort(flush_order_.begin(), flush_order_.end(),
-            [this](const std::pair<Record*, uint32_t>& a,
-                   const std::pair<Record*, uint32_t>& b) {
-              const uint64_t ia = specs_[a.first->entries[a.second]->spec].id;
-              const uint64_t ib = specs_[b.first->entries[b.second]->spec].id;
-              if (ia != ib) return ia < ib;
-              const std::string& ea = a.first->entity;
-              const std::string& eb = b.first->entity;
-              if (ea.size() != eb.size()) return ea.size() < eb.size();
-              return ea < eb;
-            });
-  // WriteBatch operations fail only when a max_bytes limit is set on the
-  // batch; the engine's batches have none.
-  struct ToBatch {
-    rocksdb::WriteBatch* batch;
-    rocksdb::ColumnFamilyHandle* cf;
-    void Merge(std::string_view k, std::string_view v) {
-      batch->Merge(cf, rocksdb::Slice(k.data(), k.size()),
-                   rocksdb::Slice(v.data(), v.size()))
-          .PermitUncheckedError();
-    }
-    void Put(std::string_view k, std::string_view v) {
-      batch->Put(cf, rocksdb::Slice(k.data(), k.size()),
-                 rocksdb::Slice(v.data(), v.size()))
-          .PermitUncheckedError();
-    }
-  } out{batch, cf};
-  for (const auto& [r, index] : flush_order_) {
-    FlushEntry(r, r->entries[index].get(), out);
-  }
-  MarkAllClean();
+  // The same serialisation as a background checkpoint's, then its sort:
+  // memtable inserts dominate a commit's cost, and in key order the
+  // skiplist reuses its insert position between neighbours.
+  StateChanges changes;
+  FlushChanges(&changes);
+  changes.AppendSortedTo(batch, store_->handle(storage::Cf::kState));
 }
 
 void ShardState::FlushChanges(StateChanges* changes) {
@@ -76,8 +40,7 @@ void ShardState::MarkAllClean() {
   dirty_entries_ = 0;
 }
 
-template <typename Out>
-void ShardState::FlushEntry(Record* r, Entry* e, Out& out) {
+void ShardState::FlushEntry(Record* r, Entry* e, StateChanges& out) {
   const SpecInfo& info = specs_[e->spec];
   // Changes behind the horizon are dropped, not written: no event can
   // read them, and the expiry filter would remove them.

@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "pipeline/config/default_pipeline.h"
 #include "pipeline/config/pipeline_yaml.h"
+#include "pipeline/log/horizon_id_table.h"
 #include "pipeline/metrics/metrics.h"
 #include "pipeline/plugin_host/plugin_loader.h"
 #include "pipeline/plugin_host/plugin_policy.h"
@@ -202,6 +203,16 @@ int main(int argc, char** argv) {
   options.dedupe_horizon_events = absl::GetFlag(FLAGS_dedupe_horizon);
   if (options.dedupe_horizon_events == 0) {
     std::fprintf(stderr, "riskflowd: --dedupe_horizon must be positive\n");
+    return 2;
+  }
+  // The index's table is sized once for the whole horizon
+  // (pipeline/log/horizon_id_table.h); refuse rather than clamp silently.
+  if (options.dedupe_horizon_events > riskflow::log::HorizonIdTable::kMaxEntries) {
+    std::fprintf(stderr,
+                 "riskflowd: --dedupe_horizon must be at most %llu (got %llu)\n",
+                 static_cast<unsigned long long>(
+                     riskflow::log::HorizonIdTable::kMaxEntries),
+                 static_cast<unsigned long long>(options.dedupe_horizon_events));
     return 2;
   }
   if (options.checkpoint.interval <= absl::ZeroDuration()) {
