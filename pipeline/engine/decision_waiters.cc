@@ -1,6 +1,8 @@
 #include "pipeline/engine/decision_waiters.h"
 
 #include <algorithm>
+#include <cstddef>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 
@@ -45,15 +47,77 @@ absl::StatusOr<riskflow::v1::Decision> DecisionWaiters::Wait(
       "decided, and evaluating the same event_id again returns the decision"));
 }
 
+uint64_t DecisionWaiters::WaitAsync(uint64_t sequence, const Lookup& lookup,
+                                    Done done) {
+  uint64_t token;
+  {
+    absl::MutexLock lock(&mu_);
+    token = next_token_++;
+    async_waiting_[sequence].push_back({token, std::move(done)});
+    count_.fetch_add(1);
+  }
+  // Registered first, then looked up, as in Wait.
+  absl::StatusOr<std::optional<riskflow::v1::Decision>> stored = lookup();
+  if (stored.ok() && !stored->has_value()) return token;
+  Done mine;
+  {
+    absl::MutexLock lock(&mu_);
+    mine = TakeLocked(sequence, token);
+  }
+  // Empty: a shard published meanwhile and ran the callback itself.
+  if (mine) {
+    if (stored.ok()) {
+      mine(**std::move(stored));
+    } else {
+      mine(stored.status());
+    }
+  }
+  return 0;
+}
+
+bool DecisionWaiters::Cancel(uint64_t sequence, uint64_t token) {
+  absl::MutexLock lock(&mu_);
+  return static_cast<bool>(TakeLocked(sequence, token));
+}
+
+DecisionWaiters::Done DecisionWaiters::TakeLocked(uint64_t sequence,
+                                                  uint64_t token) {
+  auto it = async_waiting_.find(sequence);
+  if (it == async_waiting_.end()) return nullptr;
+  std::vector<AsyncWaiter>& v = it->second;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i].token != token) continue;
+    Done done = std::move(v[i].done);
+    v.erase(v.begin() + static_cast<std::ptrdiff_t>(i));
+    if (v.empty()) async_waiting_.erase(it);
+    count_.fetch_sub(1);
+    return done;
+  }
+  return nullptr;
+}
+
 void DecisionWaiters::Publish(
     const std::vector<riskflow::v1::Decision>& committed) {
   if (count_.load() == 0) return;
-  absl::MutexLock lock(&mu_);
-  for (const riskflow::v1::Decision& d : committed) {
-    auto it = waiting_.find(d.sequence());
-    if (it == waiting_.end()) continue;
-    for (Waiter* w : it->second) w->decision = d;
+  std::vector<std::pair<Done, const riskflow::v1::Decision*>> ready;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const riskflow::v1::Decision& d : committed) {
+      auto it = waiting_.find(d.sequence());
+      if (it != waiting_.end()) {
+        for (Waiter* w : it->second) w->decision = d;
+      }
+      auto async = async_waiting_.find(d.sequence());
+      if (async == async_waiting_.end()) continue;
+      for (AsyncWaiter& w : async->second) {
+        ready.emplace_back(std::move(w.done), &d);
+      }
+      count_.fetch_sub(static_cast<int>(async->second.size()));
+      async_waiting_.erase(async);
+    }
   }
+  // Outside the lock: a callback finishes an RPC, and may call Cancel.
+  for (auto& [done, decision] : ready) done(*decision);
 }
 
 }  // namespace riskflow::engine

@@ -17,17 +17,30 @@ namespace riskflow::engine {
 
 // Lets Evaluate wait for the decision of one sequence. Shards publish after
 // their commit; a waiter that registers after that finds the decision in
-// the store instead (lookup), so no decision is missed in between.
+// the store instead (lookup), so no decision is missed in between. Two
+// kinds of waiter: Wait blocks the calling thread; WaitAsync takes a
+// callback, so a pending Evaluate holds no thread (the callback Evaluate,
+// pipeline/server/evaluate_reactor.h).
 class DecisionWaiters {
  public:
   using Lookup =
       std::function<absl::StatusOr<std::optional<riskflow::v1::Decision>>()>;
+  using Done = std::function<void(absl::StatusOr<riskflow::v1::Decision>)>;
 
   // The decision, or DEADLINE_EXCEEDED (the event stays durable and is
   // still decided; a later Evaluate of the same id returns it).
   absl::StatusOr<riskflow::v1::Decision> Wait(uint64_t sequence,
                                               absl::Time deadline,
                                               const Lookup& lookup);
+
+  // Calls `done` exactly once with the decision (or the look-up's error),
+  // unless Cancel wins first: on this thread when the look-up answers,
+  // otherwise on the publishing shard's thread, outside any lock. Returns
+  // the token Cancel needs, or 0 when `done` has already run.
+  uint64_t WaitAsync(uint64_t sequence, const Lookup& lookup, Done done);
+  // Removes a WaitAsync waiter. True when it was still registered: its
+  // `done` will never run. False when `done` has run or is running.
+  bool Cancel(uint64_t sequence, uint64_t token);
 
   // Called by a shard after its batch is committed. Costs one atomic load
   // when nobody waits.
@@ -37,9 +50,21 @@ class DecisionWaiters {
   struct Waiter {
     std::optional<riskflow::v1::Decision> decision;
   };
+  struct AsyncWaiter {
+    uint64_t token = 0;
+    Done done;
+  };
+  // Removes the async waiter `token` of `sequence`; its callback, or an
+  // empty one when it was not registered any more.
+  Done TakeLocked(uint64_t sequence, uint64_t token)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   absl::Mutex mu_;
   absl::flat_hash_map<uint64_t, std::vector<Waiter*>> waiting_
       ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, std::vector<AsyncWaiter>> async_waiting_
+      ABSL_GUARDED_BY(mu_);
+  uint64_t next_token_ ABSL_GUARDED_BY(mu_) = 1;
   std::atomic<int> count_{0};
 };
 

@@ -391,18 +391,40 @@ absl::StatusOr<riskflow::v1::Decision> Engine::AwaitDecision(
 
 absl::StatusOr<riskflow::v1::Decision> Engine::AwaitFreshDecision(
     uint64_t sequence, std::string_view account_id, absl::Time deadline) {
-  // DecisionWaiters::Wait registers before it calls the look-up, and a
-  // shard stores its processed_through() before it publishes (both
+  return waiters_.Wait(sequence, deadline,
+                       FreshDecisionLookup(sequence, account_id));
+}
+
+uint64_t Engine::AwaitDecisionAsync(uint64_t sequence,
+                                    DecisionWaiters::Done done) {
+  return waiters_.WaitAsync(
+      sequence, [this, sequence] { return LookupDecision(sequence); },
+      std::move(done));
+}
+
+uint64_t Engine::AwaitFreshDecisionAsync(uint64_t sequence,
+                                         std::string_view account_id,
+                                         DecisionWaiters::Done done) {
+  return waiters_.WaitAsync(
+      sequence, FreshDecisionLookup(sequence, account_id), std::move(done));
+}
+
+bool Engine::CancelDecisionWait(uint64_t sequence, uint64_t token) {
+  return waiters_.Cancel(sequence, token);
+}
+
+DecisionWaiters::Lookup Engine::FreshDecisionLookup(
+    uint64_t sequence, std::string_view account_id) {
+  // The waiters register before they call the look-up, and a shard stores
+  // its processed_through() before it publishes (both
   // Shard::ProcessAndCommit and Shard::CommitDecisions). So a shard still
   // below `sequence` here publishes the decision to the registered waiter.
   const uint32_t k = ShardOf(account_id, shard_count());
-  return waiters_.Wait(
-      sequence, deadline,
-      [this, sequence, k]()
-          -> absl::StatusOr<std::optional<riskflow::v1::Decision>> {
-        if (shards_[k]->processed_through() < sequence) return std::nullopt;
-        return LookupDecision(sequence);
-      });
+  return [this, sequence,
+          k]() -> absl::StatusOr<std::optional<riskflow::v1::Decision>> {
+    if (shards_[k]->processed_through() < sequence) return std::nullopt;
+    return LookupDecision(sequence);
+  };
 }
 
 uint64_t Engine::checkpointed_sequence() const {

@@ -131,6 +131,16 @@ class Engine {
   // Evaluate path, competing with the shard deciding it).
   absl::StatusOr<riskflow::v1::Decision> AwaitFreshDecision(
       uint64_t sequence, std::string_view account_id, absl::Time deadline);
+  // Callback forms of the two above, for the callback Evaluate: `done`
+  // runs once, maybe on this thread, maybe on a shard thread
+  // (DecisionWaiters::WaitAsync); the token (0: done already ran) ends the
+  // wait early with CancelDecisionWait. No deadline: the caller keeps it.
+  uint64_t AwaitDecisionAsync(uint64_t sequence, DecisionWaiters::Done done);
+  uint64_t AwaitFreshDecisionAsync(uint64_t sequence,
+                                   std::string_view account_id,
+                                   DecisionWaiters::Done done);
+  // True when the wait was still pending: its `done` will never run.
+  bool CancelDecisionWait(uint64_t sequence, uint64_t token);
   absl::StatusOr<std::optional<riskflow::v1::Decision>> LookupDecision(
       uint64_t sequence);
 
@@ -157,6 +167,9 @@ class Engine {
  private:
   Engine() = default;
   absl::Status WaitUntilProcessed(uint64_t sequence, absl::Duration timeout);
+  // The look-up of a fresh event's decision (see AwaitFreshDecision).
+  DecisionWaiters::Lookup FreshDecisionLookup(uint64_t sequence,
+                                              std::string_view account_id);
   // `recovered_through`: events up to it are re-dispatched by the recovery
   // (see ShardItem::recovered).
   // `recovery`: what the store says is done, for keyed stages (null live).

@@ -85,18 +85,20 @@ inline absl::Status CheckDiskSpace(const ServiceContext& ctx) {
                                    : ctx.disk_guard->CheckWritable();
 }
 
-// Publish is served with the callback API on raw bytes (see
-// publish_reactor.h); Evaluate with the sync API.
+// Both with the callback API on raw bytes (publish_reactor.h,
+// evaluate_reactor.h): a pending call holds no thread, and bytes that do
+// not parse get INVALID_ARGUMENT with a reason.
 class IngestService final
     : public riskflow::v1::Ingest::WithRawCallbackMethod_Publish<
-          riskflow::v1::Ingest::Service> {
+          riskflow::v1::Ingest::WithRawCallbackMethod_Evaluate<
+              riskflow::v1::Ingest::Service>> {
  public:
   explicit IngestService(ServiceContext* ctx) : ctx_(ctx) {}
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Publish(
       grpc::CallbackServerContext* context) override;
-  grpc::Status Evaluate(grpc::ServerContext* context,
-                        const riskflow::v1::EvaluateRequest* request,
-                        riskflow::v1::EvaluateResponse* response) override;
+  grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context,
+                                     const grpc::ByteBuffer* request,
+                                     grpc::ByteBuffer* response) override;
 
  private:
   ServiceContext* ctx_;
