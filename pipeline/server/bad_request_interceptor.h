@@ -11,8 +11,8 @@ namespace riskflow::server {
 // method's message with INTERNAL and an empty message, before the handler
 // runs. That reads like a server bug; it is the client's. This interceptor
 // (unary and server-streaming methods) turns exactly that case into
-// INVALID_ARGUMENT naming the method. Publish parses its own bytes (see
-// publish_reactor.h).
+// INVALID_ARGUMENT naming the method. Publish and Evaluate are callback
+// methods and parse their own bytes (publish_reactor.h, evaluate_reactor.h).
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
 NewBadRequestInterceptorFactory();
 
