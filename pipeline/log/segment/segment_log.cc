@@ -81,6 +81,7 @@ SegmentLog::SegmentLog(std::string dir, SegmentLogOptions options)
     : dir_(std::move(dir)), options_(std::move(options)) {}
 
 SegmentLog::~SegmentLog() {
+  preparer_.reset();
   if (active_fd_ >= 0) ::close(active_fd_);
 }
 
@@ -103,6 +104,30 @@ absl::StatusOr<std::unique_ptr<SegmentLog>> SegmentLog::Open(
   std::unique_ptr<SegmentLog> log(
       new SegmentLog(std::move(dir), std::move(options)));
   if (auto s = log->Load(); !s.ok()) return s;
+  if (log->options_.sync && log->options_.prepare_segments) {
+    log->preparer_ = std::make_unique<SegmentPreparer>(
+        log->dir_,
+        [raw = log.get()](const std::string& line) { raw->Log(line); });
+    log->next_prepared_bytes_ = std::min(log->options_.first_prepared_bytes,
+                                         log->options_.segment_bytes);
+    log->preparer_->Prepare(log->next_prepared_bytes_);
+    // Appends start in a prepared file at once: a fresh log, or one whose
+    // last segment was created empty, rolls now into the first (small)
+    // prepared file, which Open waits for. A last segment that is empty
+    // keeps its name: it is appended to as before.
+    bool last_has_records;
+    {
+      absl::MutexLock lock(&log->segments_mu_);
+      last_has_records =
+          !log->segments_.empty() && log->segments_.back().next_sequence >
+                                         log->segments_.back().first_sequence;
+    }
+    if (log->active_prepared_bytes_ == 0 &&
+        (!log->have_segment_ || last_has_records)) {
+      log->preparer_->WaitIdle();
+      if (auto s = log->RollTo(log->next_sequence_); !s.ok()) return s;
+    }
+  }
   return log;
 }
 
@@ -208,7 +233,29 @@ absl::Status SegmentLog::SyncDir() {
   return absl::OkStatus();
 }
 
+absl::Status SegmentLog::TrimActive() {
+  if (active_file_bytes_ <= active_bytes_) return absl::OkStatus();
+  if (active_fd_ < 0) {
+    active_fd_ = ::open(active_path_.c_str(), O_WRONLY | O_CLOEXEC);
+    if (active_fd_ < 0) {
+      return ErrnoStatus(errno, absl::StrCat("opening ", active_path_));
+    }
+  }
+  // Synced before the next segment exists, so no crash leaves a sealed
+  // segment with a zero-filled tail (Open would call that corruption).
+  if (::ftruncate(active_fd_, static_cast<off_t>(active_bytes_)) != 0 ||
+      ::fsync(active_fd_) != 0) {
+    return ErrnoStatus(errno, absl::StrCat("cutting the prepared tail of ",
+                                           active_path_));
+  }
+  active_file_bytes_ = active_bytes_;
+  return absl::OkStatus();
+}
+
 absl::Status SegmentLog::RollTo(uint64_t first_sequence) {
+  if (have_segment_) {
+    if (auto s = TrimActive(); !s.ok()) return s;
+  }
   if (active_fd_ >= 0) {
     // Without sync the groups were never flushed; a sealed segment is
     // flushed once so retention and readers see a stable file.
@@ -228,12 +275,36 @@ absl::Status SegmentLog::RollTo(uint64_t first_sequence) {
   }
   const std::string path =
       absl::StrCat(dir_, "/", SegmentFileName(first_sequence));
-  const int fd =
-      ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("creating ", path));
+  // A prepared file when one is ready (never waited for), else an empty one.
+  int fd = -1;
+  uint64_t file_bytes = 0;
+  if (std::optional<std::pair<std::string, uint64_t>> prepared =
+          preparer_ != nullptr ? preparer_->Take() : std::nullopt) {
+    if (::renameat2(AT_FDCWD, prepared->first.c_str(), AT_FDCWD, path.c_str(),
+                    RENAME_NOREPLACE) == 0) {
+      fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0) return ErrnoStatus(errno, absl::StrCat("opening ", path));
+      file_bytes = prepared->second;
+      next_prepared_bytes_ =
+          std::min(2 * next_prepared_bytes_, options_.segment_bytes);
+    } else {
+      const int err = errno;
+      ::unlink(prepared->first.c_str());
+      if (err == EEXIST) {
+        return ErrnoStatus(EEXIST, absl::StrCat("creating ", path));
+      }
+    }
+  }
+  if (fd < 0) {
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) return ErrnoStatus(errno, absl::StrCat("creating ", path));
+  }
+  if (preparer_ != nullptr) preparer_->Prepare(next_prepared_bytes_);
   active_fd_ = fd;
   active_path_ = path;
   active_bytes_ = 0;
+  active_file_bytes_ = file_bytes;
+  active_prepared_bytes_ = file_bytes;
   active_index_ = IndexBuilder();
   have_segment_ = true;
   // The new file's directory entry must be durable before any of its
@@ -248,6 +319,7 @@ absl::Status SegmentLog::RollTo(uint64_t first_sequence) {
   absl::MutexLock lock(&segments_mu_);
   segments_.push_back(std::move(seg));
   ++stats_.rolls;
+  if (file_bytes > 0) ++stats_.prepared_rolls;
   return absl::OkStatus();
 }
 
@@ -258,8 +330,9 @@ absl::Status SegmentLog::WriteGroup(std::vector<Writer*>& group) {
     bytes += w->framed.size();
     records += w->record_bytes.size();
   }
-  if (!have_segment_ ||
-      (active_bytes_ > 0 && active_bytes_ + bytes > options_.segment_bytes)) {
+  const uint64_t roll_at = active_prepared_bytes_ > 0 ? active_prepared_bytes_
+                                                     : options_.segment_bytes;
+  if (!have_segment_ || (active_bytes_ > 0 && active_bytes_ + bytes > roll_at)) {
     if (auto s = RollTo(next_sequence_); !s.ok()) return s;
   }
   if (active_fd_ < 0) {
@@ -293,6 +366,7 @@ absl::Status SegmentLog::WriteGroup(std::vector<Writer*>& group) {
   }
   next_sequence_ = sequence;
   active_bytes_ = offset;
+  active_file_bytes_ = std::max(active_file_bytes_, offset);
   {
     absl::MutexLock lock(&segments_mu_);
     Segment& seg = segments_.back();

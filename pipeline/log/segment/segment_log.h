@@ -27,6 +27,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "pipeline/log/segment/segment_preparer.h"
 
 namespace riskflow::log::segment {
 
@@ -55,6 +56,15 @@ struct SegmentLogOptions {
   // false only for benchmarks measuring what fdatasync costs: then Append
   // returns once the group is written to the page cache.
   bool sync = true;
+  // With sync: roll into segment files prepared zero-filled in the
+  // background (segment_preparer.h), so a group's fdatasync writes no
+  // file-size change. The first prepared file after Open holds
+  // first_prepared_bytes, each next one twice the last, up to
+  // segment_bytes (a short-lived log writes little and zero-fills little);
+  // a segment in a prepared file rolls when the file is full. A sealed
+  // segment is cut to its records' size.
+  bool prepare_segments = true;
+  uint64_t first_prepared_bytes = 1 << 20;
   // Receives what repair and retention did (one line each). Null: stderr.
   std::function<void(const std::string&)> log_line;
 };
@@ -97,6 +107,7 @@ struct SegmentLogStats {
   uint64_t records = 0;
   uint64_t bytes = 0;     // framed bytes written
   uint64_t rolls = 0;
+  uint64_t prepared_rolls = 0;  // rolls into a prepared (zero-filled) file
 };
 
 class SegmentLog {
@@ -143,6 +154,10 @@ class SegmentLog {
   uint64_t total_bytes();
   size_t segment_count();
   const OpenReport& open_report() const { return open_report_; }
+  // Tests: blocks until no segment file is being prepared.
+  void WaitForPreparation() {
+    if (preparer_ != nullptr) preparer_->WaitIdle();
+  }
   SegmentLogStats stats();
 
  private:
@@ -180,6 +195,8 @@ class SegmentLog {
   // Leader only: writes and syncs the group; returns its status.
   absl::Status WriteGroup(std::vector<Writer*>& group);
   absl::Status RollTo(uint64_t first_sequence);
+  // Cuts the active file's zero-filled tail before it is sealed.
+  absl::Status TrimActive();
   absl::Status SyncDir();
 
   const std::string dir_;
@@ -197,6 +214,14 @@ class SegmentLog {
   int active_fd_ = -1;
   std::string active_path_;
   uint64_t active_bytes_ = 0;
+  // The active file's size on disk: above active_bytes_ while a prepared
+  // file's zero-filled tail is ahead of the records.
+  uint64_t active_file_bytes_ = 0;
+  // The size the active file was prepared with (it rolls when full), 0
+  // for a file created empty (it rolls at segment_bytes).
+  uint64_t active_prepared_bytes_ = 0;
+  // The size of the next file to prepare.
+  uint64_t next_prepared_bytes_ = 0;
   IndexBuilder active_index_;
   bool have_segment_ = false;
   uint64_t next_sequence_ = 1;  // next to assign
@@ -206,6 +231,8 @@ class SegmentLog {
   std::vector<Segment> segments_ ABSL_GUARDED_BY(segments_mu_);
   SegmentLogStats stats_ ABSL_GUARDED_BY(segments_mu_);
   std::atomic<uint64_t> next_durable_{1};
+  // Null without sync or prepare_segments.
+  std::unique_ptr<SegmentPreparer> preparer_;
 };
 
 }  // namespace riskflow::log::segment

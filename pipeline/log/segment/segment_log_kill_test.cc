@@ -47,6 +47,9 @@ std::string Payload(uint32_t cycle, uint32_t thread, uint32_t call,
 SegmentLogOptions Options() {
   SegmentLogOptions options;
   options.segment_bytes = 256 << 10;  // several rolls per cycle
+  // Rolls into prepared (zero-filled) files of 64 KB, 128 KB, 256 KB, and
+  // one at every open: a kill can land in any of them.
+  options.first_prepared_bytes = 64 << 10;
   options.log_line = [](const std::string&) {};
   return options;
 }

@@ -24,6 +24,48 @@
 
 namespace riskflow::log::segment {
 
+namespace {
+
+// One past the last non-zero byte of `path` in [from, limit), or `from`
+// when they are all zero. Read backwards in blocks: a prepared file's
+// zeros are usually most of it, and a torn write sits right after `from`.
+absl::StatusOr<uint64_t> EndOfNonZeroBytes(const std::string& path,
+                                           uint64_t from, uint64_t limit) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("opening ", path));
+  std::string buf(1 << 20, '\0');
+  uint64_t end = limit;
+  uint64_t found = from;
+  while (end > from) {
+    const uint64_t begin = end - std::min<uint64_t>(buf.size(), end - from);
+    const size_t want = static_cast<size_t>(end - begin);
+    size_t got = 0;
+    while (got < want) {
+      const ssize_t r = ::pread(fd, buf.data() + got, want - got,
+                                static_cast<off_t>(begin + got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) {
+        const int err = errno;
+        ::close(fd);
+        return ErrnoStatus(err, absl::StrCat("reading ", path));
+      }
+      if (r == 0) break;
+      got += static_cast<size_t>(r);
+    }
+    size_t i = got;
+    while (i > 0 && buf[i - 1] == '\0') --i;
+    if (i > 0) {
+      found = begin + i;
+      break;
+    }
+    end = begin;
+  }
+  ::close(fd);
+  return found;
+}
+
+}  // namespace
+
 absl::Status SegmentLog::Load() {
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
@@ -156,12 +198,32 @@ absl::Status SegmentLog::LoadSegment(Segment* seg, bool last) {
     if (!io.ok()) return io;
     const uint64_t offset = reader.record_offset();
     const uint64_t tail = reader.limit() - offset;
-    if (!last || tail > options_.max_group_bytes) {
+    // A prepared segment (segment_preparer.h) ends in zeros up to its full
+    // size: only the bytes up to the last non-zero one can be a torn write.
+    uint64_t written_tail = tail;
+    if (last) {
+      absl::StatusOr<uint64_t> end =
+          EndOfNonZeroBytes(seg->path, offset, reader.limit());
+      if (!end.ok()) return end.status();
+      written_tail = *end - offset;
+    }
+    if (last && written_tail == 0) {
+      // Only zeros after the last record: the rest of a prepared file (or
+      // a size that outran its data at a crash). Kept, so appends go on
+      // overwriting it, and the segment rolls when it is full.
+      seg->bytes = offset;
+      seg->next_sequence = sequence;
+      active_file_bytes_ = reader.limit();
+      active_prepared_bytes_ = reader.limit();
+      return absl::OkStatus();
+    }
+    if (!last || written_tail > options_.max_group_bytes) {
       return absl::DataLossError(absl::StrCat(
           "segment ", seg->path, " is corrupt at offset ", offset,
           " (the record for sequence ", sequence, "): ", reader.problem(),
-          last ? absl::StrCat("; ", tail,
-                              " bytes follow it, more than one group write "
+          last ? absl::StrCat("; ", written_tail,
+                              " written bytes follow it, more than one group "
+                              "write "
                               "(max_group_bytes ",
                               options_.max_group_bytes,
                               "), so this is not a torn tail")
@@ -194,10 +256,12 @@ absl::Status SegmentLog::LoadSegment(Segment* seg, bool last) {
                      reader.problem(), ")"));
     seg->bytes = offset;
     seg->next_sequence = sequence;
+    active_file_bytes_ = offset;
     return absl::OkStatus();
   }
   seg->bytes = reader.next_offset();
   seg->next_sequence = sequence;
+  if (last) active_file_bytes_ = seg->bytes;
   if (!last && options_.persist_index) PersistIndex(*seg);
   return absl::OkStatus();
 }

@@ -69,12 +69,48 @@ TEST_F(SegmentLogTest, CrcBadOrZeroedTailIsTruncated) {
   EXPECT_THAT(log_->open_report().truncated_reason, HasSubstr("CRC32C"));
   EXPECT_EQ(log_->open_report().truncated_bytes, 96u);
 
+  // Zeros after the last whole record hold no record: the rest of a
+  // prepared file (segment_preparer.h), or a size that outran its data at
+  // a crash. Kept, and the next append overwrites them.
   log_.reset();
   WriteFile(path, full + std::string(4096, '\0'));
   ASSERT_TRUE(Reopen(options).ok());
   EXPECT_EQ(log_->next_sequence(), 5u);
-  EXPECT_THAT(log_->open_report().truncated_reason, HasSubstr("length 0"));
+  EXPECT_FALSE(log_->open_report().truncated_tail);
+  EXPECT_EQ(std::filesystem::file_size(path), full.size() + 4096);
+  EXPECT_EQ(*log_->Append(std::vector<std::string>{Payload(5)}), 5u);
+  EXPECT_EQ(std::filesystem::file_size(path), full.size() + 4096);
+  ASSERT_TRUE(Reopen(options).ok());
+  EXPECT_EQ(log_->next_sequence(), 6u);
+  EXPECT_EQ(ScanAll().back().second, Payload(5));
+}
+
+// A torn write inside a prepared file: garbage right after the last
+// record, zeros after it. Within one group's reach it is cut off; further
+// than that it cannot be a torn write.
+TEST_F(SegmentLogTest, TornWriteInsideAPreparedFile) {
+  SegmentLogOptions options = Options();
+  options.max_group_bytes = 1024;
+  ASSERT_TRUE(Reopen(options).ok());
+  ASSERT_TRUE(log_->Append(std::vector<std::string>{Payload(1), Payload(2)}).ok());
+  log_.reset();
+  const std::string path = Path("00000000000000000001.seg");
+  const std::string full = ReadFile(path);
+
+  std::string torn = full + "\x30\x00\x00\x00garbage" + std::string(8192, '\0');
+  WriteFile(path, torn);
+  ASSERT_TRUE(Reopen(options).ok());
+  EXPECT_EQ(log_->next_sequence(), 3u);
+  EXPECT_TRUE(log_->open_report().truncated_tail);
+  EXPECT_EQ(log_->open_report().truncated_offset, full.size());
   EXPECT_EQ(std::filesystem::file_size(path), full.size());
+
+  log_.reset();
+  std::string far = full + std::string(4096, '\0') + "stray bytes";
+  WriteFile(path, far);
+  absl::Status s = Reopen(options);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("not a torn tail"));
 }
 
 // Corruption that cannot be a torn write is an error naming file and
