@@ -283,6 +283,7 @@ class Shard {
   int64_t pending_watermark_ = 0;
   absl::Duration pending_total_;      // sum of its slices so far
   absl::Duration pending_max_slice_;  // the longest shard-thread stall
+  absl::Duration pending_max_slice_cpu_;  // the most CPU time of a slice
   uint64_t pending_slices_ = 0;
   uint64_t pending_cow_start_ = 0;
   std::atomic<uint64_t> events_between_slices_{0};
