@@ -29,6 +29,12 @@ struct CheckpointPolicy {
   // (checkpoint_writer.h, docs/checkpoints.md); false: in the shard's own
   // commit, as one write with its micro-batch's decisions.
   bool background = true;
+  // Background checkpoints are serialised in slices between micro-batches
+  // and while idle (docs/checkpoints.md, "Checkpoints serialised in
+  // slices"): at most this many records per slice...
+  size_t slice_records = 4096;
+  // ...and about this much time (the clock is read every 64 records).
+  absl::Duration slice_budget = absl::Milliseconds(1);
   // Tests: runs before every background checkpoint write attempt, on the
   // writer thread; a non-OK status fails that attempt. May block.
   std::function<absl::Status(uint32_t shard)> write_hook_for_testing;

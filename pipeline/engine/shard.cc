@@ -1,5 +1,8 @@
 #include "pipeline/engine/shard.h"
 
+#include <time.h>
+
+#include <algorithm>
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
@@ -91,8 +94,16 @@ void Shard::Loop() {
   items.reserve(ctx_.max_batch_events);
   while (true) {
     items.clear();
+    // Idle with a checkpoint pending: slice on until an item arrives.
+    while (state_->sliced_checkpoint_pending() && queue_.size() == 0 &&
+           !abandoned_.load()) {
+      SerialiseSlice(/*all=*/false);
+    }
     if (!queue_.PopBatch(ctx_.max_batch_events, &items)) break;
     ProcessItems(items);
+    if (state_->sliced_checkpoint_pending() && !abandoned_.load()) {
+      SerialiseSlice(/*all=*/false);
+    }
   }
   // The background checkpoint in flight first: the last one must not
   // overtake it, and a given-up one drops the cache.
@@ -177,13 +188,16 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
     }
     Decide(item, lists.get(), &decisions.emplace_back());
   }
+  if (state_->sliced_checkpoint_pending()) {
+    events_between_slices_.fetch_add(end - begin, std::memory_order_relaxed);
+  }
 
   if (writer_ != nullptr && writer_->failed()) {
     Abandon();  // the cache is ahead of the store
     return;
   }
   bool checkpoint = CheckpointDue(forced, through);
-  if (checkpoint && writer_ != nullptr && writer_->busy()) {
+  if (checkpoint && writer_ != nullptr && CheckpointInFlight()) {
     // At most one checkpoint in flight. A forced one (end of recovery)
     // waits for it; a due one is tried again after the next micro-batch.
     checkpoint = forced && CheckpointWriterOk() &&
@@ -225,7 +239,8 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
   // Not while a checkpoint is in flight: its entities are clean in the
   // cache but not yet in the store, and an evicted or trimmed one would
   // be read back from a store that is behind the cache.
-  if (writer_ == nullptr || !writer_->busy()) state_->Trim();
+  // (Nor while one is pending: ShardState::Trim does nothing then.)
+  if (!CheckpointInFlight()) state_->Trim();
 }
 
 void Shard::RunStages(ShardItem& item) {
@@ -317,20 +332,80 @@ bool Shard::CheckpointDue(bool forced, uint64_t through) const {
 }
 
 void Shard::StartCheckpoint(uint64_t through, int64_t watermark) {
+  // O(1) on the shard thread: the dirty set becomes pending for `through`;
+  // slices serialise it (SerialiseSlice), and an event about to change a
+  // pending record serialises that record first (copy-on-write), so the
+  // checkpoint holds exactly the state as of `through`
+  // (docs/checkpoints.md, "Checkpoints serialised in slices").
   const absl::Time start = absl::Now();
-  state::StateChanges changes;
-  state_->FlushChanges(&changes);
-  const absl::Time now = absl::Now();
-  writer_->Submit(std::move(changes), through, watermark, checkpointed_.load(),
-                  now - start);
+  state_->BeginSlicedCheckpoint();
+  pending_through_ = through;
+  pending_watermark_ = watermark;
+  pending_total_ = absl::Now() - start;
+  pending_max_slice_ = pending_total_;
+  pending_max_slice_cpu_ = absl::ZeroDuration();
+  pending_slices_ = 0;
+  pending_cow_start_ = state_->copy_on_write_records();
   // The policy counts from the start: the write's duration does not delay
   // the next one beyond the interval.
-  last_checkpoint_time_ = now;
+  last_checkpoint_time_ = start;
   events_since_checkpoint_ = 0;
+}
+
+namespace {
+
+// This thread's CPU time: a slice's wall time also counts the time the
+// thread was preempted (2 cores shared with the writer, RocksDB and gRPC),
+// which no slice size can bound.
+absl::Duration ThreadCpuTime() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return absl::DurationFromTimespec(ts);
+}
+
+}  // namespace
+
+void Shard::SerialiseSlice(bool all) {
+  if (!state_->sliced_checkpoint_pending()) return;
+  const absl::Time start = absl::Now();
+  const absl::Duration cpu_start = ThreadCpuTime();
+  const bool done =
+      all ? state_->SerialiseSlice(SIZE_MAX, absl::InfiniteDuration())
+          : state_->SerialiseSlice(ctx_.checkpoint.slice_records,
+                                   ctx_.checkpoint.slice_budget);
+  state::StateChanges changes;
+  if (done) changes = state_->TakeSlicedCheckpoint();
+  const absl::Duration took = absl::Now() - start;
+  pending_total_ += took;
+  pending_max_slice_ = std::max(pending_max_slice_, took);
+  pending_max_slice_cpu_ =
+      std::max(pending_max_slice_cpu_, ThreadCpuTime() - cpu_start);
+  ++pending_slices_;
+  slices_.fetch_add(1, std::memory_order_relaxed);
+  if (!done) return;
+  const size_t n = changes.size();
+  logging::Log(logging::Level::kInfo, {"engine", static_cast<int>(index_)},
+               absl::StrCat("checkpoint through ", pending_through_, ": ", n,
+                            " changes serialised in ", pending_slices_,
+                            " slices, longest ",
+                            absl::ToDoubleMilliseconds(pending_max_slice_),
+                            " ms on the shard thread (",
+                            absl::ToDoubleMilliseconds(pending_max_slice_cpu_),
+                            " ms of it CPU; total ",
+                            absl::ToInt64Milliseconds(pending_total_),
+                            " ms; ",
+                            state_->copy_on_write_records() -
+                                pending_cow_start_,
+                            " records copied on write)"));
+  // The writer logs the longest stall as what serialising cost the shard
+  // thread.
+  writer_->Submit(std::move(changes), pending_through_, pending_watermark_,
+                  checkpointed_.load(), pending_max_slice_);
 }
 
 bool Shard::CheckpointWriterOk() {
   if (writer_ == nullptr) return true;
+  if (!abandoned_.load()) SerialiseSlice(/*all=*/true);
   writer_->Wait();
   if (!writer_->failed()) return true;
   if (!abandoned_.load()) Abandon();

@@ -185,6 +185,12 @@ class Shard {
   int64_t checkpointed_watermark() const {
     return checkpoint_watermark_.load();
   }
+  // Sliced checkpoints (tests, metrics): events decided while a
+  // checkpoint was pending, i.e. between its slices.
+  uint64_t events_between_slices() const {
+    return events_between_slices_.load();
+  }
+  uint64_t checkpoint_slices() const { return slices_.load(); }
   // Version hash of the pipeline this shard runs now.
   std::string active_version() const;
 
@@ -223,9 +229,20 @@ class Shard {
   // never got) and the shard writes nothing more.
   bool Write(BatchCommit* commit);
   void NoteCheckpoint(uint64_t through, int64_t watermark);
-  // Background checkpoints (checkpoint_writer.h): serialises the dirty
-  // state and hands it to writer_ with `through`.
+  // Background checkpoints (checkpoint_writer.h): makes the dirty state
+  // pending for a checkpoint at `through`; SerialiseSlice() serialises it
+  // in bounded slices and hands it to writer_ once complete.
   void StartCheckpoint(uint64_t through, int64_t watermark);
+  // One slice of the pending checkpoint, if any (between micro-batches and
+  // while idle); submits it to writer_ once nothing is left. `all`: the
+  // rest at once (a forced checkpoint, Stop).
+  void SerialiseSlice(bool all);
+  // A checkpoint is pending (being sliced) or being written.
+  bool CheckpointInFlight() const {
+    return state_->sliced_checkpoint_pending() ||
+           (writer_ != nullptr && writer_->busy());
+  }
+  // Finishes the pending checkpoint, if any, then waits for the writer.
   // False after a background checkpoint write was given up (Abandon done).
   bool CheckpointWriterOk();
   // The FREEZE guard rail of the current pipeline version (freeze_cap.h).
@@ -261,6 +278,16 @@ class Shard {
   std::atomic<int64_t> checkpoint_watermark_{INT64_MIN};
   absl::Time last_checkpoint_time_ = absl::Now();
   uint64_t events_since_checkpoint_ = 0;
+  // The pending sliced checkpoint (state_->sliced_checkpoint_pending()).
+  uint64_t pending_through_ = 0;
+  int64_t pending_watermark_ = 0;
+  absl::Duration pending_total_;      // sum of its slices so far
+  absl::Duration pending_max_slice_;  // the longest shard-thread stall
+  absl::Duration pending_max_slice_cpu_;  // the most CPU time of a slice
+  uint64_t pending_slices_ = 0;
+  uint64_t pending_cow_start_ = 0;
+  std::atomic<uint64_t> events_between_slices_{0};
+  std::atomic<uint64_t> slices_{0};
   CommitTarget commit_target_;
   std::unique_ptr<router::FreezeCap> freeze_cap_;
   // Account holds (docs/account-holds.md): independent of the pipeline

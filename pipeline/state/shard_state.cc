@@ -72,13 +72,14 @@ void ShardState::SetWatermark(int64_t watermark_ms) {
   watermark_ = std::max(watermark_, watermark_ms);
 }
 
-int64_t ShardState::VisibleFrom(int64_t retention_ms, int64_t bucket_ms) const {
-  if (watermark_ == kMin || retention_ms == kRetainForever) return kMin;
+int64_t ShardState::VisibleFromAt(int64_t watermark, int64_t retention_ms,
+                                  int64_t bucket_ms) {
+  if (watermark == kMin || retention_ms == kRetainForever) return kMin;
   // The bucket holding (watermark - retention + 1) is the oldest whose end
   // the expiry filter still keeps (IsExpired compares a bucket's end, and
   // keeps the half-open window (clock - retention, ...]); the plugin SDK's
   // fake host applies the same function.
-  return sdk::HorizonBucket(watermark_, retention_ms, bucket_ms);
+  return sdk::HorizonBucket(watermark, retention_ms, bucket_ms);
 }
 
 int64_t ShardState::QueryFrom(const StateSpec& s, int64_t t,
@@ -301,6 +302,7 @@ void ShardState::MarkWritten(Record* r, Entry* e) {
   }
   if (!r->dirty) {
     r->dirty = true;
+    r->epoch = epoch_;
     dirty_.push_back(r);
   }
   MarkTouched(r);
@@ -322,6 +324,7 @@ absl::Status ShardState::WindowAdd(const StateSpec& s, std::string_view entity,
   absl::StatusOr<Entry*> got = GetEntry(s, entity, t, b, &r);
   if (!got.ok()) return got.status();
   Entry* e = *got;
+  BeforeChange(r);
   auto& v = e->buckets();
   if (v.empty() || v.back().bucket < b) {
     v.push_back({b, value, value});
@@ -398,6 +401,7 @@ absl::Status ShardState::DistinctAdd(const StateSpec& s,
   if (pos != v.end() && pos->bucket == b && pos->member == member) {
     return absl::OkStatus();  // already recorded in this bucket: no write
   }
+  BeforeChange(r);
   v.insert(pos, Entry::Member{b, std::string(member), true});
   MarkWritten(r, e);
   return absl::OkStatus();
@@ -488,6 +492,7 @@ absl::Status ShardState::LastPut(const StateSpec& s, std::string_view entity,
   absl::StatusOr<Entry*> got = GetLastEntry(s, entity, /*load=*/false, &r);
   if (!got.ok()) return got.status();
   Entry* e = *got;
+  BeforeChange(r);
   e->has_last = true;
   e->last_dirty = true;
   e->last_t = t;

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "pipeline/state/state_changes.h"
 #include "pipeline/state/state_spec.h"
 #include "pipeline/storage/store.h"
@@ -118,6 +119,37 @@ class ShardState {
   // evicted or trimmed entry would be read back from a store that is
   // behind the cache.
   void FlushChanges(StateChanges* changes);
+
+  // Sliced checkpoints (docs/checkpoints.md, "Checkpoints serialised in
+  // slices"): the same changes FlushChanges would hand over now, but
+  // serialised in bounded slices while events go on changing the cache.
+  //
+  // BeginSlicedCheckpoint() makes the dirty set "pending for this
+  // checkpoint" (call it S) and starts dirty tracking afresh; it also
+  // remembers the visibility horizon's watermark as of S. Every later
+  // serialisation of a pending record uses that watermark, so it drops
+  // exactly what FlushChanges at S would have dropped. Copy-on-write per
+  // record: before an event changes a record that is still pending, the
+  // record's pending changes are serialised first (as of S), so the
+  // checkpoint holds exactly the state as of S, and the record's new
+  // changes are dirty again, for the next checkpoint. While a checkpoint
+  // is pending, Trim() does nothing (a pending record must not be evicted,
+  // and an evicted or trimmed clean one would be read back from a store
+  // that is behind the cache). FlushChanges must not be called (finish or
+  // drop the pending checkpoint first); FlushTo finishes it and writes its
+  // changes ahead of the newer ones, which gives the state as of now.
+  // Requires !sliced_checkpoint_pending().
+  void BeginSlicedCheckpoint();
+  bool sliced_checkpoint_pending() const { return pending_active_; }
+  // Serialises pending records until none is left, `max_records` were
+  // serialised, or `budget` passed (checked every few records). True once
+  // nothing is pending: TakeSlicedCheckpoint() then hands the changes over.
+  bool SerialiseSlice(size_t max_records, absl::Duration budget);
+  // Requires SerialiseSlice() to have returned true. Ends the checkpoint.
+  StateChanges TakeSlicedCheckpoint();
+  // Records serialised early because an event was about to change them
+  // (copy-on-write), since construction (tests, log lines).
+  uint64_t copy_on_write_records() const { return cow_records_; }
   // After the batch committed, or after a micro-batch that flushed nothing:
   // drops clean buckets that fell behind their entity's window + lateness
   // and any bucket behind the visibility horizon, then evicts least recently
@@ -178,13 +210,30 @@ class ShardState {
   absl::Status LoadBuckets(std::string_view entity, Entry* e, int64_t lo);
   // The first bucket an event at the current watermark may see, for a state
   // with this retention and bucket size (kMin: all of them).
-  int64_t VisibleFrom(int64_t retention_ms, int64_t bucket_ms) const;
+  int64_t VisibleFrom(int64_t retention_ms, int64_t bucket_ms) const {
+    return VisibleFromAt(watermark_, retention_ms, bucket_ms);
+  }
+  // The same at a given watermark (a pending checkpoint's).
+  static int64_t VisibleFromAt(int64_t watermark, int64_t retention_ms,
+                               int64_t bucket_ms);
   // The first bucket a query over `window_ms` at t reads.
   int64_t QueryFrom(const StateSpec& s, int64_t t, int64_t window_ms) const;
   void MarkWritten(Record* r, Entry* e);
   // Hands one dirty entry's changes to `out` (Merge / Put of key, value)
   // and marks them clean.
-  void FlushEntry(Record* r, Entry* e, StateChanges& out);
+  // `as_of_pending`: with the horizon (watermark, retention) as of the
+  // pending sliced checkpoint's start instead of the current one.
+  void FlushEntry(Record* r, Entry* e, bool as_of_pending, StateChanges& out);
+  // Copy-on-write: serialises a pending record's changes (as of the
+  // pending checkpoint) before anything changes it. Cheap when not pending.
+  void BeforeChange(Record* r) {
+    if (IsPending(r)) {
+      ++cow_records_;
+      SerialisePending(r);
+    }
+  }
+  void SerialisePending(Record* r);
+  bool IsPending(const Record* r) const;
   void MarkAllClean();
   void MarkTouched(Record* r);
   void TrimBuckets(Entry* e);
@@ -228,6 +277,20 @@ class ShardState {
   size_t dirty_entries_ = 0;      // of which changed since the last FlushTo
   size_t bytes_ = 0;              // sum of Record::bytes
   Stats stats_;
+
+  // The sliced checkpoint (BeginSlicedCheckpoint), if pending_active_.
+  bool pending_active_ = false;
+  uint8_t epoch_ = 0;          // records dirtied now get this epoch
+  uint8_t pending_epoch_ = 0;  // the pending checkpoint's records have this
+  int64_t pending_watermark_ = 0;   // watermark_ as of its start
+  std::vector<Record*> pending_;    // its records (some already serialised)
+  size_t pending_pos_ = 0;          // pending_[< pos] are serialised
+  // A hot reload may change a state's retention between slices: the
+  // horizon as of the start uses the retention as of the start (by spec
+  // index; specs interned later have no pending entry).
+  std::vector<int64_t> pending_retention_;
+  StateChanges pending_changes_;
+  uint64_t cow_records_ = 0;
 
   // Scratch space reused across calls so hot paths do not allocate.
   std::string key_buf_;

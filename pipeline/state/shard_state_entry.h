@@ -94,6 +94,13 @@ struct ShardState::Record {
   uint32_t bytes = 0;
   bool dirty = false;    // some entry changed since the last FlushTo
   bool touched = false;  // changed or loaded since the last Trim
+  // Which checkpoint a dirty record's changes are for: a dirty record of
+  // the pending sliced checkpoint's epoch is pending (not yet serialised;
+  // its dirty entries hold exactly the changes as of that checkpoint, since
+  // any change would have serialised them first: BeforeChange). An epoch
+  // instead of a flag set on every record, so that starting a checkpoint
+  // touches no record. Only two epochs are ever live, so 8 bits are plenty.
+  uint8_t epoch = 0;
   // Few per entity (one per state it has), so a linear search by spec id
   // beats any index; kept exactly sized. Each entry is its own allocation
   // (jemalloc has no per-object header, so this costs the 8-byte pointer):

@@ -1,6 +1,7 @@
 // The write side of the shard cache: handing changes to the engine's
 // batch, trimming what windows no longer need, evicting cold entities.
 #include <algorithm>
+#include <cstdint>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -18,6 +19,13 @@ void ShardState::FlushTo(rocksdb::WriteBatch* batch) {
   // The same serialisation as a background checkpoint's, then its sort:
   // memtable inserts dominate a commit's cost, and in key order the
   // skiplist reuses its insert position between neighbours.
+  if (pending_active_) {
+    // A sliced checkpoint still pending (a caller that did not finish it):
+    // its changes first, so a newer Put of the same key wins.
+    SerialiseSlice(SIZE_MAX, absl::InfiniteDuration());
+    TakeSlicedCheckpoint().AppendSortedTo(
+        batch, store_->handle(storage::Cf::kState));
+  }
   StateChanges changes;
   FlushChanges(&changes);
   changes.AppendSortedTo(batch, store_->handle(storage::Cf::kState));
@@ -28,7 +36,7 @@ void ShardState::FlushChanges(StateChanges* changes) {
   changes->Reserve(2 * dirty_entries_, 96 * dirty_entries_);
   for (Record* r : dirty_) {
     for (const std::unique_ptr<Entry>& e : r->entries) {
-      if (e->dirty) FlushEntry(r, e.get(), *changes);
+      if (e->dirty) FlushEntry(r, e.get(), /*as_of_pending=*/false, *changes);
     }
   }
   MarkAllClean();
@@ -40,13 +48,23 @@ void ShardState::MarkAllClean() {
   dirty_entries_ = 0;
 }
 
-void ShardState::FlushEntry(Record* r, Entry* e, StateChanges& out) {
+void ShardState::FlushEntry(Record* r, Entry* e, bool as_of_pending,
+                            StateChanges& out) {
   const SpecInfo& info = specs_[e->spec];
+  // A pending sliced checkpoint's records use the horizon as of its start
+  // (the watermark moved on since; a hot reload may have changed the
+  // retention). A dirty entry's spec existed then.
+  const int64_t watermark = as_of_pending ? pending_watermark_ : watermark_;
+  const int64_t retention_ms =
+      as_of_pending && e->spec < pending_retention_.size()
+          ? pending_retention_[e->spec]
+          : info.retention_ms;
   // Changes behind the horizon are dropped, not written: no event can
   // read them, and the expiry filter would remove them.
-  const int64_t visible = info.kind == StateKind::kLastSeen
-                              ? kMin
-                              : VisibleFrom(info.retention_ms, info.bucket_ms);
+  const int64_t visible =
+      info.kind == StateKind::kLastSeen
+          ? kMin
+          : VisibleFromAt(watermark, retention_ms, info.bucket_ms);
   const size_t prefix_size = kStateIdBytes + kEntityLenBytes + r->entity.size();
   key_buf_.clear();
   AppendEntityPrefix(info.id, r->entity, &key_buf_);
@@ -161,6 +179,10 @@ size_t ShardState::RecordBytes(const Record& r) const {
 }
 
 void ShardState::Trim() {
+  // A pending sliced checkpoint: its records must stay, and a clean record
+  // or bucket dropped now would be read back from a store that is behind
+  // the cache. The touched records are trimmed once it is handed over.
+  if (pending_active_) return;
   for (Record* r : touched_) {
     for (const std::unique_ptr<Entry>& e : r->entries) TrimBuckets(e.get());
     r->touched = false;
@@ -199,6 +221,10 @@ void ShardState::Evict() {
 }
 
 void ShardState::DropAll() {
+  pending_active_ = false;
+  pending_.clear();
+  pending_pos_ = 0;
+  pending_changes_ = StateChanges();
   dirty_.clear();
   touched_.clear();
   records_.clear();
