@@ -299,7 +299,7 @@ void BM_RocksLog(benchmark::State& state) {
   ReportCpu(state, plan, "RocksLog");
 }
 
-void BM_SegmentLog(benchmark::State& state) {
+void RunSegmentLog(benchmark::State& state, bool prepared) {
   const Plan plan = MakePlan(state);
   g_cpu_seconds = 0;
   const auto& events = Events();
@@ -308,6 +308,7 @@ void BM_SegmentLog(benchmark::State& state) {
     ScratchDir dir;
     SegmentLogOptions options;
     options.sync = true;
+    options.prepare_segments = prepared;
     auto log = SegmentLog::Open(dir.path + "/log", options);
     if (!log.ok()) {
       state.SkipWithError("cannot open the segment log");
@@ -336,10 +337,19 @@ void BM_SegmentLog(benchmark::State& state) {
     groups = static_cast<double>((*log)->stats().groups);
   }
   state.SetItemsProcessed(state.iterations() * plan.events());
-  ReportCpu(state, plan, "SegmentLog");
+  ReportCpu(state, plan, prepared ? "SegmentLog" : "SegmentLogUnprepared");
   state.counters["fdatasyncs"] = groups;
   state.counters["ev_per_sync"] =
       groups > 0 ? static_cast<double>(plan.events()) / groups : 0;
+}
+
+// The segment log as riskflowd runs it: segments prepared zero-filled
+// (segment_preparer.h).
+void BM_SegmentLog(benchmark::State& state) { RunSegmentLog(state, true); }
+// The same with files created empty and grown by every group: the
+// baseline of the prepared files' gain, in the same run.
+void BM_SegmentLogUnprepared(benchmark::State& state) {
+  RunSegmentLog(state, false);
 }
 
 void AppendArgs(benchmark::internal::Benchmark* b) {
@@ -353,6 +363,7 @@ void AppendArgs(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_EventLog)->Apply(AppendArgs);
 BENCHMARK(BM_RocksLog)->Apply(AppendArgs);
 BENCHMARK(BM_SegmentLog)->Apply(AppendArgs);
+BENCHMARK(BM_SegmentLogUnprepared)->Apply(AppendArgs);
 
 // ---- Scans: 200,000 logged events, written once per process. ----
 
@@ -558,6 +569,15 @@ void PrintRatios(const riskflow::bench::RateReporter::Rates& rates) {
       std::printf("  %-36s %10.0f  %10.0f  %10.0f  %11.2fx  %11.2fx\n",
                   args.c_str(), a, r, s, a > 0 ? s / a : 0.0,
                   r > 0 ? s / r : 0.0);
+    }
+  }
+  if (seg != rates.end()) {
+    std::printf("\nappend, prepared segment files vs files grown by each "
+                "group (events/s)\n");
+    for (const auto& [args, s] : seg->second) {
+      const double u = rate("BM_SegmentLogUnprepared", args);
+      std::printf("  %-36s %10.0f  %10.0f  %11.2fx\n", args.c_str(), s, u,
+                  u > 0 ? s / u : 0.0);
     }
   }
   std::printf(
