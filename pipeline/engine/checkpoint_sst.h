@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "pipeline/state/state_changes.h"
 #include "pipeline/storage/store.h"
 
@@ -58,6 +59,10 @@ class CheckpointSst {
   size_t entries() const { return entries_; }
   uint64_t file_bytes() const { return file_bytes_; }
   int flushes() const { return flushes_; }
+  // The successful IngestExternalFiles call (after any flush).
+  absl::Duration ingest_time() const { return ingest_time_; }
+  // Entries in the state CF's memtables when a flush was needed.
+  uint64_t flushed_state_entries() const { return flushed_state_entries_; }
   const std::string& state_path() const { return state_path_; }
   const std::string& meta_path() const { return meta_path_; }
 
@@ -72,6 +77,8 @@ class CheckpointSst {
   size_t entries_ = 0;
   uint64_t file_bytes_ = 0;
   int flushes_ = 0;
+  uint64_t flushed_state_entries_ = 0;
+  absl::Duration ingest_time_;
 };
 
 }  // namespace riskflow::engine

@@ -151,8 +151,15 @@ void CheckpointWriter::Run(Job& job) {
               : absl::StrCat(" (SST file of ", files.entries(), " entries, ",
                              files.file_bytes() >> 10, " KiB, built in ",
                              absl::ToInt64Milliseconds(build_time),
-                             " ms, then ingested",
-                             files.flushes() > 0 ? " after a flush" : "",
+                             " ms, ingested in ",
+                             absl::ToInt64Milliseconds(files.ingest_time()),
+                             " ms",
+                             files.flushes() > 0
+                                 ? absl::StrCat(
+                                       " after a flush (state memtable ",
+                                       files.flushed_state_entries(),
+                                       " entries)")
+                                 : "",
                              ")")));
 }
 
