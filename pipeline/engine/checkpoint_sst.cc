@@ -73,7 +73,12 @@ absl::Status CheckpointSst::Build(state::StateChanges& changes,
       std::unique_ptr<rocksdb::SstFileWriter> w = NewWriter(store_, Cf::kState);
       rocksdb::Status s = w->Open(state_path_);
       if (!s.ok()) return FromRocks(s, absl::StrCat("open ", state_path_));
-      absl::StatusOr<size_t> entries = changes.WriteSortedTo(w.get());
+      // Duplicated keys are reduced with the column family's own merge
+      // operator, as a read or compaction would.
+      const rocksdb::Options options =
+          store_->db()->GetOptions(store_->handle(Cf::kState));
+      absl::StatusOr<size_t> entries =
+          changes.WriteSortedTo(w.get(), options.merge_operator.get());
       if (!entries.ok()) return entries.status();
       // Finish syncs the file.
       s = w->Finish();

@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "pipeline/engine/checkpoint_sst.h"
 #include "pipeline/engine/shard_layouts.h"
+#include "pipeline/state/int64_add_operator.h"
 #include "pipeline/state/key_codec.h"
 #include "pipeline/state/state_store.h"
 #include "pipeline/storage/key_encoding.h"
@@ -272,10 +273,11 @@ TEST_F(CheckpointWriterTest, MergesOntoMemtableDataAfterFlushingIt) {
   EXPECT_EQ(Offset(), storage::SequenceKey(8));
 }
 
-TEST_F(CheckpointWriterTest, AMergeAfterAnotherChangeOfItsKeyIsOneWriteBatch) {
+TEST_F(CheckpointWriterTest, DuplicatedKeysAreReducedWithTheMergeOperator) {
   rocksdb::WriteBatch base;
   ASSERT_TRUE(base.Put(store_->handle(Cf::kState), "d1", Int64(100)).ok());
   ASSERT_TRUE(store_->Write(&base, false).ok());
+  ASSERT_TRUE(store_->Flush().ok());
   std::atomic<uint64_t> noted{0};
   CheckpointWriter writer(target_, &stopping_, &limiter_, nullptr,
                           [&](uint64_t through, int64_t) {
@@ -283,16 +285,51 @@ TEST_F(CheckpointWriterTest, AMergeAfterAnotherChangeOfItsKeyIsOneWriteBatch) {
                           });
   state::StateChanges changes;
   changes.Merge("d1", Int64(1));
-  changes.Merge("d1", Int64(2));  // not reducible to one SST entry
+  changes.Merge("d1", Int64(2));  // one Merge(3) in the file
   changes.Put("d2", "a");
-  changes.Put("d2", "b");
+  changes.Put("d2", "b");          // the last Put
+  changes.Put("d3", Int64(10));
+  changes.Merge("d3", Int64(5));   // one Put(15)
   writer.Submit(std::move(changes), 21, 0, 0, absl::ZeroDuration());
   writer.Wait();
   EXPECT_EQ(noted.load(), 21u);
   EXPECT_EQ(Get(Cf::kState, "d1"), Int64(103));
   EXPECT_EQ(Get(Cf::kState, "d2"), "b");
+  EXPECT_EQ(Get(Cf::kState, "d3"), Int64(15));
   EXPECT_EQ(Offset(), storage::SequenceKey(21));
   EXPECT_TRUE(Staged().empty());
+  // Ingested, not written through the memtable.
+  uint64_t memtable_entries = 1;
+  ASSERT_TRUE(store_->db()->GetIntProperty(
+      store_->handle(Cf::kState), "rocksdb.num-entries-active-mem-table",
+      &memtable_entries));
+  EXPECT_EQ(memtable_entries, 0u);
+}
+
+TEST_F(CheckpointWriterTest, UnreducibleChangesAreOneWriteBatch) {
+  // Operands the merge operator declines to combine (not 8-byte counters):
+  // the checkpoint falls back to a single WriteBatch, state and offset.
+  std::atomic<uint64_t> noted{0};
+  CheckpointWriter writer(target_, &stopping_, &limiter_, nullptr,
+                          [&](uint64_t through, int64_t) {
+                            noted.store(through);
+                          });
+  state::StateChanges changes;
+  changes.Merge("e1", "bad");
+  changes.Merge("e1", "worse");
+  changes.Put("e2", "v");
+  writer.Submit(std::move(changes), 23, 0, 0, absl::ZeroDuration());
+  writer.Wait();
+  EXPECT_FALSE(writer.failed());
+  EXPECT_EQ(noted.load(), 23u);
+  EXPECT_EQ(Get(Cf::kState, "e2"), "v");
+  EXPECT_EQ(Offset(), storage::SequenceKey(23));
+  EXPECT_TRUE(Staged().empty());
+  uint64_t memtable_entries = 0;
+  ASSERT_TRUE(store_->db()->GetIntProperty(
+      store_->handle(Cf::kState), "rocksdb.num-entries-active-mem-table",
+      &memtable_entries));
+  EXPECT_EQ(memtable_entries, 3u);
 }
 
 TEST_F(CheckpointWriterTest, AnEmptyCheckpointIngestsTheOffsetAlone) {
@@ -346,7 +383,7 @@ TEST(StateChangesTest, WritesAnSstFileKeepingTheLastChangeOfAKey) {
   changes.Merge("b", "3");
   changes.Put("b", "4");  // replaces both earlier changes of "b"
   changes.Put("c", "5");
-  absl::StatusOr<size_t> written = changes.WriteSortedTo(&file);
+  absl::StatusOr<size_t> written = changes.WriteSortedTo(&file, nullptr);
   ASSERT_TRUE(written.ok()) << written.status();
   EXPECT_EQ(*written, 3u);
   rocksdb::ExternalSstFileInfo info;
@@ -360,8 +397,20 @@ TEST(StateChangesTest, WritesAnSstFileKeepingTheLastChangeOfAKey) {
   merge_after.Merge("x", "2");
   rocksdb::SstFileWriter other(rocksdb::EnvOptions(), options);
   ASSERT_TRUE(other.Open(dir.path() + "/g.sst").ok());
+  // Without a merge operator a Merge after another change is refused.
   EXPECT_TRUE(absl::IsFailedPrecondition(
-      merge_after.WriteSortedTo(&other).status()));
+      merge_after.WriteSortedTo(&other, nullptr).status()));
+  // With one, it becomes one entry.
+  state::StateChanges counters;
+  counters.Merge("y", state::EncodeInt64(2));
+  counters.Merge("x", state::EncodeInt64(3));
+  counters.Merge("y", state::EncodeInt64(4));
+  auto add = state::NewInt64AddOperator();
+  rocksdb::SstFileWriter third(rocksdb::EnvOptions(), options);
+  ASSERT_TRUE(third.Open(dir.path() + "/h.sst").ok());
+  written = counters.WriteSortedTo(&third, add.get());
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(*written, 2u);
 }
 
 }  // namespace

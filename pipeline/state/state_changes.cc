@@ -1,6 +1,9 @@
 #include "pipeline/state/state_changes.h"
 
 #include <algorithm>
+#include <deque>
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -62,28 +65,71 @@ void StateChanges::AppendSortedTo(rocksdb::WriteBatch* batch,
 }
 
 absl::StatusOr<size_t> StateChanges::WriteSortedTo(
-    rocksdb::SstFileWriter* file) {
+    rocksdb::SstFileWriter* file, const rocksdb::MergeOperator* merge) {
   Sort();
   size_t written = 0;
+  std::string merged;
+  std::vector<rocksdb::Slice> operands;
+  std::deque<rocksdb::Slice> partial;
   for (size_t i = 0; i < ops_.size();) {
-    // The run of ops with this key; only its last one is written.
+    // The run of ops with this key, reduced to one entry.
     size_t end = i + 1;
     while (end < ops_.size() && Key(ops_[end]) == Key(ops_[i])) ++end;
-    const Op& op = ops_[end - 1];
-    if (op.merge && end - i > 1) {
+    const Op& last = ops_[end - 1];
+    const rocksdb::Slice key(arena_.data() + last.offset, last.key_size);
+    auto value = [this](const Op& op) {
+      return rocksdb::Slice(arena_.data() + op.offset + op.key_size,
+                            op.value_size);
+    };
+    auto unreducible = [&](absl::string_view why) {
+      const std::string_view k = Key(last);
       return absl::FailedPreconditionError(absl::StrCat(
-          "state key '", absl::CHexEscape(absl::string_view(Key(op).data(), Key(op).size())), "' has a Merge after ",
-          end - i - 1, " earlier change(s) in one checkpoint; an SST file "
-          "holds one entry per key"));
+          "state key '", absl::CHexEscape(absl::string_view(k.data(), k.size())),
+          "' has ", end - i, " changes in one checkpoint and ", why,
+          "; an SST file holds one entry per key"));
+    };
+    rocksdb::Status s;
+    if (!last.merge || end - i == 1) {
+      s = last.merge ? file->Merge(key, value(last))
+                     : file->Put(key, value(last));
+    } else {
+      if (merge == nullptr) return unreducible("no merge operator");
+      // The last Put of the run, if any, and the Merges after it.
+      size_t from = end;
+      while (from > i && ops_[from - 1].merge) --from;
+      if (from > i) {
+        const rocksdb::Slice base = value(ops_[from - 1]);
+        operands.clear();
+        for (size_t j = from; j < end; ++j) operands.push_back(value(ops_[j]));
+        merged.clear();
+        // Set (non-null) when the result is one of the inputs unchanged;
+        // RocksDB's own callers start it at nullptr the same way.
+        rocksdb::Slice existing_operand(nullptr, 0);
+        rocksdb::MergeOperator::MergeOperationOutput out(merged,
+                                                         existing_operand);
+        if (!merge->FullMergeV2(rocksdb::MergeOperator::MergeOperationInput(
+                                    key, &base, operands, nullptr),
+                                &out)) {
+          return unreducible("the merge operator declined a full merge");
+        }
+        s = file->Put(key, existing_operand.data() != nullptr
+                              ? existing_operand
+                              : rocksdb::Slice(merged));
+      } else {
+        partial.clear();
+        for (size_t j = i; j < end; ++j) partial.push_back(value(ops_[j]));
+        merged.clear();
+        if (!merge->PartialMergeMulti(key, partial, &merged, nullptr)) {
+          return unreducible("the merge operator declined a partial merge");
+        }
+        s = file->Merge(key, merged);
+      }
     }
-    const rocksdb::Slice key(arena_.data() + op.offset, op.key_size);
-    const rocksdb::Slice value(arena_.data() + op.offset + op.key_size,
-                               op.value_size);
-    const rocksdb::Status s =
-        op.merge ? file->Merge(key, value) : file->Put(key, value);
     if (!s.ok()) {
+      const std::string_view k = Key(last);
       return absl::InternalError(absl::StrCat(
-          "add state key '", absl::CHexEscape(absl::string_view(Key(op).data(), Key(op).size())),
+          "add state key '",
+          absl::CHexEscape(absl::string_view(k.data(), k.size())),
           "' to the checkpoint file: ", s.ToString()));
     }
     ++written;

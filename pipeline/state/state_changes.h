@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "rocksdb/db.h"
+#include "rocksdb/merge_operator.h"
 #include "rocksdb/sst_file_writer.h"
 #include "rocksdb/write_batch.h"
 
@@ -50,13 +51,15 @@ class StateChanges {
 
   // Writes every change to `file` in key order, for a checkpoint ingested
   // as an SST file (docs/checkpoints.md). An SST file holds one entry per
-  // key, so a key added more than once is reduced to its last change when
-  // that is exact: a Put replaces whatever came before it. A Merge after an
-  // earlier change of the same key cannot be reduced without the merge
-  // operator: FailedPrecondition (nothing useful is in `file` then; the
+  // key, so a key added more than once is reduced to one entry: a Put
+  // replaces whatever came before it; Merges after a Put are applied to it
+  // with `merge` (FullMergeV2: one Put), Merges alone are combined
+  // (PartialMergeMulti: one Merge). When that is impossible (no `merge`, or
+  // it declines): FailedPrecondition (nothing useful is in `file` then; the
   // caller writes these changes as a WriteBatch instead). Returns the
   // number of entries written.
-  absl::StatusOr<size_t> WriteSortedTo(rocksdb::SstFileWriter* file);
+  absl::StatusOr<size_t> WriteSortedTo(rocksdb::SstFileWriter* file,
+                                       const rocksdb::MergeOperator* merge);
 
  private:
   struct Op {
