@@ -20,8 +20,9 @@ namespace riskflow::engine {
 // Writes one shard's checkpoints off the shard thread (docs/checkpoints.md):
 // the shard serialises its dirty state (ShardState::FlushChanges) and hands
 // it over with the log sequence it reflects; this thread sorts it into key
-// order, adds the shard's offset, and writes both in one RocksDB write,
-// retrying like every engine write (WriteWithRetry). At most one checkpoint
+// order, writes it and the shard's offset as SST files and ingests both in
+// one atomic step (CheckpointSst), retrying like every engine write
+// (WriteWithRetry). At most one checkpoint
 // is in flight: the shard submits the next one only once busy() is false.
 //
 // The shard relies on two promises: `on_written` runs (on this thread)
@@ -30,8 +31,9 @@ namespace riskflow::engine {
 class CheckpointWriter {
  public:
   // `on_written(through, watermark)` notes the committed checkpoint.
-  // `hook` (tests; may be null) runs before every write attempt, on this
-  // thread; a non-OK status fails that attempt.
+  // `hook` (tests; may be null) runs before every write attempt (after the
+  // SST files are built, before they are ingested), on this thread; a
+  // non-OK status fails that attempt.
   CheckpointWriter(const CommitTarget& target, absl::Notification* stopping,
                    logging::RateLimiter* limiter,
                    std::function<absl::Status(uint32_t shard)> hook,

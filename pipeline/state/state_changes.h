@@ -7,7 +7,10 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "rocksdb/db.h"
+#include "rocksdb/merge_operator.h"
+#include "rocksdb/sst_file_writer.h"
 #include "rocksdb/write_batch.h"
 
 namespace riskflow::state {
@@ -37,10 +40,26 @@ class StateChanges {
   bool empty() const { return ops_.empty(); }
   size_t bytes() const { return arena_.size(); }
 
+  // Sorts the changes into key order (stable: a key added twice keeps its
+  // order); the two writers below sort anyway, this lets a caller time it.
+  void Sort();
+
   // Appends every change to `batch` in key order (stable: a key added twice
   // keeps its order, so the later change wins as it would have directly).
   void AppendSortedTo(rocksdb::WriteBatch* batch,
                       rocksdb::ColumnFamilyHandle* cf);
+
+  // Writes every change to `file` in key order, for a checkpoint ingested
+  // as an SST file (docs/checkpoints.md). An SST file holds one entry per
+  // key, so a key added more than once is reduced to one entry: a Put
+  // replaces whatever came before it; Merges after a Put are applied to it
+  // with `merge` (FullMergeV2: one Put), Merges alone are combined
+  // (PartialMergeMulti: one Merge). When that is impossible (no `merge`, or
+  // it declines): FailedPrecondition (nothing useful is in `file` then; the
+  // caller writes these changes as a WriteBatch instead). Returns the
+  // number of entries written.
+  absl::StatusOr<size_t> WriteSortedTo(rocksdb::SstFileWriter* file,
+                                       const rocksdb::MergeOperator* merge);
 
  private:
   struct Op {
@@ -57,6 +76,7 @@ class StateChanges {
 
   std::string arena_;
   std::vector<Op> ops_;
+  bool sorted_ = true;
 };
 
 }  // namespace riskflow::state

@@ -1,5 +1,7 @@
 #include "pipeline/storage/store.h"
 
+#include <filesystem>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -156,6 +158,24 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   store->disable_wal_ = opts.disable_wal;
   for (size_t i = 0; i < handles.size() && i < kNumCfs; ++i) {
     store->handles_[i] = handles[i];
+  }
+  // RocksDB ignores a subdirectory of its dir it did not create.
+  store->staging_dir_ = dir + "/ingest-staging";
+  std::error_code ec;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(store->staging_dir_, ec)) {
+    std::filesystem::remove(entry.path(), ec);
+    if (ec) {
+      return absl::InternalError(absl::StrCat(
+          "remove the leftover ", entry.path().string(), ": ", ec.message()));
+    }
+    ++store->staging_removed_;
+  }
+  ec.clear();
+  std::filesystem::create_directories(store->staging_dir_, ec);
+  if (ec) {
+    return absl::InternalError(absl::StrCat(
+        "create ", store->staging_dir_, ": ", ec.message()));
   }
   return store;
 }

@@ -114,6 +114,14 @@ class Store {
   uint64_t sst_bytes() const;
   bool sst_limit_reached() const;
   const std::string& dir() const { return dir_; }
+  // A directory inside dir() for files to be ingested
+  // (DB::IngestExternalFiles with move_files: on the same file system, so
+  // ingestion hard-links them instead of copying). Open creates it and
+  // deletes what is in it: leftovers of a crash between writing a file and
+  // ingesting it (docs/checkpoints.md).
+  const std::string& staging_dir() const { return staging_dir_; }
+  // Files Open deleted from staging_dir() (tests).
+  size_t staging_leftovers_removed() const { return staging_removed_; }
   const std::string& name() const { return name_; }
 
   absl::Status Flush();         // all memtables, waits (tests)
@@ -127,6 +135,8 @@ class Store {
   std::shared_ptr<StoreEventListener> events_;
   std::shared_ptr<rocksdb::SstFileManager> sst_files_;
   std::string dir_;
+  std::string staging_dir_;
+  size_t staging_removed_ = 0;
   std::string name_;
   std::unique_ptr<rocksdb::DB> db_;
   std::array<rocksdb::ColumnFamilyHandle*, kNumCfs> handles_{};
