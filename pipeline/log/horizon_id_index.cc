@@ -20,6 +20,9 @@ uint64_t DefaultChunkEvents(uint64_t horizon) {
 // to 6 MB — on the writer's path), up to this many.
 constexpr uint64_t kMaxChunkReserve = uint64_t{1} << 20;
 
+// How many appends ahead eviction prefetches the slot it will erase.
+constexpr uint64_t kEvictPrefetch = 8;
+
 }  // namespace
 
 HorizonIdIndex::HorizonIdIndex(HorizonIdIndexOptions options)
@@ -31,7 +34,7 @@ HorizonIdIndex::HorizonIdIndex(HorizonIdIndexOptions options)
       chunk_events_(options_.chunk_events > 0
                         ? options_.chunk_events
                         : DefaultChunkEvents(options_.horizon_events)),
-      table_(options_.horizon_events) {
+      table_(options_.horizon_events, options_.initial_table_entries) {
   if (!options_.checkpoint_dir.empty()) {
     thread_ = std::thread([this] { CheckpointLoop(); });
   }
@@ -104,7 +107,14 @@ void HorizonIdIndex::Append(uint64_t sequence, const IdFingerprint& fp,
   chunks_.back()->entries.push_back(ChunkEntry{fp, content_hash});
   ++next_;
   if (sequence > options_.horizon_events) {
-    Evict(sequence - options_.horizon_events);
+    const uint64_t floor = sequence - options_.horizon_events;
+    Evict(floor);
+    // The id leaving the horizon a few appends from now: its erase probes
+    // a random slot, so start loading it (its chunk entry is sequential).
+    const uint64_t ahead = floor + kEvictPrefetch;
+    if (ahead > evicted_through_ && ahead <= sequence) {
+      table_.Prefetch(At(ahead).fp);
+    }
   }
 }
 
