@@ -260,6 +260,9 @@ absl::StatusOr<IdIndexRebuildReport> HorizonIdIndex::Rebuild(
   if (log_last > options_.horizon_events) {
     start = std::max(start, log_last - options_.horizon_events + 1);
   }
+  // Every id of [start, log_last] is loaded (repeats aside): one table of
+  // that size instead of doubling towards it.
+  if (log_last >= start) table_.Reserve(log_last - start + 1);
   uint64_t covered = start - 1;
   if (!options_.checkpoint_dir.empty()) {
     covered = LoadChunkFiles(start, log_last, &report);

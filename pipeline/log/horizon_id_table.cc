@@ -117,6 +117,16 @@ void HorizonIdTable::MigrateStep() {
   if (migrate_left_ == 0) Release(&old_);
 }
 
+void HorizonIdTable::Reserve(uint64_t entries) {
+  if (size_ != 0 || old_.slots != nullptr) return;
+  const uint64_t capacity =
+      std::min(max_capacity_, CapacityFor(std::max<uint64_t>(entries, 1)));
+  if (capacity <= this->capacity()) return;
+  Release(&cur_);
+  cur_ = Allocate(capacity);
+  grow_at_ = capacity / 4 * 3;
+}
+
 void HorizonIdTable::Clear() {
   Release(&old_);
   Release(&cur_);

@@ -108,6 +108,11 @@ class HorizonIdTable {
     if (old_.slots != nullptr) __builtin_prefetch(&old_.slots[old_.Home(hash)]);
   }
 
+  // On an empty table: sizes it at once for `entries` ids (at most the
+  // horizon), so a rebuild that knows how many ids it loads does no
+  // doublings (each would move every entry once more).
+  void Reserve(uint64_t entries);
+
   // Back to an empty table of the initial size.
   void Clear();
   uint64_t size() const { return size_; }

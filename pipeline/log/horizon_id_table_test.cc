@@ -37,6 +37,14 @@ TEST(HorizonIdTableTest, CapacityStartsSmallAndGrowsToThreeQuartersLoad) {
   EXPECT_EQ(big.memory_bytes(), size_t{16} << 20);
   EXPECT_EQ(big.max_capacity(), uint64_t{1} << 24);
   EXPECT_EQ(HorizonIdTable(10'000'000, 6).capacity(), 8u);
+  // A rebuild sizes it for what it loads, up to the horizon's size.
+  HorizonIdTable rebuilt(10'000'000);
+  rebuilt.Reserve(3'000'000);
+  EXPECT_EQ(rebuilt.capacity(), uint64_t{1} << 22);
+  rebuilt.Reserve(50'000'000);
+  EXPECT_EQ(rebuilt.capacity(), uint64_t{1} << 24);
+  rebuilt.Reserve(10);  // never shrinks
+  EXPECT_EQ(rebuilt.capacity(), uint64_t{1} << 24);
 }
 
 TEST(HorizonIdTableTest, SameHashOtherFingerprintIsNotAHit) {
