@@ -5,7 +5,6 @@
 #include <limits>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -57,25 +56,6 @@ void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
     status = memory_index_->Spill();
   }
 
-  // The segment backend's ids, hashed up front so each lookup's table slot
-  // can be prefetched a few events ahead (a new id's probe is otherwise a
-  // cache miss, often a TLB miss, per event).
-  constexpr size_t kPrefetchAhead = 8;
-  std::vector<IdFingerprint> horizon_fps;
-  size_t next_fp = 0;
-  if (horizon) {
-    horizon_fps.reserve(submitted);
-    for (const auto& t : group) {
-      for (const auto& event : t->events_) {
-        horizon_fps.push_back(
-            FingerprintId(event.channel_id(), event.event_id()));
-      }
-    }
-    for (size_t i = 0; i < std::min(kPrefetchAhead, horizon_fps.size()); ++i) {
-      horizon_index_->Prefetch(horizon_fps[i]);
-    }
-  }
-
   for (size_t g = 0; g < group.size() && status.ok(); ++g) {
     auto& events = group[g]->events_;
     AppendOutcome& out = outcomes[g];
@@ -93,15 +73,8 @@ void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
       FirstSeen* first = nullptr;
       std::optional<StoredId> stored;
       std::optional<uint64_t> content_hash;
-      if (horizon) {
-        if (next_fp + kPrefetchAhead < horizon_fps.size()) {
-          horizon_index_->Prefetch(horizon_fps[next_fp + kPrefetchAhead]);
-        }
-        fingerprint = horizon_fps[next_fp++];
-      } else if (fingerprints) {
-        fingerprint = FingerprintId(event.channel_id(), event.event_id());
-      }
       if (fingerprints) {
+        fingerprint = FingerprintId(event.channel_id(), event.event_id());
         if (auto it = group_fingerprints.find(fingerprint);
             it != group_fingerprints.end()) {
           first = &it->second;
@@ -205,15 +178,9 @@ void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
         memory_index_->Insert(fingerprint, s.sequence).IgnoreError();
       }
     }
-    for (size_t i = 0; i < std::min(kPrefetchAhead, new_ids.size()); ++i) {
-      horizon_index_->Prefetch(new_ids[i].first);
-    }
     uint64_t id_seq = write.first_sequence;
-    for (size_t i = 0; i < new_ids.size(); ++i) {
-      if (i + kPrefetchAhead < new_ids.size()) {
-        horizon_index_->Prefetch(new_ids[i + kPrefetchAhead].first);
-      }
-      horizon_index_->Append(id_seq++, new_ids[i].first, new_ids[i].second);
+    for (const auto& [fingerprint, hash] : new_ids) {
+      horizon_index_->Append(id_seq++, fingerprint, hash);
     }
     durable_sequence_.store(seq);
   } else {

@@ -20,9 +20,6 @@ uint64_t DefaultChunkEvents(uint64_t horizon) {
 // to 6 MB — on the writer's path), up to this many.
 constexpr uint64_t kMaxChunkReserve = uint64_t{1} << 20;
 
-// How many appends ahead eviction prefetches the slot it will erase.
-constexpr uint64_t kEvictPrefetch = 8;
-
 }  // namespace
 
 HorizonIdIndex::HorizonIdIndex(HorizonIdIndexOptions options)
@@ -107,14 +104,7 @@ void HorizonIdIndex::Append(uint64_t sequence, const IdFingerprint& fp,
   chunks_.back()->entries.push_back(ChunkEntry{fp, content_hash});
   ++next_;
   if (sequence > options_.horizon_events) {
-    const uint64_t floor = sequence - options_.horizon_events;
-    Evict(floor);
-    // The id leaving the horizon a few appends from now: its erase probes
-    // a random slot, so start loading it (its chunk entry is sequential).
-    const uint64_t ahead = floor + kEvictPrefetch;
-    if (ahead > evicted_through_ && ahead <= sequence) {
-      table_.Prefetch(At(ahead).fp);
-    }
+    Evict(sequence - options_.horizon_events);
   }
 }
 

@@ -89,9 +89,6 @@ class HorizonIdIndex {
   HorizonIdIndex& operator=(const HorizonIdIndex&) = delete;
 
   std::optional<Entry> Lookup(const IdFingerprint& fp) const;
-  // Starts loading the table slots a Lookup or Append of fp reads first:
-  // a writer with a group of ids calls it a few ids ahead.
-  void Prefetch(const IdFingerprint& fp) const { table_.Prefetch(fp); }
 
   // Records the id of a newly logged event. Sequences must be dense: the
   // first call after construction or Rebuild sets where they start.

@@ -7,12 +7,10 @@
 // and from a log scan.
 //
 //   bazel run -c opt //pipeline/log:horizon_id_index_bench -- \
-//       [events=12000000] [horizon=10000000] [prefetch=1]
+//       [events=12000000] [horizon=10000000]
 //
 // Uses only the index's public API so it builds against older versions too
-// (docs/segment-log.md, "The idempotency index without rehash"); where the
-// index has Prefetch and prefetch is 1, the group loops prefetch 8 ids
-// ahead as EventLog::CommitGroup does.
+// (docs/segment-log.md, "The idempotency index without rehash").
 
 #include <stdlib.h>
 #include <time.h>
@@ -23,8 +21,6 @@
 #include <filesystem>
 #include <random>
 #include <string>
-#include <type_traits>
-#include <utility>
 #include <vector>
 
 #include "pipeline/log/horizon_id_index.h"
@@ -52,28 +48,7 @@ double Median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-template <typename T, typename = void>
-struct HasPrefetch : std::false_type {};
-template <typename T>
-struct HasPrefetch<T, std::void_t<decltype(std::declval<const T&>().Prefetch(
-                          std::declval<const IdFingerprint&>()))>>
-    : std::true_type {};
-
-// Prefetches fps[i] where the index supports it (I is a template parameter
-// so the call is only instantiated then).
-template <typename I>
-void MaybePrefetch(const I& index, const std::vector<IdFingerprint>& fps,
-                   uint64_t i, uint64_t end, bool on) {
-  if constexpr (HasPrefetch<I>::value) {
-    if (on && i < end) index.Prefetch(fps[i]);
-  }
-}
-
-int Run(uint64_t events, uint64_t horizon, bool prefetch) {
-  constexpr uint64_t kAhead = 8;
-  std::printf("prefetch %s\n", !HasPrefetch<HorizonIdIndex>::value
-                                   ? "unsupported"
-                                   : (prefetch ? "on" : "off"));
+int Run(uint64_t events, uint64_t horizon) {
   std::mt19937_64 rng(42);
   std::vector<IdFingerprint> fps(events);
   for (auto& fp : fps) fp = IdFingerprint{rng(), rng()};
@@ -104,19 +79,11 @@ int Run(uint64_t events, uint64_t horizon, bool prefetch) {
       const uint64_t end = std::min(events, start + kGroup);
       const auto c0 = ThreadCpu();
       const auto g0 = Clock::now();
-      for (uint64_t i = start; i < std::min(end, start + kAhead); ++i) {
-        MaybePrefetch(index, fps, i, end, prefetch);
-      }
       for (uint64_t i = start; i < end; ++i) {
-        MaybePrefetch(index, fps, i + kAhead, end, prefetch);
         misses_found += index.Lookup(fps[i]).has_value();
-      }
-      for (uint64_t i = start; i < std::min(end, start + kAhead); ++i) {
-        MaybePrefetch(index, fps, i, end, prefetch);
       }
       const auto g1 = Clock::now();
       for (uint64_t i = start; i < end; ++i) {
-        MaybePrefetch(index, fps, i + kAhead, end, prefetch);
         const auto a0 = Clock::now();
         index.Append(i + 1, fps[i], hash(i + 1));
         const double ns = Ns(Clock::now() - a0);
@@ -212,7 +179,5 @@ int main(int argc, char** argv) {
                                    : 12'000'000;
   const uint64_t horizon = argc > 2 ? std::strtoull(argv[2], nullptr, 10)
                                     : 10'000'000;
-  const bool prefetch = argc > 3 ? std::strtoull(argv[3], nullptr, 10) != 0
-                                 : true;
-  return riskflow::log::Run(events, horizon, prefetch);
+  return riskflow::log::Run(events, horizon);
 }

@@ -101,13 +101,6 @@ class HorizonIdTable {
   // already there when seq was appended).
   bool Erase(const IdFingerprint& fp, uint64_t seq);
 
-  // Starts loading the cache line(s) where fp's probe begins.
-  void Prefetch(const IdFingerprint& fp) const {
-    const uint32_t hash = Hash(fp);
-    __builtin_prefetch(&cur_.slots[cur_.Home(hash)]);
-    if (old_.slots != nullptr) __builtin_prefetch(&old_.slots[old_.Home(hash)]);
-  }
-
   // On an empty table: sizes it at once for `entries` ids (at most the
   // horizon), so a rebuild that knows how many ids it loads does no
   // doublings (each would move every entry once more).
