@@ -31,7 +31,7 @@ HorizonIdIndex::HorizonIdIndex(HorizonIdIndexOptions options)
       chunk_events_(options_.chunk_events > 0
                         ? options_.chunk_events
                         : DefaultChunkEvents(options_.horizon_events)),
-      table_(options_.horizon_events) {
+      table_(options_.horizon_events, options_.initial_table_entries) {
   if (!options_.checkpoint_dir.empty()) {
     thread_ = std::thread([this] { CheckpointLoop(); });
   }
@@ -250,6 +250,9 @@ absl::StatusOr<IdIndexRebuildReport> HorizonIdIndex::Rebuild(
   if (log_last > options_.horizon_events) {
     start = std::max(start, log_last - options_.horizon_events + 1);
   }
+  // Every id of [start, log_last] is loaded (repeats aside): one table of
+  // that size instead of doubling towards it.
+  if (log_last >= start) table_.Reserve(log_last - start + 1);
   uint64_t covered = start - 1;
   if (!options_.checkpoint_dir.empty()) {
     covered = LoadChunkFiles(start, log_last, &report);

@@ -11,14 +11,14 @@
 //   other content is still reported as Conflict::kResend.
 // - Bounded: an id is recognised while fewer than horizon_events events
 //   have been logged after it, and forgotten then (a later re-send is
-//   logged again as a new event). Memory: an 8-byte slot in a table sized
-//   once for the horizon (horizon_id_table.h: 10.7-21.3 B per id at a full
-//   horizon, 13.4 B at the default 10M) + 24 bytes in a chunk per
-//   remembered id. (Before: a 25-byte absl::flat_hash_map slot, ~29-57 B at
-//   its load factors, and a rehash of the whole table as it grew.)
+//   logged again as a new event). Memory: an 8-byte slot in a table that
+//   doubles up to the horizon's size (horizon_id_table.h: 10.7-21.3 B per
+//   id at a full horizon, 13.4 B at the default 10M) + 24 bytes in a chunk
+//   per remembered id. (Before: a 25-byte absl::flat_hash_map slot, ~29-57
+//   B at its load factors, and a rehash of the whole table as it grew.)
 // - Never stalls the writer: no operation rehashes or copies the horizon;
-//   Append is one insert + one erase in that table, and chunks are
-//   reserved at their full size.
+//   Append is one insert + one erase in that table (+ at most 8 slots moved
+//   while it doubles), and chunks are reserved at their full size.
 // - Rebuilt on open from checkpoint files + the log's tail. New ids arrive
 //   with dense sequences (every logged event is new), so the entries are
 //   kept in sequence order in chunks of chunk_events; a full chunk is
@@ -55,6 +55,8 @@ struct HorizonIdIndexOptions {
   uint64_t horizon_events = 10'000'000;
   // Entries per chunk (checkpoint file); 0: horizon / 8, at most 2^18.
   uint64_t chunk_events = 0;
+  // Ids the table holds before its first doubling (HorizonIdTable).
+  uint64_t initial_table_entries = HorizonIdTable::kDefaultInitialEntries;
   // Where chunk files go; empty: no checkpoint (rebuild scans the log).
   std::string checkpoint_dir;
   // Receives what rebuild and the checkpoint thread did. Null: stderr.
@@ -109,6 +111,7 @@ class HorizonIdIndex {
   // 0 when nothing was appended.
   uint64_t last_sequence() const { return next_ == 0 ? 0 : next_ - 1; }
   size_t memory_bytes() const;
+  const HorizonIdTable& table() const { return table_; }
 
  private:
   using ChunkEntry = IdChunkRecord;

@@ -140,6 +140,32 @@ TEST_F(HorizonIdIndexTest, RebuildWithoutCheckpointScansOnlyTheHorizon) {
   ExpectKnows(index, 41, 50);
 }
 
+// The table starts small and doubles as appends arrive, but a rebuild
+// sizes it once for the ids it loads; appends past the horizon then evict
+// across later doublings as before.
+TEST_F(HorizonIdIndexTest, TableGrowsWithAppendsAndRebuildSizesItOnce) {
+  HorizonIdIndexOptions o = Options(3000, 256);
+  o.initial_table_entries = 6;  // 8 slots
+  {
+    HorizonIdIndex index(o);
+    ASSERT_TRUE(index.Rebuild(1, 0, Log(0)).ok());
+    EXPECT_EQ(index.table().capacity(), 8u);
+    for (uint64_t s = 1; s <= 4000; ++s) index.Append(s, Fp(s), Hash(s));
+    EXPECT_EQ(index.table().growths(), 9u);  // 8 -> 4096 slots
+    EXPECT_EQ(index.size(), 3000u);
+    ExpectForgot(index, 1, 1000);
+    ExpectKnows(index, 1001, 4000);
+    ASSERT_TRUE(index.Checkpoint().ok());
+  }
+  HorizonIdIndex index(o);
+  auto report = index.Rebuild(1, 4000, Log(4000));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(index.table().capacity(), 4096u);
+  EXPECT_EQ(index.table().growths(), 0u);
+  ExpectForgot(index, 1, 1000);
+  ExpectKnows(index, 1001, 4000);
+}
+
 TEST_F(HorizonIdIndexTest, HorizonAppliesToCheckpointedIdsAndDropsOldFiles) {
   {
     HorizonIdIndex index(Options(1000, 4));

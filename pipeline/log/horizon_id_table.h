@@ -2,32 +2,46 @@
 #define RISKFLOW_PIPELINE_LOG_HORIZON_ID_TABLE_H_
 
 // The hash part of the horizon idempotency index (horizon_id_index.h):
-// fingerprint -> sequence for at most `max_entries` live ids, in one
-// open-addressing table allocated once, at its final size, and never
-// rehashed (docs/segment-log.md, "The idempotency index without rehash").
+// fingerprint -> sequence for at most `max_entries` live ids, in an
+// open-addressing table that starts small and doubles by incremental
+// migration, never by a whole rehash (docs/segment-log.md, "The idempotency
+// index without rehash").
 //
-// Why not absl::flat_hash_map: it doubles (rehashing every entry) while it
-// fills towards the horizon, and at the horizon, where every insert comes
-// with an erase, its tombstones force a full in-place rehash every so
-// often. Either way the log's writer — and every ack behind it — stalls
-// for tens of milliseconds on a multi-million-entry table.
+// Why not absl::flat_hash_map: it doubles by rehashing every entry in one
+// insert, and at the horizon, where every insert comes with an erase, its
+// tombstones force a full in-place rehash every so often. Either way the
+// log's writer — and every ack behind it — stalls for tens of milliseconds
+// on a multi-million-entry table. Why not one table allocated at its final
+// size (the previous version): ids land uniformly, so a fresh daemon
+// faults in the whole table (128 MiB at the default 10M horizon) within its
+// first million events, and page faults on fresh memory are expensive.
 //
 // Layout: linear probing over 8-byte slots, 0 = empty, else
 //   (32-bit hash of the fingerprint) << 32 | (low 32 bits of the sequence).
 // The slot's home is the hash's top bits, so deletion can shift the rest of
-// a cluster back (no tombstones, so probe lengths never degrade) without
-// reading the fingerprints. The fingerprint and content hash themselves
-// live once, in the index's sequence-ordered chunks; a lookup reads them
-// only for a slot whose 32-bit hash matches. The sequence is rebuilt from
-// its low bits and the newest sequence: live ids span fewer than 2^31
-// sequences. Capacity: the power of two >= max_entries * 4 / 3 (load
-// factor 3/8..3/4), i.e. 10.7-21.3 bytes per id at a full horizon.
+// a cluster back (no tombstones, so probe lengths never degrade) and a
+// slot can move to a bigger table, without reading the fingerprints. The
+// fingerprint and content hash themselves live once, in the index's
+// sequence-ordered chunks; a lookup reads them only for a slot whose 32-bit
+// hash matches. The sequence is rebuilt from its low bits and the newest
+// sequence: live ids span fewer than 2^31 sequences.
+//
+// Growth: the table starts sized for min(max_entries, initial_entries) ids
+// and doubles when it passes 3/4 load, up to the power of two >=
+// max_entries * 4 / 3 (so 10.7-21.3 bytes per id at a full horizon, as the
+// fixed table had). A doubling allocates the new table (lazily zeroed pages
+// from mmap) and then every Insert moves at most kMigrateSlotsPerInsert
+// slots of the old table, walking it backwards from just before an empty
+// slot: each move empties the last slot of a cluster, which is a valid
+// deletion, so the old table stays a correct linear-probing table (erases
+// keep shifting within it) and lookups consult both until it is empty.
+// The migration ends within capacity/8 inserts, long before the new table
+// could need to grow again.
 //
 // Not thread-safe.
 
 #include <cstdint>
 #include <cstdlib>
-#include <memory>
 #include <optional>
 
 #include "pipeline/log/id_index.h"
@@ -38,10 +52,18 @@ class HorizonIdTable {
  public:
   // Live ids must span fewer than 2^31 sequences.
   static constexpr uint64_t kMaxEntries = (uint64_t{1} << 31) - 1;
+  // A fresh table holds this many ids before its first doubling (2 Mi
+  // slots, 16 MiB), unless max_entries is smaller.
+  static constexpr uint64_t kDefaultInitialEntries = uint64_t{1} << 20;
+  // Old-table slots moved per Insert while a doubling is in progress: one
+  // cache line of them; bounds the extra work of any single Insert.
+  static constexpr uint64_t kMigrateSlotsPerInsert = 8;
 
   // max_entries in [1, kMaxEntries]. The memory is only reserved: pages
   // are touched (and zero-filled by the kernel) as ids land on them.
-  explicit HorizonIdTable(uint64_t max_entries);
+  explicit HorizonIdTable(uint64_t max_entries,
+                          uint64_t initial_entries = kDefaultInitialEntries);
+  ~HorizonIdTable();
   HorizonIdTable(const HorizonIdTable&) = delete;
   HorizonIdTable& operator=(const HorizonIdTable&) = delete;
 
@@ -52,14 +74,10 @@ class HorizonIdTable {
   std::optional<uint64_t> Find(const IdFingerprint& fp, uint64_t newest,
                                const IsFp& is_fp) const {
     const uint32_t hash = Hash(fp);
-    for (uint64_t i = Home(hash);; i = (i + 1) & mask_) {
-      const uint64_t slot = slots_[i];
-      if (slot == 0) return std::nullopt;
-      if (static_cast<uint32_t>(slot >> 32) == hash) {
-        const uint64_t seq = Sequence(slot, newest);
-        if (is_fp(seq)) return seq;
-      }
-    }
+    uint64_t unused;
+    if (auto seq = cur_.Find(hash, newest, is_fp, &unused)) return seq;
+    if (old_.slots != nullptr) return old_.Find(hash, newest, is_fp, &unused);
+    return std::nullopt;
   }
 
   // Records fp at seq (the newest sequence) unless it is already there;
@@ -67,17 +85,15 @@ class HorizonIdTable {
   template <typename IsFp>
   bool Insert(const IdFingerprint& fp, uint64_t seq, const IsFp& is_fp) {
     const uint32_t hash = Hash(fp);
-    uint64_t i = Home(hash);
-    for (;; i = (i + 1) & mask_) {
-      const uint64_t slot = slots_[i];
-      if (slot == 0) break;
-      if (static_cast<uint32_t>(slot >> 32) == hash &&
-          is_fp(Sequence(slot, seq))) {
-        return false;
-      }
+    uint64_t i;
+    if (cur_.Find(hash, seq, is_fp, &i).has_value()) return false;
+    if (old_.slots != nullptr) {
+      uint64_t unused;
+      if (old_.Find(hash, seq, is_fp, &unused).has_value()) return false;
     }
-    slots_[i] = Slot(hash, seq);
+    cur_.slots[i] = Slot(hash, seq);
     ++size_;
+    AfterInsert();
     return true;
   }
 
@@ -85,14 +101,59 @@ class HorizonIdTable {
   // already there when seq was appended).
   bool Erase(const IdFingerprint& fp, uint64_t seq);
 
+  // On an empty table: sizes it at once for `entries` ids (at most the
+  // horizon), so a rebuild that knows how many ids it loads does no
+  // doublings (each would move every entry once more).
+  void Reserve(uint64_t entries);
+
+  // Back to an empty table of the initial size.
   void Clear();
   uint64_t size() const { return size_; }
-  uint64_t capacity() const { return mask_ + 1; }
-  size_t memory_bytes() const { return capacity() * sizeof(uint64_t); }
+  // Slots of the current (newest) table.
+  uint64_t capacity() const { return cur_.mask + 1; }
+  // Slots the table grows to at most.
+  uint64_t max_capacity() const { return max_capacity_; }
+  bool migrating() const { return old_.slots != nullptr; }
+  size_t memory_bytes() const {
+    return cur_.bytes() + (old_.slots != nullptr ? old_.bytes() : 0);
+  }
+  // For tests: doublings so far, and the most old-table slots one Insert
+  // visited to migrate them.
+  uint64_t growths() const { return growths_; }
+  uint64_t max_migrated_per_insert() const { return max_migrated_per_insert_; }
 
  private:
-  struct Free {
-    void operator()(uint64_t* p) const { std::free(p); }
+  struct Table {
+    uint64_t* slots = nullptr;
+    uint64_t mask = 0;
+    int shift = 0;  // 32 - log2(capacity)
+
+    size_t bytes() const { return (mask + 1) * sizeof(uint64_t); }
+    uint64_t Home(uint32_t hash) const { return hash >> shift; }
+    // Probes for hash's entry of fingerprint is_fp; *end is the empty slot
+    // that ended a miss.
+    template <typename IsFp>
+    std::optional<uint64_t> Find(uint32_t hash, uint64_t newest,
+                                 const IsFp& is_fp, uint64_t* end) const {
+      for (uint64_t i = Home(hash);; i = (i + 1) & mask) {
+        const uint64_t slot = slots[i];
+        if (slot == 0) {
+          *end = i;
+          return std::nullopt;
+        }
+        if (static_cast<uint32_t>(slot >> 32) == hash) {
+          const uint64_t seq = Sequence(slot, newest);
+          if (is_fp(seq)) return seq;
+        }
+      }
+    }
+    // Puts a slot known to be absent at the end of its probe.
+    void Place(uint64_t slot) {
+      uint64_t i = Home(static_cast<uint32_t>(slot >> 32));
+      while (slots[i] != 0) i = (i + 1) & mask;
+      slots[i] = slot;
+    }
+    bool Erase(uint64_t want, uint32_t hash);
   };
 
   static uint32_t Hash(const IdFingerprint& fp) {
@@ -102,7 +163,6 @@ class HorizonIdTable {
                ((fp.high ^ fp.low) * 0x9E3779B97F4A7C15ull) >> 32) |
            1u;
   }
-  uint64_t Home(uint32_t hash) const { return hash >> shift_; }
   static uint64_t Slot(uint32_t hash, uint64_t seq) {
     return uint64_t{hash} << 32 | static_cast<uint32_t>(seq);
   }
@@ -110,11 +170,30 @@ class HorizonIdTable {
     return newest - static_cast<uint32_t>(static_cast<uint32_t>(newest) -
                                           static_cast<uint32_t>(slot));
   }
+  static Table Allocate(uint64_t capacity);
+  static void Release(Table* table);
 
-  uint64_t mask_ = 0;
-  int shift_ = 0;  // 32 - log2(capacity)
-  uint64_t size_ = 0;
-  std::unique_ptr<uint64_t[], Free> slots_;
+  // Migrates a step, or starts a doubling once past 3/4 load.
+  void AfterInsert() {
+    if (old_.slots != nullptr) {
+      MigrateStep();
+    } else if (size_ > grow_at_ && capacity() < max_capacity_) {
+      StartGrowth();
+    }
+  }
+  void StartGrowth();
+  void MigrateStep();
+
+  uint64_t initial_capacity_ = 0;
+  uint64_t max_capacity_ = 0;
+  uint64_t grow_at_ = 0;  // size beyond which cur_ doubles
+  uint64_t size_ = 0;     // entries in both tables
+  Table cur_;
+  Table old_;                // being emptied into cur_; slots null: none
+  uint64_t migrate_pos_ = 0;   // next old slot to move (walking down)
+  uint64_t migrate_left_ = 0;  // old slots not yet visited
+  uint64_t growths_ = 0;
+  uint64_t max_migrated_per_insert_ = 0;
 };
 
 }  // namespace riskflow::log

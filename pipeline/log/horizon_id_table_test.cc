@@ -3,6 +3,7 @@
 // every erase shifts entries back.
 #include "pipeline/log/horizon_id_table.h"
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <vector>
@@ -25,12 +26,25 @@ struct Entries {
   }
 };
 
-TEST(HorizonIdTableTest, CapacityIsFixedAtThreeQuartersLoad) {
+TEST(HorizonIdTableTest, CapacityStartsSmallAndGrowsToThreeQuartersLoad) {
   EXPECT_EQ(HorizonIdTable(1).capacity(), 8u);
-  EXPECT_EQ(HorizonIdTable(6).capacity(), 8u);
-  EXPECT_EQ(HorizonIdTable(7).capacity(), 16u);
-  EXPECT_EQ(HorizonIdTable(10'000'000).capacity(), uint64_t{1} << 24);
-  EXPECT_EQ(HorizonIdTable(10'000'000).memory_bytes(), size_t{128} << 20);
+  EXPECT_EQ(HorizonIdTable(6).max_capacity(), 8u);
+  EXPECT_EQ(HorizonIdTable(7).max_capacity(), 16u);
+  EXPECT_EQ(HorizonIdTable(7).capacity(), 16u);  // the horizon is smaller
+  // 10M: sized for 1M ids first (2^21 slots, 16 MiB), 2^24 at most.
+  HorizonIdTable big(10'000'000);
+  EXPECT_EQ(big.capacity(), uint64_t{1} << 21);
+  EXPECT_EQ(big.memory_bytes(), size_t{16} << 20);
+  EXPECT_EQ(big.max_capacity(), uint64_t{1} << 24);
+  EXPECT_EQ(HorizonIdTable(10'000'000, 6).capacity(), 8u);
+  // A rebuild sizes it for what it loads, up to the horizon's size.
+  HorizonIdTable rebuilt(10'000'000);
+  rebuilt.Reserve(3'000'000);
+  EXPECT_EQ(rebuilt.capacity(), uint64_t{1} << 22);
+  rebuilt.Reserve(50'000'000);
+  EXPECT_EQ(rebuilt.capacity(), uint64_t{1} << 24);
+  rebuilt.Reserve(10);  // never shrinks
+  EXPECT_EQ(rebuilt.capacity(), uint64_t{1} << 24);
 }
 
 TEST(HorizonIdTableTest, SameHashOtherFingerprintIsNotAHit) {
@@ -71,13 +85,14 @@ TEST(HorizonIdTableTest, RepeatedIdKeepsItsFirstSequence) {
 // checked after every step against a map. Sequences cross 2^32 so the
 // table's 32-bit sequences wrap too.
 void SlidingWindowMatchesModel(uint64_t window, uint64_t ids, uint64_t first,
-                               int steps, uint64_t seed) {
+                               int steps, uint64_t seed,
+                               uint64_t initial_entries = uint64_t{1} << 20) {
   std::mt19937_64 rng(seed);
   std::vector<IdFingerprint> pool(ids);
   for (auto& fp : pool) fp = IdFingerprint{rng(), rng()};
   Entries entries;
   absl::flat_hash_map<IdFingerprint, uint64_t> model;
-  HorizonIdTable table(window);
+  HorizonIdTable table(window, initial_entries);
   uint64_t seq = first - 1;
   for (int step = 0; step < steps; ++step) {
     const IdFingerprint fp = pool[rng() % ids];
@@ -121,6 +136,106 @@ TEST(HorizonIdTableTest, FullTableUnderChurnAcrossSequenceWrapMatchesAMap) {
   SlidingWindowMatchesModel(/*window=*/96, /*ids=*/400,
                             /*first=*/(uint64_t{1} << 32) - 5000,
                             /*steps=*/20000, /*seed=*/7);
+}
+
+TEST(HorizonIdTableTest, TinyTableGrowingUnderChurnMatchesAMap) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    SlidingWindowMatchesModel(/*window=*/40, /*ids=*/60, /*first=*/1,
+                              /*steps=*/2000, seed, /*initial_entries=*/1);
+  }
+}
+
+// Ids inserted, looked up and evicted (oldest first, as at the horizon)
+// while the table doubles again and again: the live window widens as the
+// stream runs, so evictions happen during every migration. Checked against
+// a map after every step, every id of the pool looked up every few steps.
+TEST(HorizonIdTableTest, GrowthUnderChurnMatchesAMap) {
+  for (uint64_t seed : {3, 4}) {
+    std::mt19937_64 rng(seed);
+    std::vector<IdFingerprint> pool(6000);
+    for (auto& fp : pool) fp = IdFingerprint{rng(), rng()};
+    Entries entries;
+    absl::flat_hash_map<IdFingerprint, uint64_t> model;
+    HorizonIdTable table(/*max_entries=*/uint64_t{1} << 14,
+                         /*initial_entries=*/1);
+    const uint64_t first = (uint64_t{1} << 32) - 7000;  // crosses 2^32
+    uint64_t oldest = first;
+    int checks_while_migrating = 0, erases_while_migrating = 0;
+    for (uint64_t step = 0; step < 24000; ++step) {
+      const uint64_t seq = first + step;
+      const IdFingerprint fp = pool[rng() % pool.size()];
+      const bool fresh = model.emplace(fp, seq).second;
+      ASSERT_EQ(table.Insert(fp, seq, entries.IsFp(fp)), fresh) << step;
+      entries.by_seq[seq] = fp;
+      const uint64_t window = 8 + step / 4;
+      while (seq - oldest >= window) {
+        const IdFingerprint old_fp = entries.by_seq[oldest];
+        auto it = model.find(old_fp);
+        const bool owned = it != model.end() && it->second == oldest;
+        if (owned) model.erase(it);
+        erases_while_migrating += table.migrating() && owned;
+        ASSERT_EQ(table.Erase(old_fp, oldest), owned) << step;
+        entries.by_seq.erase(oldest++);
+      }
+      ASSERT_EQ(table.size(), model.size()) << step;
+      ASSERT_LE(table.size(), table.capacity() / 4 * 3 + 1) << step;
+      if (step % 5 == 0) {
+        checks_while_migrating += table.migrating();
+        for (const auto& probe : pool) {
+          auto want = model.find(probe);
+          std::optional<uint64_t> got =
+              table.Find(probe, seq, entries.IsFp(probe));
+          if (want == model.end()) {
+            ASSERT_FALSE(got.has_value()) << step;
+          } else {
+            ASSERT_EQ(got, want->second) << step;
+          }
+        }
+      }
+    }
+    // 8 -> 8192 slots; the last doublings happened with the window full.
+    EXPECT_GE(table.growths(), 10u);
+    EXPECT_GT(checks_while_migrating, 100);
+    EXPECT_GT(erases_while_migrating, 100);
+    EXPECT_LE(table.max_migrated_per_insert(),
+              HorizonIdTable::kMigrateSlotsPerInsert);
+  }
+}
+
+// No single Insert pays for a whole rehash: each moves at most
+// kMigrateSlotsPerInsert old slots, and a doubling is over (old table
+// freed) within capacity / kMigrateSlotsPerInsert inserts, long before the
+// next one is due.
+TEST(HorizonIdTableTest, WorstInsertMovesABoundedNumberOfSlots) {
+  std::mt19937_64 rng(11);
+  std::vector<IdFingerprint> fps(300'000);
+  for (auto& fp : fps) fp = IdFingerprint{rng(), rng()};
+  HorizonIdTable table(/*max_entries=*/fps.size(), /*initial_entries=*/6);
+  auto never = [](uint64_t) { return false; };  // all ids distinct
+  uint64_t migrating_inserts = 0, longest_migration = 0;
+  for (uint64_t i = 0; i < fps.size(); ++i) {
+    const uint64_t growths = table.growths();
+    const uint64_t old_capacity = table.capacity();
+    ASSERT_TRUE(table.Insert(fps[i], i + 1, never));
+    if (table.growths() != growths) {
+      migrating_inserts = 0;
+      ASSERT_EQ(table.capacity(), 2 * old_capacity);
+    } else if (table.migrating()) {
+      longest_migration = std::max(longest_migration, ++migrating_inserts);
+      ASSERT_LE(migrating_inserts,
+                table.capacity() / 2 / HorizonIdTable::kMigrateSlotsPerInsert)
+          << i;
+    }
+  }
+  EXPECT_EQ(table.growths(), 16u);  // 8 -> 2^19 slots
+  EXPECT_EQ(table.capacity(), table.max_capacity());
+  EXPECT_EQ(longest_migration,
+            (uint64_t{1} << 18) / HorizonIdTable::kMigrateSlotsPerInsert - 1);
+  EXPECT_EQ(table.max_migrated_per_insert(),
+            HorizonIdTable::kMigrateSlotsPerInsert);
+  EXPECT_FALSE(table.migrating());
+  EXPECT_EQ(table.memory_bytes(), table.max_capacity() * sizeof(uint64_t));
+  EXPECT_EQ(table.size(), fps.size());
 }
 
 }  // namespace
