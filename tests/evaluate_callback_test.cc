@@ -5,6 +5,7 @@
 // DEADLINE_EXCEEDED and the event is still decided, so evaluating it again
 // returns the logged decision.
 #include <atomic>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,7 +45,6 @@ detectors:
 }
 
 int ThreadsOfThisProcess() {
-  std::string status;
   FILE* f = std::fopen("/proc/self/status", "r");
   if (f == nullptr) return -1;
   char line[256];
