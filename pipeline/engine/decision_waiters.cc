@@ -41,6 +41,10 @@ absl::StatusOr<riskflow::v1::Decision> DecisionWaiters::Wait(
   }
   unregister();
   if (waiter.decision.has_value()) return *std::move(waiter.decision);
+  return NotDecidedInTime(sequence);
+}
+
+absl::Status DecisionWaiters::NotDecidedInTime(uint64_t sequence) {
   return absl::DeadlineExceededError(absl::StrCat(
       "event sequence ", sequence,
       " is durable but was not decided before the deadline; it will still be "

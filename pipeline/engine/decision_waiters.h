@@ -23,6 +23,10 @@ namespace riskflow::engine {
 // pipeline/server/evaluate_reactor.h).
 class DecisionWaiters {
  public:
+  // DEADLINE_EXCEEDED for a durable event whose decision a waiter gave up
+  // on (sync waits here, callback waits at their caller's deadline).
+  static absl::Status NotDecidedInTime(uint64_t sequence);
+
   using Lookup =
       std::function<absl::StatusOr<std::optional<riskflow::v1::Decision>>()>;
   using Done = std::function<void(absl::StatusOr<riskflow::v1::Decision>)>;

@@ -6,16 +6,16 @@
 #include <string>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpcpp/alarm.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
-#include "proto/riskflow/v1/ingest.pb.h"
+#include "pipeline/engine/decision_waiters.h"
 #include "pipeline/server/authorize.h"
 #include "pipeline/server/grpc_status.h"
 #include "pipeline/server/ingest_check.h"
+#include "proto/riskflow/v1/ingest.pb.h"
 
 namespace riskflow::server {
 
@@ -240,18 +240,12 @@ void EvaluateReactor::Start(grpc::CallbackServerContext* context,
       durable = call->durable;
       sequence = call->sequence;
     }
-    End(call, ToGrpc(absl::DeadlineExceededError(
-                  durable
-                      ? absl::StrCat(
-                            "event sequence ", sequence,
-                            " is durable but was not decided before the "
-                            "deadline; it will still be decided, and "
-                            "evaluating the same event_id again returns the "
-                            "decision")
-                      : std::string(
-                            "the event was queued but not yet durable before "
-                            "the deadline; evaluate it again to get its "
-                            "decision"))));
+    End(call,
+        ToGrpc(durable ? engine::DecisionWaiters::NotDecidedInTime(sequence)
+                       : absl::DeadlineExceededError(
+                             "the event was queued but not yet durable "
+                             "before the deadline; evaluate it again to get "
+                             "its decision")));
   });
   // As logged (CheckEvent may normalize it): it picks the deciding shard.
   std::string account_id = event.account_id();
