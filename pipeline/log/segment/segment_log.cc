@@ -299,7 +299,7 @@ absl::Status SegmentLog::RollTo(uint64_t first_sequence) {
     fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) return ErrnoStatus(errno, absl::StrCat("creating ", path));
   }
-  if (preparer_ != nullptr) preparer_->Prepare(next_prepared_bytes_);
+  MaybePrepare();
   active_fd_ = fd;
   active_path_ = path;
   active_bytes_ = 0;
@@ -321,6 +321,13 @@ absl::Status SegmentLog::RollTo(uint64_t first_sequence) {
   ++stats_.rolls;
   if (file_bytes > 0) ++stats_.prepared_rolls;
   return absl::OkStatus();
+}
+
+void SegmentLog::MaybePrepare() {
+  if (preparer_ != nullptr &&
+      average_group_bytes_ < options_.prepare_below_group_bytes) {
+    preparer_->Prepare(next_prepared_bytes_);
+  }
 }
 
 absl::Status SegmentLog::WriteGroup(std::vector<Writer*>& group) {
@@ -367,6 +374,11 @@ absl::Status SegmentLog::WriteGroup(std::vector<Writer*>& group) {
   next_sequence_ = sequence;
   active_bytes_ = offset;
   active_file_bytes_ = std::max(active_file_bytes_, offset);
+  average_group_bytes_ = average_group_bytes_ - average_group_bytes_ / 16 +
+                         bytes / 16;
+  // Groups became small again (the bulk load is over): prepare the next
+  // file now rather than at the roll, which may be far away.
+  MaybePrepare();
   {
     absl::MutexLock lock(&segments_mu_);
     Segment& seg = segments_.back();

@@ -65,6 +65,14 @@ struct SegmentLogOptions {
   // segment is cut to its records' size.
   bool prepare_segments = true;
   uint64_t first_prepared_bytes = 1 << 20;
+  // Only while groups are small: a file is prepared (at a roll, or after a
+  // group when none is ready) only while the moving average of bytes per
+  // group is below this. Zero-filling writes every byte twice; that buys a
+  // cheaper fdatasync, which matters for small groups (an Evaluate, a
+  // trickle of Publishes) and is noise next to a bulk group's own data, so
+  // under bulk load segments are created empty and grow instead
+  // (docs/segment-log.md, "Prepared only for small groups").
+  uint64_t prepare_below_group_bytes = 32 << 10;
   // Receives what repair and retention did (one line each). Null: stderr.
   std::function<void(const std::string&)> log_line;
 };
@@ -195,6 +203,9 @@ class SegmentLog {
   // Leader only: writes and syncs the group; returns its status.
   absl::Status WriteGroup(std::vector<Writer*>& group);
   absl::Status RollTo(uint64_t first_sequence);
+  // Starts preparing the next file when groups are small (see
+  // prepare_below_group_bytes); a no-op while one is ready or in progress.
+  void MaybePrepare();
   // Cuts the active file's zero-filled tail before it is sealed.
   absl::Status TrimActive();
   absl::Status SyncDir();
@@ -222,6 +233,9 @@ class SegmentLog {
   uint64_t active_prepared_bytes_ = 0;
   // The size of the next file to prepare.
   uint64_t next_prepared_bytes_ = 0;
+  // Moving average of bytes per group (1/16 weight to the newest), which
+  // decides whether files are prepared at all.
+  uint64_t average_group_bytes_ = 0;
   IndexBuilder active_index_;
   bool have_segment_ = false;
   uint64_t next_sequence_ = 1;  // next to assign

@@ -108,6 +108,51 @@ TEST_F(SegmentLogTest, LeftoverPreparedFileIsRemovedNotRead) {
   ASSERT_EQ(ScanAll().size(), 2u);
 }
 
+// Zero-filling is paid only while groups are small: bulk groups stop the
+// preparation (segments are created empty and grow), small groups start it
+// again without waiting for a roll.
+TEST_F(SegmentLogTest, PreparesOnlyWhileGroupsAreSmall) {
+  SegmentLogOptions options = Small(Options());
+  options.prepare_below_group_bytes = 4 << 10;
+  ASSERT_TRUE(Reopen(options).ok());
+  uint64_t i = 0;
+  auto append = [&](int records, size_t bytes) {
+    std::vector<std::string> payloads;
+    for (int r = 0; r < records; ++r) payloads.push_back(Payload(++i, bytes));
+    ASSERT_TRUE(log_->Append(payloads).ok());
+  };
+  // Bulk groups of ~7 KB: the average passes 4 KB after ~13 groups.
+  for (int g = 0; g < 30; ++g) append(8, 900);
+  log_->WaitForPreparation();
+  const SegmentLogStats bulk_start = log_->stats();
+  for (int g = 0; g < 60; ++g) append(8, 900);
+  const SegmentLogStats bulk_end = log_->stats();
+  EXPECT_GE(bulk_end.rolls - bulk_start.rolls, 5u);
+  // At most the file that was already prepared before is used.
+  EXPECT_LE(bulk_end.prepared_rolls - bulk_start.prepared_rolls, 1u);
+  log_->WaitForPreparation();
+  EXPECT_FALSE(std::filesystem::exists(Path(SegmentPreparer::kFileName)));
+
+  // Small groups: once the average is below 4 KB again a file is
+  // prepared, and from then on every roll finds one.
+  for (int g = 0; g < 12; ++g) append(1, 100);
+  log_->WaitForPreparation();
+  EXPECT_TRUE(std::filesystem::exists(Path(SegmentPreparer::kFileName)));
+  const SegmentLogStats small_start = log_->stats();
+  for (int g = 0; g < 1200; ++g) {
+    log_->WaitForPreparation();
+    append(1, 250);
+  }
+  const SegmentLogStats small_end = log_->stats();
+  EXPECT_GE(small_end.rolls - small_start.rolls, 3u);
+  EXPECT_EQ(small_end.prepared_rolls - small_start.prepared_rolls,
+            small_end.rolls - small_start.rolls);
+
+  std::vector<std::pair<uint64_t, std::string>> all = ScanAll();
+  ASSERT_EQ(all.size(), i);
+  for (size_t k = 0; k < all.size(); ++k) ASSERT_EQ(all[k].first, k + 1);
+}
+
 TEST_F(SegmentLogTest, WithoutSyncNothingIsPrepared) {
   SegmentLogOptions options = Small(Options());
   options.sync = false;
