@@ -25,32 +25,53 @@ class BoundedQueue {
       : capacity_(capacity), ends_batch_(std::move(ends_batch)) {}
 
   // Blocks until there is room for all items (or the queue is empty, so an
-  // oversized push still makes progress). Returns false once closed.
+  // oversized push still makes progress). Returns false once closed. The
+  // vector is queued as it is (one move, not one per item).
   bool PushAll(std::vector<T>&& items) {
     absl::MutexLock lock(&mu_);
     const size_t n = items.size();
+    if (n == 0) return !closed_;
     auto room = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return closed_ || items_.empty() || items_.size() + n <= capacity_;
+      return closed_ || size_ == 0 || size_ + n <= capacity_;
     };
     mu_.Await(absl::Condition(&room));
     if (closed_) return false;
-    for (T& item : items) items_.push_back(std::move(item));
+    size_ += n;
+    chunks_.push_back(std::move(items));
     return true;
   }
 
   // Blocks until at least one item is queued or the queue is closed; moves
-  // up to max items into out. Returns false when closed and drained.
+  // up to max items into out, in order, ending after an item the
+  // ends_batch predicate picks. Returns false when closed and drained.
   bool PopBatch(size_t max, std::vector<T>* out) {
     absl::MutexLock lock(&mu_);
     auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return closed_ || !items_.empty();
+      return closed_ || size_ > 0;
     };
     mu_.Await(absl::Condition(&ready));
-    if (items_.empty()) return false;
-    while (!items_.empty() && out->size() < max) {
-      const bool last = ends_batch_ && ends_batch_(items_.front());
-      out->push_back(std::move(items_.front()));
-      items_.pop_front();
+    if (size_ == 0) return false;
+    while (size_ > 0 && out->size() < max) {
+      std::vector<T>& chunk = chunks_.front();
+      // The usual case: a whole pushed vector is the batch, handed over
+      // without touching its items (protobuf events are not cheap to move).
+      if (out->empty() && front_ == 0 && chunk.size() <= max &&
+          FirstBatchEnd(chunk) + 1 >= chunk.size()) {
+        const bool last = ends_batch_ && ends_batch_(chunk.back());
+        out->swap(chunk);
+        size_ -= out->size();
+        chunks_.pop_front();
+        if (last) break;
+        continue;
+      }
+      T& item = chunk[front_];
+      const bool last = ends_batch_ && ends_batch_(item);
+      out->push_back(std::move(item));
+      --size_;
+      if (++front_ == chunk.size()) {
+        chunks_.pop_front();
+        front_ = 0;
+      }
       if (last) break;
     }
     return true;
@@ -64,14 +85,26 @@ class BoundedQueue {
 
   size_t size() const {
     absl::MutexLock lock(&mu_);
-    return items_.size();
+    return size_;
   }
 
  private:
+  // Index of the first item that ends a batch, or chunk.size().
+  size_t FirstBatchEnd(const std::vector<T>& chunk) const {
+    if (!ends_batch_) return chunk.size();
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      if (ends_batch_(chunk[i])) return i;
+    }
+    return chunk.size();
+  }
+
   const size_t capacity_;
   const std::function<bool(const T&)> ends_batch_;
   mutable absl::Mutex mu_;
-  std::deque<T> items_ ABSL_GUARDED_BY(mu_);
+  // Pushed vectors in order; front_ items of the first are handed out.
+  std::deque<std::vector<T>> chunks_ ABSL_GUARDED_BY(mu_);
+  size_t front_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t size_ ABSL_GUARDED_BY(mu_) = 0;  // items not handed out
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
