@@ -24,7 +24,7 @@ absl::Status Invalid(std::string message) {
 
 // UTF-8 and length: the checks every string field gets first, so that later
 // messages may quote a (short, valid) value.
-absl::Status CheckString(const std::string& value, const std::string& field,
+absl::Status CheckString(const std::string& value, absl::string_view field,
                          size_t max_bytes) {
   if (size_t bad = FindInvalidUtf8(value); bad != std::string_view::npos) {
     return Invalid(absl::StrCat(field, ": not valid UTF-8 (byte offset ", bad,
@@ -43,6 +43,11 @@ absl::Status CheckId(const std::string& value, const char* field,
     return required ? Invalid(absl::StrCat(field, ": is required"))
                     : absl::OkStatus();
   }
+  // Printable ASCII (nearly every id) is valid UTF-8 without controls:
+  // one pass instead of three.
+  bool printable_ascii = true;
+  for (unsigned char c : value) printable_ascii &= c >= 0x20 && c < 0x7f;
+  if (printable_ascii && value.size() <= max_bytes) return absl::OkStatus();
   if (auto s = CheckString(value, field, max_bytes); !s.ok()) return s;
   for (unsigned char c : value) {
     if (c < 0x20 || c == 0x7f) {
