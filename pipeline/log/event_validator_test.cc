@@ -210,6 +210,22 @@ TEST(IngestCheckTest, InvalidUtf8NamesFieldAndOffset) {
   EXPECT_TRUE(Check(e).ok()) << Check(e);
 }
 
+TEST(IngestCheckTest, IdsRefuseControlCharacters) {
+  const std::string bad[] = {"acct\x01", "acct\x7f", "a\tb", "\n",
+                             "Z\xC3\xBCrich\n"};  // also after a multibyte
+  for (const std::string& id : bad) {
+    Event e = ValidPayout();
+    e.set_account_id(id);
+    ExpectRejected(e, "account_id: contains a control character");
+    e = ValidPayout();
+    e.set_device_id(id);
+    ExpectRejected(e, "device_id: contains a control character");
+  }
+  Event e = ValidPayout();
+  e.set_account_id(" ~acct-1");  // the ends of printable ASCII pass
+  EXPECT_TRUE(Check(e).ok()) << Check(e);
+}
+
 TEST(IngestCheckTest, BoundsAmounts) {
   Event e = ValidPayout();
   e.set_amount_minor(1000000000000000);
