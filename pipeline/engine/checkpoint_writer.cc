@@ -48,6 +48,13 @@ void CheckpointWriter::Submit(state::StateChanges changes, uint64_t through,
   job_->serialise_time = serialise_time;
 }
 
+state::StateChanges CheckpointWriter::TakeSpare() {
+  absl::MutexLock lock(&mu_);
+  state::StateChanges spare = std::move(spare_);
+  spare_ = state::StateChanges();
+  return spare;
+}
+
 void CheckpointWriter::Wait() {
   absl::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(
@@ -71,7 +78,9 @@ void CheckpointWriter::Loop() {
       job_.reset();
     }
     Run(job);
+    job.changes.Clear();
     absl::MutexLock lock(&mu_);  // wakes Wait
+    spare_ = std::move(job.changes);
     busy_.store(false);
   }
 }
@@ -118,8 +127,9 @@ void CheckpointWriter::Run(Job& job) {
           } else if (!built.ok()) {
             return built;
           }
-          // The arena is not needed any more.
-          job.changes = state::StateChanges();
+          // The contents are not needed any more; the memory is kept for
+          // the next checkpoint (TakeSpare).
+          job.changes.Clear();
         }
         if (hook_) {
           absl::Status s = hook_(target_.shard_index);

@@ -59,6 +59,9 @@ class CheckpointWriter {
   bool failed() const { return failed_.load(); }
   // Checkpoints written so far (tests, metrics).
   uint64_t written() const { return written_.load(); }
+  // The last written checkpoint's buffer, emptied, for the shard to fill
+  // again (StateChanges::Clear); empty before the first.
+  state::StateChanges TakeSpare();
 
  private:
   struct Job {
@@ -78,6 +81,7 @@ class CheckpointWriter {
   const std::function<void(uint64_t, int64_t)> on_written_;
   absl::Mutex mu_;
   std::optional<Job> job_ ABSL_GUARDED_BY(mu_);
+  state::StateChanges spare_ ABSL_GUARDED_BY(mu_);
   bool quit_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<bool> busy_{false};
   std::atomic<bool> failed_{false};

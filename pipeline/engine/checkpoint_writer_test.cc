@@ -372,6 +372,62 @@ TEST(StateChangesTest, AppendsInKeyOrderKeepingDuplicatesInOrder) {
                          "7 Mb1 Pb3 ");
 }
 
+// The in-place sort keeps a key's changes in the order they were added,
+// however many there are, and a cleared buffer starts empty.
+TEST(StateChangesTest, ManyChangesOfOneKeyKeepTheirOrderAcrossClear) {
+  state::StateChanges changes;
+  for (int round = 0; round < 2; ++round) {
+    std::string want;
+    for (int i = 0; i < 300; ++i) {
+      changes.Put("k", std::to_string(round * 1000 + i));
+      changes.Put(std::string(1, static_cast<char>('a' + i % 7)), "x");
+      if (i % 7 == 3) want += "Pd" + std::string("x") + " ";
+    }
+    for (int i = 0; i < 300; ++i) {
+      want += "Pk" + std::to_string(round * 1000 + i) + " ";
+    }
+    rocksdb::WriteBatch batch;
+    struct Collect : rocksdb::WriteBatch::Handler {
+      std::string k_and_d;
+      rocksdb::Status PutCF(uint32_t, const rocksdb::Slice& k,
+                            const rocksdb::Slice& v) override {
+        if (k == "k" || k == "d") {
+          k_and_d += "P" + k.ToString() + v.ToString() + " ";
+        }
+        return rocksdb::Status::OK();
+      }
+    } collect;
+    changes.AppendSortedTo(&batch, nullptr);
+    ASSERT_TRUE(batch.Iterate(&collect).ok());
+    EXPECT_EQ(collect.k_and_d, want) << "round " << round;
+    EXPECT_EQ(batch.Count(), 600u);
+    const size_t capacity = changes.capacity_bytes();
+    changes.Clear();
+    EXPECT_TRUE(changes.empty());
+    EXPECT_EQ(changes.bytes(), 0u);
+    EXPECT_EQ(changes.capacity_bytes(), capacity);
+  }
+}
+
+// The written checkpoint's buffer comes back emptied with its memory, so
+// the next checkpoint does not fault in fresh pages.
+TEST_F(CheckpointWriterTest, HandsBackTheWrittenBufferEmptied) {
+  CheckpointWriter writer(target_, &stopping_, &limiter_, nullptr,
+                          [&](uint64_t, int64_t) {});
+  EXPECT_LT(writer.TakeSpare().capacity_bytes(), 1u << 16);
+  state::StateChanges changes;
+  changes.Reserve(1000, 1 << 16);
+  changes.Put("k1", "v1");
+  writer.Submit(std::move(changes), 9, 0, 0, absl::ZeroDuration());
+  writer.Wait();
+  ASSERT_FALSE(writer.failed());
+  EXPECT_EQ(Offset(), storage::SequenceKey(9));
+  state::StateChanges spare = writer.TakeSpare();
+  EXPECT_TRUE(spare.empty());
+  EXPECT_GE(spare.capacity_bytes(), 1u << 16);
+  EXPECT_LT(writer.TakeSpare().capacity_bytes(), 1u << 16);  // handed out once
+}
+
 TEST(StateChangesTest, WritesAnSstFileKeepingTheLastChangeOfAKey) {
   storage::ScopedTempDir dir;
   rocksdb::Options options;

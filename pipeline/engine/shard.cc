@@ -338,6 +338,9 @@ void Shard::StartCheckpoint(uint64_t through, int64_t watermark) {
   // checkpoint holds exactly the state as of `through`
   // (docs/checkpoints.md, "Checkpoints serialised in slices").
   const absl::Time start = absl::Now();
+  // The last checkpoint's memory, not fresh pages (docs/checkpoints.md,
+  // "Reused buffers").
+  state_->RecycleChanges(writer_->TakeSpare());
   state_->BeginSlicedCheckpoint();
   pending_through_ = through;
   pending_watermark_ = watermark;

@@ -147,6 +147,9 @@ class ShardState {
   bool SerialiseSlice(size_t max_records, absl::Duration budget);
   // Requires SerialiseSlice() to have returned true. Ends the checkpoint.
   StateChanges TakeSlicedCheckpoint();
+  // A written checkpoint's buffer, kept for the next one (its memory, not
+  // its contents).
+  void RecycleChanges(StateChanges spare);
   // Records serialised early because an event was about to change them
   // (copy-on-write), since construction (tests, log lines).
   uint64_t copy_on_write_records() const { return cow_records_; }
@@ -290,6 +293,7 @@ class ShardState {
   // index; specs interned later have no pending entry).
   std::vector<int64_t> pending_retention_;
   StateChanges pending_changes_;
+  StateChanges spare_changes_;
   uint64_t cow_records_ = 0;
 
   // Scratch space reused across calls so hot paths do not allocate.

@@ -49,7 +49,9 @@ void ShardState::BeginSlicedCheckpoint() {
   for (size_t i = 0; i < specs_.size(); ++i) {
     pending_retention_[i] = specs_[i].retention_ms;
   }
-  pending_changes_ = StateChanges();
+  pending_changes_ = std::move(spare_changes_);
+  spare_changes_ = StateChanges();
+  pending_changes_.Clear();
   pending_changes_.Reserve(2 * dirty_entries_, 96 * dirty_entries_);
   pending_.swap(dirty_);
   dirty_.clear();
@@ -85,6 +87,11 @@ bool ShardState::SerialiseSlice(size_t max_records, absl::Duration budget) {
     }
   }
   return pending_pos_ == pending_.size();
+}
+
+void ShardState::RecycleChanges(StateChanges spare) {
+  spare.Clear();
+  spare_changes_ = std::move(spare);
 }
 
 StateChanges ShardState::TakeSlicedCheckpoint() {

@@ -38,11 +38,16 @@ void StateChanges::Add(std::string_view key, std::string_view value,
 void StateChanges::Sort() {
   if (sorted_) return;
   // Equal prefixes with different lengths ("a" vs "a\0") tie on the
-  // integers; the full comparison decides.
-  std::stable_sort(ops_.begin(), ops_.end(), [this](const Op& a, const Op& b) {
+  // integers; the full comparison decides. A key added twice keeps its
+  // order through its arena offset (offsets grow with every Add), which
+  // makes an in-place sort stable: std::stable_sort's merge buffer was
+  // fresh memory at every checkpoint.
+  std::sort(ops_.begin(), ops_.end(), [this](const Op& a, const Op& b) {
     if (a.prefix[0] != b.prefix[0]) return a.prefix[0] < b.prefix[0];
     if (a.prefix[1] != b.prefix[1]) return a.prefix[1] < b.prefix[1];
-    return Key(a) < Key(b);
+    const int c = Key(a).compare(Key(b));
+    if (c != 0) return c < 0;
+    return a.offset < b.offset;
   });
   sorted_ = true;
 }

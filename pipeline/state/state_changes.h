@@ -36,12 +36,22 @@ class StateChanges {
     ops_.reserve(ops);
     arena_.reserve(bytes);
   }
+  // Empties it but keeps the memory, for the next checkpoint: on fresh
+  // memory every page is a fault (docs/checkpoints.md, "Reused buffers").
+  void Clear() {
+    ops_.clear();
+    arena_.clear();
+    sorted_ = true;
+  }
   size_t size() const { return ops_.size(); }
   bool empty() const { return ops_.empty(); }
   size_t bytes() const { return arena_.size(); }
+  // Memory held for keys and values (kept by Clear).
+  size_t capacity_bytes() const { return arena_.capacity(); }
 
   // Sorts the changes into key order (stable: a key added twice keeps its
-  // order); the two writers below sort anyway, this lets a caller time it.
+  // order, by its place in the arena, so no merge buffer is allocated); the
+  // two writers below sort anyway, this lets a caller time it.
   void Sort();
 
   // Appends every change to `batch` in key order (stable: a key added twice
