@@ -53,9 +53,13 @@ class BoundedQueue {
     if (size_ == 0) return false;
     while (size_ > 0 && out->size() < max) {
       std::vector<T>& chunk = chunks_.front();
-      // The usual case: a whole pushed vector is the batch, handed over
-      // without touching its items (protobuf events are not cheap to move).
-      if (out->empty() && front_ == 0 && chunk.size() <= max &&
+      // A consumer that keeps up: a whole pushed vector is the batch,
+      // handed over without touching its items (protobuf events are not
+      // cheap to move). Not when the next vector would join the batch:
+      // growing `out` past the pushed vector's size would allocate.
+      const bool next_joins =
+          chunks_.size() > 1 && chunk.size() + chunks_[1].size() <= max;
+      if (out->empty() && front_ == 0 && chunk.size() <= max && !next_joins &&
           FirstBatchEnd(chunk) + 1 >= chunk.size()) {
         const bool last = ends_batch_ && ends_batch_(chunk.back());
         out->swap(chunk);
@@ -64,6 +68,8 @@ class BoundedQueue {
         if (last) break;
         continue;
       }
+      // Room for a whole batch once, not growth step by step.
+      if (out->capacity() < max) out->reserve(max);
       T& item = chunk[front_];
       const bool last = ends_batch_ && ends_batch_(item);
       out->push_back(std::move(item));
