@@ -26,6 +26,7 @@
 #include "pipeline/config/pipeline_yaml.h"
 #include "pipeline/plugin_host/plugin_loader.h"
 #include "pipeline/server/daemon.h"
+#include "pipeline/server/serving_process.h"
 #include "proto/riskflow/v1/admin.grpc.pb.h"
 #include "tools/loadgen/evaluate_runner.h"
 #include "tools/loadgen/peer_report.h"
@@ -257,6 +258,7 @@ void PrintRow(const char* mode, double eps, double p50, double p99,
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  riskflow::server::ConfigureServingProcess();
   riskflow::loadgen::StreamShape shape;
   shape.events = absl::GetFlag(FLAGS_events);
   shape.batch_size = absl::GetFlag(FLAGS_batch_size);

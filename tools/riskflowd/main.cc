@@ -25,6 +25,7 @@
 #include "pipeline/plugin_host/plugin_loader.h"
 #include "pipeline/plugin_host/plugin_policy.h"
 #include "pipeline/server/daemon.h"
+#include "pipeline/server/serving_process.h"
 #include "tools/riskflowd/config_watcher.h"
 #include "tools/riskflowd/ingest_flags.h"
 #include "tools/riskflowd/help.h"
@@ -144,6 +145,7 @@ int main(int argc, char** argv) {
       "riskflowd [--listen=HOST:PORT] [--data_dir=DIR] [--config=FILE.yaml]");
   riskflow::UseRiskflowdFlagsForHelp();
   absl::ParseCommandLine(argc, argv);
+  riskflow::server::ConfigureServingProcess();
   // Everything riskflowd creates (RocksDB files, directories) is for its
   // owner only: the log holds every event (docs/input-validation.md).
   umask(077);
