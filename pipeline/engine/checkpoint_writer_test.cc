@@ -409,6 +409,32 @@ TEST(StateChangesTest, ManyChangesOfOneKeyKeepTheirOrderAcrossClear) {
   }
 }
 
+// Keys that tie on the 32 bytes the sort compares as integers are ordered
+// by their bytes, a shorter key before a longer one it is a prefix of.
+TEST(StateChangesTest, KeysBeyondTheComparedPrefixSortByTheirBytes) {
+  const std::string p32(32, 'p');
+  state::StateChanges changes;
+  changes.Put(p32 + "b", "1");
+  changes.Put(p32 + "a" + std::string(10, 'z'), "2");
+  changes.Put(p32, "3");
+  changes.Put(p32 + "a", "4");
+  changes.Put(std::string(31, 'p'), "5");
+  changes.Put(std::string(31, 'p') + std::string(1, '\0'), "6");
+  changes.Put(p32 + "a", "7");  // a duplicate keeps its place
+  rocksdb::WriteBatch batch;
+  struct Collect : rocksdb::WriteBatch::Handler {
+    std::string values;
+    rocksdb::Status PutCF(uint32_t, const rocksdb::Slice&,
+                          const rocksdb::Slice& v) override {
+      values += v.ToString();
+      return rocksdb::Status::OK();
+    }
+  } collect;
+  changes.AppendSortedTo(&batch, nullptr);
+  ASSERT_TRUE(batch.Iterate(&collect).ok());
+  EXPECT_EQ(collect.values, "5634721");
+}
+
 // The written checkpoint's buffer comes back emptied with its memory, so
 // the next checkpoint does not fault in fresh pages.
 TEST_F(CheckpointWriterTest, HandsBackTheWrittenBufferEmptied) {

@@ -25,11 +25,12 @@ uint64_t BigEndian(std::string_view key, size_t from) {
 
 void StateChanges::Add(std::string_view key, std::string_view value,
                        bool merge) {
-  ops_.push_back(Op{{BigEndian(key, 0), BigEndian(key, 8)},
-                    arena_.size(),
-                    static_cast<uint32_t>(key.size()),
-                    static_cast<uint32_t>(value.size()),
-                    merge});
+  Op& op = ops_.emplace_back();
+  for (int w = 0; w < kPrefixWords; ++w) op.prefix[w] = BigEndian(key, 8 * w);
+  op.offset = arena_.size();
+  op.key_size = static_cast<uint32_t>(key.size());
+  op.value_size = static_cast<uint32_t>(value.size());
+  op.merge = merge;
   sorted_ = false;
   arena_.append(key.data(), key.size());
   arena_.append(value.data(), value.size());
@@ -43,9 +44,15 @@ void StateChanges::Sort() {
   // makes an in-place sort stable: std::stable_sort's merge buffer was
   // fresh memory at every checkpoint.
   std::sort(ops_.begin(), ops_.end(), [this](const Op& a, const Op& b) {
-    if (a.prefix[0] != b.prefix[0]) return a.prefix[0] < b.prefix[0];
-    if (a.prefix[1] != b.prefix[1]) return a.prefix[1] < b.prefix[1];
-    const int c = Key(a).compare(Key(b));
+    for (int w = 0; w < kPrefixWords; ++w) {
+      if (a.prefix[w] != b.prefix[w]) return a.prefix[w] < b.prefix[w];
+    }
+    // Only keys longer than the prefix, or equal in it, reach the arena.
+    const int c = a.key_size <= 8 * kPrefixWords &&
+                          b.key_size <= 8 * kPrefixWords
+                      ? static_cast<int>(a.key_size) -
+                            static_cast<int>(b.key_size)
+                      : Key(a).compare(Key(b));
     if (c != 0) return c < 0;
     return a.offset < b.offset;
   });

@@ -72,8 +72,13 @@ class StateChanges {
                                        const rocksdb::MergeOperator* merge);
 
  private:
+  static constexpr int kPrefixWords = 4;
   struct Op {
-    uint64_t prefix[2];  // the key's first 16 bytes, big-endian, 0-padded
+    // The key's first 32 bytes, big-endian, 0-padded: a state key is
+    // id (8) | entity length (4) | entity | bucket (8), so 16 bytes stop
+    // inside the entity and every comparison of one state's keys went on
+    // to a memcmp in the arena (a cache miss); 32 cover a typical id.
+    uint64_t prefix[kPrefixWords];
     uint64_t offset;  // of the key in arena_; the value follows it
     uint32_t key_size;
     uint32_t value_size;
