@@ -107,6 +107,16 @@ uint32_t ShardState::InternSpec(const StateSpec& s) {
   return it->second;
 }
 
+ShardState::Record* ShardState::FindRecord(std::string_view entity) {
+  if (last_record_ != nullptr && last_record_->entity == entity) {
+    return last_record_;
+  }
+  auto it = records_.find(absl::string_view(entity.data(), entity.size()));
+  if (it == records_.end()) return nullptr;
+  last_record_ = it->get();
+  return last_record_;
+}
+
 absl::StatusOr<ShardState::Entry*> ShardState::FindEntry(Record* r,
                                                          const StateSpec& s) {
   if (r == nullptr) return nullptr;
@@ -147,8 +157,7 @@ absl::StatusOr<ShardState::Entry*> ShardState::GetEntry(const StateSpec& s,
                                                         int64_t t,
                                                         int64_t need_bucket,
                                                         Record** record) {
-  auto it = records_.find(absl::string_view(entity.data(), entity.size()));
-  Record* r = it == records_.end() ? nullptr : it->get();
+  Record* r = FindRecord(entity);
   absl::StatusOr<Entry*> found = FindEntry(r, s);
   if (!found.ok()) return found.status();
   if (Entry* e = *found; e != nullptr) {
@@ -188,8 +197,7 @@ absl::StatusOr<ShardState::Entry*> ShardState::GetEntry(const StateSpec& s,
 
 absl::StatusOr<ShardState::Entry*> ShardState::GetLastEntry(
     const StateSpec& s, std::string_view entity, bool load, Record** record) {
-  auto it = records_.find(absl::string_view(entity.data(), entity.size()));
-  Record* r = it == records_.end() ? nullptr : it->get();
+  Record* r = FindRecord(entity);
   absl::StatusOr<Entry*> found = FindEntry(r, s);
   if (!found.ok()) return found.status();
   if (Entry* e = *found; e != nullptr) {

@@ -202,6 +202,11 @@ class ShardState {
   absl::StatusOr<Entry*> GetLastEntry(const StateSpec& s,
                                       std::string_view entity, bool load,
                                       Record** record);
+  // The entity's record, or null. The detectors of one event ask for the
+  // same entity over and over (every state of the account), so the last
+  // record found is checked first: one string compare instead of a hash
+  // and a probe.
+  Record* FindRecord(std::string_view entity);
   // The record's entry of state `s`, or null. FailedPrecondition if the
   // entity caches `s` with another kind or bucket size.
   absl::StatusOr<Entry*> FindEntry(Record* r, const StateSpec& s);
@@ -294,6 +299,8 @@ class ShardState {
   std::vector<int64_t> pending_retention_;
   StateChanges pending_changes_;
   StateChanges spare_changes_;
+  // FindRecord's last answer; reset whenever a record is destroyed.
+  Record* last_record_ = nullptr;
   uint64_t cow_records_ = 0;
 
   // Scratch space reused across calls so hot paths do not allocate.

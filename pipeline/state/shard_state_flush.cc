@@ -216,6 +216,7 @@ void ShardState::Evict() {
     entries_ -= r->entries.size();
     stats_.evictions += r->entries.size();
     // The set's key is the record itself: nothing to use after this.
+    if (r == last_record_) last_record_ = nullptr;
     records_.erase(records_.find(absl::string_view(r->entity)));
   }
 }
@@ -228,6 +229,7 @@ void ShardState::DropAll() {
   dirty_.clear();
   touched_.clear();
   records_.clear();
+  last_record_ = nullptr;
   entries_ = 0;
   dirty_entries_ = 0;
   bytes_ = 0;
