@@ -118,6 +118,46 @@ TEST_P(AwaitFreshDecisionTest, DecidedAfterTheWaiterRegisters) {
   EXPECT_EQ(d->route(), v1::NOTIFY);
 }
 
+// A group of Evaluates only wakes only the shard deciding them: the other
+// shards' progress markers wait for FlushDeferredMarkers (the log writer's
+// idle hook) or the next ordinary group.
+TEST_P(AwaitFreshDecisionTest, AnEvaluateOnlyGroupDefersOtherShardsMarkers) {
+  auto wait_processed = [this](uint64_t sequence) {
+    const absl::Time until = absl::Now() + absl::Seconds(10);
+    while (engine_->processed_sequence() < sequence && absl::Now() < until) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    return engine_->processed_sequence();
+  };
+  engine_->Dispatch(TwoPayments("acct-c"));
+  ASSERT_GE(wait_processed(2), 2u);
+
+  std::vector<log::LoggedEvent> evaluate = TwoPayments("acct-c");
+  evaluate.erase(evaluate.begin());
+  evaluate[0].sequence = 3;
+  evaluate[0].event.set_event_id("e3");
+  evaluate[0].priority = true;
+  engine_->Dispatch(std::move(evaluate));
+  absl::StatusOr<v1::Decision> d = engine_->AwaitFreshDecision(
+      3, "acct-c", absl::Now() + absl::Seconds(10));
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->sequence(), 3u);
+  if (GetParam() > 1) {
+    absl::SleepFor(absl::Milliseconds(100));
+    EXPECT_EQ(engine_->processed_sequence(), 2u)
+        << "a shard without the event was woken for its marker";
+    engine_->FlushDeferredMarkers();
+  }
+  EXPECT_EQ(wait_processed(3), 3u);
+
+  // An ordinary group carries every shard's marker at once.
+  std::vector<log::LoggedEvent> more = TwoPayments("acct-d");
+  more.erase(more.begin());
+  more[0].sequence = 4;
+  engine_->Dispatch(std::move(more));
+  EXPECT_EQ(wait_processed(4), 4u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Shards, AwaitFreshDecisionTest,
                          ::testing::Values(1u, 2u, 4u));
 

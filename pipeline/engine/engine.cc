@@ -212,6 +212,8 @@ void Engine::Stop() {
     // would leave it waiting (it gives up on `stopped_`).
     recovery_thread_.join();
   }
+  // Every shard's last checkpoint covers the whole log dispatched so far.
+  FlushDeferredMarkers();
   // All drain at once: a shard's last checkpoint may wait for the others.
   for (auto& shard : shards_) shard->BeginStop();
   for (auto& shard : shards_) shard->Stop();
@@ -247,6 +249,15 @@ void Engine::DispatchLocked(std::vector<log::LoggedEvent> events,
   const uint32_t n = shard_count();
   const uint64_t through = events.back().sequence;
   const int64_t watermark = events.back().watermark_ms;
+  // Evaluates only, live: markers only for the shards that decide them
+  // (an idle Evaluate then wakes one shard thread, not every one; on two
+  // cores the others' wake-ups compete with the decision). The rest follow
+  // from FlushDeferredMarkers or with the next group. Keyed stages wait on
+  // every shard's progress, so they get their markers at once.
+  const bool priority_only =
+      recovered_through == 0 && !stage_layout_->keyed() &&
+      std::all_of(events.begin(), events.end(),
+                  [](const log::LoggedEvent& e) { return e.priority; });
   std::vector<std::vector<ShardItem>> per_shard(n);
   // Room for an even split plus slack and the marker: growing a vector
   // moves every Event in it, which showed in replay profiles.
@@ -288,7 +299,12 @@ void Engine::DispatchLocked(std::vector<log::LoggedEvent> events,
     }
   }
   // A marker per shard lets idle shards report progress too.
+  bool deferred = false;
   for (uint32_t k = 0; k < n; ++k) {
+    if (priority_only && per_shard[k].empty()) {
+      deferred = true;
+      continue;
+    }
     ShardItem marker;
     marker.through = through;
     marker.event.watermark_ms = watermark;
@@ -296,6 +312,25 @@ void Engine::DispatchLocked(std::vector<log::LoggedEvent> events,
     shards_[k]->Enqueue(std::move(per_shard[k]));
   }
   dispatched_.store(std::max(dispatched_.load(), through));
+  // Every shard not skipped now has the newest marker.
+  if (deferred) {
+    deferred_through_ = through;
+    deferred_watermark_ = watermark;
+  }
+  markers_deferred_.store(deferred);
+}
+
+void Engine::FlushDeferredMarkers() {
+  if (!markers_deferred_.load()) return;
+  absl::MutexLock lock(&dispatch_mu_);
+  if (!markers_deferred_.load()) return;
+  markers_deferred_.store(false);
+  for (auto& shard : shards_) {
+    std::vector<ShardItem> marker(1);
+    marker[0].through = deferred_through_;
+    marker[0].event.watermark_ms = deferred_watermark_;
+    shard->Enqueue(std::move(marker));
+  }
 }
 
 absl::Status Engine::CheckpointAll(uint64_t sequence, absl::Duration timeout) {

@@ -104,6 +104,10 @@ class Engine {
   // The log's dispatcher: called in sequence order; blocks while the target
   // shards' queues are full.
   void Dispatch(std::vector<log::LoggedEvent> events);
+  // A group of Evaluates only (the authorization path on a quiet daemon)
+  // wakes only the shards that decide them; the others' progress markers
+  // wait for this call (the log writer's on_idle) or the next group.
+  void FlushDeferredMarkers();
 
   // Drains every queue, commits and joins the shards.
   void Stop();
@@ -212,6 +216,10 @@ class Engine {
   std::shared_ptr<const StageLayout> stage_layout_
       ABSL_GUARDED_BY(dispatch_mu_);
   std::atomic<uint64_t> dispatched_{0};
+  // The marker some shards have not had yet (FlushDeferredMarkers).
+  std::atomic<bool> markers_deferred_{false};
+  uint64_t deferred_through_ ABSL_GUARDED_BY(dispatch_mu_) = 0;
+  int64_t deferred_watermark_ ABSL_GUARDED_BY(dispatch_mu_) = 0;
   // While the recovery catches up, the live dispatch only notes how far the
   // log has got (the catch-up reads those events from the log).
   bool catching_up_ ABSL_GUARDED_BY(dispatch_mu_) = false;

@@ -140,6 +140,8 @@ absl::StatusOr<std::shared_ptr<AppendTicket>> EventLog::Submit(
 }
 
 void EventLog::WriterLoop() {
+  // A group was written since on_idle last ran.
+  bool idle_due = false;
   while (true) {
     std::vector<std::shared_ptr<AppendTicket>> group;
     size_t n = 0;
@@ -148,8 +150,26 @@ void EventLog::WriterLoop() {
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return stopping_ || !pending_.empty();
       };
-      mu_.Await(absl::Condition(&ready));
-      if (pending_.empty()) return;  // stopping and drained
+      if (idle_due && options_.on_idle) {
+        if (!mu_.AwaitWithTimeout(absl::Condition(&ready),
+                                  options_.idle_after)) {
+          idle_due = false;
+          mu_.Unlock();
+          options_.on_idle();
+          mu_.Lock();
+          continue;
+        }
+      } else {
+        mu_.Await(absl::Condition(&ready));
+      }
+      if (pending_.empty()) {  // stopping and drained
+        if (idle_due && options_.on_idle) {
+          mu_.Unlock();
+          options_.on_idle();
+          mu_.Lock();
+        }
+        return;
+      }
       // One synced write covers the whole group: every waiting priority
       // batch first, then bulk batches up to a bound (append_lanes.h).
       n = pending_.TakeGroup(options_.max_group_events,
@@ -157,6 +177,7 @@ void EventLog::WriterLoop() {
       writing_events_ = n;
     }
     CommitGroup(group);
+    idle_due = true;
     absl::MutexLock lock(&mu_);
     writing_events_ = 0;
   }

@@ -140,6 +140,12 @@ class EventLog {
     uint64_t dedupe_horizon_events = 10'000'000;
     // Entries per index checkpoint file; 0: the index's default.
     uint64_t id_index_chunk_events = 0;
+    // Called on the writer thread when it has had nothing to write for
+    // idle_after since its last group (once per quiet spell): riskflowd's
+    // engine then delivers the progress markers it held back for a group
+    // of Evaluates only (Engine::FlushDeferredMarkers). Null: never.
+    std::function<void()> on_idle;
+    absl::Duration idle_after = absl::Milliseconds(1);
   };
 
   EventLog(storage::Store* store, Options options, Dispatcher dispatcher);

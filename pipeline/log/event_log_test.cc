@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <atomic>
 #include <memory>
 #include <random>
 #include <string>
@@ -135,6 +136,32 @@ TEST_P(BackendTest, ScanReturnsEverythingAfterASequence) {
   auto missing = log_->LookupId("card", "nope");
   ASSERT_TRUE(missing.ok());
   EXPECT_FALSE(missing->has_value());
+}
+
+// on_idle runs on the writer once per quiet spell after groups were
+// written (not while idle with nothing written, not per group of a busy
+// spell), and once more when the log stops after a group.
+TEST_F(EventLogTest, OnIdleRunsOncePerQuietSpellAndAtStop) {
+  CloseLog();
+  std::atomic<int> idles{0};
+  options_.on_idle = [&idles] { idles.fetch_add(1); };
+  options_.idle_after = absl::Milliseconds(20);
+  OpenLog();
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_EQ(idles.load(), 0) << "idle before anything was written";
+  for (int i = 0; i < 5; ++i) {  // a busy spell: groups < 20 ms apart
+    Append({MakeEvent("busy" + std::to_string(i), 1000 + i)});
+  }
+  const absl::Time until = absl::Now() + absl::Seconds(10);
+  while (idles.load() == 0 && absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  EXPECT_EQ(idles.load(), 1);
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_EQ(idles.load(), 1) << "once per quiet spell";
+  Append({MakeEvent("later", 3000)});
+  CloseLog();  // stops right after a group: on_idle runs at the stop
+  EXPECT_EQ(idles.load(), 2);
 }
 
 TEST_F(EventLogTest, FullQueueIsResourceExhaustedNotADrop) {
