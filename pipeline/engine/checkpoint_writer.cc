@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "pipeline/common/background_thread.h"
 #include "pipeline/engine/checkpoint_sst.h"
 #include "pipeline/engine/shard_layouts.h"
 #include "pipeline/storage/key_encoding.h"
@@ -62,6 +63,10 @@ void CheckpointWriter::Wait() {
 }
 
 void CheckpointWriter::Loop() {
+  // A checkpoint's sort and SST build are hundreds of ms of CPU that no
+  // client waits for; on two cores they used to show in the Evaluate and
+  // ack tails (docs/checkpoints.md, "Background priority").
+  DeprioritizeThisThread(5);
   while (true) {
     Job job;
     {
