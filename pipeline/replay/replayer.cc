@@ -55,6 +55,8 @@ absl::Status ReplayEngine::Start(const ReplayOptions& options,
   policy.file_param_dir = options.file_param_dir;
   auto loaded = plugin_host::Pipeline::Load(options.pipeline, policy);
   if (!loaded.ok()) return loaded.status();
+  // Nobody reads a replay's detector timings (overruns never route).
+  (*loaded)->set_time_calls(false);
   pipeline = std::move(*loaded);
   // A replay's stores are scratch space rebuilt from the input on any
   // failure, so they skip the write-ahead log; the same engine code runs,
