@@ -92,6 +92,7 @@ void Shard::Loop() {
   if (crash_marker_ != nullptr) crash_marker_->AttachThread();
   std::vector<ShardItem> items;
   items.reserve(ctx_.max_batch_events);
+  spare_decisions_.reserve(ctx_.max_batch_events);
   while (true) {
     items.clear();
     // Idle with a checkpoint pending: slice on until an item arrives.
@@ -186,7 +187,7 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
       Decide(item, lists.get(), &again);
       continue;
     }
-    Decide(item, lists.get(), &decisions.emplace_back());
+    Decide(item, lists.get(), NewDecision(&decisions));
   }
   if (state_->sliced_checkpoint_pending()) {
     events_between_slices_.fetch_add(end - begin, std::memory_order_relaxed);
@@ -236,6 +237,7 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
     if (ctx_.decision_observer) ctx_.decision_observer(index_, decisions);
     ctx_.waiters->Publish(decisions);
   }
+  RecycleDecisions(&decisions);
   // Not while a checkpoint is in flight: its entities are clean in the
   // cache but not yet in the store, and an evicted or trimmed one would
   // be read back from a store that is behind the cache.
@@ -292,8 +294,28 @@ bool Shard::CommitDecisions(std::vector<riskflow::v1::Decision>* decisions,
   if (ctx_.on_committed) ctx_.on_committed();
   if (ctx_.decision_observer) ctx_.decision_observer(index_, *decisions);
   ctx_.waiters->Publish(*decisions);
-  decisions->clear();
+  RecycleDecisions(decisions);
   return true;
+}
+
+riskflow::v1::Decision* Shard::NewDecision(
+    std::vector<riskflow::v1::Decision>* decisions) {
+  riskflow::v1::Decision* d = &decisions->emplace_back();
+  if (!spare_decisions_.empty()) {
+    d->Swap(&spare_decisions_.back());
+    spare_decisions_.pop_back();
+  }
+  return d;
+}
+
+void Shard::RecycleDecisions(std::vector<riskflow::v1::Decision>* decisions) {
+  // Bounded by one micro-batch; beyond that they are simply freed.
+  for (riskflow::v1::Decision& d : *decisions) {
+    if (spare_decisions_.size() >= ctx_.max_batch_events) break;
+    d.Clear();
+    spare_decisions_.emplace_back().Swap(&d);
+  }
+  decisions->clear();
 }
 
 bool Shard::AwaitEngineProgress(uint64_t through) {
@@ -437,7 +459,11 @@ void FillDecisionHeader(const log::LoggedEvent& e,
                         const std::string& pipeline_version,
                         riskflow::v1::Decision* d) {
   const riskflow::v1::Event& ev = e.event;
-  d->set_decision_id(absl::StrCat(ev.channel_id(), "/", ev.event_id()));
+  // Built in place: a reused decision (Shard::NewDecision) keeps its
+  // string's capacity, so no allocation per event.
+  std::string* id = d->mutable_decision_id();
+  id->clear();
+  absl::StrAppend(id, ev.channel_id(), "/", ev.event_id());
   d->set_event_id(ev.event_id());
   d->set_channel_id(ev.channel_id());
   d->set_account_id(ev.account_id());

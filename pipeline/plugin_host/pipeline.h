@@ -107,6 +107,15 @@ class Pipeline {
   // (like Instantiate).
   absl::Status TryCreate();
 
+  // Whether each detector call is timed (overrun counts, the latency
+  // histogram): two clock reads per call, ~3% of a replay's CPU. Timing
+  // never changes a decision (overruns are only counted, never routed), so
+  // a replay, whose counters nobody reads, turns it off. A shard with a
+  // crash marker still times every call (the watchdog needs the start).
+  // Set before Instantiate.
+  void set_time_calls(bool on) { time_calls_ = on; }
+  bool time_calls() const { return time_calls_; }
+
  private:
   Pipeline() = default;
 
@@ -114,6 +123,7 @@ class Pipeline {
   std::string version_hash_;
   std::vector<std::unique_ptr<DetectorSlot>> detectors_;
   std::vector<riskflow::v1::PluginBuild> builds_;
+  bool time_calls_ = true;
 };
 
 }  // namespace riskflow::plugin_host

@@ -182,7 +182,10 @@ void ShardDetectors::RunOne(Instance& inst, const log::LoggedEvent& logged,
     const int64_t budget = slot->config.time_budget_us() > 0
                                ? slot->config.time_budget_us()
                                : kDefaultBudgetUs;
-    const auto start = std::chrono::steady_clock::now();
+    // Untimed (Pipeline::time_calls): no clock reads, no overrun counts.
+    const bool timed = marker_ != nullptr || pipeline_->time_calls();
+    const auto start = timed ? std::chrono::steady_clock::now()
+                             : std::chrono::steady_clock::time_point();
     if (marker_ != nullptr) {
       marker_->BeginCall(
           inst.marker_name, slot->config.name(), logged.sequence, budget,
@@ -214,11 +217,14 @@ void ShardDetectors::RunOne(Instance& inst, const log::LoggedEvent& logged,
       AddDegraded(slot, "DETECTOR_ERROR", message, decision);
       return;
     }
-    const auto elapsed_us =
-        std::chrono::duration_cast<std::chrono::microseconds>(
-            std::chrono::steady_clock::now() - start)
-            .count();
-    if (metrics::DetectorTimingOn()) slot->latency_us.Observe(elapsed_us);
+    const int64_t elapsed_us =
+        timed ? std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - start)
+                    .count()
+              : 0;
+    if (timed && metrics::DetectorTimingOn()) {
+      slot->latency_us.Observe(elapsed_us);
+    }
 
     if (s != RF_OK || !call_.error.empty()) {
       // last_error is only meaningful after a non-OK return.

@@ -310,6 +310,32 @@ TEST(ShardDetectorsTest, OverrunsAreCountedButNeverChangeDecisions) {
   EXPECT_FALSE(slot.quarantined.load());
 }
 
+// Untimed calls (replay): the same annotations as timed ones, and no
+// overruns counted even for a detector that always overruns.
+TEST(ShardDetectorsTest, UntimedCallsCountNoOverrunsAndDecideTheSame) {
+  riskflow::v1::PipelineConfig config;
+  auto* slow = AddDetector(&config, "slow", "faulty",
+                           {{"annotate", "true"}, {"sleep_ms", "2"}});
+  slow->set_time_budget_us(1000);
+  AddVelocity(&config);
+  auto timed = MustLoad(config);
+  auto untimed = MustLoad(config);
+  ASSERT_NE(timed, nullptr);
+  ASSERT_NE(untimed, nullptr);
+  EXPECT_TRUE(timed->time_calls());
+  untimed->set_time_calls(false);
+  auto a = NewShard(timed.get());
+  auto b = NewShard(untimed.get());
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  for (uint64_t seq = 1; seq <= 3; ++seq) {
+    EXPECT_EQ(RunOne(a.get(), seq).SerializeAsString(),
+              RunOne(b.get(), seq).SerializeAsString());
+  }
+  EXPECT_EQ(Slot(*timed, 0).overruns.load(), 3u);
+  EXPECT_EQ(Slot(*untimed, 0).overruns.load(), 0u);
+}
+
 TEST(ShardDetectorsTest, SameEventsGiveSameAnnotations) {
   riskflow::v1::PipelineConfig config;
   auto* flaky = AddDetector(&config, "flaky", "faulty",

@@ -1,7 +1,5 @@
 #include "pipeline/replay/decision_output.h"
 
-#include <openssl/evp.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -12,86 +10,63 @@
 #include "absl/strings/str_cat.h"
 #include "pipeline/replay/decision_json.h"
 #include "pipeline/replay/delimited.h"
+#include "pipeline/replay/direct_output.h"
 
 namespace riskflow::replay {
 namespace {
 
-constexpr size_t kFlushBytes = 1 << 20;
-
-absl::Status WriteError(const std::string& path) {
-  return absl::UnavailableError(
-      absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
-}
-
-// The output file and its SHA-256, computed over exactly the bytes written
-// so the summary's hash never needs a second pass over a large file.
-class HashedOutput {
- public:
-  explicit HashedOutput(std::string path) : path_(std::move(path)) {}
-  ~HashedOutput() {
-    if (file_ != nullptr) std::fclose(file_);
-    if (ctx_ != nullptr) EVP_MD_CTX_free(ctx_);
-  }
-
-  absl::Status Open() {
-    file_ = std::fopen(path_.c_str(), "wb");
-    if (file_ == nullptr) return WriteError(path_);
-    ctx_ = EVP_MD_CTX_new();
-    if (ctx_ == nullptr || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) {
-      return absl::InternalError("cannot start SHA-256 (libcrypto)");
-    }
-    return absl::OkStatus();
-  }
-  std::string* buffer() { return &buffer_; }
-  absl::Status MaybeFlush(bool force) {
-    if (buffer_.size() < kFlushBytes && !force) return absl::OkStatus();
-    EVP_DigestUpdate(ctx_, buffer_.data(), buffer_.size());
-    if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) !=
-        buffer_.size()) {
-      return WriteError(path_);
-    }
-    buffer_.clear();
-    return absl::OkStatus();
-  }
-  absl::StatusOr<std::string> Finish() {
-    if (auto s = MaybeFlush(true); !s.ok()) return s;
-    const int rc = std::fclose(file_);
-    file_ = nullptr;
-    if (rc != 0) return WriteError(path_);
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(ctx_, digest, &length);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned int i = 0; i < length; ++i) {
-      hex.push_back(kHex[digest[i] >> 4]);
-      hex.push_back(kHex[digest[i] & 0xf]);
-    }
-    return hex;
-  }
-
- private:
-  std::string path_;
-  std::FILE* file_ = nullptr;
-  EVP_MD_CTX* ctx_ = nullptr;
-  std::string buffer_;
-};
-
-void Tally(const riskflow::v1::Decision& d, OutputSummary* s) {
-  ++s->decisions;
-  ++s->routes[riskflow::v1::Route_Name(d.route())];
-  for (int k = 0; k < d.annotations_size(); ++k) {
-    // Count decisions, not annotations: a detector may annotate twice.
-    const std::string& name = d.annotations(k).detector();
-    bool seen = false;
-    for (int j = 0; j < k && !seen; ++j) {
-      seen = d.annotations(j).detector() == name;
-    }
-    if (!seen) ++s->detector_hits[name];
-  }
-}
+// Route counts by enum value; anything outside (never made by the router)
+// is counted under its number's name all the same.
+constexpr int kRouteSlots = 8;
 
 }  // namespace
+
+// One shard's committed decisions, already serialised (on the shard's
+// thread, so the writer thread only copies bytes): entry i is
+// bytes[entries[i-1].end, entries[i].end) and has sequence
+// entries[i].sequence. Emptied chunks go back to their shard for reuse, so
+// neither side touches fresh memory per micro-batch.
+struct DecisionWriter::Chunk {
+  struct Entry {
+    uint64_t sequence;
+    size_t end;
+  };
+  std::string bytes;
+  std::vector<Entry> entries;
+  size_t next = 0;  // writer thread: the first entry not yet written
+
+  void Clear() {
+    bytes.clear();
+    entries.clear();
+    next = 0;
+  }
+};
+
+// Per shard, touched only by that shard's thread in Add; summed by Finish
+// once the shards have stopped.
+struct DecisionWriter::ShardTally {
+  uint64_t routes[kRouteSlots] = {};
+  std::map<int, uint64_t> other_routes;
+  std::map<std::string, uint64_t> detector_hits;
+
+  void Add(const riskflow::v1::Decision& d) {
+    const int route = d.route();
+    if (route >= 0 && route < kRouteSlots) {
+      ++routes[route];
+    } else {
+      ++other_routes[route];
+    }
+    for (int k = 0; k < d.annotations_size(); ++k) {
+      // Count decisions, not annotations: a detector may annotate twice.
+      const std::string& name = d.annotations(k).detector();
+      bool seen = false;
+      for (int j = 0; j < k && !seen; ++j) {
+        seen = d.annotations(j).detector() == name;
+      }
+      if (!seen) ++detector_hits[name];
+    }
+  }
+};
 
 absl::StatusOr<OutputFormat> ParseOutputFormat(const std::string& text) {
   const std::string t = absl::AsciiStrToLower(text);
@@ -101,19 +76,21 @@ absl::StatusOr<OutputFormat> ParseOutputFormat(const std::string& text) {
       "unknown output format \"", text, "\" (expected jsonl or proto)"));
 }
 
-using Chunk = std::vector<riskflow::v1::Decision>;
-
 struct DecisionWriter::Impl {
   Impl(std::string p, OutputFormat f, uint32_t shards)
       : path(std::move(p)),
         tmp_path(path + ".partial"),
         format(f),
         out(tmp_path),
-        incoming(shards) {}
+        incoming(shards),
+        spare(shards),
+        recycled(shards),
+        tallies(shards) {}
 
   void Loop();
   // Writer thread: emits every decision it can in sequence order.
-  void Drain(std::vector<std::deque<Chunk>>* local, std::vector<size_t>* pos);
+  void Drain(std::vector<std::deque<std::unique_ptr<Chunk>>>* local,
+             std::vector<std::vector<std::unique_ptr<Chunk>>>* done);
   void Fail(absl::Status s) {
     absl::MutexLock lock(&mu);
     if (status.ok()) status = std::move(s);
@@ -122,62 +99,72 @@ struct DecisionWriter::Impl {
   const std::string path;
   const std::string tmp_path;
   const OutputFormat format;
-  HashedOutput out;
+  DirectOutput out;
   mutable absl::Mutex mu;
-  std::vector<std::vector<Chunk>> incoming ABSL_GUARDED_BY(mu);
+  std::vector<std::vector<std::unique_ptr<Chunk>>> incoming ABSL_GUARDED_BY(mu);
   bool closed ABSL_GUARDED_BY(mu) = false;
   absl::Status status ABSL_GUARDED_BY(mu);
+  // Written chunks on their way back to their shard.
+  std::vector<std::vector<std::unique_ptr<Chunk>>> recycled ABSL_GUARDED_BY(mu);
+  // Shard k's thread only: empty chunks to fill next, and its counts.
+  std::vector<std::vector<std::unique_ptr<Chunk>>> spare;
+  std::vector<ShardTally> tallies;
   std::thread thread;
   bool renamed = false;
   // Writer thread only (read by Finish after the join).
   uint64_t next = 1;
+  bool failed = false;
   bool leftover = false;
   uint64_t leftover_sequence = 0;
-  OutputSummary summary;
 };
 
-void DecisionWriter::Impl::Drain(std::vector<std::deque<Chunk>>* local,
-                                 std::vector<size_t>* pos) {
-  bool failed = false;
+void DecisionWriter::Impl::Drain(
+    std::vector<std::deque<std::unique_ptr<Chunk>>>* local,
+    std::vector<std::vector<std::unique_ptr<Chunk>>>* done) {
   for (size_t k = 0; k < local->size();) {
-    std::deque<Chunk>& q = (*local)[k];
-    size_t& p = (*pos)[k];
-    if (q.empty() || q.front()[p].sequence() != next) {
+    std::deque<std::unique_ptr<Chunk>>& q = (*local)[k];
+    if (q.empty() || q.front()->entries[q.front()->next].sequence != next) {
       ++k;
       continue;
     }
-    // Emit this shard's run of consecutive sequences, then rescan.
-    while (!q.empty() && q.front()[p].sequence() == next) {
-      const riskflow::v1::Decision& d = q.front()[p];
+    // Emit this shard's run of consecutive sequences (one copy per run),
+    // then rescan.
+    while (!q.empty()) {
+      Chunk& c = *q.front();
+      const size_t first = c.next;
+      while (c.next < c.entries.size() && c.entries[c.next].sequence == next) {
+        ++c.next;
+        ++next;
+      }
+      if (c.next == first) break;
+      const size_t from = first == 0 ? 0 : c.entries[first - 1].end;
+      const size_t to = c.entries[c.next - 1].end;
       if (!failed) {
-        Tally(d, &summary);
-        if (format == OutputFormat::kJsonl) {
-          AppendDecisionJsonLine(d, out.buffer());
-        } else {
-          AppendDelimited(d, out.buffer());
-        }
-        if (absl::Status s = out.MaybeFlush(false); !s.ok()) {
+        if (absl::Status s = out.Append(c.bytes.data() + from, to - from);
+            !s.ok()) {
           Fail(s);
           failed = true;
         }
       }
-      ++next;
-      if (++p == q.front().size()) {
-        q.pop_front();
-        p = 0;
-      }
+      if (c.next < c.entries.size()) break;
+      (*done)[k].push_back(std::move(q.front()));
+      q.pop_front();
     }
     k = 0;
   }
 }
 
 void DecisionWriter::Impl::Loop() {
-  std::vector<std::deque<Chunk>> local(incoming.size());
-  std::vector<size_t> pos(incoming.size(), 0);
+  std::vector<std::deque<std::unique_ptr<Chunk>>> local(incoming.size());
+  std::vector<std::vector<std::unique_ptr<Chunk>>> done(incoming.size());
   while (true) {
-    bool done = false;
+    bool finished = false;
     {
       absl::MutexLock lock(&mu);
+      for (size_t k = 0; k < done.size(); ++k) {
+        for (auto& c : done[k]) recycled[k].push_back(std::move(c));
+        done[k].clear();
+      }
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
         if (closed) return true;
         for (const auto& q : incoming) {
@@ -187,18 +174,19 @@ void DecisionWriter::Impl::Loop() {
       };
       mu.Await(absl::Condition(&ready));
       for (size_t k = 0; k < incoming.size(); ++k) {
-        for (Chunk& c : incoming[k]) local[k].push_back(std::move(c));
+        for (auto& c : incoming[k]) local[k].push_back(std::move(c));
         incoming[k].clear();
       }
-      done = closed;
+      finished = closed;
     }
-    Drain(&local, &pos);
-    if (done) break;
+    Drain(&local, &done);
+    if (finished) break;
   }
   for (size_t k = 0; k < local.size(); ++k) {
     if (!local[k].empty()) {
       leftover = true;
-      leftover_sequence = local[k].front()[pos[k]].sequence();
+      const Chunk& c = *local[k].front();
+      leftover_sequence = c.entries[c.next].sequence;
     }
   }
 }
@@ -228,10 +216,32 @@ absl::Status DecisionWriter::Open() {
 void DecisionWriter::Add(uint32_t shard,
                          const std::vector<riskflow::v1::Decision>& d) {
   if (d.empty()) return;
-  Chunk copy(d.begin(), d.end());  // outside the lock
+  // Serialised and counted here, on the shard's thread, outside the lock.
+  std::vector<std::unique_ptr<Chunk>>& spare = impl_->spare[shard];
+  std::unique_ptr<Chunk> chunk;
+  if (spare.empty()) {
+    chunk = std::make_unique<Chunk>();
+  } else {
+    chunk = std::move(spare.back());
+    spare.pop_back();
+    chunk->Clear();
+  }
+  chunk->entries.reserve(d.size());
+  ShardTally& tally = impl_->tallies[shard];
+  for (const riskflow::v1::Decision& decision : d) {
+    tally.Add(decision);
+    if (impl_->format == OutputFormat::kJsonl) {
+      AppendDecisionJsonLine(decision, &chunk->bytes);
+    } else {
+      AppendDelimited(decision, &chunk->bytes);
+    }
+    chunk->entries.push_back({decision.sequence(), chunk->bytes.size()});
+  }
   absl::MutexLock lock(&impl_->mu);
+  for (auto& c : impl_->recycled[shard]) spare.push_back(std::move(c));
+  impl_->recycled[shard].clear();
   if (!impl_->status.ok()) return;  // output failed: stop buffering
-  impl_->incoming[shard].push_back(std::move(copy));
+  impl_->incoming[shard].push_back(std::move(chunk));
 }
 
 absl::Status DecisionWriter::status() const {
@@ -256,14 +266,28 @@ absl::StatusOr<OutputSummary> DecisionWriter::Finish(uint64_t expected) {
   }
   absl::StatusOr<std::string> sha = impl_->out.Finish();
   if (!sha.ok()) return sha.status();
-  impl_->summary.sha256 = *std::move(sha);
+  OutputSummary summary;
+  summary.decisions = impl_->next - 1;
+  summary.sha256 = *std::move(sha);
+  // The shards have stopped (Replayer calls this after Engine::Stop).
+  for (const ShardTally& t : impl_->tallies) {
+    for (int r = 0; r < kRouteSlots; ++r) {
+      if (t.routes[r] > 0) summary.routes[riskflow::v1::Route_Name(r)] += t.routes[r];
+    }
+    for (const auto& [r, n] : t.other_routes) {
+      summary.routes[riskflow::v1::Route_Name(r)] += n;
+    }
+    for (const auto& [name, n] : t.detector_hits) {
+      summary.detector_hits[name] += n;
+    }
+  }
   if (std::rename(impl_->tmp_path.c_str(), impl_->path.c_str()) != 0) {
     return absl::UnavailableError(absl::StrCat(
         "cannot rename ", impl_->tmp_path, " to ", impl_->path, ": ",
         std::strerror(errno)));
   }
   impl_->renamed = true;
-  return std::move(impl_->summary);
+  return summary;
 }
 
 }  // namespace riskflow::replay

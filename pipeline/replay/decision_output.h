@@ -1,8 +1,9 @@
 // The replay's decision output, written while the engine runs.
 //
 // Each shard hands its committed decisions (in sequence order within the
-// shard) to Add from the decision observer, on its own thread; a writer
-// thread emits them in global sequence order. Logged sequences are
+// shard) to Add from the decision observer, on its own thread, which
+// serialises them into a reused per-shard buffer; a writer thread copies
+// those bytes to the file in global sequence order (direct_output.h). Logged sequences are
 // contiguous from 1, so the writer always knows which decision comes next
 // and never waits for an idle shard. The output therefore depends only on
 // the decisions, never on how events were spread over shards or
@@ -59,7 +60,9 @@ class DecisionWriter {
 
   absl::Status Open();  // creates the file, starts the writer thread
 
-  // From shard `shard`'s thread: its next committed decisions.
+  // From shard `shard`'s thread: its next committed decisions. They are
+  // serialised and counted here, on that thread, so the writer thread only
+  // copies bytes in sequence order to the file.
   void Add(uint32_t shard, const std::vector<riskflow::v1::Decision>& d);
 
   // The first write error, if any (cheap; lets the feeder stop early).
@@ -70,6 +73,8 @@ class DecisionWriter {
   absl::StatusOr<OutputSummary> Finish(uint64_t expected);
 
  private:
+  struct Chunk;
+  struct ShardTally;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

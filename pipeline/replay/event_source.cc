@@ -57,6 +57,14 @@ class ProtoSource : public EventSource {
   absl::StatusOr<bool> Next(riskflow::v1::Event* event) override {
     record_start_ = offset_;
     ++record_;
+    // Most records lie whole in the file's buffer: parsed in place, with no
+    // copy. Anything else (a record across a buffer boundary, the end, a
+    // bad length) takes the general path below, which reports it.
+    if (std::optional<bool> parsed = ParseBuffered(event)) {
+      if (*parsed) return true;
+      return absl::InvalidArgumentError(
+          absl::StrCat(Position(), ": not a valid riskflow.v1.Event"));
+    }
     const DelimitedRead r = ReadDelimited(file_.get(), &bytes_, &offset_);
     if (!file_->status().ok()) return file_->status();
     switch (r) {
@@ -90,6 +98,28 @@ class ProtoSource : public EventSource {
   }
 
  private:
+  // Whether the next record, entirely in the buffer, parsed; nullopt (and
+  // nothing consumed) when it is not entirely there.
+  std::optional<bool> ParseBuffered(riskflow::v1::Event* event) {
+    const std::string_view buf = file_->Buffered();
+    uint64_t length = 0;
+    size_t header = 0;
+    for (int shift = 0;; shift += 7) {
+      if (header == buf.size() || shift >= 64) return std::nullopt;
+      const uint8_t c = static_cast<uint8_t>(buf[header++]);
+      length |= static_cast<uint64_t>(c & 0x7f) << shift;
+      if ((c & 0x80) == 0) break;
+    }
+    if (length > kMaxDelimitedBytes || buf.size() - header < length) {
+      return std::nullopt;
+    }
+    const bool ok =
+        event->ParseFromArray(buf.data() + header, static_cast<int>(length));
+    file_->Skip(header + length);
+    offset_ += header + length;
+    return ok;
+  }
+
   std::unique_ptr<InputFile> file_;
   std::string bytes_;
   uint64_t offset_ = 0;

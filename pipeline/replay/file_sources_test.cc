@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pipeline/replay/csv_source.h"
@@ -226,6 +227,44 @@ TEST_F(FileSourcesTest, LengthDelimitedProtoPlainAndGzip) {
   auto source = Open(Write("cut.pb", bytes.substr(0, bytes.size() - 1)));
   std::vector<std::string> got = Drain(source.get());
   EXPECT_THAT(got.back(), HasSubstr("cut.pb: record 3 (byte 27): truncated"));
+}
+
+// Records are parsed in place when whole in the file's 256 KiB buffer and
+// copied out when they straddle its end: every record of a file several
+// buffers long, with lengths of one to three varint bytes, comes back
+// intact and in order, and positions count every byte.
+TEST_F(FileSourcesTest, LengthDelimitedProtoAcrossBufferBoundaries) {
+  std::string bytes;
+  std::vector<std::string> expected;
+  riskflow::v1::Event e;
+  for (int i = 0; i < 3000; ++i) {
+    e.Clear();
+    e.set_event_id("e" + std::to_string(i));
+    e.set_account_id(std::string(static_cast<size_t>(i * 37 % 400), 'a'));
+    if (i % 500 == 0) e.set_counterparty(std::string(20000, 'c'));
+    AppendDelimited(e, &bytes);
+    expected.push_back(e.ShortDebugString());
+  }
+  bytes += std::string("\x02\xff\xff", 3);  // a last record that is no Event
+  for (const std::string& path :
+       {Write("big.pb", bytes), WriteGzip("big.pb.gz", {bytes})}) {
+    auto source = Open(path);
+    ASSERT_NE(source, nullptr);
+    riskflow::v1::Event got;
+    for (size_t i = 0; i < expected.size(); ++i) {
+      absl::StatusOr<bool> more = source->Next(&got);
+      ASSERT_TRUE(more.ok() && *more) << path << " record " << i;
+      ASSERT_EQ(got.ShortDebugString(), expected[i]) << path << " " << i;
+    }
+    absl::StatusOr<bool> bad = source->Next(&got);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_THAT(std::string(bad.status().message()),
+                HasSubstr(absl::StrCat(": record 3001 (byte ",
+                                       bytes.size() - 3, "): not a valid")));
+    absl::StatusOr<bool> end = source->Next(&got);
+    ASSERT_TRUE(end.ok());
+    EXPECT_FALSE(*end);
+  }
 }
 
 TEST_F(FileSourcesTest, DelimitedBytesAreDeterministic) {

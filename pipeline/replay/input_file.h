@@ -11,6 +11,7 @@
 #include <memory>
 #include <streambuf>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -40,6 +41,14 @@ class InputFile : public std::streambuf {
   // since readers must not see exceptions); readers check this at the end
   // so a corrupt .gz never passes for a short file.
   const absl::Status& status() const { return status_; }
+
+  // The unread bytes already in the get area, without reading: a reader
+  // can parse a record in place instead of copying it out first. Skip(n)
+  // consumes n of them (n <= Buffered().size()).
+  std::string_view Buffered() const {
+    return std::string_view(gptr(), static_cast<size_t>(egptr() - gptr()));
+  }
+  void Skip(size_t n) { gbump(static_cast<int>(n)); }
 
  protected:
   int_type underflow() override;
