@@ -112,7 +112,11 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 grep -q "ACCOUNT_HELD" <<<"$after" && fail "still held after the release: $after"
-"$riskflow" evaluate --target="$target" --format=text --json "{\"event_id\":\"pay-after\",\"channel_id\":\"web\",\"type\":\"PAYOUT\",\"event_time_ms\":$((t0 + 62000)),\"account_id\":\"acct-freeze\",\"amount_minor\":500,\"currency\":\"CNY\"}" > /dev/null 2>&1 ||
+# A minute after the probes and pay-held, so velocity_burst (5 per minute)
+# never counts them: how many probes ran depends on how soon the release
+# reached riskflowd, and with four or more pay-after was flagged, got a
+# case, and the search below opened that case instead of the look-up.
+"$riskflow" evaluate --target="$target" --format=text --json "{\"event_id\":\"pay-after\",\"channel_id\":\"web\",\"type\":\"PAYOUT\",\"event_time_ms\":$((t0 + 122000)),\"account_id\":\"acct-freeze\",\"amount_minor\":500,\"currency\":\"CNY\"}" > /dev/null 2>&1 ||
   fail "evaluate of pay-after failed"
 "$python" "$runfiles/tests/console/console_browser.py" \
   --url="http://127.0.0.1:$console_port" --account=acct-freeze \
