@@ -1,7 +1,9 @@
 #include "pipeline/log/card_numbers.h"
 
 #include <cstddef>
-#include <vector>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/types/span.h"
 
 namespace riskflow::log {
 namespace {
@@ -18,14 +20,17 @@ struct Group {
 };
 
 // Calls fn(positions) for each card number found; positions are the byte
-// offsets of its digits. Returns early (true) once fn returns true.
+// offsets of its digits. Returns early (true) once fn returns true. Runs on
+// every string of every event at ingest (a UUID alone has ~20 digits in
+// dash-joined groups), so nothing here allocates for a chain of up to 8
+// groups, and a candidate's digits (at most 19) live on the stack.
 template <typename Fn>
 bool ScanCardNumbers(std::string_view s, Fn fn) {
   const size_t n = s.size();
   size_t i = 0;
-  std::vector<Group> chain;
-  std::string digits;
-  std::vector<size_t> positions;
+  absl::InlinedVector<Group, 8> chain;
+  char digits[kMaxDigits];
+  size_t positions[kMaxDigits];
   while (i < n) {
     if (!IsDigit(s[i])) {
       ++i;
@@ -44,21 +49,25 @@ bool ScanCardNumbers(std::string_view s, Fn fn) {
       break;
     }
     for (size_t first = 0; first < chain.size(); ++first) {
+      // No card number starts with 0, 1, 7, 8 or 9 (header comment).
+      const char lead = s[chain[first].begin];
+      if (lead < '2' || lead > '6') continue;
       size_t count = 0;
       for (size_t last = first; last < chain.size(); ++last) {
         count += chain[last].end - chain[last].begin;
         if (count > kMaxDigits) break;
         if (count < kMinDigits) continue;
-        digits.clear();
-        positions.clear();
+        size_t k = 0;
         for (size_t g = first; g <= last; ++g) {
           for (size_t p = chain[g].begin; p < chain[g].end; ++p) {
-            digits.push_back(s[p]);
-            positions.push_back(p);
+            digits[k] = s[p];
+            positions[k] = p;
+            ++k;
           }
         }
-        if (digits[0] >= '2' && digits[0] <= '6' && LuhnValid(digits)) {
-          if (fn(positions)) return true;
+        if (LuhnValid(std::string_view(digits, k)) &&
+            fn(absl::Span<const size_t>(positions, k))) {
+          return true;
         }
       }
     }
@@ -91,12 +100,12 @@ bool ContainsCardNumber(std::string_view s) {
   size_t count = 0;
   for (char c : s) count += IsDigit(c) ? 1 : 0;
   if (count < kMinDigits) return false;
-  return ScanCardNumbers(s, [](const std::vector<size_t>&) { return true; });
+  return ScanCardNumbers(s, [](absl::Span<const size_t>) { return true; });
 }
 
 std::string MaskCardNumbers(std::string_view s) {
   std::string out(s);
-  ScanCardNumbers(s, [&out](const std::vector<size_t>& positions) {
+  ScanCardNumbers(s, [&out](absl::Span<const size_t> positions) {
     for (size_t k = 6; k + 4 < positions.size(); ++k) out[positions[k]] = '*';
     return false;
   });
