@@ -90,11 +90,11 @@ absl::Status CheckAttributes(const Event& event, const IngestLimits& limits) {
         !s.ok()) {
       return s;
     }
-    // Values are bounded by the total below.
-    if (auto s = CheckString(value, AttributeName(key),
-                             std::numeric_limits<size_t>::max());
-        !s.ok()) {
-      return s;
+    // Values are bounded by the total below. The name (an allocation and a
+    // card scan of the key) is built only for the message.
+    if (FindInvalidUtf8(value) != std::string_view::npos) {
+      return CheckString(value, AttributeName(key),
+                         std::numeric_limits<size_t>::max());
     }
     attribute_bytes += key.size() + value.size();
   }
@@ -184,7 +184,7 @@ absl::Status CheckAmount(int64_t amount, const char* field,
 
 // The card-number policy over one string field. `maskable` is false for the
 // idempotency key's parts.
-absl::Status ApplyPanPolicy(std::string* value, const std::string& field,
+absl::Status ApplyPanPolicy(std::string* value, absl::string_view field,
                             PanPolicy policy, bool maskable) {
   if (!ContainsCardNumber(*value)) return absl::OkStatus();
   if (policy == PanPolicy::kMask && maskable) {
@@ -221,10 +221,13 @@ absl::Status ApplyPanPolicy(Event* event, PanPolicy policy) {
   auto* attributes = event->mutable_attributes();
   std::vector<std::pair<std::string, std::string>> rekeyed;
   for (auto it = attributes->begin(); it != attributes->end();) {
-    if (auto s = ApplyPanPolicy(&it->second, AttributeName(it->first), policy,
-                                true);
-        !s.ok()) {
-      return s;
+    // The name only when there is a card number to report or mask.
+    if (ContainsCardNumber(it->second)) {
+      if (auto s = ApplyPanPolicy(&it->second, AttributeName(it->first),
+                                  policy, true);
+          !s.ok()) {
+        return s;
+      }
     }
     if (ContainsCardNumber(it->first)) {
       if (policy != PanPolicy::kMask) {
