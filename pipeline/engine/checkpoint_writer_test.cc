@@ -435,6 +435,29 @@ TEST(StateChangesTest, KeysBeyondTheComparedPrefixSortByTheirBytes) {
   EXPECT_EQ(collect.values, "5634721");
 }
 
+// Duplicates of keys longer than the compared prefix, and keys that share
+// it but differ later, are told apart when an SST file gets one entry per
+// key.
+TEST(StateChangesTest, SstEntriesPerKeyBeyondTheComparedPrefix) {
+  storage::ScopedTempDir dir;
+  rocksdb::Options options;
+  rocksdb::SstFileWriter file(rocksdb::EnvOptions(), options);
+  ASSERT_TRUE(file.Open(dir.path() + "/f.sst").ok());
+  const std::string p32(32, 'p');
+  state::StateChanges changes;
+  changes.Put(p32 + "x", "1");
+  changes.Put(p32 + "y", "2");
+  changes.Put(p32 + "x", "3");  // replaces "1"
+  changes.Put(p32, "4");
+  changes.Put(p32 + "x" + std::string(1, '\0'), "5");
+  absl::StatusOr<size_t> written = changes.WriteSortedTo(&file, nullptr);
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(*written, 4u);
+  rocksdb::ExternalSstFileInfo info;
+  ASSERT_TRUE(file.Finish(&info).ok());
+  EXPECT_EQ(info.num_entries, 4u);
+}
+
 // The written checkpoint's buffer comes back emptied with its memory, so
 // the next checkpoint does not fault in fresh pages.
 TEST_F(CheckpointWriterTest, HandsBackTheWrittenBufferEmptied) {

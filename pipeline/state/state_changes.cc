@@ -86,7 +86,7 @@ absl::StatusOr<size_t> StateChanges::WriteSortedTo(
   for (size_t i = 0; i < ops_.size();) {
     // The run of ops with this key, reduced to one entry.
     size_t end = i + 1;
-    while (end < ops_.size() && Key(ops_[end]) == Key(ops_[i])) ++end;
+    while (end < ops_.size() && SameKey(ops_[end], ops_[i])) ++end;
     const Op& last = ops_[end - 1];
     const rocksdb::Slice key(arena_.data() + last.offset, last.key_size);
     auto value = [this](const Op& op) {

@@ -88,6 +88,15 @@ class StateChanges {
   std::string_view Key(const Op& op) const {
     return std::string_view(arena_.data() + op.offset, op.key_size);
   }
+  // Equal keys, reading the arena only when the sizes and the integer
+  // prefix agree and the keys are longer than it.
+  bool SameKey(const Op& a, const Op& b) const {
+    if (a.key_size != b.key_size) return false;
+    for (int w = 0; w < kPrefixWords; ++w) {
+      if (a.prefix[w] != b.prefix[w]) return false;
+    }
+    return a.key_size <= 8 * kPrefixWords || Key(a) == Key(b);
+  }
 
   std::string arena_;
   std::vector<Op> ops_;
