@@ -4,8 +4,9 @@
 // order of a walk over dirty records. The baseline, in the same run, is
 // std::sort of the same keys as std::strings.
 //
-//   bazel run -c opt //pipeline/state:state_changes_bench -- \
+//   bazel run -c opt //pipeline/state:state_changes_bench --
 //       --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+// (one command line)
 #include <algorithm>
 #include <numeric>
 #include <random>
