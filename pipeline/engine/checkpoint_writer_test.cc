@@ -341,6 +341,33 @@ TEST_F(CheckpointWriterTest, AnEmptyCheckpointIngestsTheOffsetAlone) {
   EXPECT_EQ(Offset(), storage::SequenceKey(4));
 }
 
+// One change as StateChanges::AppendSortedTo put it into a WriteBatch.
+struct BatchOp {
+  char kind;  // 'P'ut or 'M'erge
+  std::string key;
+  std::string value;
+};
+
+std::vector<BatchOp> AppendedSorted(state::StateChanges& changes) {
+  rocksdb::WriteBatch batch;
+  changes.AppendSortedTo(&batch, nullptr);
+  struct Collect : rocksdb::WriteBatch::Handler {
+    std::vector<BatchOp> ops;
+    rocksdb::Status PutCF(uint32_t, const rocksdb::Slice& k,
+                          const rocksdb::Slice& v) override {
+      ops.push_back({'P', k.ToString(), v.ToString()});
+      return rocksdb::Status::OK();
+    }
+    rocksdb::Status MergeCF(uint32_t, const rocksdb::Slice& k,
+                            const rocksdb::Slice& v) override {
+      ops.push_back({'M', k.ToString(), v.ToString()});
+      return rocksdb::Status::OK();
+    }
+  } collect;
+  EXPECT_TRUE(batch.Iterate(&collect).ok());
+  return collect.ops;
+}
+
 TEST(StateChangesTest, AppendsInKeyOrderKeepingDuplicatesInOrder) {
   state::StateChanges changes;
   changes.Merge("b", "1");
@@ -351,25 +378,13 @@ TEST(StateChangesTest, AppendsInKeyOrderKeepingDuplicatesInOrder) {
   changes.Put("0123456789abcdefY", "5");
   changes.Put("0123456789abcdef", "6");
   changes.Put(std::string("a\0", 2), "7");
-  rocksdb::WriteBatch batch;
-  struct Collect : rocksdb::WriteBatch::Handler {
-    std::string ops;
-    rocksdb::Status PutCF(uint32_t, const rocksdb::Slice& k,
-                          const rocksdb::Slice& v) override {
-      ops += "P" + k.ToString() + v.ToString() + " ";
-      return rocksdb::Status::OK();
-    }
-    rocksdb::Status MergeCF(uint32_t, const rocksdb::Slice& k,
-                            const rocksdb::Slice& v) override {
-      ops += "M" + k.ToString() + v.ToString() + " ";
-      return rocksdb::Status::OK();
-    }
-  } collect;
-  changes.AppendSortedTo(&batch, nullptr);
-  ASSERT_TRUE(batch.Iterate(&collect).ok());
-  EXPECT_EQ(collect.ops, "P0123456789abcdef6 P0123456789abcdefY5 "
-                         "P0123456789abcdefZ4 Pa2 Pa" + std::string(1, '\0') +
-                         "7 Mb1 Pb3 ");
+  std::string ops;
+  for (const BatchOp& op : AppendedSorted(changes)) {
+    ops += op.kind + op.key + op.value + " ";
+  }
+  EXPECT_EQ(ops, "P0123456789abcdef6 P0123456789abcdefY5 "
+                 "P0123456789abcdefZ4 Pa2 Pa" + std::string(1, '\0') +
+                 "7 Mb1 Pb3 ");
 }
 
 // The in-place sort keeps a key's changes in the order they were added,
@@ -386,21 +401,15 @@ TEST(StateChangesTest, ManyChangesOfOneKeyKeepTheirOrderAcrossClear) {
     for (int i = 0; i < 300; ++i) {
       want += "Pk" + std::to_string(round * 1000 + i) + " ";
     }
-    rocksdb::WriteBatch batch;
-    struct Collect : rocksdb::WriteBatch::Handler {
-      std::string k_and_d;
-      rocksdb::Status PutCF(uint32_t, const rocksdb::Slice& k,
-                            const rocksdb::Slice& v) override {
-        if (k == "k" || k == "d") {
-          k_and_d += "P" + k.ToString() + v.ToString() + " ";
-        }
-        return rocksdb::Status::OK();
+    const std::vector<BatchOp> ops = AppendedSorted(changes);
+    std::string k_and_d;
+    for (const BatchOp& op : ops) {
+      if (op.key == "k" || op.key == "d") {
+        k_and_d += op.kind + op.key + op.value + " ";
       }
-    } collect;
-    changes.AppendSortedTo(&batch, nullptr);
-    ASSERT_TRUE(batch.Iterate(&collect).ok());
-    EXPECT_EQ(collect.k_and_d, want) << "round " << round;
-    EXPECT_EQ(batch.Count(), 600u);
+    }
+    EXPECT_EQ(k_and_d, want) << "round " << round;
+    EXPECT_EQ(ops.size(), 600u);
     const size_t capacity = changes.capacity_bytes();
     changes.Clear();
     EXPECT_TRUE(changes.empty());
@@ -421,18 +430,9 @@ TEST(StateChangesTest, KeysBeyondTheComparedPrefixSortByTheirBytes) {
   changes.Put(std::string(31, 'p'), "5");
   changes.Put(std::string(31, 'p') + std::string(1, '\0'), "6");
   changes.Put(p32 + "a", "7");  // a duplicate keeps its place
-  rocksdb::WriteBatch batch;
-  struct Collect : rocksdb::WriteBatch::Handler {
-    std::string values;
-    rocksdb::Status PutCF(uint32_t, const rocksdb::Slice&,
-                          const rocksdb::Slice& v) override {
-      values += v.ToString();
-      return rocksdb::Status::OK();
-    }
-  } collect;
-  changes.AppendSortedTo(&batch, nullptr);
-  ASSERT_TRUE(batch.Iterate(&collect).ok());
-  EXPECT_EQ(collect.values, "5634721");
+  std::string values;
+  for (const BatchOp& op : AppendedSorted(changes)) values += op.value;
+  EXPECT_EQ(values, "5634721");
 }
 
 // Duplicates of keys longer than the compared prefix, and keys that share
