@@ -3,16 +3,32 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "tools/loadgen/evaluate_runner.h"
 #include "tools/loadgen/synthetic_stream.h"
 
 ABSL_FLAG(double, evaluate_load_fraction, 0,
           "also measure Evaluate latency and Publish ack latency with "
-          "Publish paced at this fraction of pipeline A's decided events/s "
-          "of the same run (0 = off); docs/evaluate-lane.md");
+          "Publish paced at this fraction of the maximum Publish load "
+          "(--evaluate_load_max) of the same run (0 = off); "
+          "docs/evaluate-lane.md");
+ABSL_FLAG(std::string, evaluate_load_max, "shape",
+          "what --evaluate_load_fraction is a fraction of: \"shape\" = the "
+          "acked events/s of an unpaced run with the mode's own streams and "
+          "batches (measured first, on its own daemon); \"bulk\" = pipeline "
+          "A's decided events/s of the full-speed runs (2 streams of "
+          "1,000-event batches, a cheaper shape: the definition until "
+          "2026-12-04)");
+ABSL_FLAG(double, evaluate_load_max_seconds, 3,
+          "length of the unpaced run that measures the \"shape\" maximum");
+ABSL_FLAG(std::string, evaluate_load_ack_log, "",
+          "write every paced batch's send time and ack latency to this file "
+          "(the last run's), to see what an ack tail is made of");
 ABSL_FLAG(double, evaluate_load_rate, 0,
           "like --evaluate_load_fraction, but this absolute Publish rate "
           "in events/s");
@@ -37,6 +53,78 @@ double Median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
+struct RunResult {
+  EvaluateResult idle;
+  LoadedEvaluateResult loaded;
+};
+
+// One run on a fresh daemon: `idle_calls` sequential Evaluates while it is
+// idle, then Publish paced at `rate` for `seconds` with Evaluates
+// meanwhile. `run` seeds the synthetic streams.
+absl::StatusOr<RunResult> RunOnce(
+    double rate, double seconds, int run, int idle_calls,
+    const std::function<riskflow::server::DaemonOptions()>& options) {
+  StreamShape shape;
+  shape.batch_size = absl::GetFlag(FLAGS_evaluate_load_batch);
+  shape.events = static_cast<uint64_t>(rate * seconds);
+  shape.events -= shape.events % shape.batch_size;
+  shape.run = 2000 + run;
+  std::vector<riskflow::v1::PublishRequest> batches = MakeBatches(shape);
+  StreamShape eval_shape = shape;
+  eval_shape.events = 20000 + idle_calls;
+  eval_shape.batch_size = eval_shape.events;
+  eval_shape.run = 3000 + run;
+  riskflow::v1::PublishRequest eval_batch = MakeBatches(eval_shape)[0];
+  std::vector<riskflow::v1::Event> idle_events(
+      eval_batch.events().begin(), eval_batch.events().begin() + idle_calls);
+  std::vector<riskflow::v1::Event> eval_events(
+      eval_batch.events().begin() + idle_calls, eval_batch.events().end());
+
+  LoadedEvaluateOptions run_options;
+  run_options.streams = absl::GetFlag(FLAGS_evaluate_load_streams);
+  run_options.events_per_second = rate;
+  run_options.evaluate_gap_us = absl::GetFlag(FLAGS_evaluate_load_gap_us);
+  run_options.ack_log = absl::GetFlag(FLAGS_evaluate_load_ack_log);
+
+  riskflow::server::DaemonOptions daemon_options = options();
+  daemon_options.shard_queue_events =
+      absl::GetFlag(FLAGS_evaluate_load_shard_queue);
+  auto daemon = riskflow::server::Daemon::Start(daemon_options);
+  if (!daemon.ok()) return daemon.status();
+  RunResult result;
+  absl::Status status;
+  if (idle_calls > 0) {
+    absl::StatusOr<EvaluateResult> idle =
+        RunEvaluates((*daemon)->address(), idle_events);
+    if (idle.ok()) {
+      result.idle = *idle;
+    } else {
+      status = absl::Status(idle.status().code(),
+                            absl::StrCat("idle Evaluate: ",
+                                         idle.status().message()));
+    }
+  }
+  if (status.ok()) {
+    absl::StatusOr<LoadedEvaluateResult> loaded = RunEvaluatesUnderLoad(
+        (*daemon)->address(), eval_events, batches, run_options);
+    if (loaded.ok()) {
+      result.loaded = *loaded;
+    } else {
+      status = absl::Status(loaded.status().code(),
+                            absl::StrCat("Evaluate under load: ",
+                                         loaded.status().message()));
+    }
+  }
+  (*daemon)->Shutdown();
+  std::string cleanup = "rm -rf " + daemon_options.data_dir;
+  if (std::system(cleanup.c_str()) != 0) {
+    std::fprintf(stderr, "loadgen: could not remove %s\n",
+                 daemon_options.data_dir.c_str());
+  }
+  if (!status.ok()) return status;
+  return result;
+}
+
 }  // namespace
 
 bool EvaluateLoadRequested() {
@@ -47,86 +135,79 @@ bool EvaluateLoadRequested() {
 bool RunEvaluateLoadMode(
     double max_decided, int repeats,
     const std::function<riskflow::server::DaemonOptions()>& options) {
+  const int streams = absl::GetFlag(FLAGS_evaluate_load_streams);
+  const uint32_t batch = absl::GetFlag(FLAGS_evaluate_load_batch);
   double rate = absl::GetFlag(FLAGS_evaluate_load_rate);
-  if (rate <= 0) rate = absl::GetFlag(FLAGS_evaluate_load_fraction) * max_decided;
+  std::string of = "set by --evaluate_load_rate";
+  if (rate <= 0) {
+    const std::string max_kind = absl::GetFlag(FLAGS_evaluate_load_max);
+    double max = 0;
+    if (max_kind == "bulk") {
+      max = max_decided;
+      of = absl::StrCat("of pipeline A's max decided ", static_cast<int64_t>(max),
+                        " ev/s with 2 streams of 1,000-event batches");
+    } else if (max_kind == "shape") {
+      // Unpaced: offered far above what the daemon takes, so each stream
+      // is held back only by its window of unacknowledged batches.
+      const double offered = std::max(1e6, 10 * max_decided);
+      absl::StatusOr<RunResult> saturated =
+          RunOnce(offered, absl::GetFlag(FLAGS_evaluate_load_max_seconds),
+                  /*run=*/-1, /*idle_calls=*/0, options);
+      if (!saturated.ok()) {
+        std::fprintf(stderr, "loadgen: maximum of the paced shape: %s\n",
+                     std::string(saturated.status().message()).c_str());
+        return false;
+      }
+      max = saturated->loaded.acked_events_per_second;
+      of = absl::StrCat("of the max Publish load of this shape, ",
+                        static_cast<int64_t>(max), " acked ev/s unpaced");
+    } else {
+      std::fprintf(stderr,
+                   "loadgen: --evaluate_load_max must be \"shape\" or "
+                   "\"bulk\", not \"%s\"\n",
+                   max_kind.c_str());
+      return false;
+    }
+    rate = absl::GetFlag(FLAGS_evaluate_load_fraction) * max;
+  }
   if (rate <= 0) {
     std::fprintf(stderr, "loadgen: no rate for the Evaluate-under-load mode\n");
     return false;
   }
   const double seconds = absl::GetFlag(FLAGS_evaluate_load_seconds);
-  StreamShape shape;
-  shape.batch_size = absl::GetFlag(FLAGS_evaluate_load_batch);
-  shape.events = static_cast<uint64_t>(rate * seconds);
-  shape.events -= shape.events % shape.batch_size;
-  LoadedEvaluateOptions run_options;
-  run_options.streams = absl::GetFlag(FLAGS_evaluate_load_streams);
-  run_options.events_per_second = rate;
-  run_options.evaluate_gap_us = absl::GetFlag(FLAGS_evaluate_load_gap_us);
-  std::printf("\nEvaluate under load: Publish paced at %.0f ev/s (max decided "
-              "%.0f) over %d streams, batches of %u, %.0f s per run\n",
-              rate, max_decided, run_options.streams, shape.batch_size,
-              seconds);
+  std::printf("\nEvaluate under load: Publish paced at %.0f ev/s (%s) over "
+              "%d streams, batches of %u, %.0f s per run\n",
+              rate, of.c_str(), streams, batch, seconds);
+  const int idle_calls = std::max(0, absl::GetFlag(FLAGS_evaluate_idle_calls));
   std::vector<double> p50, p99, ack_p99, ack_p50, acked, idle_p50, idle_p99;
   for (int i = 0; i < repeats; ++i) {
-    shape.run = 2000 + i;
-    std::vector<riskflow::v1::PublishRequest> batches = MakeBatches(shape);
-    StreamShape eval_shape = shape;
-    const int idle_calls = std::max(0, absl::GetFlag(FLAGS_evaluate_idle_calls));
-    eval_shape.events = 20000 + idle_calls;
-    eval_shape.batch_size = eval_shape.events;
-    eval_shape.run = 3000 + i;
-    riskflow::v1::PublishRequest eval_batch = MakeBatches(eval_shape)[0];
-    std::vector<riskflow::v1::Event> idle_events(
-        eval_batch.events().begin(), eval_batch.events().begin() + idle_calls);
-    std::vector<riskflow::v1::Event> eval_events(
-        eval_batch.events().begin() + idle_calls, eval_batch.events().end());
-    riskflow::server::DaemonOptions daemon_options = options();
-    daemon_options.shard_queue_events =
-        absl::GetFlag(FLAGS_evaluate_load_shard_queue);
-    auto daemon = riskflow::server::Daemon::Start(daemon_options);
-    if (!daemon.ok()) {
-      std::fprintf(stderr, "loadgen: %s\n",
-                   std::string(daemon.status().message()).c_str());
-      return false;
-    }
-    absl::StatusOr<EvaluateResult> idle = EvaluateResult();
-    if (idle_calls > 0) idle = RunEvaluates((*daemon)->address(), idle_events);
-    if (!idle.ok()) {
-      std::fprintf(stderr, "loadgen: idle Evaluate: %s\n",
-                   std::string(idle.status().message()).c_str());
-      return false;
-    }
-    auto r = RunEvaluatesUnderLoad((*daemon)->address(), eval_events, batches,
-                                   run_options);
-    (*daemon)->Shutdown();
-    std::string cleanup = "rm -rf " + daemon_options.data_dir;
-    if (std::system(cleanup.c_str()) != 0) {
-      std::fprintf(stderr, "loadgen: could not remove %s\n",
-                   daemon_options.data_dir.c_str());
-    }
+    absl::StatusOr<RunResult> r = RunOnce(rate, seconds, i, idle_calls, options);
     if (!r.ok()) {
-      std::fprintf(stderr, "loadgen: Evaluate under load: %s\n",
+      std::fprintf(stderr, "loadgen: %s\n",
                    std::string(r.status().message()).c_str());
       return false;
     }
+    const EvaluateResult& idle = r->idle;
+    const LoadedEvaluateResult& loaded = r->loaded;
     std::printf("run %d evaluate idle: %llu calls p50 %.0f us p99 %.0f us "
                 "max %.0f us\n",
-                i + 1, static_cast<unsigned long long>(idle->calls),
-                idle->p50_us, idle->p99_us, idle->max_us);
-    idle_p50.push_back(idle->p50_us);
-    idle_p99.push_back(idle->p99_us);
+                i + 1, static_cast<unsigned long long>(idle.calls),
+                idle.p50_us, idle.p99_us, idle.max_us);
+    idle_p50.push_back(idle.p50_us);
+    idle_p99.push_back(idle.p99_us);
     std::printf("run %d evaluate under load: %llu calls p50 %.0f us p99 %.0f "
                 "us max %.0f us; publish acked %.0f ev/s, ack p50 %.0f us "
                 "p99 %.0f us, %llu late batches\n",
-                i + 1, static_cast<unsigned long long>(r->evaluate.calls),
-                r->evaluate.p50_us, r->evaluate.p99_us, r->evaluate.max_us,
-                r->acked_events_per_second, r->ack_p50_us, r->ack_p99_us,
-                static_cast<unsigned long long>(r->late_batches));
-    p50.push_back(r->evaluate.p50_us);
-    p99.push_back(r->evaluate.p99_us);
-    ack_p50.push_back(r->ack_p50_us);
-    ack_p99.push_back(r->ack_p99_us);
-    acked.push_back(r->acked_events_per_second);
+                i + 1, static_cast<unsigned long long>(loaded.evaluate.calls),
+                loaded.evaluate.p50_us, loaded.evaluate.p99_us,
+                loaded.evaluate.max_us, loaded.acked_events_per_second,
+                loaded.ack_p50_us, loaded.ack_p99_us,
+                static_cast<unsigned long long>(loaded.late_batches));
+    p50.push_back(loaded.evaluate.p50_us);
+    p99.push_back(loaded.evaluate.p99_us);
+    ack_p50.push_back(loaded.ack_p50_us);
+    ack_p99.push_back(loaded.ack_p99_us);
+    acked.push_back(loaded.acked_events_per_second);
   }
   std::printf("Evaluate idle (medians): p50 %.0f us, p99 %.0f us\n",
               Median(idle_p50), Median(idle_p99));

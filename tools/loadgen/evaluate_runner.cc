@@ -4,11 +4,15 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <fstream>
 #include <memory>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/riskflow/v1/ingest.grpc.pb.h"
 
@@ -58,10 +62,39 @@ struct PacedStream {
   absl::Mutex mu;
   std::deque<Clock::time_point> sent;  // one per unacked batch, in order
   std::vector<double> latencies_us;
+  std::vector<Clock::time_point> sent_at;  // of latencies_us[i]'s batch
   uint64_t accepted = 0;
   uint64_t late = 0;
   grpc::Status status;
 };
+
+// One line per acknowledged batch, in send order: milliseconds from the
+// schedule's start to the batch's write, and its ack latency in µs. For
+// finding what a tail is made of (a start-up transient, a stall).
+absl::Status WriteAckLog(const std::string& path, Clock::time_point start,
+                         std::vector<PacedStream>& streams) {
+  std::vector<std::pair<double, double>> rows;
+  for (PacedStream& st : streams) {
+    for (size_t i = 0; i < st.sent_at.size(); ++i) {
+      rows.emplace_back(
+          std::chrono::duration<double, std::milli>(st.sent_at[i] - start)
+              .count(),
+          st.latencies_us[i]);
+    }
+  }
+  std::sort(rows.begin(), rows.end());
+  std::ofstream out(path);
+  out << "# sent_ms ack_us\n";
+  for (const auto& [sent_ms, ack_us] : rows) {
+    out << sent_ms << ' ' << ack_us << '\n';
+  }
+  out.close();
+  if (!out) {
+    return absl::UnavailableError(
+        absl::StrCat("could not write the ack log ", path));
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -101,23 +134,36 @@ absl::StatusOr<LoadedEvaluateResult> RunEvaluatesUnderLoad(
   std::atomic<uint64_t> sent_events{0};
   std::atomic<bool> publishing{true};
   std::atomic<int> running{streams};
-  const auto start = Clock::now();
+  // Every stream connects and opens its Publish call before the schedule
+  // starts: acquiring channels hold their streams open, and the first
+  // batches of 100 streams connecting at once measured connection set-up
+  // (TCP, HTTP/2, the call) rather than acks — alone more than 1% of a
+  // 10 s run's batches (docs/evaluate-lane.md, "Ack latency under load").
+  absl::BlockingCounter connected(streams);
+  absl::Notification go;
+  Clock::time_point start;
   std::vector<std::thread> threads;
   for (int s = 0; s < streams; ++s) {
     threads.emplace_back([&, s] {
       // One connection per stream, as separate acquiring channels have.
       grpc::ChannelArguments own = args;
       own.SetInt("loadgen.paced_stream", s);
-      auto stub = riskflow::v1::Ingest::NewStub(grpc::CreateCustomChannel(
-          target, grpc::InsecureChannelCredentials(), own));
+      auto channel = grpc::CreateCustomChannel(
+          target, grpc::InsecureChannelCredentials(), own);
+      channel->WaitForConnected(std::chrono::system_clock::now() +
+                                std::chrono::seconds(10));
+      auto stub = riskflow::v1::Ingest::NewStub(channel);
       grpc::ClientContext ctx;
       auto stream = stub->Publish(&ctx);
       PacedStream& st = state[s];
+      connected.DecrementCount();
+      go.WaitForNotification();
       std::thread reader([&] {
         riskflow::v1::PublishAck ack;
         while (stream->Read(&ack)) {
           absl::MutexLock lock(&st.mu);
           st.latencies_us.push_back(Micros(Clock::now() - st.sent.front()));
+          st.sent_at.push_back(st.sent.front());
           st.sent.pop_front();
           st.accepted += ack.accepted() + ack.duplicates_size();
         }
@@ -146,11 +192,18 @@ absl::StatusOr<LoadedEvaluateResult> RunEvaluatesUnderLoad(
     });
   }
 
+  auto evaluate_channel =
+      grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  evaluate_channel->WaitForConnected(std::chrono::system_clock::now() +
+                                     std::chrono::seconds(10));
+  connected.Wait();
+  start = Clock::now();
+  go.Notify();
+
   std::vector<double> evaluate_us;
   absl::Status evaluate_status;
   {
-    auto stub = riskflow::v1::Ingest::NewStub(
-        grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+    auto stub = riskflow::v1::Ingest::NewStub(evaluate_channel);
     std::this_thread::sleep_for(std::chrono::milliseconds(options.warmup_ms));
     for (const riskflow::v1::Event& e : evaluate_events) {
       if (!publishing.load()) break;
@@ -185,6 +238,12 @@ absl::StatusOr<LoadedEvaluateResult> RunEvaluatesUnderLoad(
     return absl::DataLossError(absl::StrCat(
         "paced publish: ", accepted, " of ", sent_events.load(),
         " events accepted"));
+  }
+  if (!options.ack_log.empty()) {
+    if (absl::Status st = WriteAckLog(options.ack_log, start, state);
+        !st.ok()) {
+      return st;
+    }
   }
   result.evaluate = Summarize(std::move(evaluate_us));
   EvaluateResult a = Summarize(std::move(acks));
