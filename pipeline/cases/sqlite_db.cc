@@ -22,9 +22,9 @@ Stmt::~Stmt() {
 Stmt::Stmt(Stmt&& other) noexcept
     : db_(other.db_),
       stmt_(other.stmt_),
+      cached_(other.cached_),
       sql_(std::move(other.sql_)),
-      bind_status_(std::move(other.bind_status_)),
-      cached_(other.cached_) {
+      bind_status_(std::move(other.bind_status_)) {
   other.stmt_ = nullptr;
 }
 
