@@ -82,6 +82,7 @@ void ShardDetectors::SetFaultContainment(CrashMarker* marker,
 
 void ShardDetectors::BuildView(const log::LoggedEvent& logged) {
   const riskflow::v1::Event& e = logged.event;
+  next_start_ = std::chrono::steady_clock::time_point();
   attributes_.clear();
   for (const auto& [key, value] : e.attributes()) {
     attributes_.push_back(rf_kv{Rf(key), Rf(value)});
@@ -184,8 +185,11 @@ void ShardDetectors::RunOne(Instance& inst, const log::LoggedEvent& logged,
                                : kDefaultBudgetUs;
     // Untimed (Pipeline::time_calls): no clock reads, no overrun counts.
     const bool timed = marker_ != nullptr || pipeline_->time_calls();
-    const auto start = timed ? std::chrono::steady_clock::now()
-                             : std::chrono::steady_clock::time_point();
+    const auto start =
+        !timed ? std::chrono::steady_clock::time_point()
+        : next_start_ != std::chrono::steady_clock::time_point()
+            ? next_start_
+            : std::chrono::steady_clock::now();
     if (marker_ != nullptr) {
       marker_->BeginCall(
           inst.marker_name, slot->config.name(), logged.sequence, budget,
@@ -209,6 +213,7 @@ void ShardDetectors::RunOne(Instance& inst, const log::LoggedEvent& logged,
     }
     if (marker_ != nullptr) marker_->EndCall();
     if (!escaped.empty()) {
+      next_start_ = std::chrono::steady_clock::time_point();
       const std::string message = absl::StrCat(
           "threw through the C ABI on log sequence ", logged.sequence, ": ",
           escaped);
@@ -217,9 +222,10 @@ void ShardDetectors::RunOne(Instance& inst, const log::LoggedEvent& logged,
       AddDegraded(slot, "DETECTOR_ERROR", message, decision);
       return;
     }
+    if (timed) next_start_ = std::chrono::steady_clock::now();
     const int64_t elapsed_us =
         timed ? std::chrono::duration_cast<std::chrono::microseconds>(
-                    std::chrono::steady_clock::now() - start)
+                    next_start_ - start)
                     .count()
               : 0;
     if (timed && metrics::DetectorTimingOn()) {

@@ -1,6 +1,7 @@
 #ifndef RISKFLOW_PIPELINE_PLUGIN_HOST_SHARD_DETECTORS_H_
 #define RISKFLOW_PIPELINE_PLUGIN_HOST_SHARD_DETECTORS_H_
 
+#include <chrono>
 #include <utility>
 #include <vector>
 
@@ -85,6 +86,11 @@ class ShardDetectors {
   std::vector<rf_kv> attributes_;
   rf_event_view view_;
   CallContext call_;
+  // Timed calls read the clock once per call: a call's end is the next
+  // call's start (BuildView resets it, so the first call of an event reads
+  // its own). The host's few hundred nanoseconds between two calls are
+  // charged to the second; budgets are milliseconds.
+  std::chrono::steady_clock::time_point next_start_{};
   CrashMarker* marker_ = nullptr;
   QuarantineStore* quarantine_ = nullptr;
 };
