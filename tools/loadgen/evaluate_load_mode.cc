@@ -25,7 +25,8 @@ ABSL_FLAG(std::string, evaluate_load_max, "shape",
           "1,000-event batches, a cheaper shape: the definition until "
           "2026-12-04)");
 ABSL_FLAG(double, evaluate_load_max_seconds, 3,
-          "length of the unpaced run that measures the \"shape\" maximum");
+          "the unpaced run that measures the \"shape\" maximum sends this "
+          "many seconds of events at pipeline A's bulk maximum");
 ABSL_FLAG(std::string, evaluate_load_ack_log, "",
           "write every paced batch's send time and ack latency to this file "
           "(the last run's), to see what an ack tail is made of");
@@ -59,14 +60,14 @@ struct RunResult {
 };
 
 // One run on a fresh daemon: `idle_calls` sequential Evaluates while it is
-// idle, then Publish paced at `rate` for `seconds` with Evaluates
+// idle, then `events` Publish events paced at `rate` with Evaluates
 // meanwhile. `run` seeds the synthetic streams.
 absl::StatusOr<RunResult> RunOnce(
-    double rate, double seconds, int run, int idle_calls,
+    double rate, uint64_t events, int run, int idle_calls,
     const std::function<riskflow::server::DaemonOptions()>& options) {
   StreamShape shape;
   shape.batch_size = absl::GetFlag(FLAGS_evaluate_load_batch);
-  shape.events = static_cast<uint64_t>(rate * seconds);
+  shape.events = events;
   shape.events -= shape.events % shape.batch_size;
   shape.run = 2000 + run;
   std::vector<riskflow::v1::PublishRequest> batches = MakeBatches(shape);
@@ -148,11 +149,15 @@ bool RunEvaluateLoadMode(
                         " ev/s with 2 streams of 1,000-event batches");
     } else if (max_kind == "shape") {
       // Unpaced: offered far above what the daemon takes, so each stream
-      // is held back only by its window of unacknowledged batches.
+      // is held back only by its window of unacknowledged batches. About
+      // --evaluate_load_max_seconds of events at the bulk maximum (this
+      // shape is slower, so the run lasts somewhat longer).
       const double offered = std::max(1e6, 10 * max_decided);
+      const uint64_t events = static_cast<uint64_t>(
+          std::max(100000.0, max_decided *
+                                 absl::GetFlag(FLAGS_evaluate_load_max_seconds)));
       absl::StatusOr<RunResult> saturated =
-          RunOnce(offered, absl::GetFlag(FLAGS_evaluate_load_max_seconds),
-                  /*run=*/-1, /*idle_calls=*/0, options);
+          RunOnce(offered, events, /*run=*/-1, /*idle_calls=*/0, options);
       if (!saturated.ok()) {
         std::fprintf(stderr, "loadgen: maximum of the paced shape: %s\n",
                      std::string(saturated.status().message()).c_str());
@@ -181,7 +186,8 @@ bool RunEvaluateLoadMode(
   const int idle_calls = std::max(0, absl::GetFlag(FLAGS_evaluate_idle_calls));
   std::vector<double> p50, p99, ack_p99, ack_p50, acked, idle_p50, idle_p99;
   for (int i = 0; i < repeats; ++i) {
-    absl::StatusOr<RunResult> r = RunOnce(rate, seconds, i, idle_calls, options);
+    absl::StatusOr<RunResult> r = RunOnce(
+        rate, static_cast<uint64_t>(rate * seconds), i, idle_calls, options);
     if (!r.ok()) {
       std::fprintf(stderr, "loadgen: %s\n",
                    std::string(r.status().message()).c_str());
