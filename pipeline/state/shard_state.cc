@@ -210,7 +210,7 @@ absl::StatusOr<ShardState::Entry*> ShardState::GetLastEntry(
   Entry fresh;
   fresh.spec = InternSpec(s);
   fresh.data = std::string();
-  if (load) {
+  if (load && MaybeStored(s.id, entity)) {
     key_buf_.clear();
     AppendEntityPrefix(s.id, entity, &key_buf_);
     absl::StatusOr<bool> got =
@@ -233,6 +233,11 @@ absl::Status ShardState::LoadBuckets(std::string_view entity, Entry* e,
                                      int64_t lo) {
   if (lo >= e->loaded_from) return absl::OkStatus();
   const SpecInfo& info = specs_[e->spec];
+  if (!MaybeStored(info.id, entity)) {
+    // Nothing of it in the store: the range is complete as it is.
+    e->loaded_from = lo;
+    return absl::OkStatus();
+  }
   std::string prefix;
   AppendEntityPrefix(info.id, entity, &prefix);
   std::string lower = prefix;
@@ -294,6 +299,15 @@ absl::Status ShardState::LoadBuckets(std::string_view entity, Entry* e,
   }
   e->loaded_from = lo;
   return absl::OkStatus();
+}
+
+bool ShardState::MaybeStored(uint64_t id, std::string_view entity) {
+  if (stored_keys_ != nullptr && !stored_keys_->MaybeStored(id, entity)) {
+    ++stats_.store_reads_skipped;
+    return false;
+  }
+  ++stats_.store_reads;
+  return true;
 }
 
 void ShardState::MarkTouched(Record* r) {

@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "pipeline/state/state_changes.h"
 #include "pipeline/state/state_spec.h"
+#include "pipeline/state/stored_key_filter.h"
 #include "pipeline/storage/store.h"
 #include "rocksdb/write_batch.h"
 
@@ -175,6 +176,10 @@ class ShardState {
     // Heap bytes the cached entities hold, estimated from container
     // capacities as of the last Trim (what the memory budget compares).
     uint64_t bytes = 0;
+    // Loads of a (state, entity) from the store (an iterator seek for a
+    // windowed state, a Get for last-seen), and the loads skipped because
+    // the stored-key filter proved the store holds nothing of it.
+    uint64_t store_reads = 0, store_reads_skipped = 0;
   };
   Stats stats() const;
   // (State, entity) pairs holding changes not yet handed to FlushTo.
@@ -184,6 +189,14 @@ class ShardState {
   // evicts least recently used clean entities while Stats::bytes exceeds
   // `bytes` (down to 7/8 of it). 0 (the default): no byte bound.
   void SetMemoryBudget(size_t bytes) { budget_bytes_ = bytes; }
+
+  // Skips the store read of a miss when `filter` proves the store holds no
+  // key of the (state, entity) (stored_key_filter.h); the entry then starts
+  // empty, as a read that found nothing would have left it. Every change
+  // this cache serialises for the store is added to `filter` first. Shared
+  // by the caches of one store; it must outlive this one. Call before the
+  // first operation; null (the default): every miss reads.
+  void UseStoredKeyFilter(StoredKeyFilter* filter) { stored_keys_ = filter; }
 
  private:
   // Read-only view of the cached values for measurements and tests
@@ -249,7 +262,12 @@ class ShardState {
   size_t RecordBytes(const Record& r) const;
   void Evict();
 
+  // The store may hold a key of (id, entity): no filter, or it cannot rule
+  // it out. Counts the read about to be done or skipped.
+  bool MaybeStored(uint64_t id, std::string_view entity);
+
   storage::Store* const store_;
+  StoredKeyFilter* stored_keys_ = nullptr;  // UseStoredKeyFilter
   const size_t max_entities_;
   size_t budget_bytes_ = 0;  // SetMemoryBudget; 0: none
   const int64_t lateness_ms_;

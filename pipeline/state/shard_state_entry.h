@@ -62,6 +62,9 @@ struct ShardState::Entry {
   bool dirty = false;
   bool has_last = false;  // last-seen
   bool last_dirty = false;
+  // Already added to the stored-key filter (ShardState::FlushEntry): its
+  // next serialisations need not hash it again.
+  bool in_filter = false;
   // The kinds share these 8 bytes (an entry of 64 bytes fills its jemalloc
   // size class exactly; 72 would round up to 80).
   union {
