@@ -303,10 +303,12 @@ absl::Status ShardState::LoadBuckets(std::string_view entity, Entry* e,
 
 bool ShardState::MaybeStored(uint64_t id, std::string_view entity) {
   if (stored_keys_ != nullptr && !stored_keys_->MaybeStored(id, entity)) {
-    ++stats_.store_reads_skipped;
+    reads_skipped_.store(reads_skipped_.load(std::memory_order_relaxed) + 1,
+                         std::memory_order_relaxed);
     return false;
   }
-  ++stats_.store_reads;
+  reads_done_.store(reads_done_.load(std::memory_order_relaxed) + 1,
+                    std::memory_order_relaxed);
   return true;
 }
 

@@ -1,6 +1,7 @@
 #ifndef RISKFLOW_PIPELINE_STATE_SHARD_STATE_H_
 #define RISKFLOW_PIPELINE_STATE_SHARD_STATE_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -182,6 +183,14 @@ class ShardState {
     uint64_t store_reads = 0, store_reads_skipped = 0;
   };
   Stats stats() const;
+  // The last two of Stats, readable from any thread (metrics).
+  struct StoreReads {
+    uint64_t done = 0, skipped = 0;
+  };
+  StoreReads store_reads() const {
+    return {reads_done_.load(std::memory_order_relaxed),
+            reads_skipped_.load(std::memory_order_relaxed)};
+  }
   // (State, entity) pairs holding changes not yet handed to FlushTo.
   size_t dirty_entities() const { return dirty_entries_; }
 
@@ -303,6 +312,10 @@ class ShardState {
   size_t dirty_entries_ = 0;      // of which changed since the last FlushTo
   size_t bytes_ = 0;              // sum of Record::bytes
   Stats stats_;
+  // Stats::store_reads / store_reads_skipped: written by the shard thread
+  // only (a plain load and store, no locked add), read by metrics.
+  std::atomic<uint64_t> reads_done_{0};
+  std::atomic<uint64_t> reads_skipped_{0};
 
   // The sliced checkpoint (BeginSlicedCheckpoint), if pending_active_.
   bool pending_active_ = false;

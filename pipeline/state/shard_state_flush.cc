@@ -248,6 +248,8 @@ ShardState::Stats ShardState::stats() const {
   s.entities = entries_;
   s.records = records_.size();
   s.bytes = bytes_;
+  s.store_reads = reads_done_.load(std::memory_order_relaxed);
+  s.store_reads_skipped = reads_skipped_.load(std::memory_order_relaxed);
   return s;
 }
 
