@@ -171,6 +171,12 @@ class Engine {
   // Sets the store's expiry clock to the slowest shard's watermark.
   void UpdateExpiryClock();
 
+  // The stored-key filter shared by the shards; null when off
+  // (EngineOptions::stored_key_filter_bytes = 0).
+  const state::StoredKeyFilter* stored_key_filter() const {
+    return stored_keys_.get();
+  }
+
   // Crash markers and quarantine; null without EngineOptions::crash_dir.
   FaultGuard* fault_guard() { return faults_.get(); }
 
