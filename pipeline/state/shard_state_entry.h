@@ -1,6 +1,7 @@
-// Internals shared by shard_state.cc (lookups, loads, window operations)
-// and shard_state_flush.cc (flush, trim, eviction): the per-entity record,
-// the per-state entry inside it, and the saturating arithmetic both use.
+// Internals shared by shard_state.cc (lookups, window operations),
+// shard_state_load.cc (loads from the store) and shard_state_flush.cc
+// (flush, trim, eviction): the per-entity record,
+// the per-state entry inside it, and the saturating arithmetic they use.
 // Not part of the library's interface.
 #ifndef RISKFLOW_PIPELINE_STATE_SHARD_STATE_ENTRY_H_
 #define RISKFLOW_PIPELINE_STATE_SHARD_STATE_ENTRY_H_
