@@ -41,6 +41,15 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   ShardContext ctx;
   ctx.store = store;
   ctx.held_filter = &engine->held_filter_;
+  if (options.stored_key_filter_bytes > 0) {
+    // Until its scan of the store's state keys is done the filter answers
+    // "maybe", so the shards may start at once.
+    engine->stored_keys_ =
+        std::make_unique<state::StoredKeyFilter>(options.stored_key_filter_bytes);
+    engine->stored_key_scan_ =
+        state::StoredKeyScan::Start(store, engine->stored_keys_.get());
+    ctx.stored_keys = engine->stored_keys_.get();
+  }
   ctx.outbox = outbox;
   ctx.waiters = &engine->waiters_;
   ctx.lists = lists;
@@ -217,6 +226,8 @@ void Engine::Stop() {
   // All drain at once: a shard's last checkpoint may wait for the others.
   for (auto& shard : shards_) shard->BeginStop();
   for (auto& shard : shards_) shard->Stop();
+  // Before the caller may close the store.
+  stored_key_scan_.reset();
 }
 
 void Engine::Dispatch(std::vector<log::LoggedEvent> events) {

@@ -21,6 +21,8 @@
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/router/router.h"
 #include "pipeline/sinks/outbox.h"
+#include "pipeline/state/stored_key_filter.h"
+#include "pipeline/state/stored_key_scan.h"
 #include "pipeline/storage/store.h"
 
 namespace riskflow::engine {
@@ -42,6 +44,10 @@ struct EngineOptions {
   // Bounds each shard's state cache by bytes (ShardState::SetMemoryBudget;
   // docs/state-memory.md); 0: no byte bound.
   size_t state_memory_bytes_per_shard = kDefaultStateMemoryBytesPerShard;
+  // The stored-key filter that lets a shard skip the store read of state
+  // never written (docs/state-memory.md, "Never-stored state is not
+  // read"); 0: off, every cache miss reads.
+  size_t stored_key_filter_bytes = kDefaultStoredKeyFilterBytes;
   // Engine commits need no fsync: what they hold can be recomputed from
   // the synced event log (see docs/architecture.md, "Durability").
   bool sync_commits = false;
@@ -165,6 +171,12 @@ class Engine {
   // Sets the store's expiry clock to the slowest shard's watermark.
   void UpdateExpiryClock();
 
+  // The stored-key filter shared by the shards; null when off
+  // (EngineOptions::stored_key_filter_bytes = 0).
+  const state::StoredKeyFilter* stored_key_filter() const {
+    return stored_keys_.get();
+  }
+
   // Crash markers and quarantine; null without EngineOptions::crash_dir.
   FaultGuard* fault_guard() { return faults_.get(); }
 
@@ -202,6 +214,10 @@ class Engine {
   DecisionWaiters waiters_;
   // Shared by the shards (declared before them, so it outlives them).
   router::HeldAccountsFilter held_filter_;
+  // The same (null when off); the scan that fills it at open is declared
+  // after it, so it stops first.
+  std::unique_ptr<state::StoredKeyFilter> stored_keys_;
+  std::unique_ptr<state::StoredKeyScan> stored_key_scan_;
   VersionHistory versions_;
   // Serializes dispatch with pipeline swaps, so a swap marker sits at one
   // log position in every shard's queue.

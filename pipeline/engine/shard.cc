@@ -24,6 +24,7 @@ Shard::Shard(uint32_t index, const ShardContext& ctx)
       queue_(ctx.queue_capacity,
              [](const ShardItem& item) { return item.event.priority; }) {
   state_->SetMemoryBudget(ctx.state_memory_bytes);
+  state_->UseStoredKeyFilter(ctx.stored_keys);
   holds_.RegisterStates(ctx.store);
   holds_.UseFilter(ctx.held_filter);
   commit_target_.store = ctx.store;

@@ -107,6 +107,9 @@ struct ShardContext {
   size_t state_memory_bytes = 0;  // 0: no byte bound
   // Engine-wide: accounts that may be held (held_accounts_filter.h).
   router::HeldAccountsFilter* held_filter = nullptr;
+  // Engine-wide: what the state store may hold (stored_key_filter.h); null:
+  // every cache miss reads.
+  state::StoredKeyFilter* stored_keys = nullptr;
   int64_t allowed_lateness_ms;
   bool sync_commits;
   // Called after each commit (on the shard thread).
@@ -142,6 +145,10 @@ class Shard {
   ~Shard();
 
   state::ShardState* state() { return state_.get(); }
+  // The state cache's store reads, done and skipped (any thread: metrics).
+  state::ShardState::StoreReads state_store_reads() const {
+    return state_->store_reads();
+  }
   // Written around every detector call (docs/plugin-faults.md); may be
   // null. Set before Start.
   void set_crash_marker(plugin_host::CrashMarker* m) { crash_marker_ = m; }

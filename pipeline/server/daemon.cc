@@ -188,6 +188,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     engine_options.checkpoint = options.checkpoint;
     engine_options.state_memory_bytes_per_shard =
         options.state_memory_bytes_per_shard;
+    engine_options.stored_key_filter_bytes = options.stored_key_filter_bytes;
     auto engine =
         engine::Engine::Create(p.store.get(), std::move(first), p.outbox.get(),
                                p.lists.get(), engine_options);

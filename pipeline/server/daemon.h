@@ -78,6 +78,9 @@ struct DaemonOptions {
   // the store (docs/state-memory.md); 0: bounded by entity count only.
   size_t state_memory_bytes_per_shard =
       engine::kDefaultStateMemoryBytesPerShard;
+  // The engine's filter of stored state keys (docs/state-memory.md,
+  // "Never-stored state is not read"); 0: off.
+  size_t stored_key_filter_bytes = engine::kDefaultStoredKeyFilterBytes;
   // --- event log backend (docs/segment-log.md) ---
   // kSegments: records in <data_dir>/log-segments, the idempotency index in
   // memory, re-sends recognised within dedupe_horizon_events logged events.

@@ -101,6 +101,17 @@ void WriteEngine(TextWriter& w, ServiceContext* ctx) {
              static_cast<uint64_t>(shard.queue_depth()));
     through.emplace_back(absl::StrCat(i), shard.processed_through());
   });
+  w.Family("riskflow_state_store_reads_total",
+           "State cache misses by outcome: read (from RocksDB) or skipped "
+           "(the stored-key filter proved nothing of it is stored).",
+           "counter");
+  ctx->engine->VisitShards([&](uint32_t i, const engine::Shard& shard) {
+    const state::ShardState::StoreReads r = shard.state_store_reads();
+    w.Sample("riskflow_state_store_reads_total",
+             {{"shard", absl::StrCat(i)}, {"result", "read"}}, r.done);
+    w.Sample("riskflow_state_store_reads_total",
+             {{"shard", absl::StrCat(i)}, {"result", "skipped"}}, r.skipped);
+  });
   w.Family("riskflow_shard_processed_sequence",
            "Each shard has decided its events up to this sequence.", "gauge");
   for (const auto& [shard, seq] : through) {

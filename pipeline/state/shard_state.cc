@@ -5,9 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "pipeline/state/key_codec.h"
 #include "pipeline/state/shard_state_entry.h"
-#include "pipeline/storage/key_encoding.h"
 #include "plugins/sdk/window_math.h"
-#include "rocksdb/options.h"
 
 namespace riskflow::state {
 namespace {
@@ -210,7 +208,7 @@ absl::StatusOr<ShardState::Entry*> ShardState::GetLastEntry(
   Entry fresh;
   fresh.spec = InternSpec(s);
   fresh.data = std::string();
-  if (load) {
+  if (load && MaybeStored(s.id, entity)) {
     key_buf_.clear();
     AppendEntityPrefix(s.id, entity, &key_buf_);
     absl::StatusOr<bool> got =
@@ -227,73 +225,6 @@ absl::StatusOr<ShardState::Entry*> ShardState::GetLastEntry(
     }
   }
   return AddEntry(entity, r, std::move(fresh), record);
-}
-
-absl::Status ShardState::LoadBuckets(std::string_view entity, Entry* e,
-                                     int64_t lo) {
-  if (lo >= e->loaded_from) return absl::OkStatus();
-  const SpecInfo& info = specs_[e->spec];
-  std::string prefix;
-  AppendEntityPrefix(info.id, entity, &prefix);
-  std::string lower = prefix;
-  AppendBucket(lo, &lower);
-  std::string upper;
-  bool bounded = true;
-  if (e->loaded_from == kMax) {
-    bounded = storage::PrefixSuccessor(prefix, &upper);
-  } else {
-    upper = prefix;
-    AppendBucket(e->loaded_from, &upper);
-  }
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  if (bounded) ro.iterate_upper_bound = &upper_slice;
-  // One entity only: lets the prefix bloom skip files without its state.
-  ro.prefix_same_as_start = true;
-  std::unique_ptr<rocksdb::Iterator> it =
-      store_->NewIterator(storage::Cf::kState, ro);
-
-  Entry::Buckets buckets;
-  Entry::Members members;
-  for (it->Seek(lower); it->Valid(); it->Next()) {
-    std::string_view key(it->key().data(), it->key().size());
-    if (key.substr(0, prefix.size()) != prefix) break;
-    int64_t bucket = 0;
-    std::string_view member;
-    if (!DecodeBucketSuffix(key.substr(prefix.size()), &bucket, &member)) {
-      return absl::DataLossError("state key without a bucket");
-    }
-    if (bucket >= e->loaded_from) break;
-    if (info.kind == StateKind::kDistinct) {
-      members.push_back({bucket, std::string(member), false});
-    } else {
-      int64_t v = 0;
-      if (!DecodeInt64(std::string_view(it->value().data(), it->value().size()),
-                       &v)) {
-        return absl::DataLossError("state counter value is not 8 bytes");
-      }
-      buckets.push_back({bucket, v, 0});
-    }
-  }
-  if (absl::Status st = store_->IteratorStatus(*it, "load state buckets");
-      !st.ok()) {
-    return st;
-  }
-  // Everything loaded lies below loaded_from, and everything cached at or
-  // above it, so the loaded run goes in front.
-  if (!buckets.empty()) {
-    Entry::Buckets& cached = e->buckets();
-    buckets.insert(buckets.end(), cached.begin(), cached.end());
-    cached.swap(buckets);
-  }
-  if (!members.empty()) {
-    Entry::Members& cached = e->members();
-    members.insert(members.end(), std::make_move_iterator(cached.begin()),
-                   std::make_move_iterator(cached.end()));
-    cached.swap(members);
-  }
-  e->loaded_from = lo;
-  return absl::OkStatus();
 }
 
 void ShardState::MarkTouched(Record* r) {

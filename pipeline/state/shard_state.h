@@ -1,6 +1,7 @@
 #ifndef RISKFLOW_PIPELINE_STATE_SHARD_STATE_H_
 #define RISKFLOW_PIPELINE_STATE_SHARD_STATE_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "absl/time/time.h"
 #include "pipeline/state/state_changes.h"
 #include "pipeline/state/state_spec.h"
+#include "pipeline/state/stored_key_filter.h"
 #include "pipeline/storage/store.h"
 #include "rocksdb/write_batch.h"
 
@@ -175,8 +177,20 @@ class ShardState {
     // Heap bytes the cached entities hold, estimated from container
     // capacities as of the last Trim (what the memory budget compares).
     uint64_t bytes = 0;
+    // Loads of a (state, entity) from the store (an iterator seek for a
+    // windowed state, a Get for last-seen), and the loads skipped because
+    // the stored-key filter proved the store holds nothing of it.
+    uint64_t store_reads = 0, store_reads_skipped = 0;
   };
   Stats stats() const;
+  // The last two of Stats, readable from any thread (metrics).
+  struct StoreReads {
+    uint64_t done = 0, skipped = 0;
+  };
+  StoreReads store_reads() const {
+    return {reads_done_.load(std::memory_order_relaxed),
+            reads_skipped_.load(std::memory_order_relaxed)};
+  }
   // (State, entity) pairs holding changes not yet handed to FlushTo.
   size_t dirty_entities() const { return dirty_entries_; }
 
@@ -184,6 +198,14 @@ class ShardState {
   // evicts least recently used clean entities while Stats::bytes exceeds
   // `bytes` (down to 7/8 of it). 0 (the default): no byte bound.
   void SetMemoryBudget(size_t bytes) { budget_bytes_ = bytes; }
+
+  // Skips the store read of a miss when `filter` proves the store holds no
+  // key of the (state, entity) (stored_key_filter.h); the entry then starts
+  // empty, as a read that found nothing would have left it. Every change
+  // this cache serialises for the store is added to `filter` first. Shared
+  // by the caches of one store; it must outlive this one. Call before the
+  // first operation; null (the default): every miss reads.
+  void UseStoredKeyFilter(StoredKeyFilter* filter) { stored_keys_ = filter; }
 
  private:
   // Read-only view of the cached values for measurements and tests
@@ -249,7 +271,12 @@ class ShardState {
   size_t RecordBytes(const Record& r) const;
   void Evict();
 
+  // The store may hold a key of (id, entity): no filter, or it cannot rule
+  // it out. Counts the read about to be done or skipped.
+  bool MaybeStored(uint64_t id, std::string_view entity);
+
   storage::Store* const store_;
+  StoredKeyFilter* stored_keys_ = nullptr;  // UseStoredKeyFilter
   const size_t max_entities_;
   size_t budget_bytes_ = 0;  // SetMemoryBudget; 0: none
   const int64_t lateness_ms_;
@@ -285,6 +312,10 @@ class ShardState {
   size_t dirty_entries_ = 0;      // of which changed since the last FlushTo
   size_t bytes_ = 0;              // sum of Record::bytes
   Stats stats_;
+  // Stats::store_reads / store_reads_skipped: written by the shard thread
+  // only (a plain load and store, no locked add), read by metrics.
+  std::atomic<uint64_t> reads_done_{0};
+  std::atomic<uint64_t> reads_skipped_{0};
 
   // The sliced checkpoint (BeginSlicedCheckpoint), if pending_active_.
   bool pending_active_ = false;

@@ -1,6 +1,7 @@
-// Internals shared by shard_state.cc (lookups, loads, window operations)
-// and shard_state_flush.cc (flush, trim, eviction): the per-entity record,
-// the per-state entry inside it, and the saturating arithmetic both use.
+// Internals shared by shard_state.cc (lookups, window operations),
+// shard_state_load.cc (loads from the store) and shard_state_flush.cc
+// (flush, trim, eviction): the per-entity record,
+// the per-state entry inside it, and the saturating arithmetic they use.
 // Not part of the library's interface.
 #ifndef RISKFLOW_PIPELINE_STATE_SHARD_STATE_ENTRY_H_
 #define RISKFLOW_PIPELINE_STATE_SHARD_STATE_ENTRY_H_
@@ -62,6 +63,9 @@ struct ShardState::Entry {
   bool dirty = false;
   bool has_last = false;  // last-seen
   bool last_dirty = false;
+  // Already added to the stored-key filter (ShardState::FlushEntry): its
+  // next serialisations need not hash it again.
+  bool in_filter = false;
   // The kinds share these 8 bytes (an entry of 64 bytes fills its jemalloc
   // size class exactly; 72 would round up to 80).
   union {

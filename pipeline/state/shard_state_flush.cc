@@ -65,6 +65,14 @@ void ShardState::FlushEntry(Record* r, Entry* e, bool as_of_pending,
       info.kind == StateKind::kLastSeen
           ? kMin
           : VisibleFromAt(watermark, retention_ms, info.bucket_ms);
+  // Into the filter before the change can reach the store: a miss must
+  // never skip the read of a key that is there (stored_key_filter.h). Even
+  // when everything below is dropped as invisible: a false "maybe" only
+  // costs a read.
+  if (stored_keys_ != nullptr && !e->in_filter) {
+    stored_keys_->Add(info.id, r->entity);
+    e->in_filter = true;
+  }
   const size_t prefix_size = kStateIdBytes + kEntityLenBytes + r->entity.size();
   key_buf_.clear();
   AppendEntityPrefix(info.id, r->entity, &key_buf_);
@@ -240,6 +248,8 @@ ShardState::Stats ShardState::stats() const {
   s.entities = entries_;
   s.records = records_.size();
   s.bytes = bytes_;
+  s.store_reads = reads_done_.load(std::memory_order_relaxed);
+  s.store_reads_skipped = reads_skipped_.load(std::memory_order_relaxed);
   return s;
 }
 

@@ -99,6 +99,11 @@ ABSL_FLAG(uint64_t, state_memory_mb,
           "MB of cached state per shard before least recently used clean "
           "entities are evicted to the store (0: bounded by entity count "
           "only; docs/state-memory.md)");
+ABSL_FLAG(uint64_t, stored_key_filter_mb,
+          riskflow::engine::kDefaultStoredKeyFilterBytes >> 20,
+          "MB of the filter that lets a state cache miss skip the store read "
+          "of state never written (0: off, every miss reads; "
+          "docs/state-memory.md)");
 ABSL_FLAG(absl::Duration, checkpoint_interval, absl::Seconds(10),
           "write each shard's state to the engine store at least this "
           "often; after a crash the log since the last checkpoint is "
@@ -186,6 +191,8 @@ int main(int argc, char** argv) {
   options.checkpoint.events = absl::GetFlag(FLAGS_checkpoint_events);
   options.state_memory_bytes_per_shard =
       static_cast<size_t>(absl::GetFlag(FLAGS_state_memory_mb)) << 20;
+  options.stored_key_filter_bytes =
+      static_cast<size_t>(absl::GetFlag(FLAGS_stored_key_filter_mb)) << 20;
   if (const std::string backend = absl::GetFlag(FLAGS_event_log);
       backend == "segments") {
     options.event_log =

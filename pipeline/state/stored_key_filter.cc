@@ -1,0 +1,108 @@
+#include "pipeline/state/stored_key_filter.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+#include <utility>
+
+#include "absl/hash/hash.h"
+#include "absl/strings/string_view.h"
+
+namespace riskflow::state {
+namespace {
+
+constexpr size_t kWordsPerBlock = StoredKeyFilter::kBlockBytes / 8;
+
+// Spreads a 64-bit hash (the finaliser of MurmurHash3 / splitmix64).
+uint64_t Mix(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+}  // namespace
+
+StoredKeyFilter::StoredKeyFilter(size_t bytes) {
+  blocks_ = std::max<size_t>(1, (bytes + kBlockBytes - 1) / kBlockBytes);
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  mapped_ = (blocks_ * kBlockBytes + page - 1) / page * page;
+  // Zero pages on demand: an idle or small store never pays for the whole
+  // array in RSS.
+  void* p = ::mmap(nullptr, mapped_, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  words_ = static_cast<uint64_t*>(p);
+}
+
+StoredKeyFilter::~StoredKeyFilter() { ::munmap(words_, mapped_); }
+
+StoredKeyFilter::Probe StoredKeyFilter::ProbeOf(uint64_t id,
+                                                std::string_view entity) const {
+  const uint64_t h = Mix(absl::Hash<absl::string_view>()(
+                             absl::string_view(entity.data(), entity.size())) ^
+                         Mix(id + 0x9e3779b97f4a7c15ULL));
+  Probe p;
+  // The block from the high half (multiply-shift range reduction), the bit
+  // positions from a second mix: 9 bits each of 512.
+  const uint64_t block =
+      static_cast<uint64_t>((static_cast<unsigned __int128>(h) * blocks_) >> 64);
+  p.block = words_ + block * kWordsPerBlock;
+  std::fill(std::begin(p.mask), std::end(p.mask), 0);
+  uint64_t bits = Mix(h ^ 0x5851f42d4c957f2dULL);
+  for (int i = 0; i < kBits; ++i) {
+    const unsigned pos = static_cast<unsigned>(bits & 511);
+    bits >>= 9;
+    p.mask[pos >> 6] |= uint64_t{1} << (pos & 63);
+  }
+  return p;
+}
+
+void StoredKeyFilter::Add(uint64_t id, std::string_view entity) {
+  Probe p = ProbeOf(id, entity);
+  for (size_t w = 0; w < kWordsPerBlock; ++w) {
+    if (p.mask[w] == 0) continue;
+    // Most adds are of keys added before (every checkpoint re-adds the
+    // entities it writes): a plain load avoids a locked instruction then.
+    if ((__atomic_load_n(&p.block[w], __ATOMIC_RELAXED) & p.mask[w]) ==
+        p.mask[w]) {
+      continue;
+    }
+    __atomic_fetch_or(&p.block[w], p.mask[w], __ATOMIC_RELAXED);
+  }
+}
+
+bool StoredKeyFilter::MaybeStored(uint64_t id, std::string_view entity) const {
+  if (!ready()) return true;
+  Probe p = ProbeOf(id, entity);
+  for (size_t w = 0; w < kWordsPerBlock; ++w) {
+    if (p.mask[w] == 0) continue;
+    if ((__atomic_load_n(&p.block[w], __ATOMIC_RELAXED) & p.mask[w]) !=
+        p.mask[w]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+double StoredKeyFilter::ApproxFill(size_t sample_blocks) const {
+  const size_t n = std::min(sample_blocks, blocks_);
+  if (n == 0) return 0;
+  const size_t stride = blocks_ / n;
+  uint64_t set = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t* block = words_ + i * stride * kWordsPerBlock;
+    for (size_t w = 0; w < kWordsPerBlock; ++w) {
+      set += static_cast<uint64_t>(
+          __builtin_popcountll(__atomic_load_n(&block[w], __ATOMIC_RELAXED)));
+    }
+  }
+  return static_cast<double>(set) / static_cast<double>(n * kBlockBytes * 8);
+}
+
+}  // namespace riskflow::state

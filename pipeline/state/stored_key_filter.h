@@ -1,0 +1,79 @@
+#ifndef RISKFLOW_PIPELINE_STATE_STORED_KEY_FILTER_H_
+#define RISKFLOW_PIPELINE_STATE_STORED_KEY_FILTER_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace riskflow::state {
+
+// Proves "the state column family holds no key of this (state id, entity)"
+// so that a shard cache's miss can skip its RocksDB read (an iterator Seek
+// for windowed states, a Get for last-seen) when the answer is no: nearly
+// every first touch of an entity finds nothing (docs/state-memory.md,
+// "Never-stored state is not read").
+//
+// A blocked Bloom filter: one 64-byte block (a cache line) per key, kBits
+// bits set inside it. False positives ("maybe" for a key never stored) only
+// cost the read they would have done anyway; a false negative would lose
+// state, so:
+//  - every (id, entity) whose change is serialised for the store is Add()ed
+//    first (ShardState::FlushEntry, before the change leaves the shard);
+//  - the keys already in the store when the process started are added by a
+//    scan (StoredKeyScan), and until MarkReady() every check answers "maybe".
+// Bits are only ever set, never cleared: a filter that fills up answers
+// "maybe" more and more often (it degrades to reading), never "not stored"
+// for a key it was given.
+//
+// Shared by every shard of one engine store. Add and MaybeStored are
+// lock-free: relaxed atomic loads and fetch_or on 64-bit words. A given
+// (id, entity) is added and checked by the shard thread that owns it (see
+// the doc for the argument and for what holds when it is not); the scan's
+// adds are published by MarkReady's release store, which MaybeStored reads
+// with acquire.
+//
+// The bit array is an anonymous mapping: pages are zero until written, so
+// memory grows with use up to `bytes` (rounded up to a page).
+class StoredKeyFilter {
+ public:
+  static constexpr size_t kBlockBytes = 64;
+  static constexpr int kBits = 6;  // bits set per key, all in one block
+
+  // `bytes` is rounded up to whole blocks, at least one.
+  explicit StoredKeyFilter(size_t bytes);
+  ~StoredKeyFilter();
+  StoredKeyFilter(const StoredKeyFilter&) = delete;
+  StoredKeyFilter& operator=(const StoredKeyFilter&) = delete;
+
+  // The store may hold (or is about to hold) a key of (id, entity).
+  void Add(uint64_t id, std::string_view entity);
+  // False only if the store holds no key of (id, entity): the filter is
+  // ready and at least one of its bits is clear.
+  bool MaybeStored(uint64_t id, std::string_view entity) const;
+
+  // Every key of the store as of the scan has been added.
+  void MarkReady() { ready_.store(true, std::memory_order_release); }
+  bool ready() const { return ready_.load(std::memory_order_acquire); }
+
+  size_t bytes() const { return blocks_ * kBlockBytes; }
+  // The fraction of bits set, from a sample of blocks (it reads them, so it
+  // touches pages: for logs and tests, not the hot path).
+  double ApproxFill(size_t sample_blocks = 4096) const;
+
+ private:
+  struct Probe {
+    uint64_t* block;          // 8 words
+    uint64_t mask[kBlockBytes / 8];
+  };
+  Probe ProbeOf(uint64_t id, std::string_view entity) const;
+
+  size_t blocks_ = 0;
+  size_t mapped_ = 0;       // bytes mapped
+  uint64_t* words_ = nullptr;
+  std::atomic<bool> ready_{false};
+};
+
+}  // namespace riskflow::state
+
+#endif  // RISKFLOW_PIPELINE_STATE_STORED_KEY_FILTER_H_
