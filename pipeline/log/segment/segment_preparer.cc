@@ -16,11 +16,13 @@ namespace riskflow::log::segment {
 
 namespace {
 
-// Written in chunks and synced every few of them, so the preparation
-// trickles to the disk instead of handing it 64 MB at once, in front of
-// the log's own fdatasyncs.
+// Written and synced a chunk at a time, so the preparation trickles to
+// the disk instead of handing it 64 MB at once: the log's own fdatasync
+// waits for whatever the device holds, at most one chunk of zeros. (Eight
+// chunks per sync put the log's fdatasync p99 at ~3 ms at 116K ev/s;
+// docs/evaluate-lane.md, "The fsync tail".)
 constexpr size_t kChunkBytes = 1 << 20;
-constexpr size_t kChunksPerSync = 8;
+constexpr size_t kChunksPerSync = 1;
 
 }  // namespace
 
