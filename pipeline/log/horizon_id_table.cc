@@ -41,6 +41,13 @@ HorizonIdTable::Table HorizonIdTable::Allocate(uint64_t capacity) {
   void* p = ::mmap(nullptr, t.bytes(), PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();  // as operator new would
+  // Ids land uniformly, so a fresh table is touched everywhere within its
+  // first few thousand ids: as 4 KiB pages that was 4,096 page faults on
+  // the log writer (~26 µs each on this VM) in a fresh daemon's first
+  // second, in front of every ack. Transparent huge pages where the kernel
+  // gives them on request (Debian's "madvise" default): 8 faults. Advice
+  // only: without THP nothing changes.
+  (void)::madvise(p, t.bytes(), MADV_HUGEPAGE);
   t.slots = static_cast<uint64_t*>(p);
   return t;
 }
