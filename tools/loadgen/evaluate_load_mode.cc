@@ -28,8 +28,9 @@ ABSL_FLAG(double, evaluate_load_max_seconds, 3,
           "the unpaced run that measures the \"shape\" maximum sends this "
           "many seconds of events at pipeline A's bulk maximum");
 ABSL_FLAG(std::string, evaluate_load_ack_log, "",
-          "write every paced batch's send time and ack latency to this file "
-          "(the last run's), to see what an ack tail is made of");
+          "write every paced batch's send time and ack latency, and every "
+          "Evaluate's, to this file (the last run's), to see what a tail "
+          "is made of");
 ABSL_FLAG(double, evaluate_load_rate, 0,
           "like --evaluate_load_fraction, but this absolute Publish rate "
           "in events/s");

@@ -68,25 +68,35 @@ struct PacedStream {
   grpc::Status status;
 };
 
-// One line per acknowledged batch, in send order: milliseconds from the
-// schedule's start to the batch's write, and its ack latency in µs. For
-// finding what a tail is made of (a start-up transient, a stall).
-absl::Status WriteAckLog(const std::string& path, Clock::time_point start,
-                         std::vector<PacedStream>& streams) {
-  std::vector<std::pair<double, double>> rows;
+// One line per acknowledged batch and per Evaluate call, in send order:
+// milliseconds from the schedule's start to the write (or the call), the
+// latency in µs, and "ack" or "evaluate". For finding what a tail is made
+// of (a start-up transient, a stall).
+absl::Status WriteAckLog(
+    const std::string& path, Clock::time_point start,
+    std::vector<PacedStream>& streams,
+    const std::vector<std::pair<Clock::time_point, double>>& evaluates) {
+  struct Row {
+    double sent_ms;
+    double us;
+    const char* kind;
+    bool operator<(const Row& o) const { return sent_ms < o.sent_ms; }
+  };
+  auto ms = [start](Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(t - start).count();
+  };
+  std::vector<Row> rows;
   for (PacedStream& st : streams) {
     for (size_t i = 0; i < st.sent_at.size(); ++i) {
-      rows.emplace_back(
-          std::chrono::duration<double, std::milli>(st.sent_at[i] - start)
-              .count(),
-          st.latencies_us[i]);
+      rows.push_back({ms(st.sent_at[i]), st.latencies_us[i], "ack"});
     }
   }
+  for (const auto& [at, us] : evaluates) rows.push_back({ms(at), us, "evaluate"});
   std::sort(rows.begin(), rows.end());
   std::ofstream out(path);
-  out << "# sent_ms ack_us\n";
-  for (const auto& [sent_ms, ack_us] : rows) {
-    out << sent_ms << ' ' << ack_us << '\n';
+  out << "# sent_ms latency_us kind\n";
+  for (const Row& r : rows) {
+    out << r.sent_ms << ' ' << r.us << ' ' << r.kind << '\n';
   }
   out.close();
   if (!out) {
@@ -201,18 +211,21 @@ absl::StatusOr<LoadedEvaluateResult> RunEvaluatesUnderLoad(
   go.Notify();
 
   std::vector<double> evaluate_us;
+  std::vector<std::pair<Clock::time_point, double>> evaluate_log;
   absl::Status evaluate_status;
   {
     auto stub = riskflow::v1::Ingest::NewStub(evaluate_channel);
     std::this_thread::sleep_for(std::chrono::milliseconds(options.warmup_ms));
     for (const riskflow::v1::Event& e : evaluate_events) {
       if (!publishing.load()) break;
+      const Clock::time_point called = Clock::now();
       absl::StatusOr<double> us = EvaluateOnce(stub.get(), e);
       if (!us.ok()) {
         evaluate_status = us.status();
         break;
       }
       evaluate_us.push_back(*us);
+      evaluate_log.emplace_back(called, *us);
       std::this_thread::sleep_for(
           std::chrono::microseconds(options.evaluate_gap_us));
     }
@@ -240,7 +253,8 @@ absl::StatusOr<LoadedEvaluateResult> RunEvaluatesUnderLoad(
         " events accepted"));
   }
   if (!options.ack_log.empty()) {
-    if (absl::Status st = WriteAckLog(options.ack_log, start, state);
+    if (absl::Status st =
+            WriteAckLog(options.ack_log, start, state, evaluate_log);
         !st.ok()) {
       return st;
     }

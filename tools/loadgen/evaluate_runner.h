@@ -36,7 +36,8 @@ struct LoadedEvaluateOptions {
   int evaluate_gap_us = 2000;
   // Evaluates start this long after the publishers (queues at steady state).
   int warmup_ms = 500;
-  // Non-empty: every batch's send time and ack latency go to this file.
+  // Non-empty: every batch's send time and ack latency, and every
+  // Evaluate's, go to this file.
   std::string ack_log;
 };
 
