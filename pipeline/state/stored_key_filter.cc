@@ -50,6 +50,19 @@ StoredKeyFilter::StoredKeyFilter(size_t bytes) {
 
 StoredKeyFilter::~StoredKeyFilter() { ::munmap(words_, mapped_); }
 
+void StoredKeyFilter::Populate() {
+#ifdef MADV_POPULATE_WRITE
+  if (::madvise(words_, mapped_, MADV_POPULATE_WRITE) == 0) return;
+#endif
+  // Older kernels: an atomic OR of nothing into one word per page is a
+  // write fault that changes no bit a shard may be setting meanwhile.
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  for (size_t off = 0; off < mapped_; off += page) {
+    reinterpret_cast<std::atomic<uint64_t>*>(words_ + off / sizeof(uint64_t))
+        ->fetch_or(0, std::memory_order_relaxed);
+  }
+}
+
 StoredKeyFilter::Probe StoredKeyFilter::ProbeOf(uint64_t id,
                                                 std::string_view entity) const {
   const uint64_t h = Mix(absl::Hash<absl::string_view>()(

@@ -54,6 +54,12 @@ class StoredKeyFilter {
 
   // Every key of the store as of the scan has been added.
   void MarkReady() { ready_.store(true, std::memory_order_release); }
+  // Faults every page of the array in now (contents unchanged; safe while
+  // shards add and check). For a background thread at start: keys land on
+  // random blocks, so otherwise a fresh daemon's shards take these faults
+  // in their first seconds and again at the first checkpoint, which adds
+  // every written key.
+  void Populate();
   bool ready() const { return ready_.load(std::memory_order_acquire); }
 
   size_t bytes() const { return blocks_ * kBlockBytes; }

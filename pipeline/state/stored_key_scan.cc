@@ -64,6 +64,9 @@ std::unique_ptr<StoredKeyScan> StoredKeyScan::Start(storage::Store* store,
     uint64_t keys = 0;
     absl::Status s = Run(store, filter, &self->stop_, &keys);
     self->keys_.store(keys, std::memory_order_relaxed);
+    // After the scan (the filter serves as soon as it is ready): fault in
+    // what the shards have not touched yet, here rather than on them.
+    if (!self->stop_.load(std::memory_order_relaxed)) filter->Populate();
     if (!s.ok() && !absl::IsCancelled(s)) {
       logging::Log(logging::Level::kWarning, {"state"},
                    absl::StrCat("state key filter stays off (every miss "
