@@ -1,6 +1,7 @@
 #include "pipeline/text/utf8.h"
 
 #include <cstdint>
+#include <cstring>
 
 namespace riskflow::text {
 namespace {
@@ -38,7 +39,16 @@ constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 size_t ValidUtf8Prefix(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
-    // ASCII fast path: most text is.
+    // ASCII fast path, eight bytes at a time: most text is ASCII, and every
+    // stored decision's strings are checked here (EncodeDecision; ~4% of
+    // the all-detectors pipeline's CPU one byte at a time).
+    while (i + 8 <= s.size()) {
+      uint64_t word;
+      std::memcpy(&word, s.data() + i, sizeof(word));
+      if ((word & 0x8080808080808080ULL) != 0) break;
+      i += 8;
+    }
+    if (i == s.size()) break;
     if (static_cast<uint8_t>(s[i]) < 0x80) {
       ++i;
       continue;

@@ -27,6 +27,23 @@ TEST(Utf8Test, RejectsWhatProtobufRejects) {
   EXPECT_EQ(ValidUtf8Prefix("ok\xFFrest"), 2u);
 }
 
+// The ASCII fast path reads eight bytes at a time: a multi-byte character
+// or a bad byte must be found at every offset and word boundary.
+TEST(Utf8Test, FindsEveryByteWhereverItIsInAWord) {
+  for (size_t before = 0; before < 20; ++before) {
+    for (size_t after = 0; after < 12; ++after) {
+      const std::string a(before, 'a');
+      const std::string b(after, 'b');
+      EXPECT_TRUE(IsValidUtf8(a + "\xC3\xA9" + b)) << before << "/" << after;
+      EXPECT_TRUE(IsValidUtf8(a + "\xF0\x9F\x92\xB3" + b));
+      EXPECT_EQ(ValidUtf8Prefix(a + "\xFF" + b), before);
+      // A truncated 3-byte character: the prefix ends before it.
+      EXPECT_EQ(ValidUtf8Prefix(a + "\xE2\x82" + b), before);
+      EXPECT_EQ(ValidUtf8Prefix(a + b), before + after);
+    }
+  }
+}
+
 TEST(Utf8Test, SanitizeReplacesEachBadByte) {
   EXPECT_EQ(SanitizeUtf8("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
   EXPECT_EQ(SanitizeUtf8("\xC3"), "\xEF\xBF\xBD");
