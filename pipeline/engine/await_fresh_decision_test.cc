@@ -26,21 +26,6 @@ namespace v1 = ::riskflow::v1;
 
 constexpr int64_t kT0 = 1700000000000;
 
-// The second payment of an account within a minute is NOTIFY (stored:
-// decisions with annotations are written; a clean PASS is not).
-std::shared_ptr<plugin_host::Pipeline> SecondPaymentNotifies() {
-  v1::PipelineConfig config;
-  config.set_name("second-notifies");
-  v1::DetectorConfig* d = config.add_detectors();
-  d->set_name("account_burst");
-  d->set_plugin("velocity");
-  d->set_route(v1::NOTIFY);
-  (*d->mutable_params())["key"] = "account";
-  (*d->mutable_params())["max_events"] = "1";
-  (*d->mutable_params())["window"] = "1m";
-  return testing::LoadTestPipeline(config);
-}
-
 std::vector<log::LoggedEvent> TwoPayments(const std::string& account) {
   std::vector<log::LoggedEvent> events;
   for (uint64_t s = 1; s <= 2; ++s) {
@@ -68,7 +53,7 @@ class AwaitFreshDecisionTest : public ::testing::TestWithParam<uint32_t> {
     store_ = std::move(*store);
     outbox_ = std::make_unique<sinks::Outbox>(store_.get());
     ASSERT_TRUE(outbox_->Open().ok());
-    auto pipeline = SecondPaymentNotifies();
+    auto pipeline = testing::SecondPaymentNotifies("second-notifies");
     ASSERT_NE(pipeline, nullptr);
     EngineOptions options;
     options.shards = GetParam();

@@ -32,22 +32,6 @@ constexpr int64_t kT0 = 1700000000000;
 constexpr int kAccounts = 150;
 constexpr int kRounds = 4;
 
-// The second payment of an account within a minute is NOTIFY; small
-// micro-batches, so a checkpoint spans many of them.
-std::shared_ptr<plugin_host::Pipeline> SecondPaymentNotifies() {
-  v1::PipelineConfig config;
-  config.set_name("sliced-checkpoint-test");
-  config.set_max_batch_events(4);
-  v1::DetectorConfig* d = config.add_detectors();
-  d->set_name("account_burst");
-  d->set_plugin("velocity");
-  d->set_route(v1::NOTIFY);
-  (*d->mutable_params())["key"] = "account";
-  (*d->mutable_params())["max_events"] = "1";
-  (*d->mutable_params())["window"] = "1m";
-  return testing::LoadTestPipeline(config);
-}
-
 // kRounds passes over the accounts: every account's record is changed
 // again while the checkpoint holding its previous change may be pending.
 std::vector<log::LoggedEvent> Stream() {
@@ -86,7 +70,9 @@ struct EngineRun {
     store = std::move(*s);
     outbox = std::make_unique<sinks::Outbox>(store.get());
     ASSERT_TRUE(outbox->Open().ok());
-    auto pipeline = SecondPaymentNotifies();
+    // Small micro-batches, so a checkpoint spans many of them.
+    auto pipeline =
+        testing::SecondPaymentNotifies("sliced-checkpoint-test", 4);
     ASSERT_NE(pipeline, nullptr);
     EngineOptions options;
     options.shards = 1;

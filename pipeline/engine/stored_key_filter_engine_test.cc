@@ -31,21 +31,6 @@ namespace v1 = ::riskflow::v1;
 constexpr int64_t kT0 = 1700000000000;
 constexpr int kAccounts = 200;
 
-// The second payment of an account within a minute is NOTIFY.
-std::shared_ptr<plugin_host::Pipeline> SecondPaymentNotifies() {
-  v1::PipelineConfig config;
-  config.set_name("stored-key-filter-test");
-  config.set_max_batch_events(8);
-  v1::DetectorConfig* d = config.add_detectors();
-  d->set_name("account_burst");
-  d->set_plugin("velocity");
-  d->set_route(v1::NOTIFY);
-  (*d->mutable_params())["key"] = "account";
-  (*d->mutable_params())["max_events"] = "1";
-  (*d->mutable_params())["window"] = "1m";
-  return testing::LoadTestPipeline(config);
-}
-
 // One payment per account, sequences from `first`.
 std::vector<log::LoggedEvent> OnePaymentEach(uint64_t first) {
   std::vector<log::LoggedEvent> events;
@@ -75,7 +60,8 @@ class StoredKeyFilterEngineTest : public ::testing::Test {
     store_ = std::move(*s);
     outbox_ = std::make_unique<sinks::Outbox>(store_.get());
     ASSERT_TRUE(outbox_->Open().ok());
-    auto pipeline = SecondPaymentNotifies();
+    auto pipeline =
+        testing::SecondPaymentNotifies("stored-key-filter-test", 8);
     ASSERT_NE(pipeline, nullptr);
     EngineOptions options;
     options.shards = 2;

@@ -29,4 +29,19 @@ std::shared_ptr<plugin_host::Pipeline> ReviewLargePayouts(
   return LoadTestPipeline(config);
 }
 
+std::shared_ptr<plugin_host::Pipeline> SecondPaymentNotifies(
+    const std::string& pipeline_name, uint32_t max_batch_events) {
+  riskflow::v1::PipelineConfig config;
+  config.set_name(pipeline_name);
+  if (max_batch_events > 0) config.set_max_batch_events(max_batch_events);
+  riskflow::v1::DetectorConfig* d = config.add_detectors();
+  d->set_name("account_burst");
+  d->set_plugin("velocity");
+  d->set_route(riskflow::v1::NOTIFY);
+  (*d->mutable_params())["key"] = "account";
+  (*d->mutable_params())["max_events"] = "1";
+  (*d->mutable_params())["window"] = "1m";
+  return LoadTestPipeline(config);
+}
+
 }  // namespace riskflow::engine::testing

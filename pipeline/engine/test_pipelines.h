@@ -4,6 +4,7 @@
 // Small real pipelines (test plugins loaded with dlopen) for the engine's
 // tests.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -22,6 +23,12 @@ std::shared_ptr<plugin_host::Pipeline> LoadTestPipeline(
 // and a double or a gap shows.
 std::shared_ptr<plugin_host::Pipeline> ReviewLargePayouts(
     const std::string& pipeline_name);
+
+// One detector: an account's second payment within a minute is NOTIFY
+// (velocity keyed by account), so a decision shows whether the state of
+// the first one survived. max_batch_events 0 keeps the default.
+std::shared_ptr<plugin_host::Pipeline> SecondPaymentNotifies(
+    const std::string& pipeline_name, uint32_t max_batch_events = 0);
 
 }  // namespace riskflow::engine::testing
 
