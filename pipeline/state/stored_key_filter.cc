@@ -71,8 +71,8 @@ StoredKeyFilter::Probe StoredKeyFilter::ProbeOf(uint64_t id,
   Probe p;
   // The block from the high half (multiply-shift range reduction), the bit
   // positions from a second mix: 9 bits each of 512.
-  const uint64_t block =
-      static_cast<uint64_t>((static_cast<unsigned __int128>(h) * blocks_) >> 64);
+  const uint64_t block = static_cast<uint64_t>(
+      (static_cast<unsigned __int128>(h) * blocks_) >> 64);
   p.block = words_ + block * kWordsPerBlock;
   std::fill(std::begin(p.mask), std::end(p.mask), 0);
   uint64_t bits = Mix(h ^ 0x5851f42d4c957f2dULL);

@@ -148,7 +148,8 @@ bool RunEvaluateLoadMode(
     double max = 0;
     if (max_kind == "bulk") {
       max = max_decided;
-      of = absl::StrCat("of pipeline A's max decided ", static_cast<int64_t>(max),
+      of = absl::StrCat("of pipeline A's max decided ",
+                        static_cast<int64_t>(max),
                         " ev/s with 2 streams of 1,000-event batches");
     } else if (max_kind == "shape") {
       // Unpaced: offered far above what the daemon takes, so each stream
@@ -156,9 +157,10 @@ bool RunEvaluateLoadMode(
       // --evaluate_load_max_seconds of events at the bulk maximum (this
       // shape is slower, so the run lasts somewhat longer).
       const double offered = std::max(1e6, 10 * max_decided);
+      const double max_seconds =
+          absl::GetFlag(FLAGS_evaluate_load_max_seconds);
       const uint64_t events = static_cast<uint64_t>(
-          std::max(100000.0, max_decided *
-                                 absl::GetFlag(FLAGS_evaluate_load_max_seconds)));
+          std::max(100000.0, max_decided * max_seconds));
       absl::StatusOr<RunResult> saturated =
           RunOnce(offered, events, /*run=*/-1, /*idle_calls=*/0, options);
       if (!saturated.ok()) {

@@ -91,7 +91,9 @@ absl::Status WriteAckLog(
       rows.push_back({ms(st.sent_at[i]), st.latencies_us[i], "ack"});
     }
   }
-  for (const auto& [at, us] : evaluates) rows.push_back({ms(at), us, "evaluate"});
+  for (const auto& [at, us] : evaluates) {
+    rows.push_back({ms(at), us, "evaluate"});
+  }
   std::sort(rows.begin(), rows.end());
   std::ofstream out(path);
   out << "# sent_ms latency_us kind\n";
