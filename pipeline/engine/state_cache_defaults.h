@@ -18,8 +18,8 @@ inline constexpr size_t kDefaultStateMemoryBytesPerShard = size_t{512} << 20;
 // each), ~9 at 10M (a few percent of misses still read), ~61 at 200K
 // accounts with all detectors (~22 states each). Past that it fills up and
 // more and more misses read, as without it; it never answers wrongly.
-// Pages are mapped on first write: a store with few keys pays little RSS,
-// a store with more than ~100K (state, entity)s pays all of it.
+// All of it is resident once the filter's scan ends (StoredKeyFilter::
+// Populate takes its page faults off the shards), per engine.
 inline constexpr size_t kDefaultStoredKeyFilterBytes = size_t{32} << 20;
 
 }  // namespace riskflow::engine

@@ -32,8 +32,7 @@ StoredKeyFilter::StoredKeyFilter(size_t bytes) {
   blocks_ = std::max<size_t>(1, (bytes + kBlockBytes - 1) / kBlockBytes);
   const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
   mapped_ = (blocks_ * kBlockBytes + page - 1) / page * page;
-  // Zero pages on demand: an idle or small store never pays for the whole
-  // array in RSS.
+  // Zero pages, faulted in by Populate (or by the first writes before it).
   void* p = ::mmap(nullptr, mapped_, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();

@@ -33,8 +33,9 @@ namespace riskflow::state {
 // adds are published by MarkReady's release store, which MaybeStored reads
 // with acquire.
 //
-// The bit array is an anonymous mapping: pages are zero until written, so
-// memory grows with use up to `bytes` (rounded up to a page).
+// The bit array is an anonymous mapping of `bytes` (rounded up to a page),
+// on transparent huge pages where the kernel grants them; Populate() (run
+// by the scan thread once the filter is ready) makes all of it resident.
 class StoredKeyFilter {
  public:
   static constexpr size_t kBlockBytes = 64;
