@@ -9,6 +9,11 @@
 // max_group_bytes), writes them with one pwritev and one fdatasync, and
 // wakes them; Appends arriving meanwhile queue for the next leader. This is
 // LevelDB's / RocksDB's write-thread scheme without a memtable.
+//
+// Write + Sync split an Append in two for a caller that pipelines (the
+// event log, docs/segment-log.md "Concurrent syncs"): a group written while
+// another group's fdatasync is in flight gets a sync of its own at once,
+// instead of waiting for that one to end before its own begins.
 #ifndef RISKFLOW_PIPELINE_LOG_SEGMENT_SEGMENT_LOG_H_
 #define RISKFLOW_PIPELINE_LOG_SEGMENT_SEGMENT_LOG_H_
 
@@ -110,8 +115,9 @@ struct OpenReport {
 };
 
 struct SegmentLogStats {
-  uint64_t appends = 0;   // Append calls that wrote
-  uint64_t groups = 0;    // group writes = fdatasyncs (with sync)
+  uint64_t appends = 0;   // Append and Write calls that wrote
+  uint64_t groups = 0;    // group writes (one pwritev each)
+  uint64_t syncs = 0;     // fdatasyncs that made groups durable
   uint64_t records = 0;
   uint64_t bytes = 0;     // framed bytes written
   uint64_t rolls = 0;
@@ -137,6 +143,21 @@ class SegmentLog {
   // the file is unknown until reopened, which repairs it).
   absl::StatusOr<uint64_t> Append(absl::Span<const std::string_view> payloads);
   absl::StatusOr<uint64_t> Append(absl::Span<const std::string> payloads);
+
+  // Like Append, but returns once the records are written to the file:
+  // they are neither durable nor visible to Read and Scan until a Sync
+  // covers them. Returns the first record's sequence.
+  absl::StatusOr<uint64_t> Write(absl::Span<const std::string_view> payloads);
+  absl::StatusOr<uint64_t> Write(absl::Span<const std::string> payloads);
+  // Makes every record written before the call durable and visible;
+  // returns next_sequence() after it. Up to kSyncSlots Syncs run at once
+  // (more wait for a slot), each on its own descriptor of the active file:
+  // a write-back error is reported once per open file description, so one
+  // shared descriptor could report it to one of two concurrent syncs and
+  // let the other succeed. After a failed sync nothing more is made
+  // visible, and every later Write, Append and Sync fails.
+  absl::StatusOr<uint64_t> Sync();
+  static constexpr int kSyncSlots = 4;
 
   // The payload with this sequence, or nullopt when it is not in the log
   // (beyond the last durable record, or deleted by retention).
@@ -192,6 +213,20 @@ class SegmentLog {
               uint64_t offset);
   };
   struct Writer;
+  // The active file opened once per sync slot (see Sync), before any
+  // record the syncs cover is written.
+  struct SyncFiles {
+    std::string path;
+    int fds[kSyncSlots];
+    ~SyncFiles();
+  };
+  // A group written and not yet covered by a sync: what Publish adds to
+  // the active segment's durable view once one is.
+  struct Unsynced {
+    uint64_t next_sequence = 0;
+    uint64_t bytes = 0;  // the segment's size after it
+    std::vector<IndexEntry> index;
+  };
 
   SegmentLog(std::string dir, SegmentLogOptions options);
   absl::Status Load();
@@ -199,9 +234,23 @@ class SegmentLog {
   bool LoadIndexFile(Segment* segment);
   void PersistIndex(const Segment& segment);
   void Log(const std::string& line);
-  absl::StatusOr<uint64_t> AppendFramed(std::unique_ptr<Writer> writer);
-  // Leader only: writes and syncs the group; returns its status.
+  // Frames payloads into a Writer, refusing what no group can hold.
+  absl::StatusOr<std::unique_ptr<Writer>> Frame(
+      absl::Span<const std::string_view> payloads);
+  // Queues the writer; `durable`: return only once a sync covers it.
+  absl::StatusOr<uint64_t> AppendFramed(std::unique_ptr<Writer> writer,
+                                        bool durable);
+  // Leader only: writes the group (segment_log_sync.cc).
   absl::Status WriteGroup(std::vector<Writer*>& group);
+  // Leader only, before a group's write: the sync descriptors of the
+  // active file.
+  absl::Status OpenSyncFiles();
+  // Adds the written groups below `next_sequence` to the durable view.
+  void Publish(uint64_t next_sequence)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(segments_mu_);
+  // Records a failed write or sync: every later call fails with it.
+  void Fail(const absl::Status& status);
+  static absl::Status FailedStatus(const absl::Status& cause);
   absl::Status RollTo(uint64_t first_sequence);
   // Starts preparing the next file when groups are small (see
   // prepare_below_group_bytes); a no-op while one is ready or in progress.
@@ -238,6 +287,8 @@ class SegmentLog {
   uint64_t average_group_bytes_ = 0;
   IndexBuilder active_index_;
   bool have_segment_ = false;
+  // sync_files_ is the active file's (false from a roll to the next write).
+  bool active_sync_files_ = false;
   uint64_t next_sequence_ = 1;  // next to assign
 
   // The segment list as readers and retention see it: durable sizes only.
@@ -245,6 +296,14 @@ class SegmentLog {
   std::vector<Segment> segments_ ABSL_GUARDED_BY(segments_mu_);
   SegmentLogStats stats_ ABSL_GUARDED_BY(segments_mu_);
   std::atomic<uint64_t> next_durable_{1};
+  // Written groups a sync has not yet covered, oldest first; all in the
+  // active segment (a roll syncs the segment it seals first).
+  std::deque<Unsynced> unsynced_ ABSL_GUARDED_BY(segments_mu_);
+  uint64_t written_next_ ABSL_GUARDED_BY(segments_mu_) = 1;
+  // Null until the active file's first write (then opened by the leader).
+  std::shared_ptr<SyncFiles> sync_files_ ABSL_GUARDED_BY(segments_mu_);
+  bool slot_busy_[kSyncSlots] ABSL_GUARDED_BY(segments_mu_) = {};
+  absl::Status sync_failed_ ABSL_GUARDED_BY(segments_mu_);
   // Null without sync or prepare_segments.
   std::unique_ptr<SegmentPreparer> preparer_;
 };

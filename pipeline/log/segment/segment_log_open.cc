@@ -123,6 +123,7 @@ absl::Status SegmentLog::Load() {
   }
   next_durable_.store(next_sequence_);
   absl::MutexLock lock(&segments_mu_);
+  written_next_ = next_sequence_;
   segments_ = std::move(segments);
   return absl::OkStatus();
 }
