@@ -80,14 +80,18 @@ EventLog::EventLog(storage::Store* store, Options options,
     };
     horizon_index_ = std::make_unique<HorizonIdIndex>(index_options);
   } else {
-    backend_ = NewRocksLogBackend(store_);
+    backend_ = NewRocksLogBackend(store_, options_.sync);
   }
 }
 
 EventLog::~EventLog() { Stop(); }
 
 void EventLog::Start() {
-  writer_ = std::thread([this] { WriterLoop(); });
+  log_threads_ = std::clamp<size_t>(options_.log_threads, 1,
+                                    segment::SegmentLog::kSyncSlots);
+  for (size_t i = 0; i < log_threads_; ++i) {
+    threads_.emplace_back([this] { LogThreadLoop(); });
+  }
 }
 
 void EventLog::Stop() {
@@ -95,8 +99,9 @@ void EventLog::Stop() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  if (writer_.joinable()) {
-    writer_.join();
+  if (!threads_.empty()) {
+    for (std::thread& t : threads_) t.join();
+    threads_.clear();
     // A clean stop leaves nothing of the index to re-read from the log.
     if (horizon_index_ != nullptr) {
       absl::MutexLock lock(&index_mu_);
@@ -139,47 +144,105 @@ absl::StatusOr<std::shared_ptr<AppendTicket>> EventLog::Submit(
   return ticket;
 }
 
-void EventLog::WriterLoop() {
-  // A group was written since on_idle last ran.
-  bool idle_due = false;
+bool EventLog::CanFinish() const {
+  if (finishing_ || written_.empty()) return false;
+  const WrittenGroup& front = written_.front();
+  return !front.status.ok() || !sync_failed_.ok() ||
+         front.last_sequence <= synced_sequence_;
+}
+
+// No group is written while one is being dispatched: a dispatch that
+// waits for room in the shard queues is how backpressure reaches ingest,
+// and groups written meanwhile would put bulk events ahead of the next
+// Evaluate. Otherwise one group per log thread may be in its sync.
+bool EventLog::CanWrite() const {
+  return !writing_ && !finishing_ && !pending_.empty() &&
+         written_.size() < log_threads_;
+}
+
+bool EventLog::Drained() const {
+  return stopping_ && pending_.empty() && written_.empty() && !writing_;
+}
+
+void EventLog::LogThreadLoop() {
+  absl::MutexLock lock(&mu_);
+  auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return CanFinish() || CanWrite() || Drained();
+  };
+  // on_idle runs with the finishing role, so never beside a dispatch.
+  auto run_on_idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    idle_due_ = false;
+    finishing_ = true;
+    mu_.Unlock();
+    options_.on_idle();
+    mu_.Lock();
+    finishing_ = false;
+  };
   while (true) {
-    std::vector<std::shared_ptr<AppendTicket>> group;
-    size_t n = 0;
-    {
-      absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stopping_ || !pending_.empty();
-      };
-      if (idle_due && options_.on_idle) {
-        if (!mu_.AwaitWithTimeout(absl::Condition(&ready),
-                                  options_.idle_after)) {
-          idle_due = false;
-          mu_.Unlock();
-          options_.on_idle();
-          mu_.Lock();
-          continue;
+    if (!has_work()) {
+      if (idle_due_ && options_.on_idle) {
+        if (!mu_.AwaitWithTimeout(absl::Condition(&has_work),
+                                  options_.idle_after) &&
+            idle_due_ && !finishing_ && !writing_ && written_.empty()) {
+          run_on_idle();
         }
       } else {
-        mu_.Await(absl::Condition(&ready));
+        mu_.Await(absl::Condition(&has_work));
       }
-      if (pending_.empty()) {  // stopping and drained
-        if (idle_due && options_.on_idle) {
-          mu_.Unlock();
-          options_.on_idle();
-          mu_.Lock();
-        }
-        return;
-      }
-      // One synced write covers the whole group: every waiting priority
-      // batch first, then bulk batches up to a bound (append_lanes.h).
-      n = pending_.TakeGroup(options_.max_group_events,
-                             options_.max_group_events_with_priority, &group);
-      writing_events_ = n;
+      continue;
     }
-    CommitGroup(group);
-    idle_due = true;
-    absl::MutexLock lock(&mu_);
-    writing_events_ = 0;
+    if (CanFinish()) {
+      // Acknowledge and dispatch the oldest group: one thread at a time,
+      // so dispatch stays in sequence order.
+      WrittenGroup group = std::move(written_.front());
+      written_.pop_front();
+      if (group.status.ok() && group.last_sequence > synced_sequence_) {
+        group.status = absl::UnavailableError(absl::StrCat(
+            "the event log could not make this batch durable, so it was not "
+            "acknowledged (retry it: a repeat is recognised); the log takes "
+            "no more events until riskflowd restarts: ",
+            sync_failed_.message()));
+      }
+      finishing_ = true;
+      mu_.Unlock();
+      FinishGroup(group);
+      mu_.Lock();
+      finishing_ = false;
+      writing_events_ -= group.events;
+      idle_due_ = true;
+      continue;
+    }
+    if (CanWrite()) {
+      // The writer role: one synced write covers the whole group, every
+      // waiting priority batch first, then bulk batches up to a bound
+      // (append_lanes.h).
+      writing_ = true;
+      std::vector<std::shared_ptr<AppendTicket>> tickets;
+      writing_events_ += pending_.TakeGroup(
+          options_.max_group_events, options_.max_group_events_with_priority,
+          &tickets);
+      mu_.Unlock();
+      WrittenGroup group = WriteGroup(std::move(tickets));
+      const bool wrote = group.wrote;
+      mu_.Lock();
+      writing_ = false;
+      written_.push_back(std::move(group));
+      if (!wrote) continue;  // a failed write, or repeats only
+      // Sync what this thread wrote while another may write (and sync)
+      // the next group.
+      mu_.Unlock();
+      absl::StatusOr<uint64_t> synced = backend_->Sync();
+      mu_.Lock();
+      if (!synced.ok()) {
+        if (sync_failed_.ok()) sync_failed_ = synced.status();
+      } else {
+        synced_sequence_ = std::max(synced_sequence_, *synced);
+      }
+      continue;
+    }
+    // Drained: stopping, and nothing left to write or finish.
+    if (idle_due_ && options_.on_idle && !finishing_) run_on_idle();
+    return;
   }
 }
 
@@ -216,7 +279,11 @@ absl::StatusOr<std::optional<uint64_t>> EventLog::LookupId(
     const IdFingerprint fp = FingerprintId(channel, event_id);
     absl::MutexLock lock(&index_mu_);
     std::optional<HorizonIdIndex::Entry> entry = horizon_index_->Lookup(fp);
-    if (!entry.has_value()) return std::nullopt;
+    // The index learns ids when they are written; until a sync covers
+    // them they are not logged yet.
+    if (!entry.has_value() || entry->sequence > durable_sequence_.load()) {
+      return std::nullopt;
+    }
     return entry->sequence;
   }
   return LookupStoredId(IdempotencyKey(channel, event_id));

@@ -59,7 +59,7 @@ class AppendTicket {
   absl::StatusOr<AppendOutcome> Wait();
   bool WaitWithTimeout(absl::Duration timeout);
   // Runs fn once the ticket is done: at once if it already is, otherwise on
-  // the log writer thread (so fn must be quick and must not block).
+  // a log thread (so fn must be quick and must not block).
   void OnDone(std::function<void()> fn);
 
  private:
@@ -74,34 +74,43 @@ class AppendTicket {
   std::function<void()> on_done_ ABSL_GUARDED_BY(mu_);
 };
 
-// The durable event log with its idempotency index. One writer thread
-// collects every batch submitted since its last write and commits them with
-// a single synced write (group commit), then acknowledges them and hands
-// the new events to the dispatcher in sequence order. The records go to a
-// LogBackend (log_backend.h): the log store's RocksDB log column family, or
-// append-only segment files with the idempotency index in memory
-// (docs/segment-log.md).
+// The durable event log with its idempotency index. The log threads take
+// turns at writing: one takes every batch submitted since the last group
+// (group commit), gives it sequences, writes it, and while it syncs what it
+// wrote another may already write the next group and sync it too
+// (docs/segment-log.md, "Concurrent syncs"). Whichever sync ends first
+// covers every group written before it began, so groups are acknowledged
+// and handed to the dispatcher in sequence order as soon as a sync covers
+// them. The records go to a LogBackend (log_backend.h): the log store's
+// RocksDB log column family, or append-only segment files with the
+// idempotency index in memory (docs/segment-log.md).
 class EventLog {
  public:
-  // Called on the writer thread, in sequence order, after the events are
-  // durable. May block: that is how engine backpressure reaches ingest.
+  // Called on a log thread, one group at a time and in sequence order,
+  // after the events are durable. May block: that is how engine
+  // backpressure reaches ingest.
   using Dispatcher = std::function<void(std::vector<LoggedEvent>)>;
 
   struct Options {
     size_t max_pending_events = 1 << 18;
     // The writer's groups (docs/evaluate-lane.md): at most this many bulk
     // events per synced write, and far fewer when the group carries a
-    // priority (Evaluate) batch, so that group is written quickly. The
-    // writer dispatches each group before taking the next, and with full
-    // shard queues that waits until the shards have room for it, so the
-    // bound is of the order of a shard queue (a larger group only makes the
-    // next Evaluate wait longer; an fsync per 2,048 events costs little).
+    // priority (Evaluate) batch, so that group is written quickly. Groups
+    // are dispatched one at a time, and with full shard queues that waits
+    // until the shards have room, so the bound is of the order of a shard
+    // queue (a larger group only makes the next Evaluate wait longer; an
+    // fsync per 2,048 events costs little).
     size_t max_group_events = 2048;
     size_t max_group_events_with_priority = 512;
     // Priority events waiting for the writer; past it, priority submits
     // wait for room like bulk ones (they never count against
     // max_pending_events, so a bulk backlog cannot refuse an Evaluate).
     size_t max_priority_events = 4096;
+    // Threads that write and sync groups: with 2, a group (an Evaluate)
+    // written while another group's fdatasync is in flight is synced at
+    // once rather than after it. 1 is the serial writer. At most
+    // segment::SegmentLog::kSyncSlots.
+    size_t log_threads = 2;
     int64_t allowed_lateness_ms = 5 * 60 * 1000;
     // false only for benchmarks that measure what fsync costs, and replay.
     bool sync = true;
@@ -140,8 +149,9 @@ class EventLog {
     uint64_t dedupe_horizon_events = 10'000'000;
     // Entries per index checkpoint file; 0: the index's default.
     uint64_t id_index_chunk_events = 0;
-    // Called on the writer thread when it has had nothing to write for
-    // idle_after since its last group (once per quiet spell): riskflowd's
+    // Called on a log thread (never while a group is being dispatched)
+    // when the log has had nothing to write or dispatch for idle_after
+    // since its last group (once per quiet spell): riskflowd's
     // engine then delivers the progress markers it held back for a group
     // of Evaluates only (Engine::FlushDeferredMarkers). Null: never.
     std::function<void()> on_idle;
@@ -160,7 +170,7 @@ class EventLog {
   // a segment_dir holding segments. Never ignores logged events.
   absl::Status Open();
   void Start();
-  // Finishes what was submitted, then stops the writer.
+  // Finishes what was submitted, then stops the log threads.
   void Stop();
 
   // Queues a validated batch. Waits up to wait_for_room for queue space,
@@ -202,8 +212,29 @@ class EventLog {
                     const std::function<bool(LoggedEvent&&)>& fn);
 
  private:
-  void WriterLoop();
-  void CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group);
+  // One group from its write to its acknowledgement.
+  struct WrittenGroup {
+    std::vector<std::shared_ptr<AppendTicket>> tickets;
+    std::vector<AppendOutcome> outcomes;  // one per ticket
+    std::vector<LoggedEvent> fresh;       // the new events, to dispatch
+    size_t events = 0;                    // submitted (counts in the bound)
+    // Every sequence of the group (and of the originals of its repeats)
+    // is <= this: it is acknowledged once a sync covers it.
+    uint64_t last_sequence = 0;
+    bool wrote = false;  // records went to the backend: sync them
+    absl::Status status;  // a failed write: fail it, nothing to sync
+  };
+
+  void LogThreadLoop();
+  // With the writer role (one thread at a time, event_log_commit.cc):
+  // idempotency, sequences and watermarks, the backend write; the index
+  // learns the new ids at once, so the next group sees them.
+  WrittenGroup WriteGroup(std::vector<std::shared_ptr<AppendTicket>> group);
+  // Acknowledges a group (or fails it) and dispatches its new events.
+  void FinishGroup(WrittenGroup& group);
+  bool CanFinish() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool CanWrite() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool Drained() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status CheckEmptyForMemoryIndex();
   // Backend choice guards (event_log_open.cc).
   absl::Status CheckNoRocksRecords();
@@ -227,9 +258,22 @@ class EventLog {
   absl::Mutex mu_;
   // Submitted, not yet taken by the writer.
   AppendLanes<std::shared_ptr<AppendTicket>> pending_ ABSL_GUARDED_BY(mu_);
-  // Taken by the writer, not yet written (count against the bulk bound).
+  // Taken by a log thread, not yet acknowledged (count against the bulk
+  // bound).
   size_t writing_events_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // A thread has the writer role (takes and writes the next group).
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  // A thread is finishing a group (acks, dispatch) or running on_idle.
+  bool finishing_ ABSL_GUARDED_BY(mu_) = false;
+  // Written groups in sequence order, waiting for a sync to cover them.
+  std::deque<WrittenGroup> written_ ABSL_GUARDED_BY(mu_);
+  // The highest sequence a finished sync made durable, and the first
+  // failed sync (then nothing more is acknowledged).
+  uint64_t synced_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status sync_failed_ ABSL_GUARDED_BY(mu_);
+  // A group was finished since on_idle last ran.
+  bool idle_due_ ABSL_GUARDED_BY(mu_) = false;
 
   // Null when the store's exact index is used. The writer and LookupId
   // share it; the writer takes the lock once per group, not per event.
@@ -238,11 +282,12 @@ class EventLog {
   std::unique_ptr<HorizonIdIndex> horizon_index_ ABSL_PT_GUARDED_BY(index_mu_);
   absl::Mutex index_mu_;
 
-  // Writer-thread state.
+  // The writer role's state.
   uint64_t last_sequence_ = 0;
   int64_t max_event_time_ms_ = 0;
   std::atomic<uint64_t> durable_sequence_{0};
-  std::thread writer_;
+  std::vector<std::thread> threads_;
+  size_t log_threads_ = 1;  // set before they start
 };
 
 // Whether `store`'s RocksDB log column family holds any record (a data

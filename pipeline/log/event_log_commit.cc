@@ -1,6 +1,6 @@
-// EventLog::CommitGroup: one group of submitted batches -> idempotency
-// check, sequences and watermarks, one durable backend write, acks, then
-// dispatch.
+// EventLog::WriteGroup: one group of submitted batches -> idempotency
+// check, sequences and watermarks, one backend write; FinishGroup: once a
+// sync covers it, acks, then dispatch.
 #include <algorithm>
 #include <limits>
 #include <string>
@@ -14,7 +14,8 @@
 
 namespace riskflow::log {
 
-void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
+EventLog::WrittenGroup EventLog::WriteGroup(
+    std::vector<std::shared_ptr<AppendTicket>> group) {
   GroupWrite write;
   write.first_sequence = last_sequence_ + 1;
   std::vector<AppendOutcome> outcomes(group.size());
@@ -35,7 +36,8 @@ void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
   absl::flat_hash_map<std::string, FirstSeen> group_ids;
   absl::flat_hash_map<IdFingerprint, FirstSeen> group_fingerprints;
   // The segment backend's index learns each new id (in sequence order) once
-  // the group is durable.
+  // the group is written: the next group, written before this one may be
+  // durable, must see them. (LookupId hides what is not yet durable.)
   const bool horizon = horizon_index_ != nullptr;
   const bool fingerprints = memory_index_ != nullptr || horizon;
   std::vector<std::pair<IdFingerprint, uint64_t>> new_ids;
@@ -162,9 +164,12 @@ void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
     }
   }
 
+  WrittenGroup written;
   if (status.ok() && !fresh.empty()) {
     write.max_event_time_ms = max_time;
-    status = backend_->Write(write, options_.sync);
+    write.last_sequence = seq;
+    status = backend_->Write(write);
+    written.wrote = status.ok();
   }
 
   if (status.ok()) {
@@ -182,23 +187,34 @@ void EventLog::CommitGroup(std::vector<std::shared_ptr<AppendTicket>>& group) {
     for (const auto& [fingerprint, hash] : new_ids) {
       horizon_index_->Append(id_seq++, fingerprint, hash);
     }
-    durable_sequence_.store(seq);
   } else {
-    status = absl::UnavailableError(absl::StrCat(
+    written.status = absl::UnavailableError(absl::StrCat(
         "the event log write failed, nothing of this batch was stored: ",
         status.message()));
   }
   index_mu_.Unlock();
 
-  for (size_t g = 0; g < group.size(); ++g) {
-    if (status.ok()) {
-      outcomes[g].durable_sequence = seq;
-      group[g]->Complete(std::move(outcomes[g]));
+  written.tickets = std::move(group);
+  written.outcomes = std::move(outcomes);
+  written.fresh = std::move(fresh);
+  written.events = submitted;
+  written.last_sequence = seq;
+  return written;
+}
+
+void EventLog::FinishGroup(WrittenGroup& group) {
+  if (group.status.ok()) durable_sequence_.store(group.last_sequence);
+  for (size_t g = 0; g < group.tickets.size(); ++g) {
+    if (group.status.ok()) {
+      group.outcomes[g].durable_sequence = group.last_sequence;
+      group.tickets[g]->Complete(std::move(group.outcomes[g]));
     } else {
-      group[g]->Complete(status);
+      group.tickets[g]->Complete(group.status);
     }
   }
-  if (status.ok() && !fresh.empty()) dispatcher_(std::move(fresh));
+  if (group.status.ok() && !group.fresh.empty()) {
+    dispatcher_(std::move(group.fresh));
+  }
 }
 
 }  // namespace riskflow::log

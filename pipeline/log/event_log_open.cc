@@ -64,6 +64,8 @@ absl::Status EventLog::Open() {
     if (auto s = RebuildHorizonIndex(); !s.ok()) return s;
   }
   durable_sequence_.store(last_sequence_);
+  absl::MutexLock lock(&mu_);
+  synced_sequence_ = last_sequence_;
   return absl::OkStatus();
 }
 

@@ -1,9 +1,13 @@
 #include "pipeline/log/horizon_id_index.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <utility>
 
@@ -178,6 +182,16 @@ absl::Status HorizonIdIndex::Checkpoint() {
   return status;
 }
 
+void HorizonIdIndex::SyncCheckpointDir() {
+  const int fd = ::open(options_.checkpoint_dir.c_str(),
+                        O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    Log(absl::StrCat("syncing ", options_.checkpoint_dir, ": ",
+                     std::strerror(errno)));
+  }
+  if (fd >= 0) ::close(fd);
+}
+
 uint64_t HorizonIdIndex::LoadChunkFiles(uint64_t start, uint64_t last,
                                         IdIndexRebuildReport* report) {
   uint64_t covered = start - 1;
@@ -189,6 +203,20 @@ uint64_t HorizonIdIndex::LoadChunkFiles(uint64_t start, uint64_t last,
     ::closedir(d);
   }
   std::sort(ids.begin(), ids.end());
+  // Files that may hold ids of records the log no longer has. The event
+  // log gives the index a group's ids when the group is written, before it
+  // is durable (docs/segment-log.md, "Concurrent syncs"), so a crash can
+  // take records whose ids a chunk file kept. Their sequences go to other
+  // events from now on, so such a file must never be read again (a later
+  // rebuild of a longer log would take its stale ids): it is deleted,
+  // durably, and the chunk written afresh when it is sealed.
+  bool deleted = false;
+  auto drop_if_past_log = [&](uint64_t id, const std::string& path) {
+    if ((id + 1) * chunk_events_ > last) {
+      std::remove(path.c_str());
+      deleted = true;
+    }
+  };
   bool gap = false;
   for (uint64_t id : ids) {
     const std::string path =
@@ -198,7 +226,10 @@ uint64_t HorizonIdIndex::LoadChunkFiles(uint64_t start, uint64_t last,
       std::remove(path.c_str());
       continue;
     }
-    if (gap) continue;  // the log scan covers it; a later write replaces it
+    if (gap) {  // the log scan covers it; a later write replaces it
+      drop_if_past_log(id, path);
+      continue;
+    }
     absl::StatusOr<IdChunkFile> file = ReadIdChunkFile(path);
     if (file.ok() && file->chunk_events != chunk_events_) {
       file = absl::DataLossError(absl::StrCat(
@@ -208,12 +239,14 @@ uint64_t HorizonIdIndex::LoadChunkFiles(uint64_t start, uint64_t last,
       Log(absl::StrCat("ignoring a checkpoint file (the log is read "
                        "instead): ", file.status().message()));
       gap = true;
+      drop_if_past_log(id, path);
       continue;
     }
     const uint64_t file_last = file->first + file->entries.size() - 1;
     if (file->entries.empty() || file_last <= covered) continue;
     if (file->first > covered + 1) {
       gap = true;
+      drop_if_past_log(id, path);
       continue;
     }
     ++report->files_used;
@@ -222,16 +255,20 @@ uint64_t HorizonIdIndex::LoadChunkFiles(uint64_t start, uint64_t last,
       Append(seq, r.fp, r.content_hash);
       ++report->from_checkpoint;
     }
-    // Not written again when sealed if the file already holds all of it.
-    Chunk& chunk = *chunks_.back();
-    if (chunk.first == file->first) chunk.on_disk = file->entries.size();
     if (file_last > last) {
       Log(absl::StrCat(path, " covers sequences up to ", file_last,
-                       " but the log ends at ", last, "; ignoring the rest"));
+                       " but the log ends at ", last,
+                       "; deleting it (the log's tail is read instead)"));
+      std::remove(path.c_str());
+      deleted = true;
       gap = true;
+    } else if (Chunk& chunk = *chunks_.back(); chunk.first == file->first) {
+      // Not written again when sealed if the file already holds all of it.
+      chunk.on_disk = file->entries.size();
     }
     covered = std::min(file_last, last);
   }
+  if (deleted) SyncCheckpointDir();
   return covered;
 }
 

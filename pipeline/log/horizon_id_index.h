@@ -133,6 +133,9 @@ class HorizonIdIndex {
   void Evict(uint64_t floor);
   void Enqueue(Task task);
   void CheckpointLoop();
+  // fsync of checkpoint_dir, so a deletion survives a crash (failures are
+  // logged: the caller has no better recourse).
+  void SyncCheckpointDir();
   void Log(const std::string& line) const;
   // Loads the chunk files covering (covered, last]; returns the new
   // covered sequence.

@@ -227,6 +227,38 @@ TEST_F(HorizonIdIndexTest, FilesBeyondTheLogAreNotTrusted) {
   EXPECT_EQ(index.Lookup(Fp(70))->sequence, 7u);
 }
 
+// The event log gives the index a group's ids when the group is written,
+// before it is durable (docs/segment-log.md, "Concurrent syncs"), so a
+// chunk file can hold ids of records a crash then took. Their sequences go
+// to other events after the restart; the file must never be read again.
+TEST_F(HorizonIdIndexTest, IdsLostWithTheLogTailAreNotReadOnceReused) {
+  {
+    HorizonIdIndex index(Options(100, 4));
+    ASSERT_TRUE(index.Rebuild(1, 0, Log(0)).ok());
+    for (uint64_t s = 1; s <= 12; ++s) index.Append(s, Fp(s), Hash(s));
+    ASSERT_TRUE(index.Checkpoint().ok());
+  }
+  // The log kept only 1..6; 7..12 now go to other ids (kill -9 after).
+  auto reused = [](uint64_t s) { return s <= 6 ? Fp(s) : Fp(100 + s); };
+  {
+    HorizonIdIndex index(Options(100, 4));
+    ASSERT_TRUE(index.Rebuild(1, 6, Log(6)).ok());
+    for (uint64_t s = 7; s <= 12; ++s) index.Append(s, reused(s), Hash(s));
+  }
+  HorizonIdIndex index(Options(100, 4));
+  auto scan = [&](uint64_t after, const HorizonIdIndex::Visit& visit) {
+    for (uint64_t s = after + 1; s <= 12; ++s) visit(s, reused(s), Hash(s));
+    return absl::OkStatus();
+  };
+  ASSERT_TRUE(index.Rebuild(1, 12, scan).ok());
+  for (uint64_t s = 7; s <= 12; ++s) {
+    EXPECT_FALSE(index.Lookup(Fp(s)).has_value()) << "stale id of " << s;
+    auto e = index.Lookup(reused(s));
+    ASSERT_TRUE(e.has_value()) << s;
+    EXPECT_EQ(e->sequence, s);
+  }
+}
+
 TEST_F(HorizonIdIndexTest, ARepeatedIdKeepsItsFirstSequence) {
   HorizonIdIndex index(Options(3, 1));
   ASSERT_TRUE(index.Rebuild(1, 0, Log(0)).ok());

@@ -27,6 +27,7 @@ namespace riskflow::log {
 // One group commit: records with dense sequences from first_sequence.
 struct GroupWrite {
   uint64_t first_sequence = 0;
+  uint64_t last_sequence = 0;  // also when no records are kept
   // EncodeLogRecord values, in sequence order (empty when the log keeps no
   // records, as replay's does).
   std::vector<std::string> records;
@@ -49,9 +50,16 @@ class LogBackend {
   virtual ~LogBackend() = default;
 
   virtual absl::StatusOr<BackendState> Open() = 0;
-  // Durable on return when `sync`. All or nothing is acknowledged: on an
-  // error the caller acknowledges none of the group.
-  virtual absl::Status Write(GroupWrite& group, bool sync) = 0;
+  // Writes one group after the last. It may not be durable on return: a
+  // later Sync makes it so. All or nothing is acknowledged: on an error the
+  // caller acknowledges none of the group. Called by one thread at a time.
+  virtual absl::Status Write(GroupWrite& group) = 0;
+  // Makes every group written before the call durable and returns the last
+  // sequence that is (0: none). Safe from several threads at once and
+  // concurrently with Write: the event log writes its next group while
+  // earlier groups are being synced (docs/segment-log.md, "Concurrent
+  // syncs"). Once a Write or Sync failed it fails.
+  virtual absl::StatusOr<uint64_t> Sync() = 0;
   // The record with this sequence, nullopt when it is not in the log.
   virtual absl::StatusOr<std::optional<std::string>> Read(
       uint64_t sequence) = 0;
@@ -64,8 +72,11 @@ class LogBackend {
   virtual uint64_t first_sequence() = 0;
 };
 
-// The log column family of `store` (+ its idem and meta entries).
-std::unique_ptr<LogBackend> NewRocksLogBackend(storage::Store* store);
+// The log column family of `store` (+ its idem and meta entries). Each
+// group is one WriteBatch, synced when `sync`, so it is durable when Write
+// returns and Sync only reports it.
+std::unique_ptr<LogBackend> NewRocksLogBackend(storage::Store* store,
+                                               bool sync);
 
 // Segment files in `dir`. `allowed_lateness_ms` lets Open recover the max
 // event time from the last record (watermark + lateness).

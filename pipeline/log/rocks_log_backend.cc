@@ -1,6 +1,7 @@
 // The original layout: records in the log store's log column family
 // (SequenceKey -> EncodeLogRecord), exact idempotency keys in idem and the
 // running max event time in meta, all in one synced WriteBatch per group.
+#include <atomic>
 #include <memory>
 #include <string>
 #include <utility>
@@ -24,7 +25,8 @@ using storage::Cf;
 
 class RocksLogBackend : public LogBackend {
  public:
-  explicit RocksLogBackend(storage::Store* store) : store_(store) {}
+  RocksLogBackend(storage::Store* store, bool sync)
+      : store_(store), sync_(sync) {}
 
   absl::StatusOr<BackendState> Open() override {
     BackendState state;
@@ -51,10 +53,11 @@ class RocksLogBackend : public LogBackend {
       // Present but unreadable: still "events were logged" for the caller.
       state.max_event_time_ms = 0;
     }
+    written_.store(state.last_sequence);
     return state;
   }
 
-  absl::Status Write(GroupWrite& group, bool sync) override {
+  absl::Status Write(GroupWrite& group) override {
     rocksdb::WriteBatch batch;
     uint64_t seq = group.first_sequence;
     for (const std::string& record : group.records) {
@@ -66,8 +69,13 @@ class RocksLogBackend : public LogBackend {
     std::string time_value;
     PutFixed64(&time_value, static_cast<uint64_t>(group.max_event_time_ms));
     batch.Put(store_->handle(Cf::kMeta), kMetaMaxEventTime, time_value);
-    return store_->Write(&batch, sync);
+    if (auto s = store_->Write(&batch, sync_); !s.ok()) return s;
+    written_.store(group.last_sequence);
+    return absl::OkStatus();
   }
+
+  // Each Write was synced (or sync is off): nothing is left to do.
+  absl::StatusOr<uint64_t> Sync() override { return written_.load(); }
 
   absl::StatusOr<std::optional<std::string>> Read(uint64_t sequence) override {
     std::string value;
@@ -98,12 +106,15 @@ class RocksLogBackend : public LogBackend {
 
  private:
   storage::Store* store_;
+  const bool sync_;
+  std::atomic<uint64_t> written_{0};  // last sequence written
 };
 
 }  // namespace
 
-std::unique_ptr<LogBackend> NewRocksLogBackend(storage::Store* store) {
-  return std::make_unique<RocksLogBackend>(store);
+std::unique_ptr<LogBackend> NewRocksLogBackend(storage::Store* store,
+                                               bool sync) {
+  return std::make_unique<RocksLogBackend>(store, sync);
 }
 
 }  // namespace riskflow::log

@@ -1,6 +1,7 @@
-// Records in append-only segment files (pipeline/log/segment/): one Append
-// (one pwritev + one fdatasync) per group. There is no meta entry: Open
-// recovers the running max event time from the last record, see below.
+// Records in append-only segment files (pipeline/log/segment/): one Write
+// (one pwritev) per group; Sync is the segment log's (fdatasyncs that may
+// overlap). There is no meta entry: Open recovers the running max event
+// time from the last record, see below.
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -52,15 +53,14 @@ class SegmentLogBackend : public LogBackend {
     return state;
   }
 
-  // `sync` is fixed when the log is opened (options_.sync).
-  absl::Status Write(GroupWrite& group, bool /*sync*/) override {
+  absl::Status Write(GroupWrite& group) override {
     if (group.records.empty()) return absl::OkStatus();
     if (!group.idem_entries.empty()) {
       return absl::InternalError(
           "the segment log keeps no idempotency entries (its index is in "
           "memory)");
     }
-    absl::StatusOr<uint64_t> first = log_->Append(group.records);
+    absl::StatusOr<uint64_t> first = log_->Write(group.records);
     if (!first.ok()) return first.status();
     if (*first != group.first_sequence) {
       // Only one writer appends, so this means the files changed under us.
@@ -69,6 +69,13 @@ class SegmentLogBackend : public LogBackend {
           ", expected ", group.first_sequence));
     }
     return absl::OkStatus();
+  }
+
+  // Without options_.sync a written group counts as synced.
+  absl::StatusOr<uint64_t> Sync() override {
+    absl::StatusOr<uint64_t> next = log_->Sync();
+    if (!next.ok()) return next.status();
+    return *next - 1;
   }
 
   absl::StatusOr<std::optional<std::string>> Read(uint64_t sequence) override {
