@@ -26,6 +26,20 @@ inline std::string MakeTempDir() {
   return tmpl;
 }
 
+// A CNY payment of account "acct" on channel "card".
+inline riskflow::v1::Event MakePayment(const std::string& id,
+                                       int64_t amount = 100) {
+  riskflow::v1::Event e;
+  e.set_event_id(id);
+  e.set_channel_id("card");
+  e.set_type(riskflow::v1::PAYMENT);
+  e.set_event_time_ms(1000);
+  e.set_account_id("acct");
+  e.set_amount_minor(amount);
+  e.set_currency("CNY");
+  return e;
+}
+
 class EventLogHarness {
  public:
   // A test parameter meaning "the segment backend" where the others are

@@ -16,18 +16,6 @@ namespace {
 using riskflow::v1::Event;
 using ::testing::HasSubstr;
 
-Event MakeEvent(const std::string& id, int64_t amount = 100) {
-  Event e;
-  e.set_event_id(id);
-  e.set_channel_id("card");
-  e.set_type(riskflow::v1::PAYMENT);
-  e.set_event_time_ms(1000);
-  e.set_account_id("acct");
-  e.set_amount_minor(amount);
-  e.set_currency("CNY");
-  return e;
-}
-
 class SegmentLogTest : public ::testing::Test, public EventLogHarness {
  protected:
   SegmentLogTest() {
@@ -39,15 +27,15 @@ class SegmentLogTest : public ::testing::Test, public EventLogHarness {
 
 TEST_F(SegmentLogTest, ResendWithinTheHorizonIsADuplicateBeyondItNew) {
   OpenLog();
-  Append({MakeEvent("e1"), MakeEvent("e2"), MakeEvent("e3"), MakeEvent("e4"),
-          MakeEvent("e5")});
-  AppendOutcome out = Append({MakeEvent("e1")});
+  Append({MakePayment("e1"), MakePayment("e2"), MakePayment("e3"), MakePayment("e4"),
+          MakePayment("e5")});
+  AppendOutcome out = Append({MakePayment("e1")});
   EXPECT_EQ(out.duplicate, (std::vector<bool>{true}));
   EXPECT_EQ(out.sequences, (std::vector<uint64_t>{1}));
   // Five more events: e1 (sequence 1) is now older than the horizon.
-  Append({MakeEvent("e6"), MakeEvent("e7"), MakeEvent("e8"), MakeEvent("e9"),
-          MakeEvent("e10")});
-  out = Append({MakeEvent("e1"), MakeEvent("e6")});
+  Append({MakePayment("e6"), MakePayment("e7"), MakePayment("e8"), MakePayment("e9"),
+          MakePayment("e10")});
+  out = Append({MakePayment("e1"), MakePayment("e6")});
   EXPECT_EQ(out.duplicate, (std::vector<bool>{false, true}));
   EXPECT_EQ(out.sequences, (std::vector<uint64_t>{11, 6}));
   auto seq = log_->LookupId("card", "e1");
@@ -64,12 +52,12 @@ TEST_P(SegmentRestartTest, IndexIsRebuiltWithContentHashes) {
   options_.dedupe_horizon_events = 1000;
   options_.id_index_chunk_events = 3;
   OpenLog();
-  Event with_attributes = MakeEvent("attrs");
+  Event with_attributes = MakePayment("attrs");
   for (int i = 0; i < 20; ++i) {
     (*with_attributes.mutable_attributes())["k" + std::to_string(i)] = "v";
   }
-  Append({MakeEvent("a"), MakeEvent("b"), with_attributes});
-  for (int i = 0; i < 7; ++i) Append({MakeEvent("n" + std::to_string(i))});
+  Append({MakePayment("a"), MakePayment("b"), with_attributes});
+  for (int i = 0; i < 7; ++i) Append({MakePayment("n" + std::to_string(i))});
   CloseLog();
   const bool keep_checkpoint = GetParam();
   if (!keep_checkpoint) std::filesystem::remove_all(IndexDir());
@@ -78,12 +66,12 @@ TEST_P(SegmentRestartTest, IndexIsRebuiltWithContentHashes) {
   EXPECT_EQ(report.from_checkpoint + report.scanned, 10u);
   EXPECT_EQ(report.scanned, keep_checkpoint ? 0u : 10u);
   // The same content, attributes inserted in another order: a duplicate.
-  Event reordered = MakeEvent("attrs");
+  Event reordered = MakePayment("attrs");
   for (int i = 19; i >= 0; --i) {
     (*reordered.mutable_attributes())["k" + std::to_string(i)] = "v";
   }
-  AppendOutcome out = Append({MakeEvent("a"), reordered, MakeEvent("b", 999),
-                              MakeEvent("c")});
+  AppendOutcome out = Append({MakePayment("a"), reordered, MakePayment("b", 999),
+                              MakePayment("c")});
   EXPECT_EQ(out.duplicate, (std::vector<bool>{true, true, true, false}));
   EXPECT_EQ(out.sequences, (std::vector<uint64_t>{1, 3, 2, 11}));
   EXPECT_EQ(out.conflict, (std::vector<Conflict>{Conflict::kNone,
@@ -98,16 +86,16 @@ TEST_F(SegmentLogTest, ResendConflictIsFoundAcrossIndexChunks) {
   options_.dedupe_horizon_events = 16;
   options_.id_index_chunk_events = 4;
   OpenLog();
-  for (int i = 0; i < 20; ++i) Append({MakeEvent("e" + std::to_string(i))});
+  for (int i = 0; i < 20; ++i) Append({MakePayment("e" + std::to_string(i))});
   // Sequences 5..20 (e4..e19) are within the horizon.
-  AppendOutcome out = Append({MakeEvent("e4", 999), MakeEvent("e9", 999),
-                              MakeEvent("e19")});
+  AppendOutcome out = Append({MakePayment("e4", 999), MakePayment("e9", 999),
+                              MakePayment("e19")});
   EXPECT_EQ(out.duplicate, (std::vector<bool>{true, true, true}));
   EXPECT_EQ(out.sequences, (std::vector<uint64_t>{5, 10, 20}));
   EXPECT_EQ(out.conflict,
             (std::vector<Conflict>{Conflict::kResend, Conflict::kResend,
                                    Conflict::kNone}));
-  out = Append({MakeEvent("e3", 999)});
+  out = Append({MakePayment("e3", 999)});
   EXPECT_EQ(out.duplicate, (std::vector<bool>{false}));
   EXPECT_EQ(out.sequences, (std::vector<uint64_t>{21}));
   EXPECT_EQ(out.conflict, (std::vector<Conflict>{Conflict::kNone}));
@@ -122,7 +110,7 @@ INSTANTIATE_TEST_SUITE_P(CheckpointOrNot, SegmentRestartTest,
 TEST_F(SegmentLogTest, RefusesADataDirWhoseRocksDbLogHoldsEvents) {
   options_.backend = EventLog::Options::Backend::kRocksDb;
   OpenLog();
-  Append({MakeEvent("old")});
+  Append({MakePayment("old")});
   CloseLog();
   UseMode(kSegments);
   auto store = storage::Store::Open(dir_, storage::StoreOptions());
@@ -135,7 +123,7 @@ TEST_F(SegmentLogTest, RefusesADataDirWhoseRocksDbLogHoldsEvents) {
 
 TEST_F(SegmentLogTest, RocksDbBackendRefusesADataDirWithSegments) {
   OpenLog();
-  Append({MakeEvent("new")});
+  Append({MakePayment("new")});
   CloseLog();
   options_.backend = EventLog::Options::Backend::kRocksDb;
   auto store = storage::Store::Open(dir_, storage::StoreOptions());
@@ -148,7 +136,7 @@ TEST_F(SegmentLogTest, RocksDbBackendRefusesADataDirWithSegments) {
 
 TEST_F(SegmentLogTest, RecordsAreInSegmentFilesNotInTheStore) {
   OpenLog();
-  Append({MakeEvent("x"), MakeEvent("y")});
+  Append({MakePayment("x"), MakePayment("y")});
   bool any_segment = false;
   for (const auto& e :
        std::filesystem::directory_iterator(options_.segment_dir)) {

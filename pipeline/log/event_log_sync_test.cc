@@ -20,18 +20,6 @@ namespace {
 
 using riskflow::v1::Event;
 
-Event MakeEvent(const std::string& id) {
-  Event e;
-  e.set_event_id(id);
-  e.set_channel_id("card");
-  e.set_type(riskflow::v1::PAYMENT);
-  e.set_event_time_ms(1000);
-  e.set_account_id("acct");
-  e.set_amount_minor(100);
-  e.set_currency("CNY");
-  return e;
-}
-
 // Param: (index mode as in EventLogHarness, log threads).
 class EventLogSyncTest
     : public ::testing::TestWithParam<std::tuple<size_t, size_t>>,
@@ -93,7 +81,7 @@ TEST_P(EventLogSyncTest, AcksAreDurableAndDispatchIsInOrder) {
                                ? previous[i % previous.size()]
                                : absl::StrCat("t", t, "-b", b, "-", i);
           ids.push_back(id);
-          batch.push_back(MakeEvent(id));
+          batch.push_back(MakePayment(id));
         }
         auto ticket = log_->Submit(std::move(batch), absl::Seconds(10));
         if (!ticket.ok()) {

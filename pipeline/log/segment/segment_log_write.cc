@@ -297,7 +297,8 @@ absl::Status SegmentLog::WriteGroup(std::vector<Writer*>& group) {
   }
   const uint64_t roll_at = active_prepared_bytes_ > 0 ? active_prepared_bytes_
                                                      : options_.segment_bytes;
-  if (!have_segment_ || (active_bytes_ > 0 && active_bytes_ + bytes > roll_at)) {
+  if (!have_segment_ ||
+      (active_bytes_ > 0 && active_bytes_ + bytes > roll_at)) {
     if (auto s = RollTo(next_sequence_); !s.ok()) return s;
   }
   if (active_fd_ < 0) {
