@@ -121,5 +121,21 @@ TEST(EventLogBackendTest, DedupeHorizonAboveTheIndexBoundIsRefused) {
                                     "2147483647 (got 2147483648)"));
 }
 
+TEST(EventLogBackendTest, LogThreadsOutsideOneToFourAreRefused) {
+  for (const char* flag : {"--log_threads=0", "--log_threads=5"}) {
+    const std::string dir = MakeTempDir("riskflow-log-threads");
+    const std::string err = dir + ".stderr";
+    auto refused = DaemonProcess::Spawn(RiskflowdPath(), dir, {flag}, err);
+    ASSERT_TRUE(refused.ok()) << refused.status();
+    absl::StatusOr<int> status = (*refused)->WaitExit(absl::Seconds(60));
+    ASSERT_TRUE(status.ok()) << status.status();
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 2) << flag;
+    std::stringstream text;
+    text << std::ifstream(err).rdbuf();
+    EXPECT_THAT(text.str(), HasSubstr("--log_threads must be between 1 and 4"))
+        << flag;
+  }
+}
+
 }  // namespace
 }  // namespace riskflow::e2e

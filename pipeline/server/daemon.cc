@@ -210,6 +210,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
       log_options.backend = log::EventLog::Options::Backend::kSegments;
     }
     log_options.dedupe_horizon_events = options.dedupe_horizon_events;
+    log_options.log_threads = options.log_threads;
     engine::Engine* engine_ptr = p.engine.get();
     log_options.on_idle = [engine_ptr] { engine_ptr->FlushDeferredMarkers(); };
     p.log = std::make_unique<log::EventLog>(

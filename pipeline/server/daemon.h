@@ -91,6 +91,8 @@ struct DaemonOptions {
   enum class EventLogBackend { kAuto, kRocksDb, kSegments };
   EventLogBackend event_log = EventLogBackend::kAuto;
   uint64_t dedupe_horizon_events = 10'000'000;
+  // Event log threads whose group syncs may overlap (EventLog::Options).
+  uint32_t log_threads = 2;
 };
 
 struct DaemonParts;

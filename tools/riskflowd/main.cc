@@ -21,6 +21,7 @@
 #include "pipeline/config/default_pipeline.h"
 #include "pipeline/config/pipeline_yaml.h"
 #include "pipeline/log/horizon_id_table.h"
+#include "pipeline/log/segment/segment_log.h"
 #include "pipeline/metrics/metrics.h"
 #include "pipeline/plugin_host/plugin_loader.h"
 #include "pipeline/plugin_host/plugin_policy.h"
@@ -123,6 +124,11 @@ ABSL_FLAG(std::string, event_log, "auto",
           "idempotency keys kept forever); \"auto\": rocksdb for a data "
           "directory whose RocksDB log already holds events, else segments. "
           "A data directory stays on the one it was started with");
+ABSL_FLAG(uint32_t, log_threads, 2,
+          "event log threads: while one group of events is being synced to "
+          "disk another thread may write and sync the next, so an Evaluate "
+          "does not wait for a slow fdatasync in flight (1: one sync at a "
+          "time; at most 4; docs/segment-log.md, \"Concurrent syncs\")");
 ABSL_FLAG(uint64_t, dedupe_horizon, 10000000,
           "--event_log=segments: a re-sent event_id is answered as a "
           "duplicate while fewer than this many events were logged after "
@@ -222,6 +228,16 @@ int main(int argc, char** argv) {
                  static_cast<unsigned long long>(
                      riskflow::log::HorizonIdTable::kMaxEntries),
                  static_cast<unsigned long long>(options.dedupe_horizon_events));
+    return 2;
+  }
+  options.log_threads = absl::GetFlag(FLAGS_log_threads);
+  if (options.log_threads < 1 ||
+      options.log_threads > riskflow::log::segment::SegmentLog::kSyncSlots) {
+    std::fprintf(stderr,
+                 "riskflowd: --log_threads must be between 1 and %d (got "
+                 "%u)\n",
+                 riskflow::log::segment::SegmentLog::kSyncSlots,
+                 options.log_threads);
     return 2;
   }
   if (options.checkpoint.interval <= absl::ZeroDuration()) {
