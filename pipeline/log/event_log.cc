@@ -154,10 +154,18 @@ bool EventLog::CanFinish() const {
 // No group is written while one is being dispatched: a dispatch that
 // waits for room in the shard queues is how backpressure reaches ingest,
 // and groups written meanwhile would put bulk events ahead of the next
-// Evaluate. Otherwise one group per log thread may be in its sync.
+// Evaluate. While a group is being synced, another (up to one per log
+// thread) is written only when it carries an Evaluate, or when a full
+// bulk group is waiting: bulk batches that arrive during a sync otherwise
+// wait for it and go out as one larger group, as with a single thread
+// (many small groups cost each shard a progress marker and a commit per
+// group, which a CPU-bound daemon pays in latency).
 bool EventLog::CanWrite() const {
-  return !writing_ && !finishing_ && !pending_.empty() &&
-         written_.size() < log_threads_;
+  if (writing_ || finishing_ || pending_.empty()) return false;
+  if (written_.empty()) return true;
+  return written_.size() < log_threads_ &&
+         (pending_.weight(Lane::kPriority) > 0 ||
+          pending_.weight(Lane::kBulk) >= options_.max_group_events);
 }
 
 bool EventLog::Drained() const {
