@@ -77,8 +77,8 @@ StoredKeyFilter::Probe StoredKeyFilter::ProbeOf(uint64_t id,
       (static_cast<unsigned __int128>(entity_hash) * blocks_) >> 64);
   p.block = words_ + block * kWordsPerBlock;
   std::fill(std::begin(p.mask), std::end(p.mask), 0);
-  uint64_t bits =
-      Mix(entity_hash ^ Mix(id + 0x9e3779b97f4a7c15ULL) ^ 0x5851f42d4c957f2dULL);
+  uint64_t bits = Mix(entity_hash ^ Mix(id + 0x9e3779b97f4a7c15ULL) ^
+                      0x5851f42d4c957f2dULL);
   for (int i = 0; i < kBits; ++i) {
     const unsigned pos = static_cast<unsigned>(bits & 511);
     bits >>= 9;

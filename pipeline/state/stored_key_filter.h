@@ -18,9 +18,9 @@ namespace riskflow::state {
 // bits set inside it. The block is picked by the entity alone, so all the
 // states of one entity share it: the detectors of one event check an
 // entity's states back to back, and only the first check misses the CPU
-// cache (the bits still depend on the state id). False positives ("maybe" for a key never stored) only
-// cost the read they would have done anyway; a false negative would lose
-// state, so:
+// cache (the bits still depend on the state id). False positives
+// ("maybe" for a key never stored) only cost the read they would have
+// done anyway; a false negative would lose state, so:
 //  - every (id, entity) whose change is serialised for the store is Add()ed
 //    first (ShardState::FlushEntry, before the change leaves the shard);
 //  - the keys already in the store when the process started are added by a

@@ -76,7 +76,7 @@ TEST(StoredKeyFilterTest, ManyStatesPerEntityKeepFalsePositivesLow) {
   int false_positives = 0;
   for (int i = 0; i < 200000; ++i) {
     ASSERT_TRUE(f.MaybeStored(9, Entity(i)));
-    false_positives += f.MaybeStored(10, Entity(i));      // known entity
+    false_positives += f.MaybeStored(10, Entity(i));  // known entity
     false_positives += f.MaybeStored(0, Entity(i + 200000));  // unseen
   }
   EXPECT_LT(false_positives, 400);  // < 0.1%
