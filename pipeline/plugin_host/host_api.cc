@@ -246,7 +246,7 @@ rf_status LastPut(rf_call_ctx* ctx, rf_state_handle h, rf_str entity,
 // The degraded annotation put in place of output the host refused.
 void AddInvalidOutput(CallContext* c, const std::string& why) {
   ++c->invalid_outputs;
-  riskflow::v1::Annotation& a = c->annotations.emplace_back();
+  riskflow::v1::Annotation& a = c->NewAnnotation();
   a.set_detector(c->slot->config.name());
   a.set_detector_version(c->slot->plugin->descriptor().version);
   a.set_reason_code(kInvalidPluginOutput);
@@ -280,7 +280,7 @@ rf_status Annotate(rf_call_ctx* ctx, const rf_annotation* raw) {
     AddInvalidOutput(c, std::string(s.message()));
     return RF_OK;
   }
-  riskflow::v1::Annotation& a = c->annotations.emplace_back();
+  riskflow::v1::Annotation& a = c->NewAnnotation();
   a.set_detector(c->slot->config.name());
   a.set_detector_version(c->slot->plugin->descriptor().version);
   a.set_score(raw->score);

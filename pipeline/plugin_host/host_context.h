@@ -36,8 +36,14 @@ struct CallContext {
   std::string_view event_id;
   bool rng_seeded = false;
   sdk::SplitMix64 rng{0};
-  // Annotations of this call; kept only if the call succeeds.
+  // Annotations of this call: the first `annotation_count`; kept only if
+  // the call succeeds. The vector is not cleared between calls: its
+  // elements (emptied by FinishCall's swap into the decision, which hands
+  // back a recycled one) are reused, so a detector that annotates does
+  // not allocate and destroy an annotation with its evidence strings on
+  // every event.
   std::vector<riskflow::v1::Annotation> annotations;
+  size_t annotation_count = 0;
   // First failing host call, reported as the detector's fault.
   std::string error;
 
@@ -48,6 +54,15 @@ struct CallContext {
   uint32_t invalid_outputs = 0;
   // Names of the states whose window total saturated at INT64_MAX/MIN.
   std::vector<std::string> saturated_states;
+
+  // An empty annotation appended to this call's.
+  riskflow::v1::Annotation& NewAnnotation() {
+    if (annotation_count == annotations.size()) annotations.emplace_back();
+    riskflow::v1::Annotation& a = annotations[annotation_count++];
+    a.Clear();
+    return a;
+  }
+  void ClearAnnotations() { annotation_count = 0; }
 
   void ResetOutputChecks() {
     annotate_calls = 0;

@@ -93,7 +93,8 @@ absl::Status CheckStateBytes(const char* what, std::string_view bytes,
 
 
 bool FinishCall(CallContext* call, riskflow::v1::Decision* decision) {
-  for (riskflow::v1::Annotation& a : call->annotations) {
+  for (size_t i = 0; i < call->annotation_count; ++i) {
+    riskflow::v1::Annotation& a = call->annotations[i];
     if (!a.degraded()) {
       for (const std::string& name : call->saturated_states) {
         riskflow::v1::Evidence* e = a.add_evidence();
@@ -101,8 +102,11 @@ bool FinishCall(CallContext* call, riskflow::v1::Decision* decision) {
         e->set_value(name);
       }
     }
-    *decision->add_annotations() = std::move(a);
+    // A swap, not a move: `a` gets the decision's recycled (empty)
+    // annotation, which the next call reuses (CallContext::NewAnnotation).
+    decision->add_annotations()->Swap(&a);
   }
+  call->ClearAnnotations();
   return call->invalid_outputs > 0;
 }
 

@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pipeline/log/logged_event.h"
+#include "pipeline/plugin_host/host_context.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/plugin_host/shard_detectors.h"
 #include "pipeline/state/shard_state.h"
@@ -37,6 +38,40 @@ rf_annotation Raw(const std::string& reason, const std::string& message) {
   a.reason_code = S(reason);
   a.message = S(message);
   return a;
+}
+
+TEST(FinishCallTest, AnnotationsAreReusedAcrossCallsAndStartEmpty) {
+  // An annotating detector must not allocate (and destroy) an annotation
+  // and its evidence on every event: the call keeps its elements, and
+  // each new one starts empty whatever it held before.
+  CallContext call;
+  riskflow::v1::Annotation& a = call.NewAnnotation();
+  a.set_reason_code("FIRST");
+  a.add_evidence()->set_key("k");
+  riskflow::v1::Decision d1;
+  EXPECT_FALSE(FinishCall(&call, &d1));
+  ASSERT_EQ(d1.annotations_size(), 1);
+  EXPECT_EQ(d1.annotations(0).reason_code(), "FIRST");
+  EXPECT_EQ(d1.annotations(0).evidence_size(), 1);
+  EXPECT_EQ(call.annotation_count, 0u);
+  ASSERT_EQ(call.annotations.size(), 1u);  // kept for the next call
+
+  // The decision, recycled the way the shard does (Clear keeps its
+  // elements), swaps its empty one back.
+  d1.Clear();
+  call.annotations[0].set_message("stale");  // whatever it holds
+  riskflow::v1::Annotation* kept = &call.annotations[0];
+  riskflow::v1::Annotation& b = call.NewAnnotation();
+  EXPECT_EQ(&b, kept);
+  EXPECT_EQ(b.message(), "");
+  EXPECT_EQ(b.evidence_size(), 0);
+  b.set_reason_code("SECOND");
+  EXPECT_FALSE(FinishCall(&call, &d1));
+  ASSERT_EQ(d1.annotations_size(), 1);
+  EXPECT_EQ(d1.annotations(0).reason_code(), "SECOND");
+  EXPECT_EQ(d1.annotations(0).message(), "");
+  EXPECT_EQ(d1.annotations(0).evidence_size(), 0);
+  EXPECT_EQ(call.annotations.size(), 1u);
 }
 
 TEST(CheckAnnotationTest, LimitsAreInclusive) {

@@ -15,9 +15,12 @@ namespace riskflow::state {
 // "Never-stored state is not read").
 //
 // A blocked Bloom filter: one 64-byte block (a cache line) per key, kBits
-// bits set inside it. False positives ("maybe" for a key never stored) only
-// cost the read they would have done anyway; a false negative would lose
-// state, so:
+// bits set inside it. The block is picked by the entity alone, so all the
+// states of one entity share it: the detectors of one event check an
+// entity's states back to back, and only the first check misses the CPU
+// cache (the bits still depend on the state id). False positives
+// ("maybe" for a key never stored) only cost the read they would have
+// done anyway; a false negative would lose state, so:
 //  - every (id, entity) whose change is serialised for the store is Add()ed
 //    first (ShardState::FlushEntry, before the change leaves the shard);
 //  - the keys already in the store when the process started are added by a
@@ -64,6 +67,9 @@ class StoredKeyFilter {
   bool ready() const { return ready_.load(std::memory_order_acquire); }
 
   size_t bytes() const { return blocks_ * kBlockBytes; }
+  // The block (cache line) holding the bits of (id, entity): the same for
+  // every id of one entity (tests).
+  size_t BlockIndex(uint64_t id, std::string_view entity) const;
   // The fraction of bits set, from a sample of blocks (it reads them, so it
   // touches pages: for logs and tests, not the hot path).
   double ApproxFill(size_t sample_blocks = 4096) const;
