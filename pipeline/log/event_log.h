@@ -77,7 +77,8 @@ class AppendTicket {
 // The durable event log with its idempotency index. The log threads take
 // turns at writing: one takes every batch submitted since the last group
 // (group commit), gives it sequences, writes it, and while it syncs what it
-// wrote another may already write the next group and sync it too
+// wrote another may already write the next group and sync it too, when
+// that group carries an Evaluate or is a full bulk group
 // (docs/segment-log.md, "Concurrent syncs"). Whichever sync ends first
 // covers every group written before it began, so groups are acknowledged
 // and handed to the dispatcher in sequence order as soon as a sync covers
@@ -106,10 +107,10 @@ class EventLog {
     // wait for room like bulk ones (they never count against
     // max_pending_events, so a bulk backlog cannot refuse an Evaluate).
     size_t max_priority_events = 4096;
-    // Threads that write and sync groups: with 2, a group (an Evaluate)
-    // written while another group's fdatasync is in flight is synced at
-    // once rather than after it. 1 is the serial writer. At most
-    // segment::SegmentLog::kSyncSlots.
+    // Threads that write and sync groups: with 2, a group carrying an
+    // Evaluate (or a full bulk group) is written and synced while another
+    // group's fdatasync is in flight rather than after it. 1 is the serial
+    // writer. At most segment::SegmentLog::kSyncSlots.
     size_t log_threads = 2;
     int64_t allowed_lateness_ms = 5 * 60 * 1000;
     // false only for benchmarks that measure what fsync costs, and replay.
