@@ -76,6 +76,9 @@ ABSL_FLAG(bool, peer_baseline, true,
 ABSL_FLAG(std::string, event_log, "",
           "in-process daemons' event log: segments or rocksdb (empty: the "
           "daemon's default)");
+ABSL_FLAG(uint32_t, log_threads, 2,
+          "in-process daemons' event log threads (riskflowd --log_threads; "
+          "1: one sync at a time)");
 
 namespace {
 
@@ -87,6 +90,7 @@ void ApplyEventLog(riskflow::server::DaemonOptions* options) {
   const std::string backend = absl::GetFlag(FLAGS_event_log);
   if (backend == "segments") options->event_log = Backend::kSegments;
   if (backend == "rocksdb") options->event_log = Backend::kRocksDb;
+  options->log_threads = absl::GetFlag(FLAGS_log_threads);
 }
 
 struct Measured {
