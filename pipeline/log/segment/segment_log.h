@@ -17,10 +17,12 @@
 #ifndef RISKFLOW_PIPELINE_LOG_SEGMENT_SEGMENT_LOG_H_
 #define RISKFLOW_PIPELINE_LOG_SEGMENT_SEGMENT_LOG_H_
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -218,6 +220,7 @@ class SegmentLog {
   struct SyncFiles {
     std::string path;
     int fds[kSyncSlots];
+    SyncFiles() { std::fill(std::begin(fds), std::end(fds), -1); }
     ~SyncFiles();
   };
   // A group written and not yet covered by a sync: what Publish adds to

@@ -354,15 +354,12 @@ absl::Status SegmentLog::WriteGroup(std::vector<Writer*>& group) {
 absl::Status SegmentLog::OpenSyncFiles() {
   auto files = std::make_shared<SyncFiles>();
   files->path = active_path_;
-  for (int i = 0; i < kSyncSlots; ++i) {
-    files->fds[i] = ::open(active_path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (files->fds[i] < 0) {
-      const int err = errno;
-      for (int j = 0; j < i; ++j) ::close(files->fds[j]);
-      files->fds[0] = -1;  // nothing left for the destructor to close
-      for (int j = 1; j < kSyncSlots; ++j) files->fds[j] = -1;
-      return ErrnoStatus(err, absl::StrCat("opening ", active_path_,
-                                           " for syncing"));
+  for (int& fd : files->fds) {
+    // On failure the destructor closes the ones already open.
+    fd = ::open(active_path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      return ErrnoStatus(errno, absl::StrCat("opening ", active_path_,
+                                             " for syncing"));
     }
   }
   absl::MutexLock lock(&segments_mu_);
@@ -382,9 +379,13 @@ absl::StatusOr<uint64_t> SegmentLog::Sync() {
   int slot = -1;
   {
     absl::MutexLock lock(&segments_mu_);
-    auto slot_free = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(segments_mu_) {
-      return std::find(std::begin(slot_busy_), std::end(slot_busy_), false) !=
-             std::end(slot_busy_);
+    auto free_slot = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(segments_mu_) {
+      return static_cast<int>(
+          std::find(std::begin(slot_busy_), std::end(slot_busy_), false) -
+          std::begin(slot_busy_));
+    };
+    auto slot_free = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(segments_mu_) {
+      return free_slot() < kSyncSlots;
     };
     segments_mu_.Await(absl::Condition(&slot_free));
     if (!sync_failed_.ok()) return sync_failed_;
@@ -393,9 +394,7 @@ absl::StatusOr<uint64_t> SegmentLog::Sync() {
     if (target <= next_durable_.load() || sync_files_ == nullptr) {
       return next_durable_.load();
     }
-    slot = static_cast<int>(
-        std::find(std::begin(slot_busy_), std::end(slot_busy_), false) -
-        std::begin(slot_busy_));
+    slot = free_slot();
     slot_busy_[slot] = true;
     files = sync_files_;
   }
