@@ -34,7 +34,11 @@ TEST(EvaluateLaneTest, EvaluatesUnderSaturatingPublishLoadAreDecidedRight) {
   TestDaemon& d = **daemon;
 
   constexpr int kPublishers = 4;
-  constexpr int kBatches = 50;
+  // Long enough that at least two rounds of Evaluates overlap the load
+  // (checked below) also when the log's overlapping syncs ack fast; the
+  // bulk events' times (5 ms apart) span what 50 batches 10 ms apart did,
+  // so the watermark leaves the Evaluates' event times in the window.
+  constexpr int kBatches = 100;
   constexpr int kBatchSize = 500;
   std::atomic<int> publishing{kPublishers};
   std::vector<grpc::Status> statuses(kPublishers);
@@ -48,7 +52,7 @@ TEST(EvaluateLaneTest, EvaluatesUnderSaturatingPublishLoadAreDecidedRight) {
         // detector on the Evaluate accounts below.
         events.push_back(Payment(absl::StrCat("bulk-", p, "-", i),
                                  absl::StrCat("bulk-acct-", i % 5000), "m",
-                                 100 + i % 7, "CNY", kT0 + i * 10));
+                                 100 + i % 7, "CNY", kT0 + i * 5));
       }
       // One stream with a window of batches in flight: as fast as acks go.
       statuses[p] = d.Publish(Batches(events, kBatchSize), &acks[p]);
