@@ -2,7 +2,8 @@
 // publish (with one invalid event) and a consumer's cursor commit, a scrape
 // over HTTP parses line by line and its counters moved: ingest results by
 // code, acked batches, engine progress and lag, per-detector latency
-// histograms, per-consumer sink backlog, disk free bytes, up/serving.
+// histograms, per-consumer sink backlog, disk free bytes, up/serving; an
+// Evaluate's stage histograms and the log's sync histogram.
 #include <fstream>
 #include <memory>
 #include <string>
@@ -133,6 +134,32 @@ TEST(MetricsTest, ScrapeParsesAndCountersMove) {
   EXPECT_GT(after->Sum("riskflow_disk_free_bytes"), 0);
   EXPECT_EQ(after->Sum("riskflow_disk_refusing"), 0);
   EXPECT_EQ(after->Sum("riskflow_store_write_stopped"), 0);
+  // Each group sync timed (at least the publish's).
+  EXPECT_GE(after->Sum("riskflow_log_sync_microseconds_count"), 1);
+  EXPECT_EQ(after->Sum("riskflow_evaluate_stage_microseconds_count",
+                       {{"stage", "total"}}),
+            0);
+
+  // An Evaluate is timed by stage; its repeat (a duplicate, looked up and
+  // not decided) is not.
+  const Event evaluated = Payment("m-eval", "acct-m", "shop", 2500, "CNY",
+                                  kT0 + 9 * kSecond);
+  for (int i = 0; i < 2; ++i) {
+    riskflow::v1::EvaluateResponse response;
+    ASSERT_TRUE(
+        Evaluate(c.ingest.get(), evaluated, kRpcTimeout, &response).ok());
+    EXPECT_EQ(response.duplicate(), i == 1);
+  }
+  auto evaluated_scrape = Scrape(metrics_port, &body);
+  ASSERT_TRUE(evaluated_scrape.ok()) << evaluated_scrape.status() << body;
+  for (const char* stage : {"log", "decide", "total"}) {
+    EXPECT_EQ(evaluated_scrape->Sum(
+                  "riskflow_evaluate_stage_microseconds_count",
+                  {{"stage", stage}}),
+              1)
+        << stage;
+  }
+  EXPECT_GE(evaluated_scrape->Sum("riskflow_log_sync_microseconds_count"), 2);
 
   auto code = (*daemon)->Terminate();
   ASSERT_TRUE(code.ok()) << code.status();

@@ -3,13 +3,15 @@
 // the batch, as a failed RocksDB write would): a retry never writes an
 // earlier attempt's sink keys, and at shutdown a commit that keeps failing
 // is given up — nothing after it is committed, and the next start decides
-// the events exactly once. Also: a stop during the recovery scan.
+// the events exactly once. Also: a stop during the recovery scan, and an
+// Evaluate answered before its batch's commit.
 #include <atomic>
 #include <chrono>
 #include <future>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -155,6 +157,46 @@ TEST_F(ShardCommitTest, RetryAfterAnotherShardsCommitWritesNoStaleSinkKey) {
   OpenOutbox();
   EXPECT_EQ(ReviewSink(outbox_.get()),
             (std::vector<std::string>{"1:b1", "2:a1"}));
+}
+
+// An Evaluate's event (priority) is answered once decided, before its
+// micro-batch is committed: the decision is a function of the durable log
+// (a crash before the commit re-decides the same one), and the caller does
+// not wait for the store's write.
+TEST_F(ShardCommitTest, AnEvaluatesDecisionIsAnsweredBeforeItsCommit) {
+  const std::string a = AccountOfShard(0);
+  std::atomic<int> failures{0};
+  std::atomic<bool> fail{true};
+  outbox_->SetCommitFaultForTesting(
+      [&](const std::vector<sinks::PendingDecision>& pending) {
+        if (!fail.load() || !Contains(pending, "a1")) return absl::OkStatus();
+        failures.fetch_add(1);
+        return absl::UnavailableError("injected write failure");
+      });
+  std::unique_ptr<Engine> engine = MakeEngine();
+  ASSERT_NE(engine, nullptr);
+  engine->Start();
+  std::vector<log::LoggedEvent> batch;
+  batch.push_back(Logged(1, LargePayout("a1", a, kT0)));
+  batch.back().priority = true;
+  std::thread dispatch([&] {
+    absl::SleepFor(absl::Milliseconds(50));
+    engine->Dispatch(std::move(batch));
+  });
+  absl::StatusOr<v1::Decision> d =
+      engine->AwaitFreshDecision(1, a, absl::Now() + absl::Seconds(10));
+  dispatch.join();
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->event_id(), "a1");
+  EXPECT_EQ(d->route(), v1::MANUAL_REVIEW);
+  // Answered while the commit was still failing: nothing is committed yet.
+  ASSERT_TRUE(WaitFor([&] { return failures.load() >= 1; }));
+  EXPECT_EQ(outbox_->LastSequence(v1::MANUAL_REVIEW), 0u);
+  fail.store(false);
+  ASSERT_TRUE(
+      WaitFor([&] { return outbox_->LastSequence(v1::MANUAL_REVIEW) >= 1; }));
+  engine->Stop();
+  EXPECT_EQ(ReviewSink(outbox_.get()), (std::vector<std::string>{"1:a1"}));
 }
 
 TEST_F(ShardCommitTest, StopGivesUpAFailingCommitAndTheNextStartDecidesOnce) {

@@ -239,7 +239,12 @@ void EventLog::LogThreadLoop() {
       // Sync what this thread wrote while another may write (and sync)
       // the next group.
       mu_.Unlock();
+      const absl::Time sync_start = absl::Now();
       absl::StatusOr<uint64_t> synced = backend_->Sync();
+      if (options_.sync_micros != nullptr) {
+        options_.sync_micros->Observe(
+            absl::ToInt64Microseconds(absl::Now() - sync_start));
+      }
       mu_.Lock();
       if (!synced.ok()) {
         if (sync_failed_.ok()) sync_failed_ = synced.status();

@@ -18,6 +18,7 @@
 #include "pipeline/log/horizon_id_index.h"
 #include "pipeline/log/id_index.h"
 #include "pipeline/log/log_backend.h"
+#include "pipeline/metrics/metrics.h"
 #include "pipeline/log/logged_event.h"
 #include "pipeline/storage/store.h"
 #include "proto/riskflow/v1/event.pb.h"
@@ -157,6 +158,9 @@ class EventLog {
     // of Evaluates only (Engine::FlushDeferredMarkers). Null: never.
     std::function<void()> on_idle;
     absl::Duration idle_after = absl::Milliseconds(1);
+    // Observes each group sync's duration in microseconds (riskflowd's
+    // riskflow_log_sync_microseconds), or null.
+    metrics::Histogram* sync_micros = nullptr;
   };
 
   EventLog(storage::Store* store, Options options, Dispatcher dispatcher);

@@ -164,6 +164,19 @@ TEST_F(EventLogTest, OnIdleRunsOncePerQuietSpellAndAtStop) {
   EXPECT_EQ(idles.load(), 2);
 }
 
+TEST_P(BackendTest, EachGroupSyncIsObserved) {
+  CloseLog();
+  metrics::Histogram syncs({100, 1000, 10000});
+  options_.sync_micros = &syncs;
+  OpenLog();
+  for (int i = 0; i < 3; ++i) {  // one group each: Append waits for its ack
+    Append({MakeEvent("s" + std::to_string(i), 1000 + i)});
+  }
+  EXPECT_EQ(syncs.Snap().count, 3u);
+  Append({MakeEvent("s0", 1000)});  // a repeat only: nothing to sync
+  EXPECT_EQ(syncs.Snap().count, 3u);
+}
+
 TEST_F(EventLogTest, FullQueueIsResourceExhaustedNotADrop) {
   CloseLog();
   auto store = storage::Store::Open(dir_, storage::StoreOptions());

@@ -1,6 +1,7 @@
 #include "pipeline/metrics/metrics.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace riskflow::metrics {
 
@@ -37,6 +38,33 @@ Histogram::Snapshot Histogram::Snap() const {
   }
   for (uint64_t c : snap.counts) snap.count += c;
   return snap;
+}
+
+Histogram::Snapshot Since(const Histogram::Snapshot& later,
+                          const Histogram::Snapshot& earlier) {
+  Histogram::Snapshot d = later;
+  if (earlier.counts.size() != later.counts.size()) return d;
+  for (size_t i = 0; i < d.counts.size(); ++i) {
+    d.counts[i] -= earlier.counts[i];
+  }
+  d.count -= earlier.count;
+  d.sum -= earlier.sum;
+  return d;
+}
+
+int64_t QuantileUpperBound(const Histogram::Snapshot& snap, double q) {
+  uint64_t total = 0;
+  for (uint64_t c : snap.counts) total += c;
+  if (total == 0) return 0;
+  // The smallest rank whose share reaches q (rank 1 is the least).
+  const uint64_t rank = std::max<uint64_t>(
+      1, static_cast<uint64_t>(std::ceil(q * static_cast<double>(total))));
+  uint64_t seen = 0;
+  for (size_t b = 0; b < snap.counts.size(); ++b) {
+    seen += snap.counts[b];
+    if (seen >= rank) return b < snap.bounds.size() ? snap.bounds[b] : -1;
+  }
+  return -1;
 }
 
 namespace {

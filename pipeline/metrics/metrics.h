@@ -82,6 +82,15 @@ class Histogram {
   Stripe stripes_[kStripes];
 };
 
+// What `later` counted since `earlier` (two snapshots of one histogram).
+Histogram::Snapshot Since(const Histogram::Snapshot& later,
+                          const Histogram::Snapshot& earlier);
+
+// The upper bound of the bucket holding the q-quantile (0 < q <= 1) of
+// `snap`'s observations: "at most this"; -1 for the +Inf bucket (above
+// every bound), 0 when empty.
+int64_t QuantileUpperBound(const Histogram::Snapshot& snap, double q);
+
 // Whether detector calls feed their latency histograms (on by default;
 // riskflowd --detector_latency_histograms=false turns it off, to measure
 // what it costs).

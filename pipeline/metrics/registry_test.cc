@@ -132,6 +132,24 @@ TEST(Histogram, BoundsAreInclusiveAndOverflowGoesToInf) {
   EXPECT_EQ(s.counts, (std::vector<uint64_t>{2, 1, 1}));
 }
 
+TEST(Histogram, QuantileOfWhatWasCountedSinceASnapshot) {
+  Histogram h({100, 200, 500});
+  for (int i = 0; i < 50; ++i) h.Observe(1000);  // before: not counted
+  Histogram::Snapshot before = h.Snap();
+  for (int i = 0; i < 98; ++i) h.Observe(50);
+  h.Observe(150);
+  h.Observe(400);
+  Histogram::Snapshot since = Since(h.Snap(), before);
+  EXPECT_EQ(since.count, 100u);
+  EXPECT_EQ(QuantileUpperBound(since, 0.5), 100);
+  EXPECT_EQ(QuantileUpperBound(since, 0.98), 100);
+  EXPECT_EQ(QuantileUpperBound(since, 0.99), 200);
+  EXPECT_EQ(QuantileUpperBound(since, 1.0), 500);
+  // Without the subtraction the 50 slow ones make the p99 overflow.
+  EXPECT_EQ(QuantileUpperBound(h.Snap(), 0.99), -1);
+  EXPECT_EQ(QuantileUpperBound(Since(before, before), 0.5), 0);
+}
+
 TEST(Parser, RejectsWhatIsNotTheFormat) {
   EXPECT_FALSE(ParseExposition("a b c d\n").ok());
   EXPECT_FALSE(ParseExposition("m{l=\"x} 1\n").ok());

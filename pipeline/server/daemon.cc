@@ -154,6 +154,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
   p.plugin_policy.file_param_dir =
       plugin_host::FileParamDirFor(options.pipeline_source);
 
+  p.metrics = std::make_unique<metrics::Registry>();
   if (!options.transport_only) {
     if (auto s = config::ValidatePipeline(options.pipeline); !s.ok()) return s;
     if (auto s = EnsureDir(options.data_dir); !s.ok()) return s;
@@ -211,6 +212,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     }
     log_options.dedupe_horizon_events = options.dedupe_horizon_events;
     log_options.log_threads = options.log_threads;
+    log_options.sync_micros = p.metrics->GetHistogram(
+        "riskflow_log_sync_microseconds",
+        "The event log's group syncs (fdatasync of the records written "
+        "since the last one): what every durable ack and Evaluate waits for.",
+        IngestMetrics::EvaluateStageBounds());
     engine::Engine* engine_ptr = p.engine.get();
     log_options.on_idle = [engine_ptr] { engine_ptr->FlushDeferredMarkers(); };
     p.log = std::make_unique<log::EventLog>(
@@ -266,7 +272,6 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     };
   }
 
-  p.metrics = std::make_unique<metrics::Registry>();
   p.ingest_metrics = std::make_unique<IngestMetrics>(p.metrics.get());
   p.ctx.ingest_metrics = p.ingest_metrics.get();
   p.metrics_collector = AddDaemonCollectors(p.metrics.get(), &p.ctx);
@@ -317,6 +322,10 @@ int Daemon::metrics_port() const {
   return parts_ != nullptr && parts_->metrics_server != nullptr
              ? parts_->metrics_server->port()
              : 0;
+}
+
+metrics::Registry* Daemon::metrics() const {
+  return parts_ != nullptr ? parts_->metrics.get() : nullptr;
 }
 
 void Daemon::Shutdown() {

@@ -17,6 +17,10 @@ namespace grpc {
 class Server;
 }
 
+namespace riskflow::metrics {
+class Registry;
+}  // namespace riskflow::metrics
+
 namespace riskflow::server {
 
 struct DaemonOptions {
@@ -110,6 +114,9 @@ class Daemon {
   int port() const { return port_; }
   // The /metrics port, or 0 when --metrics_listen is off.
   int metrics_port() const;
+  // The daemon's metrics (also kept with --metrics_listen off), e.g. for
+  // the load generator to read the Evaluate stage histograms.
+  metrics::Registry* metrics() const;
   std::string address() const;
 
   // Hot reload from YAML (see Admin.ReloadPipeline). The running version

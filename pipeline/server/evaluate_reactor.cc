@@ -1,6 +1,7 @@
 #include "pipeline/server/evaluate_reactor.h"
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,7 +41,17 @@ struct EvaluateCall {
   uint64_t sequence ABSL_GUARDED_BY(mu) = 0;
   // The pending decision wait (Engine::CancelDecisionWait), 0 when none.
   uint64_t wait_token ABSL_GUARDED_BY(mu) = 0;
+  // Steady-clock times of the call's arrival and of its event becoming
+  // durable, for the stage histograms (IngestMetrics::OnEvaluate).
+  int64_t arrived_ns = 0;
+  int64_t durable_ns ABSL_GUARDED_BY(mu) = 0;
 };
+
+int64_t SteadyNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 // Finishes the call with `status` (and `decision` when OK) unless it is
 // already finished; ends a decision wait it leaves pending.
@@ -52,6 +63,7 @@ class EvaluateReactor final : public grpc::ServerUnaryReactor {
  public:
   EvaluateReactor(ServiceContext* ctx, grpc::ByteBuffer* response)
       : call_(std::make_shared<EvaluateCall>()) {
+    call_->arrived_ns = SteadyNowNs();
     call_->ctx = ctx;
     call_->response = response;
     absl::MutexLock lock(&call_->mu);
@@ -118,6 +130,18 @@ void Decided(const std::shared_ptr<EvaluateCall>& call, bool duplicate,
     End(call, ToGrpc(decision.status()));
     return;
   }
+  // A duplicate's decision was looked up, not made: its stages say
+  // nothing about the engine.
+  if (!duplicate && call->ctx->ingest_metrics != nullptr) {
+    int64_t durable_ns;
+    {
+      absl::MutexLock lock(&call->mu);
+      durable_ns = call->durable_ns;
+    }
+    call->ctx->ingest_metrics->OnEvaluate(
+        (durable_ns - call->arrived_ns) / 1000,
+        (SteadyNowNs() - durable_ns) / 1000);
+  }
   End(call, grpc::Status::OK, *std::move(decision), duplicate);
 }
 
@@ -161,6 +185,7 @@ void OnAppended(const std::shared_ptr<EvaluateCall>& call,
     absl::MutexLock lock(&call->mu);
     if (call->reactor == nullptr) return;
     call->durable = true;
+    call->durable_ns = SteadyNowNs();
     call->sequence = sequence;
     if (duplicate) {
       // Its decision may be stored long ago: the look-up reads the store

@@ -35,6 +35,33 @@ IngestMetrics::IngestMetrics(metrics::Registry* registry)
       registry->GetCounter(kBatches, kBatchesHelp, {{"result", "acked"}});
   batch_errors_ =
       registry->GetCounter(kBatches, kBatchesHelp, {{"result", "batch_error"}});
+  constexpr char kStagesHelp[] =
+      "Evaluate calls answered with a decision, by stage: log (arrival to "
+      "the event being durable: the group commit's fdatasync), decide "
+      "(durable to decided: the shard's queue and the detectors), total (arrival to decided).";
+  evaluate_log_ = registry->GetHistogram(kEvaluateStages, kStagesHelp,
+                                         EvaluateStageBounds(),
+                                         {{"stage", "log"}});
+  evaluate_decide_ = registry->GetHistogram(kEvaluateStages, kStagesHelp,
+                                            EvaluateStageBounds(),
+                                            {{"stage", "decide"}});
+  evaluate_total_ = registry->GetHistogram(kEvaluateStages, kStagesHelp,
+                                           EvaluateStageBounds(),
+                                           {{"stage", "total"}});
+}
+
+const std::vector<int64_t>& IngestMetrics::EvaluateStageBounds() {
+  static const auto* bounds = new std::vector<int64_t>{
+      50,   100,  150,  200,   300,   400,   500,   750,
+      1000, 1500, 2000, 3000,  4000,  5000,  7500,  10000,
+      15000, 20000, 30000, 50000, 100000, 250000, 1000000};
+  return *bounds;
+}
+
+void IngestMetrics::OnEvaluate(int64_t log_us, int64_t decide_us) {
+  evaluate_log_->Observe(log_us);
+  evaluate_decide_->Observe(decide_us);
+  evaluate_total_->Observe(log_us + decide_us);
 }
 
 metrics::Counter* IngestMetrics::RejectedCounter(int code) {

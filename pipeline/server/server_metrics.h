@@ -8,6 +8,8 @@
 
 #include <array>
 #include <atomic>
+#include <cstdint>
+#include <vector>
 
 #include "pipeline/metrics/registry.h"
 #include "proto/riskflow/v1/ingest.pb.h"
@@ -22,6 +24,15 @@ class IngestMetrics {
   // One Publish ack about to be sent: accepted, duplicate and rejected
   // events (by error code), and the batch itself.
   void OnAck(const riskflow::v1::PublishAck& ack);
+  // One Evaluate answered with a decision: microseconds from its arrival
+  // to its event being durable (the log), from then to its decision (the
+  // shard's queue and the detectors), and in all.
+  void OnEvaluate(int64_t log_us, int64_t decide_us);
+
+  // The Evaluate stage histograms' name and its `stage` label values.
+  static constexpr char kEvaluateStages[] =
+      "riskflow_evaluate_stage_microseconds";
+  static const std::vector<int64_t>& EvaluateStageBounds();
 
  private:
   metrics::Counter* RejectedCounter(int code);
@@ -31,6 +42,9 @@ class IngestMetrics {
   metrics::Counter* duplicates_;
   metrics::Counter* batches_acked_;
   metrics::Counter* batch_errors_;
+  metrics::Histogram* evaluate_log_;
+  metrics::Histogram* evaluate_decide_;
+  metrics::Histogram* evaluate_total_;
   std::array<std::atomic<metrics::Counter*>, 32> rejected_{};
 };
 

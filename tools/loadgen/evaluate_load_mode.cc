@@ -9,6 +9,9 @@
 #include "absl/flags/flag.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "pipeline/metrics/metrics.h"
+#include "pipeline/metrics/registry.h"
+#include "pipeline/server/server_metrics.h"
 #include "tools/loadgen/evaluate_runner.h"
 #include "tools/loadgen/synthetic_stream.h"
 
@@ -57,9 +60,58 @@ double Median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
+// The server's view of the loaded Evaluates (IngestMetrics::OnEvaluate):
+// per stage, the bucket upper bounds holding the p50 and the p99.
+struct StageFigures {
+  std::string text;
+};
+
+// The loaded Evaluates' stages, then the log's group syncs in the same
+// span (riskflow_log_sync_microseconds), for comparison.
+constexpr const char* kStages[] = {"log", "decide", "total", "fsync"};
+
+std::vector<riskflow::metrics::Histogram::Snapshot> SnapStages(
+    riskflow::metrics::Registry* registry) {
+  using riskflow::server::IngestMetrics;
+  std::vector<riskflow::metrics::Histogram::Snapshot> snaps;
+  for (const char* stage : kStages) {
+    const bool sync = std::string(stage) == "fsync";
+    riskflow::metrics::Labels labels;
+    if (!sync) labels = {{"stage", stage}};
+    snaps.push_back(
+        registry
+            ->GetHistogram(sync ? "riskflow_log_sync_microseconds"
+                                : IngestMetrics::kEvaluateStages,
+                           "", IngestMetrics::EvaluateStageBounds(), labels)
+            ->Snap());
+  }
+  return snaps;
+}
+
+std::string Bound(int64_t us) {
+  return us < 0 ? std::string(">1s") : absl::StrCat("<=", us);
+}
+
+StageFigures DescribeStages(
+    const std::vector<riskflow::metrics::Histogram::Snapshot>& before,
+    const std::vector<riskflow::metrics::Histogram::Snapshot>& after) {
+  StageFigures f;
+  for (size_t i = 0; i < before.size() && i < after.size(); ++i) {
+    riskflow::metrics::Histogram::Snapshot d =
+        riskflow::metrics::Since(after[i], before[i]);
+    absl::StrAppend(
+        &f.text, i == 0 ? "" : "; ", kStages[i], " p50 ",
+        Bound(riskflow::metrics::QuantileUpperBound(d, 0.5)), " p90 ",
+        Bound(riskflow::metrics::QuantileUpperBound(d, 0.9)), " p99 ",
+        Bound(riskflow::metrics::QuantileUpperBound(d, 0.99)), " us");
+  }
+  return f;
+}
+
 struct RunResult {
   EvaluateResult idle;
   LoadedEvaluateResult loaded;
+  StageFigures loaded_stages;
 };
 
 // One run on a fresh daemon: `idle_calls` sequential Evaluates while it is
@@ -109,8 +161,11 @@ absl::StatusOr<RunResult> RunOnce(
     }
   }
   if (status.ok()) {
+    auto stages_before = SnapStages((*daemon)->metrics());
     absl::StatusOr<LoadedEvaluateResult> loaded = RunEvaluatesUnderLoad(
         (*daemon)->address(), eval_events, batches, run_options);
+    result.loaded_stages =
+        DescribeStages(stages_before, SnapStages((*daemon)->metrics()));
     if (loaded.ok()) {
       result.loaded = *loaded;
     } else {
@@ -214,6 +269,9 @@ bool RunEvaluateLoadMode(
                 loaded.evaluate.max_us, loaded.acked_events_per_second,
                 loaded.ack_p50_us, loaded.ack_p99_us,
                 static_cast<unsigned long long>(loaded.late_batches));
+    std::printf("run %d evaluate stages under load (server side, bucket "
+                "bounds): %s\n",
+                i + 1, r->loaded_stages.text.c_str());
     p50.push_back(loaded.evaluate.p50_us);
     p99.push_back(loaded.evaluate.p99_us);
     ack_p50.push_back(loaded.ack_p50_us);
