@@ -1,6 +1,8 @@
 #ifndef RISKFLOW_PIPELINE_COMMON_BACKGROUND_THREAD_H_
 #define RISKFLOW_PIPELINE_COMMON_BACKGROUND_THREAD_H_
 
+#include <string>
+
 namespace riskflow {
 
 // Makes the calling thread yield the CPU to the engine's latency-critical
@@ -11,6 +13,10 @@ namespace riskflow {
 // contention CFS gives a thread at nice +5 about a third of a nice-0
 // thread's share, so it still progresses at full load.
 void DeprioritizeThisThread(int increment);
+
+// Names the calling thread for top -H, perf and /proc/<pid>/task/*/comm
+// ("shard-0", "log-1", "catch-up"); Linux keeps the first 15 bytes.
+void NameThisThread(const std::string& name);
 
 }  // namespace riskflow
 

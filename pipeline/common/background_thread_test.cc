@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,6 +32,16 @@ TEST(BackgroundThreadTest, RaisesTheNiceValueOfTheCallingThreadOnly) {
   t.join();
   EXPECT_EQ(inside, std::min(inside_before + 3, 19));
   EXPECT_EQ(NiceOfThisThread(), before);
+}
+
+TEST(BackgroundThreadTest, NamesTheCallingThreadCutTo15Bytes) {
+  char name[32] = {};
+  std::thread t([&] {
+    NameThisThread("checkpoint-writer-12");
+    ::pthread_getname_np(::pthread_self(), name, sizeof(name));
+  });
+  t.join();
+  EXPECT_STREQ(name, "checkpoint-writ");
 }
 
 }  // namespace

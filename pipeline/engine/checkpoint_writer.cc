@@ -67,6 +67,7 @@ void CheckpointWriter::Loop() {
   // client waits for; on two cores they used to show in the Evaluate and
   // ack tails (docs/checkpoints.md, "Background priority").
   DeprioritizeThisThread(5);
+  NameThisThread("checkpoint");
   while (true) {
     Job job;
     {

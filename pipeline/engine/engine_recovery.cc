@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "pipeline/common/background_thread.h"
 #include "pipeline/common/logger.h"
 #include "pipeline/engine/engine.h"
 #include "pipeline/engine/shard_layouts.h"
@@ -54,6 +55,7 @@ absl::Status Engine::StartRecovery(log::EventLog* log) {
   shards_catching_up_.store(true);
   recovery_thread_ = std::thread([this, announce,
                                   l = std::move(*layouts)]() mutable {
+    NameThisThread("catch-up");
     const absl::Time started = absl::Now();
     recovery_status_ = CatchUp(std::move(l));
     shards_catching_up_.store(false);

@@ -1,11 +1,12 @@
 #include "pipeline/engine/shard.h"
 
-
 #include <algorithm>
 #include <cstdio>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "pipeline/common/background_thread.h"
 #include "pipeline/common/logger.h"
 #include "pipeline/engine/shard_layouts.h"
 #include "pipeline/lists/apply_lists.h"
@@ -61,7 +62,10 @@ std::string Shard::active_version() const {
 }
 
 void Shard::Start() {
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("shard-" + std::to_string(index_));
+    Loop();
+  });
 }
 
 void Shard::Enqueue(std::vector<ShardItem>&& items) {

@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "pipeline/common/background_thread.h"
 #include "pipeline/common/logger.h"
 #include "pipeline/log/content_hash.h"
 #include "pipeline/log/log_keys.h"
@@ -90,7 +91,10 @@ void EventLog::Start() {
   log_threads_ = std::clamp<size_t>(options_.log_threads, 1,
                                     segment::SegmentLog::kSyncSlots);
   for (size_t i = 0; i < log_threads_; ++i) {
-    threads_.emplace_back([this] { LogThreadLoop(); });
+    threads_.emplace_back([this, i] {
+      NameThisThread("log-" + std::to_string(i));
+      LogThreadLoop();
+    });
   }
 }
 

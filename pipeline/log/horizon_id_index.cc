@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "pipeline/common/background_thread.h"
 
 namespace riskflow::log {
 namespace {
@@ -37,7 +38,10 @@ HorizonIdIndex::HorizonIdIndex(HorizonIdIndexOptions options)
                         : DefaultChunkEvents(options_.horizon_events)),
       table_(options_.horizon_events, options_.initial_table_entries) {
   if (!options_.checkpoint_dir.empty()) {
-    thread_ = std::thread([this] { CheckpointLoop(); });
+    thread_ = std::thread([this] {
+      NameThisThread("id-index");
+      CheckpointLoop();
+    });
   }
 }
 

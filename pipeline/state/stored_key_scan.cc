@@ -60,6 +60,7 @@ std::unique_ptr<StoredKeyScan> StoredKeyScan::Start(storage::Store* store,
   self->thread_ = std::thread([self, store, filter] {
     // Latency-critical threads first: until it finishes, shards just read.
     DeprioritizeThisThread(10);
+    NameThisThread("stored-key-scan");
     const absl::Time start = absl::Now();
     uint64_t keys = 0;
     absl::Status s = Run(store, filter, &self->stop_, &keys);

@@ -111,6 +111,7 @@ StageFigures DescribeStages(
 struct RunResult {
   EvaluateResult idle;
   LoadedEvaluateResult loaded;
+  StageFigures idle_stages;
   StageFigures loaded_stages;
 };
 
@@ -150,8 +151,11 @@ absl::StatusOr<RunResult> RunOnce(
   RunResult result;
   absl::Status status;
   if (idle_calls > 0) {
+    auto stages_before = SnapStages((*daemon)->metrics());
     absl::StatusOr<EvaluateResult> idle =
         RunEvaluates((*daemon)->address(), idle_events);
+    result.idle_stages =
+        DescribeStages(stages_before, SnapStages((*daemon)->metrics()));
     if (idle.ok()) {
       result.idle = *idle;
     } else {
@@ -259,6 +263,11 @@ bool RunEvaluateLoadMode(
                 "max %.0f us\n",
                 i + 1, static_cast<unsigned long long>(idle.calls),
                 idle.p50_us, idle.p99_us, idle.max_us);
+    if (idle.calls > 0) {
+      std::printf("run %d evaluate idle stages (server side, bucket bounds): "
+                  "%s\n",
+                  i + 1, r->idle_stages.text.c_str());
+    }
     idle_p50.push_back(idle.p50_us);
     idle_p99.push_back(idle.p99_us);
     std::printf("run %d evaluate under load: %llu calls p50 %.0f us p99 %.0f "

@@ -71,6 +71,7 @@ void SegmentPreparer::Run(uint64_t bytes) {
   // Nothing waits for the file (the writer creates an empty one when none
   // is ready): the zero-fill runs on what the engine leaves over.
   DeprioritizeThisThread(10);
+  NameThisThread("segment-zeros");
   std::string error;
   const int fd =
       ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
