@@ -101,22 +101,12 @@ DecisionWaiters::Done DecisionWaiters::TakeLocked(uint64_t sequence,
 }
 
 void DecisionWaiters::Publish(
-    const std::vector<riskflow::v1::Decision>& decided) {
-  Publish(decided.data(), decided.size());
-}
-
-void DecisionWaiters::Publish(const riskflow::v1::Decision& decided) {
-  Publish(&decided, 1);
-}
-
-void DecisionWaiters::Publish(const riskflow::v1::Decision* decided,
-                              size_t count) {
+    const std::vector<riskflow::v1::Decision>& committed) {
   if (count_.load() == 0) return;
   std::vector<std::pair<Done, const riskflow::v1::Decision*>> ready;
   {
     absl::MutexLock lock(&mu_);
-    for (size_t i = 0; i < count; ++i) {
-      const riskflow::v1::Decision& d = decided[i];
+    for (const riskflow::v1::Decision& d : committed) {
       auto it = waiting_.find(d.sequence());
       if (it != waiting_.end()) {
         for (Waiter* w : it->second) w->decision = d;

@@ -16,7 +16,7 @@
 namespace riskflow::engine {
 
 // Lets Evaluate wait for the decision of one sequence. Shards publish after
-// their commit (an Evaluate's own decision even before it, see Publish); a waiter that registers after that finds the decision in
+// their commit; a waiter that registers after that finds the decision in
 // the store instead (lookup), so no decision is missed in between. Two
 // kinds of waiter: Wait blocks the calling thread; WaitAsync takes a
 // callback, so a pending Evaluate holds no thread (the callback Evaluate,
@@ -46,13 +46,9 @@ class DecisionWaiters {
   // `done` will never run. False when `done` has run or is running.
   bool Cancel(uint64_t sequence, uint64_t token);
 
-  // Called by a shard after its batch is committed, and for an Evaluate's
-  // event (priority) as soon as it is decided (a decision is a function of
-  // the durable log: a crash before the commit re-decides the same one).
-  // A decision published twice reaches each waiter once. Costs one atomic
-  // load when nobody waits.
-  void Publish(const std::vector<riskflow::v1::Decision>& decided);
-  void Publish(const riskflow::v1::Decision& decided);
+  // Called by a shard after its batch is committed. Costs one atomic load
+  // when nobody waits.
+  void Publish(const std::vector<riskflow::v1::Decision>& committed);
 
  private:
   struct Waiter {
@@ -66,7 +62,6 @@ class DecisionWaiters {
   // empty one when it was not registered any more.
   Done TakeLocked(uint64_t sequence, uint64_t token)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Publish(const riskflow::v1::Decision* decided, size_t count);
 
   absl::Mutex mu_;
   absl::flat_hash_map<uint64_t, std::vector<Waiter*>> waiting_

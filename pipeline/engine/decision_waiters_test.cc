@@ -77,28 +77,6 @@ TEST(DecisionWaitersTest, PublishRunsEachWaiterOnceAndOnlyItsOwn) {
   EXPECT_EQ(seen, (std::vector<uint64_t>{11, 11, 10}));
 }
 
-// A shard publishes an Evaluate's decision as soon as it is made, and the
-// whole batch again after its commit: the waiter is called once, and one
-// that registers in between is served by the second publish.
-TEST(DecisionWaitersTest, DecisionPublishedEarlyAndAgainAfterTheCommit) {
-  DecisionWaiters waiters;
-  int early = 0, late = 0;
-  waiters.WaitAsync(5, NotYet(), [&early](absl::StatusOr<Decision> d) {
-    ASSERT_TRUE(d.ok());
-    ++early;
-  });
-  const Decision five = DecisionFor(5);
-  waiters.Publish(five);
-  EXPECT_EQ(early, 1);
-  waiters.WaitAsync(5, NotYet(), [&late](absl::StatusOr<Decision> d) {
-    ASSERT_TRUE(d.ok());
-    ++late;
-  });
-  waiters.Publish(std::vector<Decision>{DecisionFor(4), five});
-  EXPECT_EQ(early, 1);
-  EXPECT_EQ(late, 1);
-}
-
 TEST(DecisionWaitersTest, CancelledWaiterIsNeverCalled) {
   DecisionWaiters waiters;
   int calls = 0;

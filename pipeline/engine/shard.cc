@@ -192,9 +192,6 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
       continue;
     }
     Decide(item, lists.get(), NewDecision(&decisions));
-    // An Evaluate waits for this one: answer before the commit (the
-    // decision is final once made; a crash re-decides the same one).
-    if (item.event.priority) ctx_.waiters->Publish(decisions.back());
   }
   if (state_->sliced_checkpoint_pending()) {
     events_between_slices_.fetch_add(end - begin, std::memory_order_relaxed);
