@@ -38,7 +38,8 @@ IngestMetrics::IngestMetrics(metrics::Registry* registry)
   constexpr char kStagesHelp[] =
       "Evaluate calls answered with a decision, by stage: log (arrival to "
       "the event being durable: the group commit's fdatasync), decide "
-      "(durable to decided: the shard's queue and the detectors), total (arrival to decided).";
+      "(durable to decided and committed: the shard's queue, the detectors, "
+      "the commit), total (arrival to decided).";
   evaluate_log_ = registry->GetHistogram(kEvaluateStages, kStagesHelp,
                                          EvaluateStageBounds(),
                                          {{"stage", "log"}});
