@@ -25,8 +25,8 @@ class IngestMetrics {
   // events (by error code), and the batch itself.
   void OnAck(const riskflow::v1::PublishAck& ack);
   // One Evaluate answered with a decision: microseconds from its arrival
-  // to its event being durable (the log), from then to its decision (the
-  // shard's queue and the detectors), and in all.
+  // to its event being durable (the log), from then to its stored
+  // decision (the shard's queue, the detectors, the commit), and in all.
   void OnEvaluate(int64_t log_us, int64_t decide_us);
 
   // The Evaluate stage histograms' name and its `stage` label values.
