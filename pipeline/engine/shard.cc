@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "pipeline/common/logger.h"
+#include "pipeline/engine/prefetch_schedule.h"
 #include "pipeline/engine/shard_layouts.h"
 #include "pipeline/lists/apply_lists.h"
 #include "pipeline/storage/key_encoding.h"
@@ -159,6 +160,7 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
   std::shared_ptr<const lists::ListSnapshot> lists =
       ctx_.lists != nullptr ? ctx_.lists->snapshot() : nullptr;
   for (size_t i = begin; i < end; ++i) {
+    PrefetchAhead(items, begin, i, end);
     ShardItem& item = items[i];
     watermark = std::max(watermark, item.event.watermark_ms);
     forced = forced || item.checkpoint;
@@ -243,6 +245,19 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
   // be read back from a store that is behind the cache.
   // (Nor while one is pending: ShardState::Trim does nothing then.)
   if (!CheckpointInFlight()) state_->Trim();
+}
+
+void Shard::PrefetchAhead(const std::vector<ShardItem>& items, size_t begin,
+                          size_t i, size_t end) {
+  // Every event's first state access is its account's (the hold check),
+  // and most of its detectors' states are the account's too.
+  ForEachPrefetchStage(
+      begin, i, end, state::ShardState::kPrefetchStages,
+      [&](size_t j, int stage) {
+        const ShardItem& next = items[j];
+        if (next.event.sequence == 0) return;  // a marker: no event
+        state_->PrefetchEntity(next.event.event.account_id(), stage);
+      });
 }
 
 void Shard::RunStages(ShardItem& item) {
