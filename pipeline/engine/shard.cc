@@ -7,7 +7,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "pipeline/common/logger.h"
-#include "pipeline/engine/prefetch_schedule.h"
 #include "pipeline/engine/shard_layouts.h"
 #include "pipeline/lists/apply_lists.h"
 #include "pipeline/storage/key_encoding.h"
@@ -187,9 +186,13 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
       // state and version give the same changes), publish nothing.
       riskflow::v1::Decision again;
       Decide(item, lists.get(), &again);
+      state_->EndEvent(item.event.event.account_id());
       continue;
     }
     Decide(item, lists.get(), NewDecision(&decisions));
+    // The derived entities this event found go along with the account's
+    // next prefetch (ShardState::PrefetchEntity).
+    state_->EndEvent(item.event.event.account_id());
   }
   if (state_->sliced_checkpoint_pending()) {
     events_between_slices_.fetch_add(end - begin, std::memory_order_relaxed);
@@ -245,19 +248,6 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
   // be read back from a store that is behind the cache.
   // (Nor while one is pending: ShardState::Trim does nothing then.)
   if (!CheckpointInFlight()) state_->Trim();
-}
-
-void Shard::PrefetchAhead(const std::vector<ShardItem>& items, size_t begin,
-                          size_t i, size_t end) {
-  // Every event's first state access is its account's (the hold check),
-  // and most of its detectors' states are the account's too.
-  ForEachPrefetchStage(
-      begin, i, end, state::ShardState::kPrefetchStages,
-      [&](size_t j, int stage) {
-        const ShardItem& next = items[j];
-        if (next.event.sequence == 0) return;  // a marker: no event
-        state_->PrefetchEntity(next.event.event.account_id(), stage);
-      });
 }
 
 void Shard::RunStages(ShardItem& item) {

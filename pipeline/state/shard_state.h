@@ -219,8 +219,19 @@ class ShardState {
   // when they ran earlier (and is merely slower when they did not). It
   // changes nothing: no lookup is counted, nothing is loaded or inserted,
   // recency is untouched, and an entity not cached just prefetches a slot.
-  static constexpr int kPrefetchStages = 5;
+  //
+  // The entity's companions go along two stages behind: the derived
+  // entities (account+currency, ...) that its last event's detectors found
+  // cached (EndEvent). They are remembered by hash only and found through
+  // the record set like the entity itself, so a companion evicted since
+  // costs a wasted slot prefetch, never a stale pointer.
+  static constexpr int kPrefetchStages = 7;
   void PrefetchEntity(std::string_view entity, int stage);
+  // After an event whose partition entity is `partition` was decided:
+  // the other records its look-ups found become `partition`'s companions
+  // (newest first, then the previous ones, up to kCompanions).
+  void EndEvent(std::string_view partition);
+  static constexpr int kCompanions = 3;
 
  private:
   // Read-only view of the cached values for measurements and tests
@@ -308,7 +319,12 @@ class ShardState {
     std::string_view entity;
     size_t hash;
     int stage;
+    // A companion, known by hash only: every record whose slot matches the
+    // hash tag gets the stage (a rare false one: a wasted prefetch).
+    bool by_hash;
+    ShardState* state;  // for the companions of a matching record
   };
+  void PrefetchHashed(size_t hash, int stage);
   struct RecordHash {
     using is_transparent = void;
     size_t operator()(absl::string_view entity) const;
@@ -367,6 +383,10 @@ class ShardState {
   StateChanges spare_changes_;
   // FindRecord's last answer; reset whenever a record is destroyed.
   Record* last_record_ = nullptr;
+  // Hashes of the records FindRecord found by look-up since the last
+  // EndEvent (the candidates for the event's companions).
+  size_t found_hashes_[kCompanions + 2] = {};
+  int found_count_ = 0;
   uint64_t cow_records_ = 0;
 
   // Scratch space reused across calls so hot paths do not allocate.

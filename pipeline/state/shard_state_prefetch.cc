@@ -1,6 +1,8 @@
 // ShardState::PrefetchEntity: walks an entity's cached chain into the CPU
 // cache one link per call, without changing anything (shard_state.h,
 // "Prefetching ahead"; docs/state-memory.md).
+#include <algorithm>
+#include <iterator>
 #include <variant>
 
 #include "pipeline/state/shard_state.h"
@@ -19,9 +21,9 @@ void PrefetchRange(const void* p, size_t bytes) {
 }  // namespace
 
 void ShardState::PrefetchEntity(std::string_view entity, int stage) {
-  const PrefetchProbe probe{entity, RecordHash()(absl::string_view(
-                                        entity.data(), entity.size())),
-                            stage};
+  const absl::string_view key(entity.data(), entity.size());
+  const PrefetchProbe probe{entity, RecordHash()(key), stage,
+                            /*by_hash=*/false, this};
   if (stage == 0) {
     // The control bytes and slots of the entity's probe group.
     records_.prefetch(probe);
@@ -32,6 +34,39 @@ void ShardState::PrefetchEntity(std::string_view entity, int stage) {
   records_.find(probe, probe.hash);
 }
 
+void ShardState::PrefetchHashed(size_t hash, int stage) {
+  const PrefetchProbe probe{{}, hash, stage, /*by_hash=*/true, this};
+  if (stage == 0) {
+    records_.prefetch(probe);
+    return;
+  }
+  records_.find(probe, hash);
+}
+
+void ShardState::EndEvent(std::string_view partition) {
+  const int found = found_count_;
+  found_count_ = 0;
+  if (found == 0) return;
+  const absl::string_view key(partition.data(), partition.size());
+  const size_t own = RecordHash()(key);
+  auto it = records_.find(key, own);
+  if (it == records_.end()) return;
+  Record& r = **it;
+  // Newest first, then the previous companions, without repeats.
+  size_t merged[kCompanions] = {};
+  int n = 0;
+  auto add = [&](size_t h) {
+    if (h == 0 || h == own || n == kCompanions) return;
+    for (int i = 0; i < n; ++i) {
+      if (merged[i] == h) return;
+    }
+    merged[n++] = h;
+  };
+  for (int i = 0; i < found; ++i) add(found_hashes_[i]);
+  for (size_t h : r.companions) add(h);
+  std::copy(std::begin(merged), std::end(merged), std::begin(r.companions));
+}
+
 bool ShardState::PrefetchStep(const Record& r, const PrefetchProbe& p) {
   if (p.stage == 1) {
     // Only the record's address (the slot, brought in by stage 0); any
@@ -40,7 +75,7 @@ bool ShardState::PrefetchStep(const Record& r, const PrefetchProbe& p) {
     PrefetchRange(&r, sizeof(Record));
     return false;
   }
-  if (r.entity != p.entity) return false;
+  if (!p.by_hash && r.entity != p.entity) return false;
   switch (p.stage) {
     case 2:
       PrefetchRange(r.entries.data(),
@@ -51,7 +86,7 @@ bool ShardState::PrefetchStep(const Record& r, const PrefetchProbe& p) {
         __builtin_prefetch(e.get());
       }
       break;
-    default:
+    case 4:
       // What the first look-ups of an entry read besides the entry itself:
       // the newest buckets (WindowAdd appends or adds to the back,
       // WindowTotal walks back from it), the start of a distinct state's
@@ -71,6 +106,15 @@ bool ShardState::PrefetchStep(const Record& r, const PrefetchProbe& p) {
         }
       }
       break;
+    default:
+      break;
+  }
+  // The companions, two stages behind (this record is in the cache from
+  // stage 2 on: it holds their hashes). Not a companion's companions.
+  if (!p.by_hash && p.stage >= 2 && p.stage - 2 <= 4) {
+    for (size_t h : r.companions) {
+      if (h != 0) p.state->PrefetchHashed(h, p.stage - 2);
+    }
   }
   return false;
 }

@@ -15,7 +15,18 @@
 namespace riskflow::state {
 namespace {
 
-using ShardStatePrefetchTest = ShardStateTest;
+class ShardStatePrefetchTest : public ShardStateTest {
+ protected:
+  // One event of account "a": the account's own state, then derived ones.
+  void Event(ShardState& c, int64_t time,
+             const std::vector<std::string>& derived) {
+    ASSERT_OK(c.WindowAdd(counter_, "a", time, 1));
+    for (const std::string& d : derived) {
+      ASSERT_OK(c.WindowAdd(sum_, d, time, 5));
+    }
+    c.EndEvent("a");
+  }
+};
 
 // Everything observable about the cache, with owned copies of the views.
 struct Observed {
@@ -114,6 +125,59 @@ TEST_F(ShardStatePrefetchTest, ManyRecordsStayAsTheyWere) {
   }
   EXPECT_TRUE(Observe(c) == before);
   EXPECT_EQ(c.stats().records, 600u);  // 800 pairs: none evicted
+}
+
+size_t H(std::string_view e) { return ShardStateInspector::EntityHash(e); }
+
+TEST_F(ShardStatePrefetchTest, CompanionsAreTheDerivedRecordsFoundNewestFirst) {
+  ShardState& c = *cache_;
+  // First event: "a|CNY" is created, not found, so no companion yet.
+  Event(c, 1000, {"a|CNY"});
+  EXPECT_TRUE(ShardStateInspector::Companions(c, "a").empty());
+  // Now found (its second look-up in a row is not a look-up at all).
+  ASSERT_OK(c.WindowAdd(counter_, "b", 1000, 1));  // away from "a"
+  Event(c, 2000, {"a|CNY", "a|CNY"});
+  EXPECT_EQ(ShardStateInspector::Companions(c, "a"),
+            std::vector<size_t>{H("a|CNY")});
+  // Newer ones first, the older kept, "a" itself never, at most three.
+  ASSERT_OK(c.WindowAdd(counter_, "x", 1000, 1));
+  ASSERT_OK(c.WindowAdd(counter_, "y", 1000, 1));
+  ASSERT_OK(c.WindowAdd(counter_, "z", 1000, 1));
+  Event(c, 3000, {"x", "y"});
+  EXPECT_EQ(ShardStateInspector::Companions(c, "a"),
+            (std::vector<size_t>{H("x"), H("y"), H("a|CNY")}));
+  Event(c, 4000, {"z", "x"});
+  EXPECT_EQ(ShardStateInspector::Companions(c, "a"),
+            (std::vector<size_t>{H("z"), H("x"), H("y")}));
+  // An event that finds nothing derived keeps them.
+  Event(c, 5000, {});
+  EXPECT_EQ(ShardStateInspector::Companions(c, "a").size(), 3u);
+}
+
+TEST_F(ShardStatePrefetchTest, PrefetchWithCompanionsChangesNothing) {
+  ShardState& c = *cache_;
+  Event(c, 1000, {"a|CNY", "a|USD"});
+  Event(c, 2000, {"a|CNY", "a|USD"});
+  ASSERT_EQ(ShardStateInspector::Companions(c, "a").size(), 2u);
+  Commit(&c);
+  const Observed before = Observe(c);
+  PrefetchAllStages(c, "a");
+  EXPECT_TRUE(Observe(c) == before);
+  // Companions evicted, their account kept: their hashes find nothing and
+  // insert nothing. The cache holds 1,000 (state, entity) pairs.
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_OK(c.WindowAdd(counter_, "fresh" + std::to_string(i), 3000, 1));
+  }
+  Event(c, 3000, {});  // "a" is now the most recent
+  Commit(&c);
+  ASSERT_EQ(ShardStateInspector::Companions(c, "a").size(), 2u);
+  const Observed again = Observe(c);
+  ASSERT_EQ(again.values.count({sum_.id, "a|CNY"}), 0u);
+  ASSERT_EQ(again.values.count({counter_.id, "a"}), 1u);
+  PrefetchAllStages(c, "a");
+  EXPECT_TRUE(Observe(c) == again);
+  ASSERT_OK(c.WindowAdd(sum_, "a|CNY", 3000, 5));
+  EXPECT_EQ(c.stats().misses, again.stats[1] + 1);
 }
 
 }  // namespace
