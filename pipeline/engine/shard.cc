@@ -163,6 +163,7 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
   std::shared_ptr<const lists::ListSnapshot> lists =
       ctx_.lists != nullptr ? ctx_.lists->snapshot() : nullptr;
   for (size_t i = begin; i < end; ++i) {
+    PrefetchAhead(items, begin, i, end);
     ShardItem& item = items[i];
     watermark = std::max(watermark, item.event.watermark_ms);
     forced = forced || item.checkpoint;
@@ -189,9 +190,13 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
       // state and version give the same changes), publish nothing.
       riskflow::v1::Decision again;
       Decide(item, lists.get(), &again);
+      state_->EndEvent(item.event.event.account_id());
       continue;
     }
     Decide(item, lists.get(), NewDecision(&decisions));
+    // The derived entities this event found go along with the account's
+    // next prefetch (ShardState::PrefetchEntity).
+    state_->EndEvent(item.event.event.account_id());
   }
   if (state_->sliced_checkpoint_pending()) {
     events_between_slices_.fetch_add(end - begin, std::memory_order_relaxed);

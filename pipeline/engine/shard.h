@@ -219,6 +219,10 @@ class Shard {
   void Decide(const ShardItem& item, const lists::ListSnapshot* lists,
               riskflow::v1::Decision* d);
   // Keyed stages: runs a stage item's detectors and posts the partial.
+  // Before deciding items[i] of the micro-batch [begin, end): one prefetch
+  // stage of the next events' account entities (prefetch_schedule.h).
+  void PrefetchAhead(const std::vector<ShardItem>& items, size_t begin,
+                     size_t i, size_t end);
   void RunStages(ShardItem& item);
   // Waits for a decision item's partials (into partial_). Before blocking,
   // commits the decided prefix of the micro-batch and reports progress up

@@ -1,6 +1,7 @@
 #include "pipeline/state/shard_state.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
 #include "pipeline/state/key_codec.h"
@@ -109,9 +110,15 @@ ShardState::Record* ShardState::FindRecord(std::string_view entity) {
   if (last_record_ != nullptr && last_record_->entity == entity) {
     return last_record_;
   }
-  auto it = records_.find(absl::string_view(entity.data(), entity.size()));
+  const absl::string_view key(entity.data(), entity.size());
+  const size_t hash = RecordHash()(key);
+  auto it = records_.find(key, hash);
   if (it == records_.end()) return nullptr;
   last_record_ = it->get();
+  // A candidate companion of the event's partition entity (EndEvent).
+  if (found_count_ < static_cast<int>(std::size(found_hashes_))) {
+    found_hashes_[found_count_++] = hash;
+  }
   // The event's detectors go on to use most of this entity's states, one
   // call after another. Each entry is its own 64-byte allocation, so in a
   // record that is not in the CPU cache each of those look-ups would wait

@@ -207,6 +207,32 @@ class ShardState {
   // first operation; null (the default): every miss reads.
   void UseStoredKeyFilter(StoredKeyFilter* filter) { stored_keys_ = filter; }
 
+  // Prefetching ahead (docs/state-memory.md, "Prefetch ahead"). A cold
+  // entity is a chain of dependent misses: hash slot -> record -> entry
+  // pointers -> entries -> bucket vectors. While the shard decides one
+  // event it walks the next events' partition entity down that chain one
+  // link per event decided, so each link's load is in flight while an
+  // event is decided and the detectors find the chain in the CPU cache.
+  //
+  // Stage k (0 <= k < kPrefetchStages) issues prefetches for link k only,
+  // reading just what stages < k brought in, so it never waits for memory
+  // when they ran earlier (and is merely slower when they did not). It
+  // changes nothing: no lookup is counted, nothing is loaded or inserted,
+  // recency is untouched, and an entity not cached just prefetches a slot.
+  //
+  // The entity's companions go along two stages behind: the derived
+  // entities (account+currency, ...) that its last event's detectors found
+  // cached (EndEvent). They are remembered by hash only and found through
+  // the record set like the entity itself, so a companion evicted since
+  // costs a wasted slot prefetch, never a stale pointer.
+  static constexpr int kPrefetchStages = 7;
+  void PrefetchEntity(std::string_view entity, int stage);
+  // After an event whose partition entity is `partition` was decided:
+  // the other records its look-ups found become `partition`'s companions
+  // (newest first, then the previous ones, up to kCompanions).
+  void EndEvent(std::string_view partition);
+  static constexpr int kCompanions = 3;
+
  private:
   // Read-only view of the cached values for measurements and tests
   // (shard_state_inspector.h).
@@ -286,10 +312,24 @@ class ShardState {
   // the record's own entity). absl::string_view, not std::: Debian builds
   // Abseil with its own string_view type, and only that one is hashable by
   // default.
+  // PrefetchEntity's look-up key: finds the entity's slot by hash and
+  // does one stage's prefetches on the records whose slot matches, instead
+  // of comparing (RecordEq always answers "no", so find() changes nothing).
+  struct PrefetchProbe {
+    std::string_view entity;
+    size_t hash;
+    int stage;
+    // A companion, known by hash only: every record whose slot matches the
+    // hash tag gets the stage (a rare false one: a wasted prefetch).
+    bool by_hash;
+    ShardState* state;  // for the companions of a matching record
+  };
+  void PrefetchHashed(size_t hash, int stage);
   struct RecordHash {
     using is_transparent = void;
     size_t operator()(absl::string_view entity) const;
     size_t operator()(const std::unique_ptr<Record>& r) const;
+    size_t operator()(const PrefetchProbe& p) const { return p.hash; }
   };
   struct RecordEq {
     using is_transparent = void;
@@ -297,9 +337,20 @@ class ShardState {
     bool operator()(const A& a, const B& b) const {
       return View(a) == View(b);
     }
+    bool operator()(const std::unique_ptr<Record>& r,
+                    const PrefetchProbe& p) const {
+      return PrefetchStep(*r, p);
+    }
+    bool operator()(const PrefetchProbe& p,
+                    const std::unique_ptr<Record>& r) const {
+      return PrefetchStep(*r, p);
+    }
     static absl::string_view View(absl::string_view entity);
     static absl::string_view View(const std::unique_ptr<Record>& r);
   };
+  // One stage of PrefetchEntity on a record whose slot matches the probe's
+  // hash tag. Always false (not a match): find() goes on and returns end().
+  static bool PrefetchStep(const Record& r, const PrefetchProbe& p);
   absl::flat_hash_set<std::unique_ptr<Record>, RecordHash, RecordEq> records_;
   // Interned per (id, kind, bucket_ms); indices are stable.
   std::vector<SpecInfo> specs_;
@@ -332,6 +383,10 @@ class ShardState {
   StateChanges spare_changes_;
   // FindRecord's last answer; reset whenever a record is destroyed.
   Record* last_record_ = nullptr;
+  // Hashes of the records FindRecord found by look-up since the last
+  // EndEvent (the candidates for the event's companions).
+  size_t found_hashes_[kCompanions + 2] = {};
+  int found_count_ = 0;
   uint64_t cow_records_ = 0;
 
   // Scratch space reused across calls so hot paths do not allocate.

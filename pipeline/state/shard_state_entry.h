@@ -105,6 +105,11 @@ struct ShardState::Record {
   // instead of a flag set on every record, so that starting a checkpoint
   // touches no record. Only two epochs are ever live, so 8 bits are plenty.
   uint8_t epoch = 0;
+  // Hashes of the derived entities this entity's last event found cached
+  // (ShardState::EndEvent), prefetched along with it; 0: none. A hint
+  // only: never serialised, and wrong or stale ones merely waste a
+  // prefetch. Three fill the 96-byte size class.
+  size_t companions[ShardState::kCompanions] = {};
   // Few per entity (one per state it has), so a linear search by spec id
   // beats any index; kept exactly sized. Each entry is its own allocation
   // (jemalloc has no per-object header, so this costs the 8-byte pointer):

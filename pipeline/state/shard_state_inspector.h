@@ -33,6 +33,12 @@ class ShardStateInspector {
   // views are valid during the call only.
   static void ForEach(const ShardState& state,
                       const std::function<void(const CachedValues&)>& fn);
+  // The cached entity's companions (ShardState::EndEvent), as hashes,
+  // newest first; empty if the entity is not cached.
+  static std::vector<size_t> Companions(const ShardState& state,
+                                        std::string_view entity);
+  // The hash the record set files `entity` under (what Companions holds).
+  static size_t EntityHash(std::string_view entity);
 };
 
 }  // namespace riskflow::state
