@@ -288,11 +288,6 @@ class SegmentLog {
   // Moving average of bytes per group (1/16 weight to the newest), which
   // decides whether files are prepared at all.
   uint64_t average_group_bytes_ = 0;
-  // When the active file was opened, and the rate the last sealed one
-  // filled at (bytes/s, 0 until a segment is sealed): the zero-fill of
-  // the next file is paced from it (MaybePrepare).
-  absl::Time active_opened_at_ = absl::InfinitePast();
-  double last_fill_bytes_per_second_ = 0;
   IndexBuilder active_index_;
   bool have_segment_ = false;
   // sync_files_ is the active file's (false from a roll to the next write).

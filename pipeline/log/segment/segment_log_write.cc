@@ -12,7 +12,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "pipeline/log/segment/segment_format.h"
 #include "pipeline/log/segment/segment_log.h"
 
@@ -213,11 +212,6 @@ absl::Status SegmentLog::RollTo(uint64_t first_sequence) {
       if (auto synced = Sync(); !synced.ok()) return synced.status();
     }
     if (auto s = TrimActive(); !s.ok()) return s;
-    const absl::Duration life = absl::Now() - active_opened_at_;
-    if (life > absl::Milliseconds(10) && life < absl::InfiniteDuration()) {
-      last_fill_bytes_per_second_ =
-          static_cast<double>(active_bytes_) / absl::ToDoubleSeconds(life);
-    }
   }
   active_sync_files_ = false;
   if (active_fd_ >= 0) {
@@ -263,11 +257,10 @@ absl::Status SegmentLog::RollTo(uint64_t first_sequence) {
     fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) return ErrnoStatus(errno, absl::StrCat("creating ", path));
   }
+  MaybePrepare();
   active_fd_ = fd;
   active_path_ = path;
   active_bytes_ = 0;
-  active_opened_at_ = absl::Now();
-  MaybePrepare();
   active_file_bytes_ = file_bytes;
   active_prepared_bytes_ = file_bytes;
   active_index_ = IndexBuilder();
@@ -289,22 +282,10 @@ absl::Status SegmentLog::RollTo(uint64_t first_sequence) {
 }
 
 void SegmentLog::MaybePrepare() {
-  if (preparer_ == nullptr ||
-      average_group_bytes_ >= options_.prepare_below_group_bytes) {
-    return;
+  if (preparer_ != nullptr &&
+      average_group_bytes_ < options_.prepare_below_group_bytes) {
+    preparer_->Prepare(next_prepared_bytes_);
   }
-  // Zeros paced to twice the rate the last segment filled at (so the file
-  // is ready in about half the time the log needs to reach it), never
-  // slower than 16 MB/s; unpaced until a segment was sealed. The log's
-  // own fdatasyncs then meet about one chunk of zeros each instead of a
-  // 64 MB burst (docs/segment-log.md, "Paced zero-fill").
-  constexpr double kHeadroom = 2;
-  constexpr double kSlowest = 16 << 20;
-  const double pace =
-      last_fill_bytes_per_second_ > 0
-          ? std::max(kSlowest, kHeadroom * last_fill_bytes_per_second_)
-          : 0;
-  preparer_->Prepare(next_prepared_bytes_, pace);
 }
 
 absl::Status SegmentLog::WriteGroup(std::vector<Writer*>& group) {

@@ -10,7 +10,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "pipeline/common/background_thread.h"
 
 namespace riskflow::log::segment {
@@ -42,7 +41,7 @@ SegmentPreparer::~SegmentPreparer() {
   if (worker_.joinable()) worker_.join();
 }
 
-void SegmentPreparer::Prepare(uint64_t bytes, double bytes_per_second) {
+void SegmentPreparer::Prepare(uint64_t bytes) {
   {
     absl::MutexLock lock(&mu_);
     if (state_ != State::kIdle) return;
@@ -50,8 +49,7 @@ void SegmentPreparer::Prepare(uint64_t bytes, double bytes_per_second) {
   }
   // The previous worker has finished (it left kPreparing before exiting).
   if (worker_.joinable()) worker_.join();
-  worker_ = std::thread(
-      [this, bytes, bytes_per_second] { Run(bytes, bytes_per_second); });
+  worker_ = std::thread([this, bytes] { Run(bytes); });
 }
 
 std::optional<std::pair<std::string, uint64_t>> SegmentPreparer::Take() {
@@ -69,15 +67,7 @@ void SegmentPreparer::WaitIdle() {
   mu_.Await(absl::Condition(&done));
 }
 
-void SegmentPreparer::PauseUntil(absl::Time until) {
-  // In short naps, so a stop (the destructor) is not held up.
-  for (absl::Time now = absl::Now(); now < until && !stop_.load();
-       now = absl::Now()) {
-    absl::SleepFor(std::min(until - now, absl::Milliseconds(20)));
-  }
-}
-
-void SegmentPreparer::Run(uint64_t bytes, double bytes_per_second) {
+void SegmentPreparer::Run(uint64_t bytes) {
   // Nothing waits for the file (the writer creates an empty one when none
   // is ready): the zero-fill runs on what the engine leaves over.
   DeprioritizeThisThread(10);
@@ -89,7 +79,6 @@ void SegmentPreparer::Run(uint64_t bytes, double bytes_per_second) {
     error = absl::StrCat("creating ", path_, ": ", std::strerror(errno));
   } else {
     const std::string zeros(kChunkBytes, '\0');
-    const absl::Time start = absl::Now();
     uint64_t done = 0;
     size_t chunks = 0;
     while (done < bytes && error.empty()) {
@@ -109,13 +98,6 @@ void SegmentPreparer::Run(uint64_t bytes, double bytes_per_second) {
       done += static_cast<uint64_t>(w);
       if (++chunks % kChunksPerSync == 0 && ::fdatasync(fd) != 0) {
         error = absl::StrCat("syncing ", path_, ": ", std::strerror(errno));
-      }
-      // Paced: a whole segment of zeros at disk speed (~150 MB/s here) is
-      // a burst every log fdatasync in it waits behind; spread over the
-      // time the log gives us, the same bytes barely show.
-      if (bytes_per_second > 0) {
-        PauseUntil(start + absl::Seconds(static_cast<double>(done) /
-                                         bytes_per_second));
       }
     }
     if (error.empty() && ::fdatasync(fd) != 0) {

@@ -10,7 +10,6 @@
 #include <utility>
 
 #include "absl/synchronization/mutex.h"
-#include "absl/time/time.h"
 
 namespace riskflow::log::segment {
 
@@ -38,10 +37,8 @@ class SegmentPreparer {
 
   // Starts preparing a file of `bytes` unless one is ready or being
   // prepared (or an earlier preparation failed: disk full, say — then the
-  // log just keeps creating empty files). With `bytes_per_second` > 0 the
-  // zeros are paced to about that rate (0: as fast as the disk takes
-  // them).
-  void Prepare(uint64_t bytes, double bytes_per_second = 0);
+  // log just keeps creating empty files).
+  void Prepare(uint64_t bytes);
   // A prepared file (its path, now the caller's to rename, and its size),
   // or nullopt.
   std::optional<std::pair<std::string, uint64_t>> Take();
@@ -50,9 +47,7 @@ class SegmentPreparer {
 
  private:
   enum class State { kIdle, kPreparing, kReady, kFailed };
-  void Run(uint64_t bytes, double bytes_per_second);
-  // Sleeps until `until` or a stop, whichever is first.
-  void PauseUntil(absl::Time until);
+  void Run(uint64_t bytes);
 
   const std::string dir_;
   const std::string path_;

@@ -2,19 +2,14 @@
 // zero-filled files prepared in the background, sizes doubling from
 // first_prepared_bytes to segment_bytes; sealed segments are cut to their
 // records; a reopened log goes on writing into its prepared file; a
-// leftover of an interrupted preparation is removed and never read; a paced
-// preparation spreads its zeros and still stops promptly.
+// leftover of an interrupted preparation is removed and never read.
 #include <filesystem>
-#include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "absl/time/clock.h"
 #include "pipeline/log/segment/segment_log_test_fixture.h"
-#include "pipeline/log/segment/segment_preparer.h"
 
 namespace riskflow::log::segment {
 namespace {
@@ -168,39 +163,6 @@ TEST_F(SegmentLogTest, WithoutSyncNothingIsPrepared) {
   EXPECT_GE(log_->stats().rolls, 2u);
   EXPECT_EQ(log_->stats().prepared_rolls, 0u);
   EXPECT_FALSE(std::filesystem::exists(Path(SegmentPreparer::kFileName)));
-}
-
-}  // namespace
-}  // namespace riskflow::log::segment
-
-namespace riskflow::log::segment {
-namespace {
-
-// Pacing (SegmentLog::MaybePrepare passes twice the last segment's fill
-// rate): the zeros take at least bytes / rate, the file is whole, and a
-// stop in the middle of a slow preparation does not wait for it.
-TEST_F(SegmentLogTest, PacedPreparationSpreadsTheZerosAndStopsPromptly) {
-  {
-    SegmentPreparer preparer(dir_, nullptr);
-    const absl::Time start = absl::Now();
-    preparer.Prepare(4 << 20, /*bytes_per_second=*/16 << 20);
-    preparer.WaitIdle();
-    EXPECT_GE(absl::Now() - start, absl::Milliseconds(250));
-    std::optional<std::pair<std::string, uint64_t>> file = preparer.Take();
-    ASSERT_TRUE(file.has_value());
-    EXPECT_EQ(file->second, 4u << 20);
-    EXPECT_EQ(std::filesystem::file_size(file->first), 4u << 20);
-  }
-  const absl::Time start = absl::Now();
-  {
-    SegmentPreparer preparer(dir_, nullptr);
-    preparer.Prepare(64 << 20, /*bytes_per_second=*/1 << 20);  // ~64 s
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
-  EXPECT_FALSE(std::filesystem::exists(dir_ + "/" +
-                                       SegmentPreparer::kFileName))
-      << "a stopped preparation leaves no file behind";
 }
 
 }  // namespace
