@@ -41,7 +41,8 @@ void ShardStateInspector::ForEach(
 std::vector<size_t> ShardStateInspector::Companions(const ShardState& state,
                                                     std::string_view entity) {
   std::vector<size_t> out;
-  auto it = state.records_.find(absl::string_view(entity.data(), entity.size()));
+  auto it =
+      state.records_.find(absl::string_view(entity.data(), entity.size()));
   if (it == state.records_.end()) return out;
   for (size_t h : (*it)->companions) {
     if (h != 0) out.push_back(h);
@@ -50,7 +51,8 @@ std::vector<size_t> ShardStateInspector::Companions(const ShardState& state,
 }
 
 size_t ShardStateInspector::EntityHash(std::string_view entity) {
-  return ShardState::RecordHash()(absl::string_view(entity.data(), entity.size()));
+  return ShardState::RecordHash()(
+      absl::string_view(entity.data(), entity.size()));
 }
 
 }  // namespace riskflow::state
