@@ -60,14 +60,9 @@ double Median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
-// The server's view of the loaded Evaluates (IngestMetrics::OnEvaluate):
-// per stage, the bucket upper bounds holding the p50 and the p99.
-struct StageFigures {
-  std::string text;
-};
-
-// The loaded Evaluates' stages, then the log's group syncs in the same
-// span (riskflow_log_sync_microseconds), for comparison.
+// The server's view of the Evaluates a phase timed: the stages
+// (IngestMetrics::OnEvaluate), then the log's group syncs in the same span
+// (riskflow_log_sync_microseconds), for comparison.
 constexpr const char* kStages[] = {"log", "decide", "total", "fsync"};
 
 std::vector<riskflow::metrics::Histogram::Snapshot> SnapStages(
@@ -92,27 +87,29 @@ std::string Bound(int64_t us) {
   return us < 0 ? std::string(">1s") : absl::StrCat("<=", us);
 }
 
-StageFigures DescribeStages(
+// Per stage, the bucket upper bounds holding the p50, p90 and p99 of what
+// was counted between the two snapshots.
+std::string DescribeStages(
     const std::vector<riskflow::metrics::Histogram::Snapshot>& before,
     const std::vector<riskflow::metrics::Histogram::Snapshot>& after) {
-  StageFigures f;
+  std::string text;
   for (size_t i = 0; i < before.size() && i < after.size(); ++i) {
     riskflow::metrics::Histogram::Snapshot d =
         riskflow::metrics::Since(after[i], before[i]);
     absl::StrAppend(
-        &f.text, i == 0 ? "" : "; ", kStages[i], " p50 ",
+        &text, i == 0 ? "" : "; ", kStages[i], " p50 ",
         Bound(riskflow::metrics::QuantileUpperBound(d, 0.5)), " p90 ",
         Bound(riskflow::metrics::QuantileUpperBound(d, 0.9)), " p99 ",
         Bound(riskflow::metrics::QuantileUpperBound(d, 0.99)), " us");
   }
-  return f;
+  return text;
 }
 
 struct RunResult {
   EvaluateResult idle;
   LoadedEvaluateResult loaded;
-  StageFigures idle_stages;
-  StageFigures loaded_stages;
+  std::string idle_stages;
+  std::string loaded_stages;
 };
 
 // One run on a fresh daemon: `idle_calls` sequential Evaluates while it is
@@ -266,7 +263,7 @@ bool RunEvaluateLoadMode(
     if (idle.calls > 0) {
       std::printf("run %d evaluate idle stages (server side, bucket bounds): "
                   "%s\n",
-                  i + 1, r->idle_stages.text.c_str());
+                  i + 1, r->idle_stages.c_str());
     }
     idle_p50.push_back(idle.p50_us);
     idle_p99.push_back(idle.p99_us);
@@ -280,7 +277,7 @@ bool RunEvaluateLoadMode(
                 static_cast<unsigned long long>(loaded.late_batches));
     std::printf("run %d evaluate stages under load (server side, bucket "
                 "bounds): %s\n",
-                i + 1, r->loaded_stages.text.c_str());
+                i + 1, r->loaded_stages.c_str());
     p50.push_back(loaded.evaluate.p50_us);
     p99.push_back(loaded.evaluate.p99_us);
     ack_p50.push_back(loaded.ack_p50_us);
