@@ -37,6 +37,9 @@ class BoundedQueue {
     mu_.Await(absl::Condition(&room));
     if (closed_) return false;
     size_ += n;
+    if (ends_batch_) {
+      for (const T& item : items) batch_enders_ += ends_batch_(item) ? 1 : 0;
+    }
     chunks_.push_back(std::move(items));
     return true;
   }
@@ -62,6 +65,7 @@ class BoundedQueue {
       if (out->empty() && front_ == 0 && chunk.size() <= max && !next_joins &&
           FirstBatchEnd(chunk) + 1 >= chunk.size()) {
         const bool last = ends_batch_ && ends_batch_(chunk.back());
+        batch_enders_ -= last ? 1 : 0;  // the only one: FirstBatchEnd
         out->swap(chunk);
         size_ -= out->size();
         chunks_.pop_front();
@@ -72,6 +76,7 @@ class BoundedQueue {
       if (out->capacity() < max) out->reserve(max);
       T& item = chunk[front_];
       const bool last = ends_batch_ && ends_batch_(item);
+      batch_enders_ -= last ? 1 : 0;
       out->push_back(std::move(item));
       --size_;
       if (++front_ == chunk.size()) {
@@ -94,6 +99,13 @@ class BoundedQueue {
     return size_;
   }
 
+  // Whether an item the ends_batch predicate picks (an Evaluate's event)
+  // is queued: the consumer may then put off work between batches.
+  bool HasBatchEnder() const {
+    absl::MutexLock lock(&mu_);
+    return batch_enders_ > 0;
+  }
+
  private:
   // Index of the first item that ends a batch, or chunk.size().
   size_t FirstBatchEnd(const std::vector<T>& chunk) const {
@@ -111,6 +123,7 @@ class BoundedQueue {
   std::deque<std::vector<T>> chunks_ ABSL_GUARDED_BY(mu_);
   size_t front_ ABSL_GUARDED_BY(mu_) = 0;
   size_t size_ ABSL_GUARDED_BY(mu_) = 0;  // items not handed out
+  size_t batch_enders_ ABSL_GUARDED_BY(mu_) = 0;  // of them, batch enders
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };
 

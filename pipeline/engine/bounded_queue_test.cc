@@ -38,6 +38,38 @@ TEST(BoundedQueueTest, APriorityItemEndsTheBatchWithoutReordering) {
   EXPECT_EQ(Ids(out), (std::vector<int>{4, 5, 6, 7, 8, 9}));
 }
 
+// The shard skips a checkpoint slice while an Evaluate's event waits
+// (Shard::Loop): the count follows pushes and both pop paths (a whole
+// pushed vector handed over, and item by item).
+TEST(BoundedQueueTest, KnowsWhetherABatchEnderIsQueued) {
+  BoundedQueue<Item> q(100, [](const Item& i) { return i.priority; });
+  EXPECT_FALSE(q.HasBatchEnder());
+  ASSERT_TRUE(q.PushAll({{0, false}, {1, true}}));
+  ASSERT_TRUE(q.PushAll({{2, false}, {3, true}, {4, false}, {5, true}}));
+  EXPECT_TRUE(q.HasBatchEnder());
+  std::vector<Item> out;
+  ASSERT_TRUE(q.PopBatch(64, &out));
+  EXPECT_EQ(Ids(out), (std::vector<int>{0, 1}));
+  EXPECT_TRUE(q.HasBatchEnder());
+  out.clear();
+  ASSERT_TRUE(q.PopBatch(64, &out));
+  EXPECT_EQ(Ids(out), (std::vector<int>{2, 3}));
+  EXPECT_TRUE(q.HasBatchEnder());
+  out.clear();
+  ASSERT_TRUE(q.PopBatch(64, &out));
+  EXPECT_EQ(Ids(out), (std::vector<int>{4, 5}));
+  EXPECT_FALSE(q.HasBatchEnder());
+  ASSERT_TRUE(q.PushAll({{6, false}, {7, true}}));  // handed over whole
+  EXPECT_TRUE(q.HasBatchEnder());
+  out.clear();
+  ASSERT_TRUE(q.PopBatch(64, &out));
+  EXPECT_EQ(Ids(out), (std::vector<int>{6, 7}));
+  EXPECT_FALSE(q.HasBatchEnder());
+  BoundedQueue<Item> without(100);
+  ASSERT_TRUE(without.PushAll({{0, true}}));
+  EXPECT_FALSE(without.HasBatchEnder()) << "no predicate, no batch enders";
+}
+
 TEST(BoundedQueueTest, WithoutAPredicateBatchesRunToMax) {
   BoundedQueue<Item> q(100);
   std::vector<Item> in;

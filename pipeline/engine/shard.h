@@ -304,6 +304,10 @@ class Shard {
   absl::Duration pending_max_slice_cpu_;  // the most CPU time of a slice
   uint64_t pending_slices_ = 0;
   uint64_t pending_cow_start_ = 0;
+  // Slices put off in a row because an Evaluate's event was queued
+  // (Shard::Loop); at kMaxSlicesPutOff the next one runs regardless.
+  static constexpr int kMaxSlicesPutOff = 8;
+  int slices_put_off_ = 0;
   std::atomic<uint64_t> events_between_slices_{0};
   std::atomic<uint64_t> slices_{0};
   CommitTarget commit_target_;

@@ -79,18 +79,26 @@ ABSL_FLAG(std::string, event_log, "",
 ABSL_FLAG(uint32_t, log_threads, 2,
           "in-process daemons' event log threads (riskflowd --log_threads; "
           "1: one sync at a time)");
+ABSL_FLAG(absl::Duration, checkpoint_interval, absl::ZeroDuration(),
+          "in-process daemons' checkpoint interval (riskflowd "
+          "--checkpoint_interval; 0: the daemon's default)");
 
 namespace {
 
 using riskflow::loadgen::RunResult;
 
-// --event_log onto in-process daemon options.
+// --event_log, --log_threads and --checkpoint_interval onto in-process
+// daemon options.
 void ApplyEventLog(riskflow::server::DaemonOptions* options) {
   using Backend = riskflow::server::DaemonOptions::EventLogBackend;
   const std::string backend = absl::GetFlag(FLAGS_event_log);
   if (backend == "segments") options->event_log = Backend::kSegments;
   if (backend == "rocksdb") options->event_log = Backend::kRocksDb;
   options->log_threads = absl::GetFlag(FLAGS_log_threads);
+  const absl::Duration interval = absl::GetFlag(FLAGS_checkpoint_interval);
+  if (interval > absl::ZeroDuration()) {
+    options->checkpoint.interval = interval;
+  }
 }
 
 struct Measured {
