@@ -136,6 +136,7 @@ TEST(MetricsTest, ScrapeParsesAndCountersMove) {
   EXPECT_EQ(after->Sum("riskflow_store_write_stopped"), 0);
   // Each group sync timed (at least the publish's).
   EXPECT_GE(after->Sum("riskflow_log_sync_microseconds_count"), 1);
+  EXPECT_GE(after->Sum("riskflow_shard_commit_microseconds_count"), 1);
   EXPECT_EQ(after->Sum("riskflow_evaluate_stage_microseconds_count",
                        {{"stage", "total"}}),
             0);

@@ -62,6 +62,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   ctx.state_memory_bytes = options.state_memory_bytes_per_shard;
   ctx.allowed_lateness_ms = pipeline->config().allowed_lateness_ms();
   ctx.sync_commits = options.sync_commits;
+  ctx.commit_micros = options.commit_micros;
   ctx.decision_observer = options.decision_observer;
   ctx.write_outboxes = options.write_outboxes;
   ctx.store_decisions = options.store_decisions;

@@ -51,6 +51,9 @@ struct EngineOptions {
   // Engine commits need no fsync: what they hold can be recomputed from
   // the synced event log (see docs/architecture.md, "Durability").
   bool sync_commits = false;
+  // Observes each shard commit's duration in microseconds, retries
+  // included (riskflowd's riskflow_shard_commit_microseconds), or null.
+  metrics::Histogram* commit_micros = nullptr;
   // Sees every committed micro-batch's decisions (in sequence order within
   // a shard), on that shard's thread, after the commit. Replay writes its
   // output from here; shadow mode its shadow log.

@@ -357,9 +357,14 @@ void Shard::Abandon() {
 }
 
 bool Shard::Write(BatchCommit* commit) {
-  if (commit->WriteWithRetry(&stopping_, &log_limiter_, checkpointed_.load())) {
-    return true;
+  const absl::Time start = absl::Now();
+  const bool written =
+      commit->WriteWithRetry(&stopping_, &log_limiter_, checkpointed_.load());
+  if (ctx_.commit_micros != nullptr) {
+    ctx_.commit_micros->Observe(
+        absl::ToInt64Microseconds(absl::Now() - start));
   }
+  if (written) return true;
   // A checkpoint's FlushTo marked the cache clean although its changes
   // never reached the store: drop it all, so it never runs ahead of the
   // store.

@@ -20,6 +20,7 @@
 #include "pipeline/engine/stage_mailbox.h"
 #include "pipeline/lists/list_store.h"
 #include "pipeline/log/logged_event.h"
+#include "pipeline/metrics/metrics.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/plugin_host/shard_detectors.h"
 #include "pipeline/router/account_holds.h"
@@ -112,6 +113,7 @@ struct ShardContext {
   state::StoredKeyFilter* stored_keys = nullptr;
   int64_t allowed_lateness_ms;
   bool sync_commits;
+  metrics::Histogram* commit_micros = nullptr;  // see EngineOptions
   // Called after each commit (on the shard thread).
   std::function<void()> on_committed;
   // See EngineOptions.

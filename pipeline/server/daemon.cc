@@ -190,6 +190,12 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     engine_options.state_memory_bytes_per_shard =
         options.state_memory_bytes_per_shard;
     engine_options.stored_key_filter_bytes = options.stored_key_filter_bytes;
+    engine_options.commit_micros = p.metrics->GetHistogram(
+        "riskflow_shard_commit_microseconds",
+        "Each shard's micro-batch commit (decisions, sink entries, holds: "
+        "one RocksDB write, retries included): what an Evaluate waits for "
+        "after its decision is made.",
+        IngestMetrics::EvaluateStageBounds());
     auto engine =
         engine::Engine::Create(p.store.get(), std::move(first), p.outbox.get(),
                                p.lists.get(), engine_options);

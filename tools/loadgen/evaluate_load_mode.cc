@@ -61,24 +61,31 @@ double Median(std::vector<double> v) {
 }
 
 // The server's view of the Evaluates a phase timed: the stages
-// (IngestMetrics::OnEvaluate), then the log's group syncs in the same span
-// (riskflow_log_sync_microseconds), for comparison.
-constexpr const char* kStages[] = {"log", "decide", "total", "fsync"};
+// (IngestMetrics::OnEvaluate), then, for comparison, the log's group syncs
+// and the shards' commits in the same span.
+constexpr const char* kStages[] = {"log", "decide", "total", "fsync",
+                                   "commit"};
 
 std::vector<riskflow::metrics::Histogram::Snapshot> SnapStages(
     riskflow::metrics::Registry* registry) {
   using riskflow::server::IngestMetrics;
   std::vector<riskflow::metrics::Histogram::Snapshot> snaps;
   for (const char* stage : kStages) {
-    const bool sync = std::string(stage) == "fsync";
+    const std::string name = stage;
     riskflow::metrics::Labels labels;
-    if (!sync) labels = {{"stage", stage}};
-    snaps.push_back(
-        registry
-            ->GetHistogram(sync ? "riskflow_log_sync_microseconds"
-                                : IngestMetrics::kEvaluateStages,
-                           "", IngestMetrics::EvaluateStageBounds(), labels)
-            ->Snap());
+    std::string family = IngestMetrics::kEvaluateStages;
+    if (name == "fsync") {
+      family = "riskflow_log_sync_microseconds";
+    } else if (name == "commit") {
+      family = "riskflow_shard_commit_microseconds";
+    } else {
+      labels = {{"stage", stage}};
+    }
+    snaps.push_back(registry
+                        ->GetHistogram(family, "",
+                                       IngestMetrics::EvaluateStageBounds(),
+                                       labels)
+                        ->Snap());
   }
   return snaps;
 }
