@@ -155,6 +155,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
       plugin_host::FileParamDirFor(options.pipeline_source);
 
   p.metrics = std::make_unique<metrics::Registry>();
+  p.ingest_metrics = std::make_unique<IngestMetrics>(p.metrics.get());
+  p.ctx.ingest_metrics = p.ingest_metrics.get();
   if (!options.transport_only) {
     if (auto s = config::ValidatePipeline(options.pipeline); !s.ok()) return s;
     if (auto s = EnsureDir(options.data_dir); !s.ok()) return s;
@@ -190,12 +192,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     engine_options.state_memory_bytes_per_shard =
         options.state_memory_bytes_per_shard;
     engine_options.stored_key_filter_bytes = options.stored_key_filter_bytes;
-    engine_options.commit_micros = p.metrics->GetHistogram(
-        "riskflow_shard_commit_microseconds",
-        "Each shard's micro-batch commit (decisions, sink entries, holds: "
-        "one RocksDB write, retries included): what an Evaluate waits for "
-        "after its decision is made.",
-        IngestMetrics::EvaluateStageBounds());
+    engine_options.commit_micros = p.ingest_metrics->shard_commit();
     auto engine =
         engine::Engine::Create(p.store.get(), std::move(first), p.outbox.get(),
                                p.lists.get(), engine_options);
@@ -218,11 +215,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     }
     log_options.dedupe_horizon_events = options.dedupe_horizon_events;
     log_options.log_threads = options.log_threads;
-    log_options.sync_micros = p.metrics->GetHistogram(
-        "riskflow_log_sync_microseconds",
-        "The event log's group syncs (fdatasync of the records written "
-        "since the last one): what every durable ack and Evaluate waits for.",
-        IngestMetrics::EvaluateStageBounds());
+    log_options.sync_micros = p.ingest_metrics->log_sync();
     engine::Engine* engine_ptr = p.engine.get();
     log_options.on_idle = [engine_ptr] { engine_ptr->FlushDeferredMarkers(); };
     p.log = std::make_unique<log::EventLog>(
@@ -278,8 +271,6 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     };
   }
 
-  p.ingest_metrics = std::make_unique<IngestMetrics>(p.metrics.get());
-  p.ctx.ingest_metrics = p.ingest_metrics.get();
   p.metrics_collector = AddDaemonCollectors(p.metrics.get(), &p.ctx);
   if (!options.metrics_listen.empty()) {
     auto http = metrics::HttpServer::Start(options.metrics_listen,

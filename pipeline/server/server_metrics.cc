@@ -41,17 +41,28 @@ IngestMetrics::IngestMetrics(metrics::Registry* registry)
       "(durable to decided and committed: the shard's queue, the detectors, "
       "the commit), total (arrival to decided).";
   evaluate_log_ = registry->GetHistogram(kEvaluateStages, kStagesHelp,
-                                         EvaluateStageBounds(),
+                                         LatencyBounds(),
                                          {{"stage", "log"}});
   evaluate_decide_ = registry->GetHistogram(kEvaluateStages, kStagesHelp,
-                                            EvaluateStageBounds(),
+                                            LatencyBounds(),
                                             {{"stage", "decide"}});
   evaluate_total_ = registry->GetHistogram(kEvaluateStages, kStagesHelp,
-                                           EvaluateStageBounds(),
+                                           LatencyBounds(),
                                            {{"stage", "total"}});
+  log_sync_ = registry->GetHistogram(
+      kLogSync,
+      "The event log's group syncs (fdatasync of the records written since "
+      "the last one): what every durable ack and Evaluate waits for.",
+      LatencyBounds());
+  shard_commit_ = registry->GetHistogram(
+      kShardCommit,
+      "Each shard's micro-batch commit (decisions, sink entries, holds: one "
+      "RocksDB write, retries included): what an Evaluate waits for after "
+      "its decision is made.",
+      LatencyBounds());
 }
 
-const std::vector<int64_t>& IngestMetrics::EvaluateStageBounds() {
+const std::vector<int64_t>& IngestMetrics::LatencyBounds() {
   static const auto* bounds = new std::vector<int64_t>{
       50,   100,  150,  200,   300,   400,   500,   750,
       1000, 1500, 2000, 3000,  4000,  5000,  7500,  10000,

@@ -4,7 +4,10 @@
 // What riskflowd exports on --metrics_listen (the list with meanings is in
 // docs/operations.md). Counters that only the ingest path sees are kept
 // here; everything else is read at scrape time from where it already
-// lives (log, engine, shards, detector slots, outbox, disk guard).
+// lives (log, engine, shards, detector slots, outbox, disk guard). The
+// latency histograms of what a client's call waits for (the Evaluate's
+// stages, the log's syncs, the shards' commits) are registered here too:
+// the log and the engine observe theirs through the pointers below.
 
 #include <array>
 #include <atomic>
@@ -29,10 +32,18 @@ class IngestMetrics {
   // decision (the shard's queue, the detectors, the commit), and in all.
   void OnEvaluate(int64_t log_us, int64_t decide_us);
 
-  // The Evaluate stage histograms' name and its `stage` label values.
+  // For EventLog::Options::sync_micros and EngineOptions::commit_micros.
+  metrics::Histogram* log_sync() const { return log_sync_; }
+  metrics::Histogram* shard_commit() const { return shard_commit_; }
+
+  // The latency histograms' names (the Evaluate's with a `stage` label:
+  // log, decide, total) and their buckets, 50 µs .. 1 s.
   static constexpr char kEvaluateStages[] =
       "riskflow_evaluate_stage_microseconds";
-  static const std::vector<int64_t>& EvaluateStageBounds();
+  static constexpr char kLogSync[] = "riskflow_log_sync_microseconds";
+  static constexpr char kShardCommit[] =
+      "riskflow_shard_commit_microseconds";
+  static const std::vector<int64_t>& LatencyBounds();
 
  private:
   metrics::Counter* RejectedCounter(int code);
@@ -45,6 +56,8 @@ class IngestMetrics {
   metrics::Histogram* evaluate_log_;
   metrics::Histogram* evaluate_decide_;
   metrics::Histogram* evaluate_total_;
+  metrics::Histogram* log_sync_;
+  metrics::Histogram* shard_commit_;
   std::array<std::atomic<metrics::Counter*>, 32> rejected_{};
 };
 

@@ -63,29 +63,31 @@ double Median(std::vector<double> v) {
 // The server's view of the Evaluates a phase timed: the stages
 // (IngestMetrics::OnEvaluate), then, for comparison, the log's group syncs
 // and the shards' commits in the same span.
-constexpr const char* kStages[] = {"log", "decide", "total", "fsync",
-                                   "commit"};
+struct StageSource {
+  const char* label;   // as printed
+  const char* family;  // the histogram
+  const char* stage;   // its `stage` label, or null
+};
+constexpr StageSource kStages[] = {
+    {"log", riskflow::server::IngestMetrics::kEvaluateStages, "log"},
+    {"decide", riskflow::server::IngestMetrics::kEvaluateStages, "decide"},
+    {"total", riskflow::server::IngestMetrics::kEvaluateStages, "total"},
+    {"fsync", riskflow::server::IngestMetrics::kLogSync, nullptr},
+    {"commit", riskflow::server::IngestMetrics::kShardCommit, nullptr},
+};
 
 std::vector<riskflow::metrics::Histogram::Snapshot> SnapStages(
     riskflow::metrics::Registry* registry) {
-  using riskflow::server::IngestMetrics;
   std::vector<riskflow::metrics::Histogram::Snapshot> snaps;
-  for (const char* stage : kStages) {
-    const std::string name = stage;
+  for (const StageSource& source : kStages) {
     riskflow::metrics::Labels labels;
-    std::string family = IngestMetrics::kEvaluateStages;
-    if (name == "fsync") {
-      family = "riskflow_log_sync_microseconds";
-    } else if (name == "commit") {
-      family = "riskflow_shard_commit_microseconds";
-    } else {
-      labels = {{"stage", stage}};
-    }
-    snaps.push_back(registry
-                        ->GetHistogram(family, "",
-                                       IngestMetrics::EvaluateStageBounds(),
-                                       labels)
-                        ->Snap());
+    if (source.stage != nullptr) labels = {{"stage", source.stage}};
+    snaps.push_back(
+        registry
+            ->GetHistogram(source.family, "",
+                           riskflow::server::IngestMetrics::LatencyBounds(),
+                           labels)
+            ->Snap());
   }
   return snaps;
 }
@@ -103,8 +105,13 @@ std::string DescribeStages(
   for (size_t i = 0; i < before.size() && i < after.size(); ++i) {
     riskflow::metrics::Histogram::Snapshot d =
         riskflow::metrics::Since(after[i], before[i]);
+    absl::StrAppend(&text, i == 0 ? "" : "; ", kStages[i].label);
+    if (d.count == 0) {  // e.g. no commit: clean PASS decisions store nothing
+      absl::StrAppend(&text, " none");
+      continue;
+    }
     absl::StrAppend(
-        &text, i == 0 ? "" : "; ", kStages[i], " p50 ",
+        &text, " p50 ",
         Bound(riskflow::metrics::QuantileUpperBound(d, 0.5)), " p90 ",
         Bound(riskflow::metrics::QuantileUpperBound(d, 0.9)), " p99 ",
         Bound(riskflow::metrics::QuantileUpperBound(d, 0.99)), " us");
