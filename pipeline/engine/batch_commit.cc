@@ -1,6 +1,7 @@
 #include "pipeline/engine/batch_commit.h"
 
 #include <algorithm>
+#include <cassert>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -14,39 +15,66 @@ using storage::Cf;
 
 BatchCommit::BatchCommit(const CommitTarget& target) : target_(target) {}
 
-void BatchCommit::AddDecisions(std::vector<riskflow::v1::Decision>* decisions) {
-  decisions_added_ = true;
-  auto stored = [this](const riskflow::v1::Decision& d) {
-    return target_.store_decisions && d.annotations_size() > 0;
-  };
-  auto sunk = [this](const riskflow::v1::Decision& d) {
-    return target_.write_outboxes && d.route() != riskflow::v1::PASS;
-  };
-  // Sized once (pending_ points into it), and only for the decisions that
-  // are encoded: most are clean PASSes, and a vector of a string per event
-  // cost a page fault every few micro-batches on fresh memory.
-  size_t encoded = 0;
-  for (const riskflow::v1::Decision& d : *decisions) {
-    if (stored(d) || sunk(d)) ++encoded;
-  }
-  bytes_.assign(encoded, std::string());
-  size_t next = 0;
-  for (riskflow::v1::Decision& d : *decisions) {
-    const bool store = stored(d);
-    const bool sink = sunk(d);
-    if (!store && !sink) {
-      if (d.annotations_size() > 0) sinks::MakeStorable(&d);
-      continue;
-    }
+namespace {
+
+// What the commit writes of a decision: one with annotations is stored
+// (a clean PASS is rebuilt from its log record on look-up), one routed
+// to a sink gets an entry in each of its sinks.
+bool Stored(const CommitTarget& t, const riskflow::v1::Decision& d) {
+  return t.store_decisions && d.annotations_size() > 0;
+}
+bool Sunk(const CommitTarget& t, const riskflow::v1::Decision& d) {
+  return t.write_outboxes && d.route() != riskflow::v1::PASS;
+}
+
+// A string that grew beyond this (a decision near the entry limit) is
+// freed at the batch's end rather than kept for the next one.
+constexpr size_t kKeptBytes = 4096;
+
+}  // namespace
+
+void EncodedDecisions::Add(const CommitTarget& target,
+                           riskflow::v1::Decision* d) {
+  if (size_ == bytes_.size()) bytes_.emplace_back();
+  std::string& bytes = bytes_[size_++];
+  bytes.clear();
+  if (Stored(target, *d) || Sunk(target, *d)) {
     // Valid UTF-8 and bounded, so the entry can always be read back (and
     // the decision published equals the one stored).
-    std::string& bytes = bytes_[next++];
-    sinks::EncodeDecision(&d, &bytes);
-    if (store) {
+    sinks::EncodeDecision(d, &bytes);
+  } else if (d->annotations_size() > 0) {
+    sinks::MakeStorable(d);
+  }
+}
+
+void EncodedDecisions::Clear() {
+  for (size_t i = 0; i < size_; ++i) {
+    if (bytes_[i].capacity() > kKeptBytes) std::string().swap(bytes_[i]);
+  }
+  size_ = 0;
+}
+
+void BatchCommit::AddDecisions(std::vector<riskflow::v1::Decision>* decisions) {
+  own_.Clear();
+  for (riskflow::v1::Decision& d : *decisions) own_.Add(target_, &d);
+  AddDecisions(*decisions, own_);
+}
+
+void BatchCommit::AddDecisions(
+    const std::vector<riskflow::v1::Decision>& decisions,
+    const EncodedDecisions& encoded) {
+  assert(encoded.size() == decisions.size());
+  for (size_t i = 0; i < decisions.size(); ++i) {
+    const std::string& bytes = encoded.bytes(i);
+    if (bytes.empty()) continue;
+    const riskflow::v1::Decision& d = decisions[i];
+    if (Stored(target_, d)) {
       batch_.Put(target_.store->handle(Cf::kDecisions),
                  storage::SequenceKey(d.sequence()), bytes);
     }
-    if (sink) pending_.push_back(sinks::PendingDecision{&d, &bytes});
+    if (Sunk(target_, d)) {
+      pending_.push_back(sinks::PendingDecision{&d, &bytes});
+    }
   }
 }
 

@@ -39,6 +39,29 @@ bool WriteWithRetry(const std::function<absl::Status()>& attempt,
                     uint32_t shard_index, absl::Notification* stopping,
                     logging::RateLimiter* limiter, uint64_t last_checkpoint);
 
+// Each decision of a micro-batch in the form the commit writes it, made
+// right after the event is decided, while the decision's strings are
+// still in the CPU cache. Encoding them all at the commit, after up to a
+// micro-batch of other events, missed the cache on nearly every string
+// (docs/benchmarks.md, "Issue 9, tenth session").
+class EncodedDecisions {
+ public:
+  // Bounds `d` in place (sink_entry.h) and encodes it when the commit
+  // writes it (stored or sunk, see BatchCommit::AddDecisions). The i-th
+  // call goes with the micro-batch's i-th decision.
+  void Add(const CommitTarget& target, riskflow::v1::Decision* d);
+  size_t size() const { return size_; }
+  // The i-th decision's bytes; empty: the commit does not write it.
+  const std::string& bytes(size_t i) const { return bytes_[i]; }
+  // Empties it for the next micro-batch, keeping the strings' memory
+  // (fresh strings per batch cost page faults) unless one grew large.
+  void Clear();
+
+ private:
+  std::vector<std::string> bytes_;
+  size_t size_ = 0;
+};
+
 // The one write a shard makes to the engine store, built up in two parts:
 //
 //  * decisions of a micro-batch: each decision that must be kept (one with
@@ -63,6 +86,11 @@ class BatchCommit {
   // nothing is stored (replay), so replay's decisions equal the live ones.
   // `decisions` must outlive Write.
   void AddDecisions(std::vector<riskflow::v1::Decision>* decisions);
+  // The same, for decisions already bounded and encoded one by one as they
+  // were decided (`encoded` holds one entry per decision, and must
+  // outlive Write too).
+  void AddDecisions(const std::vector<riskflow::v1::Decision>& decisions,
+                    const EncodedDecisions& encoded);
 
   // Hold changes for the look-up index (router::AddToHoldIndex), in the
   // same write as the decisions that made them.
@@ -96,9 +124,8 @@ class BatchCommit {
  private:
   const CommitTarget target_;
   rocksdb::WriteBatch batch_;
-  std::vector<std::string> bytes_;
+  EncodedDecisions own_;  // AddDecisions(decisions*)'s encodings
   std::vector<sinks::PendingDecision> pending_;
-  bool decisions_added_ = false;
   bool has_checkpoint_ = false;
 };
 

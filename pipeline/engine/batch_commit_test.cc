@@ -13,6 +13,7 @@
 #include "pipeline/engine/checkpoint_policy.h"
 #include "pipeline/engine/shard_layouts.h"
 #include "pipeline/sinks/outbox.h"
+#include "pipeline/sinks/sink_entry.h"
 #include "pipeline/state/shard_state.h"
 #include "pipeline/state/state_spec.h"
 #include "pipeline/state/state_store.h"
@@ -165,6 +166,63 @@ TEST_F(BatchCommitTest, AtShutdownAWriteThatKeepsFailingIsGivenUp) {
   EXPECT_FALSE(commit.WriteWithRetry(&stopping, &limiter, 0));
   EXPECT_FALSE(Has(Cf::kDecisions, storage::SequenceKey(5)));
   EXPECT_EQ(outbox_->LastSequence(v1::FREEZE), 0u);
+}
+
+TEST_F(BatchCommitTest, DecisionsEncodedAsDecidedAreWrittenAsTheyWereEncoded) {
+  std::vector<v1::Decision> decisions = {Flagged(11, v1::NOTIFY),
+                                         CleanPass(12)};
+  EncodedDecisions encoded;
+  for (v1::Decision& d : decisions) encoded.Add(target_, &d);
+  ASSERT_EQ(encoded.size(), 2u);
+  // A clean PASS is neither stored nor sunk: nothing encoded.
+  EXPECT_TRUE(encoded.bytes(1).empty());
+  v1::Decision copy = decisions[0];
+  std::string expected;
+  sinks::EncodeDecision(&copy, &expected);
+  EXPECT_EQ(encoded.bytes(0), expected);
+  BatchCommit commit(target_);
+  commit.AddDecisions(decisions, encoded);
+  EXPECT_EQ(commit.sink_entries(), 1u);
+  ASSERT_TRUE(commit.Write().ok());
+  std::string stored;
+  ASSERT_TRUE(*store_->Get(Cf::kDecisions, storage::SequenceKey(11), &stored));
+  EXPECT_EQ(stored, expected);
+  EXPECT_FALSE(Has(Cf::kDecisions, storage::SequenceKey(12)));
+  std::vector<v1::Decision> read;
+  ASSERT_TRUE(outbox_->Read(v1::NOTIFY, 0, 10, &read).ok());
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0].sequence(), 11u);
+}
+
+TEST_F(BatchCommitTest, EncodingBoundsADecisionInPlaceEvenWhenNothingIsWritten) {
+  // Replay: no store, no sinks. The decision is still made valid UTF-8, so
+  // replay's decisions equal the live ones.
+  target_.store_decisions = false;
+  target_.write_outboxes = false;
+  v1::Decision d = Flagged(13, v1::NOTIFY);
+  d.mutable_annotations(0)->set_message(std::string("bad \xff byte"));
+  EncodedDecisions encoded;
+  encoded.Add(target_, &d);
+  EXPECT_TRUE(encoded.bytes(0).empty());
+  EXPECT_TRUE(sinks::AllStringsValid(d)) << d.annotations(0).message();
+}
+
+TEST_F(BatchCommitTest, ClearingKeepsSmallEncodingsMemoryAndFreesLargeOnes) {
+  v1::Decision small = Flagged(14, v1::NOTIFY);
+  v1::Decision large = Flagged(15, v1::NOTIFY);
+  large.mutable_annotations(0)->set_message(std::string(20000, 'x'));
+  EncodedDecisions encoded;
+  encoded.Add(target_, &small);
+  encoded.Add(target_, &large);
+  const char* small_buffer = encoded.bytes(0).data();
+  encoded.Clear();
+  EXPECT_EQ(encoded.size(), 0u);
+  v1::Decision again = Flagged(16, v1::NOTIFY);
+  encoded.Add(target_, &again);
+  encoded.Add(target_, &again);
+  // The first string's buffer is reused; the large one was released.
+  EXPECT_EQ(encoded.bytes(0).data(), small_buffer);
+  EXPECT_LT(encoded.bytes(1).capacity(), 4096u);
 }
 
 TEST(CheckpointPolicyTest, DueByTimeEventsOrDirtyEntities) {

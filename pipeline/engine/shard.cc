@@ -168,6 +168,7 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
   bool forced = false;
   std::vector<riskflow::v1::Decision> decisions;
   decisions.reserve(end - begin);
+  encoded_.Clear();  // goes with `decisions` (left over if one gave up)
   // One snapshot per micro-batch: list changes apply from the next batch.
   std::shared_ptr<const lists::ListSnapshot> lists =
       ctx_.lists != nullptr ? ctx_.lists->snapshot() : nullptr;
@@ -202,7 +203,9 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
       state_->EndEvent(item.event.event.account_id());
       continue;
     }
-    Decide(item, lists.get(), NewDecision(&decisions));
+    riskflow::v1::Decision* d = NewDecision(&decisions);
+    Decide(item, lists.get(), d);
+    encoded_.Add(commit_target_, d);
     // The derived entities this event found go along with the account's
     // next prefetch (ShardState::PrefetchEntity).
     state_->EndEvent(item.event.event.account_id());
@@ -236,7 +239,7 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
     if (!checkpoint) return;
   }
   BatchCommit commit(commit_target_);
-  commit.AddDecisions(&decisions);
+  commit.AddDecisions(decisions, encoded_);
   AddHoldChanges(&commit);
   if (checkpoint && writer_ == nullptr) {
     commit.AddCheckpoint(state_.get(), through);
@@ -302,7 +305,7 @@ bool Shard::CommitDecisions(std::vector<riskflow::v1::Decision>* decisions,
                             uint64_t through) {
   if (!decisions->empty()) {
     BatchCommit commit(commit_target_);
-    commit.AddDecisions(decisions);
+    commit.AddDecisions(*decisions, encoded_);
     AddHoldChanges(&commit);
     if (!Write(&commit)) return false;
   }
@@ -334,6 +337,7 @@ void Shard::RecycleDecisions(std::vector<riskflow::v1::Decision>* decisions) {
     spare_decisions_.emplace_back().Swap(&d);
   }
   decisions->clear();
+  encoded_.Clear();
 }
 
 bool Shard::AwaitEngineProgress(uint64_t through) {

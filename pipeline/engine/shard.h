@@ -214,7 +214,7 @@ class Shard {
   // A decision to fill, appended to `decisions`: a cleared one from
   // spare_decisions_ when there is one. RecycleDecisions clears a committed
   // micro-batch's decisions back into spare_decisions_ (and empties
-  // `decisions`).
+  // `decisions` and encoded_).
   riskflow::v1::Decision* NewDecision(
       std::vector<riskflow::v1::Decision>* decisions);
   void RecycleDecisions(std::vector<riskflow::v1::Decision>* decisions);
@@ -325,6 +325,9 @@ class Shard {
   // ArenaStringPtr Set/Destroy were ~8% of a replay's CPU). At most
   // max_batch_events; reserved up front so it never reallocates.
   std::vector<riskflow::v1::Decision> spare_decisions_;
+  // The micro-batch's decisions as written, one per decision, encoded as
+  // each is decided (batch_commit.h); cleared with them.
+  EncodedDecisions encoded_;
   plugin_host::CrashMarker* crash_marker_ = nullptr;
   std::atomic<uint64_t> already_decided_{0};
   // Set by Stop (any thread) before the queue closes; wakes a commit
