@@ -27,31 +27,29 @@ bool Sunk(const CommitTarget& t, const riskflow::v1::Decision& d) {
   return t.write_outboxes && d.route() != riskflow::v1::PASS;
 }
 
-// A string that grew beyond this (a decision near the entry limit) is
+// A buffer that grew beyond this (decisions near the entry limit) is
 // freed at the batch's end rather than kept for the next one.
-constexpr size_t kKeptBytes = 4096;
+constexpr size_t kKeptBytes = 4 << 20;
 
 }  // namespace
 
 void EncodedDecisions::Add(const CommitTarget& target,
                            riskflow::v1::Decision* d) {
-  if (size_ == bytes_.size()) bytes_.emplace_back();
-  std::string& bytes = bytes_[size_++];
-  bytes.clear();
+  const size_t start = buffer_.size();
   if (Stored(target, *d) || Sunk(target, *d)) {
     // Valid UTF-8 and bounded, so the entry can always be read back (and
     // the decision published equals the one stored).
-    sinks::EncodeDecision(d, &bytes);
+    sinks::AppendEncodedDecision(d, &buffer_);
   } else if (d->annotations_size() > 0) {
     sinks::MakeStorable(d);
   }
+  spans_.emplace_back(start, buffer_.size() - start);
 }
 
 void EncodedDecisions::Clear() {
-  for (size_t i = 0; i < size_; ++i) {
-    if (bytes_[i].capacity() > kKeptBytes) std::string().swap(bytes_[i]);
-  }
-  size_ = 0;
+  if (buffer_.capacity() > kKeptBytes) std::string().swap(buffer_);
+  buffer_.clear();
+  spans_.clear();
 }
 
 void BatchCommit::AddDecisions(std::vector<riskflow::v1::Decision>* decisions) {
@@ -65,15 +63,16 @@ void BatchCommit::AddDecisions(
     const EncodedDecisions& encoded) {
   assert(encoded.size() == decisions.size());
   for (size_t i = 0; i < decisions.size(); ++i) {
-    const std::string& bytes = encoded.bytes(i);
+    const std::string_view bytes = encoded.bytes(i);
     if (bytes.empty()) continue;
     const riskflow::v1::Decision& d = decisions[i];
     if (Stored(target_, d)) {
       batch_.Put(target_.store->handle(Cf::kDecisions),
-                 storage::SequenceKey(d.sequence()), bytes);
+                 storage::SequenceKey(d.sequence()),
+                 rocksdb::Slice(bytes.data(), bytes.size()));
     }
     if (Sunk(target_, d)) {
-      pending_.push_back(sinks::PendingDecision{&d, &bytes});
+      pending_.push_back(sinks::PendingDecision{&d, bytes});
     }
   }
 }

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -43,23 +45,28 @@ bool WriteWithRetry(const std::function<absl::Status()>& attempt,
 // right after the event is decided, while the decision's strings are
 // still in the CPU cache. Encoding them all at the commit, after up to a
 // micro-batch of other events, missed the cache on nearly every string
-// (docs/benchmarks.md, "Issue 9, tenth session").
+// (docs/benchmarks.md, "Issue 9, tenth session"). The encodings go one
+// after another into one reused buffer, written sequentially.
 class EncodedDecisions {
  public:
   // Bounds `d` in place (sink_entry.h) and encodes it when the commit
   // writes it (stored or sunk, see BatchCommit::AddDecisions). The i-th
   // call goes with the micro-batch's i-th decision.
   void Add(const CommitTarget& target, riskflow::v1::Decision* d);
-  size_t size() const { return size_; }
-  // The i-th decision's bytes; empty: the commit does not write it.
-  const std::string& bytes(size_t i) const { return bytes_[i]; }
-  // Empties it for the next micro-batch, keeping the strings' memory
-  // (fresh strings per batch cost page faults) unless one grew large.
+  size_t size() const { return spans_.size(); }
+  // The i-th decision's bytes, valid until the next Add or Clear; empty:
+  // the commit does not write it.
+  std::string_view bytes(size_t i) const {
+    return std::string_view(buffer_).substr(spans_[i].first, spans_[i].second);
+  }
+  // Empties it for the next micro-batch, keeping the buffer's memory
+  // (fresh memory per batch costs page faults) unless it grew large.
   void Clear();
+  size_t buffer_capacity() const { return buffer_.capacity(); }
 
  private:
-  std::vector<std::string> bytes_;
-  size_t size_ = 0;
+  std::string buffer_;
+  std::vector<std::pair<size_t, size_t>> spans_;  // offset, size
 };
 
 // The one write a shard makes to the engine store, built up in two parts:

@@ -179,7 +179,7 @@ TEST_F(BatchCommitTest, DecisionsEncodedAsDecidedAreWrittenAsTheyWereEncoded) {
   v1::Decision copy = decisions[0];
   std::string expected;
   sinks::EncodeDecision(&copy, &expected);
-  EXPECT_EQ(encoded.bytes(0), expected);
+  EXPECT_EQ(std::string(encoded.bytes(0)), expected);
   BatchCommit commit(target_);
   commit.AddDecisions(decisions, encoded);
   EXPECT_EQ(commit.sink_entries(), 1u);
@@ -207,22 +207,24 @@ TEST_F(BatchCommitTest, EncodingBoundsADecisionInPlaceEvenWhenNothingIsWritten) 
   EXPECT_TRUE(sinks::AllStringsValid(d)) << d.annotations(0).message();
 }
 
-TEST_F(BatchCommitTest, ClearingKeepsSmallEncodingsMemoryAndFreesLargeOnes) {
-  v1::Decision small = Flagged(14, v1::NOTIFY);
-  v1::Decision large = Flagged(15, v1::NOTIFY);
-  large.mutable_annotations(0)->set_message(std::string(20000, 'x'));
+TEST_F(BatchCommitTest, ClearingKeepsTheBufferUnlessItGrewLarge) {
   EncodedDecisions encoded;
-  encoded.Add(target_, &small);
-  encoded.Add(target_, &large);
-  const char* small_buffer = encoded.bytes(0).data();
+  v1::Decision d = Flagged(14, v1::NOTIFY);
+  encoded.Add(target_, &d);
+  const char* first = encoded.bytes(0).data();
   encoded.Clear();
   EXPECT_EQ(encoded.size(), 0u);
-  v1::Decision again = Flagged(16, v1::NOTIFY);
-  encoded.Add(target_, &again);
-  encoded.Add(target_, &again);
-  // The first string's buffer is reused; the large one was released.
-  EXPECT_EQ(encoded.bytes(0).data(), small_buffer);
-  EXPECT_LT(encoded.bytes(1).capacity(), 4096u);
+  encoded.Add(target_, &d);
+  EXPECT_EQ(encoded.bytes(0).data(), first);  // the same memory, reused
+  encoded.Clear();
+  // ~6 MB of decisions in one batch: the buffer is not kept.
+  v1::Decision large = Flagged(15, v1::NOTIFY);
+  large.mutable_annotations(0)->set_message(std::string(60000, 'x'));
+  for (int i = 0; i < 100; ++i) encoded.Add(target_, &large);
+  EXPECT_GT(encoded.bytes(99).size(), 60000u);
+  EXPECT_GT(encoded.buffer_capacity(), size_t{4} << 20);
+  encoded.Clear();
+  EXPECT_LT(encoded.buffer_capacity(), size_t{1} << 20);
 }
 
 TEST(CheckpointPolicyTest, DueByTimeEventsOrDirtyEntities) {

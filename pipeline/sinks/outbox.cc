@@ -85,7 +85,8 @@ void Outbox::AddEntries(rocksdb::WriteBatch* batch,
       Route route = static_cast<Route>(r);
       if (!IsSink(route)) continue;
       batch->Put(store_->handle(Cf::kOutbox),
-                 OutboxKey(route, ++(*next)[Index(route)]), *p.bytes);
+                 OutboxKey(route, ++(*next)[Index(route)]),
+                 rocksdb::Slice(p.bytes.data(), p.bytes.size()));
     }
   }
 }

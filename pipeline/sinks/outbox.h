@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -17,10 +18,11 @@
 
 namespace riskflow::sinks {
 
-// A decision ready to commit, with its serialized form (made once).
+// A decision ready to commit, with its serialized form (made once; the
+// bytes must outlive the commit).
 struct PendingDecision {
   const riskflow::v1::Decision* decision;
-  const std::string* bytes;
+  std::string_view bytes;
 };
 
 // The durable outboxes of the FREEZE, MANUAL_REVIEW and NOTIFY sinks, in

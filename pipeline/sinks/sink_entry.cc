@@ -257,13 +257,22 @@ void MakeStorable(Decision* decision, size_t max_bytes) {
 }
 
 void EncodeDecision(Decision* decision, std::string* bytes, size_t max_bytes) {
+  bytes->clear();
+  AppendEncodedDecision(decision, bytes, max_bytes);
+}
+
+void AppendEncodedDecision(Decision* decision, std::string* bytes,
+                           size_t max_bytes) {
   // The direct check is ~10x cheaper than the generic repair by reflection,
   // which only runs when something is wrong.
   if (!AllStringsValid(*decision)) SanitizeStrings(decision);
-  decision->SerializeToString(bytes);
-  if (bytes->size() <= max_bytes) return;
-  Truncate(decision, bytes->size(), max_bytes);
-  decision->SerializeToString(bytes);
+  const size_t start = bytes->size();
+  decision->AppendToString(bytes);
+  const size_t size = bytes->size() - start;
+  if (size <= max_bytes) return;
+  bytes->resize(start);
+  Truncate(decision, size, max_bytes);
+  decision->AppendToString(bytes);
 }
 
 DecodeResult DecodeDecision(std::string_view bytes, std::string_view what,

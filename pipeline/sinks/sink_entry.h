@@ -44,6 +44,9 @@ void MakeStorable(riskflow::v1::Decision* decision,
 // and serializes it into *bytes.
 void EncodeDecision(riskflow::v1::Decision* decision, std::string* bytes,
                     size_t max_bytes = kMaxSinkEntryBytes);
+// The same, appending to *bytes (many decisions in one buffer).
+void AppendEncodedDecision(riskflow::v1::Decision* decision, std::string* bytes,
+                           size_t max_bytes = kMaxSinkEntryBytes);
 
 // Whether every string field of d is valid UTF-8, by direct field access
 // (the fast path of EncodeDecision). sink_entry_test checks it covers every
