@@ -82,12 +82,15 @@ ABSL_FLAG(uint32_t, log_threads, 2,
 ABSL_FLAG(absl::Duration, checkpoint_interval, absl::ZeroDuration(),
           "in-process daemons' checkpoint interval (riskflowd "
           "--checkpoint_interval; 0: the daemon's default)");
+ABSL_FLAG(absl::Duration, checkpoint_slice_budget, absl::ZeroDuration(),
+          "in-process daemons' CPU budget of one checkpoint slice on a shard "
+          "thread (CheckpointPolicy::slice_budget; 0: the default, 1ms)");
 
 namespace {
 
 using riskflow::loadgen::RunResult;
 
-// --event_log, --log_threads and --checkpoint_interval onto in-process
+// --event_log, --log_threads and the checkpoint flags onto in-process
 // daemon options.
 void ApplyEventLog(riskflow::server::DaemonOptions* options) {
   using Backend = riskflow::server::DaemonOptions::EventLogBackend;
@@ -99,6 +102,8 @@ void ApplyEventLog(riskflow::server::DaemonOptions* options) {
   if (interval > absl::ZeroDuration()) {
     options->checkpoint.interval = interval;
   }
+  const absl::Duration slice = absl::GetFlag(FLAGS_checkpoint_slice_budget);
+  if (slice > absl::ZeroDuration()) options->checkpoint.slice_budget = slice;
 }
 
 struct Measured {
