@@ -227,6 +227,12 @@ class ShardState {
   // costs a wasted slot prefetch, never a stale pointer.
   static constexpr int kPrefetchStages = 7;
   void PrefetchEntity(std::string_view entity, int stage);
+  // The same with the entity's hash computed once (EntityHash) by a caller
+  // that prefetches it over several stages: the derived entities the
+  // detectors hint (ABI 1.3 entity_hints, docs/state-memory.md "Entity
+  // hints"). Stages 0..4 only (a derived record has no companions).
+  void PrefetchEntity(std::string_view entity, size_t hash, int stage);
+  static size_t EntityHash(std::string_view entity);
   // After an event whose partition entity is `partition` was decided:
   // the other records its look-ups found become `partition`'s companions
   // (newest first, then the previous ones, up to kCompanions).

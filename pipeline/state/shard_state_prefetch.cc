@@ -20,10 +20,17 @@ void PrefetchRange(const void* p, size_t bytes) {
 
 }  // namespace
 
+size_t ShardState::EntityHash(std::string_view entity) {
+  return RecordHash()(absl::string_view(entity.data(), entity.size()));
+}
+
 void ShardState::PrefetchEntity(std::string_view entity, int stage) {
-  const absl::string_view key(entity.data(), entity.size());
-  const PrefetchProbe probe{entity, RecordHash()(key), stage,
-                            /*by_hash=*/false, this};
+  PrefetchEntity(entity, EntityHash(entity), stage);
+}
+
+void ShardState::PrefetchEntity(std::string_view entity, size_t hash,
+                                int stage) {
+  const PrefetchProbe probe{entity, hash, stage, /*by_hash=*/false, this};
   if (stage == 0) {
     // The control bytes and slots of the entity's probe group.
     records_.prefetch(probe);

@@ -3,7 +3,10 @@
 // A detector is a class derived from riskflow::sdk::Detector with
 //   Status Init(InitContext& ctx, const Params& params);   // declare state
 //   Status OnEvent(Context& ctx, const Event& event);      // per event
-// and one RISKFLOW_DETECTOR(...) line that generates the exported C entry
+// optionally (ABI 1.3)
+//   void EntityHints(const Event& event, Hints& hints) const override;
+// naming the state entities OnEvent would touch (a prefetch hint), and one
+// RISKFLOW_DETECTOR(...) line that generates the exported C entry
 // point. Exceptions never cross the boundary: the generated callbacks catch
 // everything and turn it into an error the host reports.
 //
@@ -21,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -340,11 +344,37 @@ class Context {
   const char* failed_call_ = nullptr;
 };
 
+// Where EntityHints names entities (ABI 1.3). Each Add is one hint: the
+// host keeps at most a few per event and detector (it brings their state
+// into the CPU cache before the event is decided) and ignores the rest.
+class Hints {
+ public:
+  using Fn = void (*)(rf_hint_sink*, rf_str);
+  Hints(Fn fn, rf_hint_sink* sink) : fn_(fn), sink_(sink) {}
+  void Add(std::string_view entity) {
+    if (fn_ != nullptr) fn_(sink_, ToRf(entity));
+  }
+
+ private:
+  Fn fn_;
+  rf_hint_sink* sink_;
+};
+
 class Detector {
  public:
   virtual ~Detector() = default;
   virtual Status Init(InitContext& ctx, const Params& params) = 0;
   virtual Status OnEvent(Context& ctx, const Event& event) = 0;
+  // Optional (ABI 1.3): the entities OnEvent would pass to state calls for
+  // this event, each through hints.Add. A pure function of the parameters
+  // and the event: no state, no annotations (there is no Context). Build
+  // the keys with the same function OnEvent uses, so they cannot drift.
+  // Not overriding it (the default) exports no callback at all, so the
+  // host never calls the detector for hints.
+  virtual void EntityHints(const Event& event, Hints& hints) const {
+    (void)event;
+    (void)hints;
+  }
 };
 
 // Convenience for the parameter table.
@@ -432,6 +462,37 @@ inline rf_status OnEvent(void* raw, rf_call_ctx* ctx,
   return RF_ERROR;
 }
 
+inline rf_status EntityHints(void* raw, rf_hint_sink* sink,
+                             const rf_event_view* view) {
+  auto* instance = static_cast<Instance*>(raw);
+  const rf_host_api* host = instance->host;
+  if (host->struct_size <
+          offsetof(rf_host_api, hint_entity) + sizeof(host->hint_entity) ||
+      host->hint_entity == nullptr) {
+    return RF_OK;  // a host before 1.3 never calls this anyway
+  }
+  try {
+    Hints hints(host->hint_entity, sink);
+    instance->detector->EntityHints(Event(view), hints);
+    return RF_OK;
+  } catch (...) {
+    // Only a hint: the host drops this call's hints, nothing else.
+  }
+  return RF_ERROR;
+}
+
+// The entity_hints callback for T, or null when T does not override
+// Detector::EntityHints (then &T::EntityHints is still Detector's).
+template <typename T>
+constexpr auto HintsCallbackFor() {
+  using Base = void (Detector::*)(const Event&, Hints&) const;
+  rf_status (*fn)(void*, rf_hint_sink*, const rf_event_view*) = nullptr;
+  if constexpr (!std::is_same_v<decltype(&T::EntityHints), Base>) {
+    fn = &EntityHints;
+  }
+  return fn;
+}
+
 inline void Destroy(void* raw) {
   try {
     delete static_cast<Instance*>(raw);
@@ -467,6 +528,7 @@ inline const char* LastError(void* raw) {
       d.on_event = &::riskflow::sdk::internal::OnEvent;                       \
       d.destroy = &::riskflow::sdk::internal::Destroy;                        \
       d.last_error = &::riskflow::sdk::internal::LastError;                   \
+      d.entity_hints = ::riskflow::sdk::internal::HintsCallbackFor<CLASS>();  \
       return d;                                                               \
     }();                                                                      \
     return &descriptor;                                                       \

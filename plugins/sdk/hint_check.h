@@ -1,0 +1,33 @@
+// hint_check.h — detector tests for ABI 1.3's entity hints: feeds an event
+// and reports the entities its on_event touched next to those its
+// entity_hints named for it beforehand, so a test can require them equal:
+//
+//   HintCheck c = FeedCheckingHints(host, FakeEvent().Id("e1")...);
+//   ASSERT_TRUE(c.fed.ok());
+//   EXPECT_EQ(c.hinted, c.touched);
+#ifndef RISKFLOW_PLUGINS_SDK_HINT_CHECK_H_
+#define RISKFLOW_PLUGINS_SDK_HINT_CHECK_H_
+
+#include <set>
+#include <string>
+
+#include "plugins/sdk/fake_host.h"
+
+namespace riskflow {
+namespace sdk {
+
+struct HintCheck {
+  std::set<std::string> hinted;   // what entity_hints named (before on_event)
+  std::set<std::string> touched;  // every entity on_event gave a state call
+  Status hints;                   // EntityHints' result
+  Status fed;                     // Feed's result
+};
+
+// Replaces the host's trace sink (set_trace) for the Feed and clears it
+// afterwards.
+HintCheck FeedCheckingHints(FakeHost& host, const FakeEvent& event);
+
+}  // namespace sdk
+}  // namespace riskflow
+
+#endif  // RISKFLOW_PLUGINS_SDK_HINT_CHECK_H_
