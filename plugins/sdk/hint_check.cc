@@ -18,5 +18,38 @@ HintCheck FeedCheckingHints(FakeHost& host, const FakeEvent& event) {
   return out;
 }
 
+namespace {
+
+std::string Join(const std::set<std::string>& s) {
+  std::string out = "{";
+  for (const std::string& e : s) {
+    if (out.size() > 1) out += ", ";
+    out += "\"" + e + "\"";
+  }
+  return out + "}";
+}
+
+}  // namespace
+
+std::string CheckHintsOverStream(FakeHost& host,
+                                 const std::vector<FakeEvent>& events,
+                                 size_t* hinted_events) {
+  std::string out;
+  size_t hinted = 0;
+  for (const FakeEvent& e : events) {
+    HintCheck c = FeedCheckingHints(host, e);
+    if (!c.hinted.empty()) ++hinted;
+    if (!c.hints.ok() || !c.fed.ok()) {
+      out += e.event_id + ": " + c.hints.message() + " " + c.fed.message() +
+             "\n";
+    } else if (c.hinted != c.touched) {
+      out += e.event_id + ": hinted " + Join(c.hinted) + ", touched " +
+             Join(c.touched) + "\n";
+    }
+  }
+  if (hinted_events != nullptr) *hinted_events = hinted;
+  return out;
+}
+
 }  // namespace sdk
 }  // namespace riskflow

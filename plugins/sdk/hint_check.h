@@ -10,6 +10,7 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 #include "plugins/sdk/fake_host.h"
 
@@ -26,6 +27,14 @@ struct HintCheck {
 // Replaces the host's trace sink (set_trace) for the Feed and clears it
 // afterwards.
 HintCheck FeedCheckingHints(FakeHost& host, const FakeEvent& event);
+
+// FeedCheckingHints over a stream, in order. "" when, for every event,
+// the hints were exactly the entities touched and both calls succeeded;
+// otherwise one line per event that differed, naming both sets.
+// *hinted_events (optional): how many events had any hint.
+std::string CheckHintsOverStream(FakeHost& host,
+                                 const std::vector<FakeEvent>& events,
+                                 size_t* hinted_events = nullptr);
 
 }  // namespace sdk
 }  // namespace riskflow
