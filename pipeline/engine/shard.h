@@ -330,6 +330,11 @@ class Shard {
   static constexpr size_t kHintRing = 8;
   static constexpr int kHintLag = 2;
   plugin_host::EventHints hints_[kHintRing];
+  // Per ring slot, bit k: hint k may still be cached (PrefetchEntity's
+  // answer); an absent one gets no more stages, only the stored-key
+  // filter's block. kMaxPerEvent fits.
+  uint32_t hints_live_[kHintRing] = {};
+  static_assert(plugin_host::EventHints::kMaxPerEvent <= 32);
   // RISKFLOW_ENTITY_HINTS=0 in the environment turns them off (read at
   // construction; for A/B runs).
   bool hints_on_ = true;

@@ -23,17 +23,27 @@ void Shard::PrefetchAhead(const std::vector<ShardItem>& items, size_t begin,
         state_->PrefetchEntity(next.event.event.account_id(), stage);
         if (!hints) return;
         plugin_host::EventHints& h = hints_[j % kHintRing];
+        uint32_t& live = hints_live_[j % kHintRing];
         // Stage 0 is each event's first visit: ask its detectors once.
         if (stage == 0) {
           detectors->CollectHints(next.event, next.stage_slots,
                                   next.remote_slots, &h);
+          live = h.size() == 32 ? ~uint32_t{0} : (uint32_t{1} << h.size()) - 1;
         }
         // Behind the account like its companions: stages 0..4 of each
         // hinted entity (a derived record has no companions of its own).
         const int hint_stage = stage - kHintLag;
         if (hint_stage < 0 || hint_stage > 4) return;
         for (size_t k = 0; k < h.size(); ++k) {
-          state_->PrefetchEntity(h.entity(k), h.hash(k), hint_stage);
+          if ((live >> k & 1) == 0) continue;
+          if (state_->PrefetchEntity(h.entity(k), h.hash(k), hint_stage)) {
+            continue;
+          }
+          // Not cached: a new derived entity (duplicate_payout's key holds
+          // the amount) or one evicted. Its look-up will miss the record
+          // set and read the stored-key filter's block instead.
+          live &= ~(uint32_t{1} << k);
+          state_->PrefetchStoredKeyBlock(h.hash(k));
         }
       });
 }

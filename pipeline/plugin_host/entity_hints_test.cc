@@ -3,8 +3,13 @@
 // entity, the test-only crashing plugin throwing from its hints).
 #include "pipeline/plugin_host/entity_hints.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -233,6 +238,45 @@ TEST(CollectHintsTest, AThrowingHintStopsItsHintsButIsNoFault) {
   riskflow::v1::Decision d;
   shard->detectors->Run(Payment(2, "CNY", /*crash=*/true), &d);
   EXPECT_EQ(d.annotations_size(), 0) << d.DebugString();
+}
+
+TEST(CollectHintsTest, ACrashInAHintNamesTheDetectorLikeOnEvent) {
+  riskflow::v1::PipelineConfig config;
+  AddDetector(&config, "crashy", "crashing", {{"mode", "segv"},
+                                              {"in", "hints"}});
+  auto pipeline = MustLoad(config);
+  ASSERT_NE(pipeline, nullptr);
+  auto shard = NewShard(pipeline.get());
+  ASSERT_NE(shard, nullptr);
+  const std::string path = shard->dir.path() + "/s-0.marker";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // As a shard thread: marker attached, signal handlers installed.
+    auto marker = CrashMarker::Open(path);
+    if (!marker.ok()) _exit(3);
+    CrashMarker::InstallSignalHandlers();
+    (*marker)->AttachThread();
+    shard->detectors->SetFaultContainment(marker->get(), nullptr);
+    EventHints h;
+    shard->detectors->BeginHintBatch();
+    shard->detectors->CollectHints(Payment(6, "CNY"), 0, 0, &h);
+    shard->detectors->CollectHints(Payment(7, "CNY", /*crash=*/true), 0, 0,
+                                   &h);
+    _exit(4);  // not reached
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status)) << status;
+  EXPECT_EQ(WTERMSIG(status), SIGSEGV);
+  // What the next start reads to quarantine the detector
+  // (QuarantineStore::QuarantineFromMarkers), as for a crash in on_event.
+  std::optional<MarkerState> m = CrashMarker::ReadFile(path);
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->detector, "crashy");
+  EXPECT_EQ(m->sequence, 7u);
+  EXPECT_EQ(m->crash_signal, SIGSEGV);
+  EXPECT_NE(m->start_ns, 0);
 }
 
 }  // namespace

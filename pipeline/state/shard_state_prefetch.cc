@@ -28,17 +28,18 @@ void ShardState::PrefetchEntity(std::string_view entity, int stage) {
   PrefetchEntity(entity, EntityHash(entity), stage);
 }
 
-void ShardState::PrefetchEntity(std::string_view entity, size_t hash,
+bool ShardState::PrefetchEntity(std::string_view entity, size_t hash,
                                 int stage) {
   const PrefetchProbe probe{entity, hash, stage, /*by_hash=*/false, this};
   if (stage == 0) {
     // The control bytes and slots of the entity's probe group.
     records_.prefetch(probe);
-    return;
+    return true;
   }
   // PrefetchStep answers "no match" for every candidate, so this finds
   // nothing and inserts nothing.
   records_.find(probe, probe.hash);
+  return probe.matched;
 }
 
 void ShardState::PrefetchHashed(size_t hash, int stage) {
@@ -80,9 +81,11 @@ bool ShardState::PrefetchStep(const Record& r, const PrefetchProbe& p) {
     // slot whose hash tag matches gets it, so stage 2's compare of a
     // rare false candidate does not wait either.
     PrefetchRange(&r, sizeof(Record));
+    p.matched = true;
     return false;
   }
   if (!p.by_hash && r.entity != p.entity) return false;
+  p.matched = true;
   switch (p.stage) {
     case 2:
       PrefetchRange(r.entries.data(),
