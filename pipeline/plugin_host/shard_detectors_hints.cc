@@ -58,11 +58,14 @@ void ShardDetectors::HintOne(Instance& inst, const log::LoggedEvent& logged,
   if (marker_ != nullptr) {
     // Like on_event: a crash or hang in here names this detector and the
     // hinted event, and the restart quarantines it (docs/plugin-faults.md).
-    const int64_t now_ns =
+    int64_t now_ns =
         std::max(hint_clock_ns_,
                  next_start_ != std::chrono::steady_clock::time_point()
                      ? Ns(next_start_)
                      : int64_t{0});
+    // No BeginHintBatch yet (never the shard's case): a stale or missing
+    // stamp would look like a call running for ages to the watchdog.
+    if (now_ns == 0) now_ns = hint_clock_ns_ = CrashMarker::MonotonicNowNs();
     const int64_t budget = slot->config.time_budget_us() > 0
                                ? slot->config.time_budget_us()
                                : kHintBudgetUs;
