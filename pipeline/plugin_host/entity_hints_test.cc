@@ -193,6 +193,20 @@ TEST(CollectHintsTest, VelocityHintsItsSumEntityOnlyForASummedCurrency) {
   EXPECT_EQ(shard->state->stats().records, 0u);
 }
 
+TEST(CollectHintsTest, AnInstanceThatDeclinesIsNotAskedAgain) {
+  riskflow::v1::PipelineConfig config;
+  AddDetector(&config, "vel", "velocity", {{"max_events", "100"}});
+  auto pipeline = MustLoad(config);
+  ASSERT_NE(pipeline, nullptr);
+  auto shard = NewShard(pipeline.get());
+  ASSERT_NE(shard, nullptr);
+  ASSERT_TRUE(shard->detectors->has_hints());
+  EventHints h;
+  shard->detectors->CollectHints(Payment(1, "CNY"), 0, 0, &h);
+  EXPECT_TRUE(Entities(h).empty());
+  EXPECT_FALSE(shard->detectors->has_hints());
+}
+
 TEST(CollectHintsTest, OnlyTheDetectorsThatRunHereAreAsked) {
   auto pipeline = MustLoad(TwoVelocities());
   ASSERT_NE(pipeline, nullptr);

@@ -86,6 +86,12 @@ void ShardDetectors::HintOne(Instance& inst, const log::LoggedEvent& logged,
   if (marker_ != nullptr) marker_->EndCall();
   if (s == RF_OK && escaped.empty()) return;
   out->DropCall();
+  if (s == RF_NOT_FOUND && escaped.empty()) {
+    // "This instance never hints": not asked again (ABI 1.3).
+    inst.hints = nullptr;
+    --hinting_;
+    return;
+  }
   if (escaped.empty()) return;  // a failed hint is just no hint
   // Threw through the C ABI: no more hints from this instance. Not a
   // fault and no quarantine: hints are asked at a time that depends on the

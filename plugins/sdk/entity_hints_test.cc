@@ -42,6 +42,15 @@ struct Silent : Detector {
   Status OnEvent(Context&, const Event&) override { return Status::Ok(); }
 };
 
+// Keyed by the account only: declines hints for good.
+struct Declining : Hinting {
+  bool HintsUseful() const override { return false; }
+  Status OnEvent(Context& ctx, const Event& e) override {
+    ctx.Add(events_, e.account_id());
+    return ctx.status();
+  }
+};
+
 // Throws from its hints: the SDK turns that into a non-OK return.
 struct Throwing : Silent {
   void EntityHints(const Event&, Hints&) const override {
@@ -98,6 +107,22 @@ TEST(EntityHintsTest, HintsMatchWhatOnEventTouched) {
   ASSERT_TRUE(c.fed.ok()) << c.fed.message();
   EXPECT_EQ(c.touched, (std::set<std::string>{"a1", "a1|USD"}));
   EXPECT_EQ(c.hinted, c.touched);
+}
+
+TEST(EntityHintsTest, AnInstanceCanDeclineHintsForGood) {
+  FakeHost host(DescriptorFor<Declining>("declining"));
+  ASSERT_TRUE(host.Create().ok());
+  ASSERT_TRUE(host.has_entity_hints());
+  std::vector<std::string> hints = {"stale"};
+  ASSERT_TRUE(
+      host.EntityHints(FakeEvent().Account("a1").Amount(5, "CNY"), &hints)
+          .ok());
+  EXPECT_TRUE(hints.empty());
+  EXPECT_TRUE(host.hints_declined());
+  // Touching only the account is what declining promises.
+  EXPECT_EQ(CheckHintsOverStream(
+                host, {FakeEvent().Id("e1").At(1000).Account("a1")}),
+            "");
 }
 
 TEST(EntityHintsTest, AThrowingHintIsAnErrorReturnNotACrash) {

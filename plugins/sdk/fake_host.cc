@@ -188,6 +188,11 @@ Status FakeHost::EntityHints(const rf_event_view& event,
   fake_host_internal::CurrentHostScope scope(this);
   const rf_status s = descriptor_->entity_hints(
       instance_, fake_host_internal::HintSinkFor(out), &event);
+  hints_declined_ = s == RF_NOT_FOUND;
+  if (hints_declined_) {
+    out->clear();
+    return Status::Ok();
+  }
   if (s != RF_OK) {
     return Status::Error("entity_hints() returned status " +
                          std::to_string(static_cast<int>(s)));

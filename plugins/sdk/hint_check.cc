@@ -9,6 +9,7 @@ HintCheck FeedCheckingHints(FakeHost& host, const FakeEvent& event) {
   HintCheck out;
   std::vector<std::string> hinted;
   out.hints = host.EntityHints(event, &hinted);
+  out.declined = host.hints_declined();
   out.hinted.insert(hinted.begin(), hinted.end());
   host.set_trace([&out](const FakeHostCall& call) {
     if (call.keyed) out.touched.insert(call.entity);
@@ -42,6 +43,12 @@ std::string CheckHintsOverStream(FakeHost& host,
     if (!c.hints.ok() || !c.fed.ok()) {
       out += e.event_id + ": " + c.hints.message() + " " + c.fed.message() +
              "\n";
+    } else if (c.declined) {
+      for (const std::string& t : c.touched) {
+        if (t != e.account_id) {
+          out += e.event_id + ": declined hints but touched \"" + t + "\"\n";
+        }
+      }
     } else if (c.hinted != c.touched) {
       out += e.event_id + ": hinted " + Join(c.hinted) + ", touched " +
              Join(c.touched) + "\n";

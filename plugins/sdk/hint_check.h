@@ -22,6 +22,9 @@ struct HintCheck {
   std::set<std::string> touched;  // every entity on_event gave a state call
   Status hints;                   // EntityHints' result
   Status fed;                     // Feed's result
+  // The instance answered "never hints" (FakeHost::hints_declined): then
+  // it may touch only the event's account, which the host prefetches.
+  bool declined = false;
 };
 
 // Replaces the host's trace sink (set_trace) for the Feed and clears it
@@ -29,7 +32,9 @@ struct HintCheck {
 HintCheck FeedCheckingHints(FakeHost& host, const FakeEvent& event);
 
 // FeedCheckingHints over a stream, in order. "" when, for every event,
-// the hints were exactly the entities touched and both calls succeeded;
+// the hints were exactly the entities touched (for an instance that
+// declined hints: it touched nothing but the account) and both calls
+// succeeded;
 // otherwise one line per event that differed, naming both sets.
 // *hinted_events (optional): how many events had any hint.
 std::string CheckHintsOverStream(FakeHost& host,

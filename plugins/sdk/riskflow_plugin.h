@@ -288,7 +288,9 @@ typedef struct rf_plugin_descriptor {
    * before that event's on_event, on the instance's own thread, or not at
    * all; hints are never checked against what on_event does, so a wrong
    * hint only costs a wasted prefetch. A crash in it is a crash of the
-   * detector (docs/plugin-faults.md); a non-OK return drops that call's
+   * detector (docs/plugin-faults.md); RF_NOT_FOUND says this instance
+   * never hints (e.g. its parameters key every state by the account) and
+   * the host stops asking it; any other non-OK return drops that call's
    * hints. */
   rf_status (*entity_hints)(void* instance, rf_hint_sink* sink,
                             const rf_event_view* event);

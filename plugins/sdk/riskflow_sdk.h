@@ -375,6 +375,10 @@ class Detector {
     (void)event;
     (void)hints;
   }
+  // Whether this instance, with its parameters, ever hints anything
+  // beyond the bare account (which the host prefetches anyway). False:
+  // the host stops calling EntityHints for it after the first call.
+  virtual bool HintsUseful() const { return true; }
 };
 
 // Convenience for the parameter table.
@@ -472,6 +476,7 @@ inline rf_status EntityHints(void* raw, rf_hint_sink* sink,
     return RF_OK;  // a host before 1.3 never calls this anyway
   }
   try {
+    if (!instance->detector->HintsUseful()) return RF_NOT_FOUND;
     Hints hints(host->hint_entity, sink);
     instance->detector->EntityHints(Event(view), hints);
     return RF_OK;

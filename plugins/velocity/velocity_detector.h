@@ -25,6 +25,11 @@ class VelocityDetector : public sdk::Detector {
   sdk::Status OnEvent(sdk::Context& ctx, const sdk::Event& event) override;
   // The count entity and, when the event is summed, its sum entity.
   void EntityHints(const sdk::Event& event, sdk::Hints& hints) const override;
+  // Keyed by the bare account without sums: only the account, which the
+  // host prefetches anyway.
+  bool HintsUseful() const override {
+    return key_ != EntityKey::kAccount || !sums_.empty();
+  }
 
  private:
   // The first sum limit of the event's currency when OnEvent adds the

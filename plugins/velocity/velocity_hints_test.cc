@@ -46,6 +46,13 @@ TEST(VelocityHintsTest, HintsAreTheCountAndSumEntities) {
   EXPECT_EQ(hinted, 6u);
 }
 
+TEST(VelocityHintsTest, ByAccountWithoutSumsDeclines) {
+  sdk::FakeHost host(riskflow_plugin_descriptor_v1());
+  ASSERT_TRUE(host.Create({{"max_events", "3"}}).ok()) << host.last_error();
+  EXPECT_EQ(sdk::CheckHintsOverStream(host, Stream()), "");
+  EXPECT_TRUE(host.hints_declined());
+}
+
 TEST(VelocityHintsTest, KeyedByCounterparty) {
   sdk::FakeHost host(riskflow_plugin_descriptor_v1());
   ASSERT_TRUE(host.Create({{"max_events", "3"},
