@@ -9,6 +9,8 @@
 // horizon unwritten: this is the test that the two agree on every state
 // kind the detectors use (windowed counters and sums, distinct sets with
 // long ttls, last-seen values).
+#include <stdlib.h>
+
 #include <fstream>
 #include <map>
 #include <string>
@@ -111,18 +113,28 @@ TEST(ReplayLiveParityTest, EveryDetectorGivesTheLiveDecisions) {
   int late = 0, flagged = 0;
   // One shard with the default cache (nothing is written before the end:
   // trims run without flushes) and four shards with a cache so small that
-  // it flushes and evicts all the time.
-  for (auto [shards, cache] : {std::pair<uint32_t, size_t>{1, 0},
-                               std::pair<uint32_t, size_t>{4, 64}}) {
+  // it flushes and evicts all the time; the latter also without entity
+  // hints (docs/state-memory.md, "Entity hints"), which live and the other
+  // replays use: hints must never change a decision.
+  struct Run {
+    uint32_t shards;
+    size_t cache;
+    bool hints;
+  };
+  for (auto [shards, cache, hints] :
+       {Run{1, 0, true}, Run{4, 64, true}, Run{4, 64, false}}) {
+    if (!hints) setenv("RISKFLOW_ENTITY_HINTS", "0", 1);
     replay::ReplayOptions o;
     o.pipeline = *config;
     o.plugin_search_path = plugin_host::DefaultPluginSearchPath();
     o.input.path = input;
-    o.out = absl::StrCat(dir, "/replay-", shards, ".jsonl");
+    o.out = absl::StrCat(dir, "/replay-", shards, hints ? "" : "-nohints",
+                         ".jsonl");
     o.shards = shards;
     o.batch_size = 100;
     o.max_cached_entities_per_shard = cache;
     absl::StatusOr<replay::ReplaySummary> s = replay::Replayer::Run(o);
+    unsetenv("RISKFLOW_ENTITY_HINTS");
     ASSERT_TRUE(s.ok()) << s.status();
     ASSERT_EQ(s->decided, events.size());
     std::map<std::string, v1::Decision> replayed = ReadDecisionsJsonl(o.out);
@@ -136,6 +148,7 @@ TEST(ReplayLiveParityTest, EveryDetectorGivesTheLiveDecisions) {
       if (got.SerializeAsString() != want.SerializeAsString() &&
           ++differ <= 5) {
         ADD_FAILURE() << shards << " shards, cache " << cache
+                      << (hints ? "" : ", no hints")
                       << "\nlive:   " << want.ShortDebugString()
                       << "\nreplay: " << got.ShortDebugString();
       }
@@ -145,7 +158,8 @@ TEST(ReplayLiveParityTest, EveryDetectorGivesTheLiveDecisions) {
       }
     }
     EXPECT_EQ(differ, 0) << "decisions that differ from live, " << shards
-                         << " shards, cache " << cache;
+                         << " shards, cache " << cache
+                         << (hints ? "" : ", no hints");
   }
   // The stream exercises what it claims to.
   EXPECT_GT(late, 50);

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -24,6 +26,10 @@ Shard::Shard(uint32_t index, const ShardContext& ctx)
       // An Evaluate's event ends its micro-batch (docs/evaluate-lane.md).
       queue_(ctx.queue_capacity,
              [](const ShardItem& item) { return item.event.priority; }) {
+  static_assert(kHintRing > state::ShardState::kPrefetchStages,
+                "an event's hints must outlive its prefetch window");
+  const char* hints = std::getenv("RISKFLOW_ENTITY_HINTS");
+  hints_on_ = hints == nullptr || std::string_view(hints) != "0";
   state_->SetMemoryBudget(ctx.state_memory_bytes);
   state_->UseStoredKeyFilter(ctx.stored_keys);
   holds_.RegisterStates(ctx.store);

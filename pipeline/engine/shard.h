@@ -222,7 +222,8 @@ class Shard {
               riskflow::v1::Decision* d);
   // Keyed stages: runs a stage item's detectors and posts the partial.
   // Before deciding items[i] of the micro-batch [begin, end): one prefetch
-  // stage of the next events' account entities (prefetch_schedule.h).
+  // stage of the next events' account entities (prefetch_schedule.h), and
+  // of the entities their detectors hinted.
   void PrefetchAhead(const std::vector<ShardItem>& items, size_t begin,
                      size_t i, size_t end);
   void RunStages(ShardItem& item);
@@ -319,6 +320,24 @@ class Shard {
   router::AccountHolds holds_;
   std::vector<size_t> capped_;  // scratch for ApplyFreezeCap
   plugin_host::StagePartial partial_;  // a decision item's remote stages
+  // Entity hints (docs/state-memory.md, "Entity hints"): the derived
+  // entities the detectors named for each event in the prefetch window,
+  // asked when the event enters it (its stage 0) and prefetched kHintLag
+  // stages behind its account. A ring by position in the micro-batch: the
+  // window holds kPrefetchStages events, so slot j % kHintRing is free
+  // again once event j - kHintRing is decided. Reused: no allocation per
+  // event once warm.
+  static constexpr size_t kHintRing = 8;
+  static constexpr int kHintLag = 2;
+  plugin_host::EventHints hints_[kHintRing];
+  // Per ring slot, bit k: hint k may still be cached (PrefetchEntity's
+  // answer); an absent one gets no more stages, only the stored-key
+  // filter's block. kMaxPerEvent fits.
+  uint32_t hints_live_[kHintRing] = {};
+  static_assert(plugin_host::EventHints::kMaxPerEvent <= 32);
+  // RISKFLOW_ENTITY_HINTS=0 in the environment turns them off (read at
+  // construction; for A/B runs).
+  bool hints_on_ = true;
   // Cleared decisions whose strings and repeated fields keep their
   // allocations: filling one allocates nothing for the header, where fresh
   // ones cost ~8 string allocations and frees per event (protobuf's

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "pipeline/common/logger.h"
+#include "pipeline/plugin_host/entity_hints.h"
 #include "pipeline/plugin_host/host_context.h"
 #include "pipeline/plugin_host/partition_key.h"
 #include "pipeline/plugin_host/pipeline.h"
@@ -351,6 +352,7 @@ const rf_host_api* HostApi() {
     a.random_u64 = &RandomU64;
     a.log = &Log;
     a.partition_by = &PartitionBy;
+    a.hint_entity = &EventHints::HintEntity;
     return a;
   }();
   return &api;

@@ -54,7 +54,7 @@ TEST(PluginLoaderTest, RefusesWrongAbiMajor) {
 TEST(PluginLoaderTest, RefusesNewerAbiMinor) {
   ExpectRefused(TestPluginPath("newer_minor"),
                 absl::StatusCode::kFailedPrecondition,
-                {"built for ABI 1.3", "newer than this host"});
+                {"built for ABI 1.4", "newer than this host"});
 }
 
 TEST(PluginLoaderTest, LoadsAnOlderAbiMinor) {

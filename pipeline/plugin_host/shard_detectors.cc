@@ -65,7 +65,15 @@ absl::Status ShardDetectors::Create(DetectorSlot* slot) {
         "; every instance must declare the same key"));
   }
   slot->partition_key = static_cast<rf_partition_key>(init.partition_key);
-  instances_.push_back(Instance{slot, handle});
+  Instance inst{slot, handle};
+  // ABI 1.3: only a descriptor large enough to hold the field has it.
+  if (d.struct_size >= offsetof(rf_plugin_descriptor, entity_hints) +
+                           sizeof(d.entity_hints) &&
+      d.entity_hints != nullptr) {
+    inst.hints = d.entity_hints;
+    ++hinting_;
+  }
+  instances_.push_back(inst);
   return absl::OkStatus();
 }
 
@@ -81,13 +89,19 @@ void ShardDetectors::SetFaultContainment(CrashMarker* marker,
 }
 
 void ShardDetectors::BuildView(const log::LoggedEvent& logged) {
-  const riskflow::v1::Event& e = logged.event;
   next_start_ = std::chrono::steady_clock::time_point();
-  attributes_.clear();
+  FillView(logged, &view_, &attributes_);
+}
+
+void ShardDetectors::FillView(const log::LoggedEvent& logged,
+                              rf_event_view* out,
+                              std::vector<rf_kv>* attributes) {
+  const riskflow::v1::Event& e = logged.event;
+  attributes->clear();
   for (const auto& [key, value] : e.attributes()) {
-    attributes_.push_back(rf_kv{Rf(key), Rf(value)});
+    attributes->push_back(rf_kv{Rf(key), Rf(value)});
   }
-  rf_event_view& view = view_;
+  rf_event_view& view = *out;
   std::memset(&view, 0, sizeof(view));
   view.struct_size = sizeof(view);
   view.sequence = logged.sequence;
@@ -108,8 +122,8 @@ void ShardDetectors::BuildView(const log::LoggedEvent& logged) {
   view.longitude = e.longitude();
   view.ip = Rf(e.ip());
   view.device_id = Rf(e.device_id());
-  view.attributes = attributes_.data();
-  view.attribute_count = attributes_.size();
+  view.attributes = attributes->data();
+  view.attribute_count = attributes->size();
 }
 
 void ShardDetectors::Run(const log::LoggedEvent& logged,

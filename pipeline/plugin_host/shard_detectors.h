@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "pipeline/log/logged_event.h"
 #include "pipeline/plugin_host/crash_marker.h"
+#include "pipeline/plugin_host/entity_hints.h"
 #include "pipeline/plugin_host/host_context.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/state/shard_state.h"
@@ -55,18 +56,42 @@ class ShardDetectors {
   void RunStages(const log::LoggedEvent& event, uint64_t slots,
                  StagePartial* out);
 
+  // Entity hints (ABI 1.3; docs/plugin-guide.md, "Entity hints"): asks
+  // the detectors that will run `event` on this shard for the entities
+  // their on_event would touch, into `out` (cleared first). A decision
+  // item (stage_slots == 0) asks every detector but those in
+  // remote_slots, a stage item only those in stage_slots. Quarantined
+  // detectors, detectors without the callback and those whose callback
+  // threw are not asked. Each call is bracketed by the crash marker like
+  // on_event. Changes no state, no decision and no fault count.
+  void CollectHints(const log::LoggedEvent& event, uint64_t stage_slots,
+                    uint64_t remote_slots, EventHints* out);
+  // Whether any instance exports the callback (otherwise the shard skips
+  // all hint work).
+  bool has_hints() const { return hinting_ > 0; }
+  // Once per micro-batch, before its first CollectHints: stamps the crash
+  // marker's hint calls (see hint_clock_).
+  void BeginHintBatch();
+
   // Crash containment (docs/plugin-faults.md): the shard's crash marker,
   // written around every detector call, and where quarantines are
   // persisted. Either may be null (replay, unit tests).
   void SetFaultContainment(CrashMarker* marker, QuarantineStore* quarantine);
 
  private:
+  using HintsFn = rf_status (*)(void*, rf_hint_sink*, const rf_event_view*);
   struct Instance {
     DetectorSlot* slot;
     void* handle;
     uint32_t marker_name = CrashMarker::kInlineName;
+    // The plugin's entity_hints (ABI 1.3), or null: none, or it threw.
+    HintsFn hints = nullptr;
   };
   void BuildView(const log::LoggedEvent& event);
+  static void FillView(const log::LoggedEvent& event, rf_event_view* view,
+                       std::vector<rf_kv>* attributes);
+  void HintOne(Instance& inst, const log::LoggedEvent& event,
+               EventHints* out);
   // One detector over the event in view_ (fault containment included).
   void RunOne(Instance& inst, const log::LoggedEvent& event,
               riskflow::v1::Decision* decision);
@@ -93,6 +118,19 @@ class ShardDetectors {
   std::chrono::steady_clock::time_point next_start_{};
   CrashMarker* marker_ = nullptr;
   QuarantineStore* quarantine_ = nullptr;
+
+  // Entity hints: instances with the callback; the hinted event's view
+  // (view_ belongs to the event being decided).
+  int hinting_ = 0;
+  std::vector<rf_kv> hint_attributes_;
+  rf_event_view hint_view_;
+  // The start time written into the crash marker for a hint call: the
+  // later of the micro-batch's start (BeginHintBatch) and the end of the
+  // last timed detector call (next_start_), so a few microseconds early at
+  // most while the shard decides, and never older than the batch. The
+  // watchdog's limit is seconds; a clock read per hint call would cost
+  // 60-180 ns on this machine (docs/plugin-faults.md).
+  int64_t hint_clock_ns_ = 0;
 };
 
 }  // namespace riskflow::plugin_host

@@ -227,6 +227,23 @@ class ShardState {
   // costs a wasted slot prefetch, never a stale pointer.
   static constexpr int kPrefetchStages = 7;
   void PrefetchEntity(std::string_view entity, int stage);
+  // The same with the entity's hash computed once (EntityHash) by a caller
+  // that prefetches it over several stages: the derived entities the
+  // detectors hint (ABI 1.3 entity_hints, docs/state-memory.md "Entity
+  // hints"). Stages 0..4 only (a derived record has no companions).
+  // Whether the entity may still be cached: false once stage 1 found no
+  // slot whose hash tag matches, or stage 2 or later no record of the
+  // entity, so the caller can skip its later stages (an absent entity's
+  // look-up reads the stored-key filter instead: PrefetchStoredKeyBlock).
+  // Stage 0 answers true.
+  bool PrefetchEntity(std::string_view entity, size_t hash, int stage);
+  static size_t EntityHash(std::string_view entity);
+  // The stored-key filter's block for the entity of EntityHash `hash`
+  // into the CPU cache: a new derived entity's first look-up checks it
+  // (StoredKeyFilter::MaybeStored). No-op without a filter.
+  void PrefetchStoredKeyBlock(size_t hash) const {
+    if (stored_keys_ != nullptr) stored_keys_->PrefetchBlockOfHash(hash);
+  }
   // After an event whose partition entity is `partition` was decided:
   // the other records its look-ups found become `partition`'s companions
   // (newest first, then the previous ones, up to kCompanions).
@@ -323,6 +340,9 @@ class ShardState {
     // hash tag gets the stage (a rare false one: a wasted prefetch).
     bool by_hash;
     ShardState* state;  // for the companions of a matching record
+    // Set by PrefetchStep: a slot's tag matched (stage 1) or the record is
+    // the entity's (stage >= 2).
+    mutable bool matched = false;
   };
   void PrefetchHashed(size_t hash, int stage);
   struct RecordHash {

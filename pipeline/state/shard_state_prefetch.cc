@@ -20,18 +20,26 @@ void PrefetchRange(const void* p, size_t bytes) {
 
 }  // namespace
 
+size_t ShardState::EntityHash(std::string_view entity) {
+  return RecordHash()(absl::string_view(entity.data(), entity.size()));
+}
+
 void ShardState::PrefetchEntity(std::string_view entity, int stage) {
-  const absl::string_view key(entity.data(), entity.size());
-  const PrefetchProbe probe{entity, RecordHash()(key), stage,
-                            /*by_hash=*/false, this};
+  PrefetchEntity(entity, EntityHash(entity), stage);
+}
+
+bool ShardState::PrefetchEntity(std::string_view entity, size_t hash,
+                                int stage) {
+  const PrefetchProbe probe{entity, hash, stage, /*by_hash=*/false, this};
   if (stage == 0) {
     // The control bytes and slots of the entity's probe group.
     records_.prefetch(probe);
-    return;
+    return true;
   }
   // PrefetchStep answers "no match" for every candidate, so this finds
   // nothing and inserts nothing.
   records_.find(probe, probe.hash);
+  return probe.matched;
 }
 
 void ShardState::PrefetchHashed(size_t hash, int stage) {
@@ -73,9 +81,11 @@ bool ShardState::PrefetchStep(const Record& r, const PrefetchProbe& p) {
     // slot whose hash tag matches gets it, so stage 2's compare of a
     // rare false candidate does not wait either.
     PrefetchRange(&r, sizeof(Record));
+    p.matched = true;
     return false;
   }
   if (!p.by_hash && r.entity != p.entity) return false;
+  p.matched = true;
   switch (p.stage) {
     case 2:
       PrefetchRange(r.entries.data(),

@@ -182,3 +182,37 @@ TEST_F(ShardStatePrefetchTest, PrefetchWithCompanionsChangesNothing) {
 
 }  // namespace
 }  // namespace riskflow::state
+
+namespace riskflow::state {
+namespace {
+
+// The hashed form (entity hints): answers whether the entity may still be
+// cached, so the shard stops walking an absent one; changes nothing.
+TEST_F(ShardStatePrefetchTest, HashedFormSaysWhetherTheEntityIsCached) {
+  ShardState& c = *cache_;
+  ASSERT_OK(c.WindowAdd(counter_, "a", 1000, 1));
+  ASSERT_OK(c.WindowAdd(sum_, "a|CNY", 1000, 5));
+  Commit(&c);
+  const Observed before = Observe(c);
+  for (int stage = 0; stage <= 4; ++stage) {
+    EXPECT_TRUE(
+        c.PrefetchEntity("a|CNY", ShardState::EntityHash("a|CNY"), stage))
+        << stage;
+  }
+  EXPECT_TRUE(c.PrefetchEntity("a|USD", ShardState::EntityHash("a|USD"), 0));
+  // Stage 1 may see a tag collision; from stage 2 on the record is
+  // compared: an absent entity is never reported as cached.
+  for (int stage = 2; stage <= 4; ++stage) {
+    EXPECT_FALSE(
+        c.PrefetchEntity("a|USD", ShardState::EntityHash("a|USD"), stage))
+        << stage;
+  }
+  // The stored-key filter prefetch is a no-op without a filter.
+  c.PrefetchStoredKeyBlock(ShardState::EntityHash("a|USD"));
+  EXPECT_TRUE(Observe(c) == before);
+  EXPECT_EQ(ShardState::EntityHash("a|CNY"),
+            ShardState::EntityHash(std::string("a|") + "CNY"));
+}
+
+}  // namespace
+}  // namespace riskflow::state

@@ -87,6 +87,19 @@ StoredKeyFilter::Probe StoredKeyFilter::ProbeOf(uint64_t id,
   return p;
 }
 
+void StoredKeyFilter::PrefetchBlock(std::string_view entity) const {
+  PrefetchBlockOfHash(absl::Hash<absl::string_view>()(
+      absl::string_view(entity.data(), entity.size())));
+}
+
+void StoredKeyFilter::PrefetchBlockOfHash(size_t hash) const {
+  // ProbeOf's block: the entity's hash alone picks it.
+  const uint64_t entity_hash = Mix(hash);
+  const uint64_t block = static_cast<uint64_t>(
+      (static_cast<unsigned __int128>(entity_hash) * blocks_) >> 64);
+  __builtin_prefetch(words_ + block * kWordsPerBlock);
+}
+
 size_t StoredKeyFilter::BlockIndex(uint64_t id,
                                    std::string_view entity) const {
   return static_cast<size_t>(ProbeOf(id, entity).block - words_) /

@@ -56,6 +56,14 @@ class StoredKeyFilter {
   // ready and at least one of its bits is clear.
   bool MaybeStored(uint64_t id, std::string_view entity) const;
 
+  // Brings the block MaybeStored(id, entity) would read, for any id, into
+  // the CPU cache (a prefetch, no load): for a shard that knows an entity
+  // a coming event will look up (ShardState::PrefetchStoredKeyBlock).
+  void PrefetchBlock(std::string_view entity) const;
+  // The same from absl::Hash<absl::string_view>()(entity), the hash the
+  // shard cache's record set uses (ShardState::EntityHash), when the
+  // caller has it already.
+  void PrefetchBlockOfHash(size_t entity_hash) const;
   // Every key of the store as of the scan has been added.
   void MarkReady() { ready_.store(true, std::memory_order_release); }
   // Faults every page of the array in now (contents unchanged; safe while

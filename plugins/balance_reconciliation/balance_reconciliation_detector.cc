@@ -92,23 +92,48 @@ sdk::Status BalanceReconciliationDetector::Init(sdk::InitContext& ctx,
   return ctx.DeclareLastSeen("base_snapshot", &base_);
 }
 
+std::string BalanceReconciliationDetector::KeyFor(
+    const sdk::Event& event) const {
+  if (event.account_id().empty()) return std::string();
+  std::string_view currency;
+  if (event.type() == RF_EVENT_BALANCE_SNAPSHOT ||
+      credits_.Contains(event.type())) {
+    currency = event.currency();
+  } else if (debits_.Contains(event.type())) {
+    // A debit is what the account was charged: for an FX payout that is
+    // the source side; the destination amount leaves in another currency
+    // from someone else's balance.
+    const bool fx_debit = !event.source_currency().empty() &&
+                          event.source_amount_minor() > 0;
+    currency = fx_debit ? event.source_currency() : event.currency();
+  }
+  if (currency.empty()) return std::string();
+  return BalanceKey(event.account_id(), currency);
+}
+
+void BalanceReconciliationDetector::EntityHints(const sdk::Event& event,
+                                                sdk::Hints& hints) const {
+  const std::string key = KeyFor(event);
+  if (!key.empty()) hints.Add(key);
+}
+
 sdk::Status BalanceReconciliationDetector::OnEvent(sdk::Context& ctx,
                                                    const sdk::Event& event) {
-  if (event.account_id().empty()) return sdk::Status::Ok();
+  const std::string key = KeyFor(event);
+  if (key.empty()) return sdk::Status::Ok();
   if (event.type() == RF_EVENT_BALANCE_SNAPSHOT) {
-    OnSnapshot(ctx, event);
+    OnSnapshot(ctx, event, key);
   } else if (credits_.Contains(event.type())) {
-    OnMovement(ctx, event, /*credit=*/true);
+    OnMovement(ctx, event, key, /*credit=*/true);
   } else if (debits_.Contains(event.type())) {
-    OnMovement(ctx, event, /*credit=*/false);
+    OnMovement(ctx, event, key, /*credit=*/false);
   }
   return ctx.status();
 }
 
 void BalanceReconciliationDetector::OnSnapshot(sdk::Context& ctx,
-                                               const sdk::Event& event) {
-  if (event.currency().empty()) return;
-  const std::string key = BalanceKey(event.account_id(), event.currency());
+                                               const sdk::Event& event,
+                                               const std::string& key) {
   std::optional<sdk::Context::LastValue> base = ctx.GetLast(base_, key);
   // A snapshot older than the current base is stale: comparing it with a
   // balance that already includes later movements would be a false alarm,
@@ -162,18 +187,13 @@ void BalanceReconciliationDetector::OnSnapshot(sdk::Context& ctx,
 
 void BalanceReconciliationDetector::OnMovement(sdk::Context& ctx,
                                                const sdk::Event& event,
+                                               const std::string& key,
                                                bool credit) {
-  // A debit is what the account was charged: for an FX payout that is the
-  // source side; the destination amount leaves in another currency from
-  // someone else's balance.
+  // The same choice as KeyFor's currency.
   const bool fx_debit = !credit && !event.source_currency().empty() &&
                         event.source_amount_minor() > 0;
-  const std::string_view currency =
-      fx_debit ? event.source_currency() : event.currency();
   const int64_t amount =
       fx_debit ? event.source_amount_minor() : event.amount_minor();
-  if (currency.empty()) return;
-  const std::string key = BalanceKey(event.account_id(), currency);
   std::optional<sdk::Context::LastValue> base = ctx.GetLast(base_, key);
   // No snapshot yet: the starting balance is unknown, so there is nothing
   // to move. Older than the snapshot: assumed already counted in it.

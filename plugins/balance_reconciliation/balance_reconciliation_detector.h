@@ -32,10 +32,16 @@ class BalanceReconciliationDetector : public sdk::Detector {
  public:
   sdk::Status Init(sdk::InitContext& ctx, const sdk::Params& params) override;
   sdk::Status OnEvent(sdk::Context& ctx, const sdk::Event& event) override;
+  void EntityHints(const sdk::Event& event, sdk::Hints& hints) const override;
 
  private:
-  void OnSnapshot(sdk::Context& ctx, const sdk::Event& event);
-  void OnMovement(sdk::Context& ctx, const sdk::Event& event, bool credit);
+  // The BalanceKey the event's states live under, "" when OnEvent touches
+  // no state (shared by OnEvent and EntityHints).
+  std::string KeyFor(const sdk::Event& event) const;
+  void OnSnapshot(sdk::Context& ctx, const sdk::Event& event,
+                  const std::string& key);
+  void OnMovement(sdk::Context& ctx, const sdk::Event& event,
+                  const std::string& key, bool credit);
 
   int64_t tolerance_minor_ = 0;
   sdk::EventTypeFilter credits_;

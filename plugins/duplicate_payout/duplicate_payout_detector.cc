@@ -94,13 +94,20 @@ sdk::Status DuplicatePayoutDetector::Init(sdk::InitContext& ctx,
   return ctx.DeclareLastSeen("last_payout", &last_, window_ms_);
 }
 
-sdk::Status DuplicatePayoutDetector::OnEvent(sdk::Context& ctx,
-                                             const sdk::Event& event) {
+bool DuplicatePayoutDetector::Compared(const sdk::Event& event) const {
   // No account: nothing to attribute the payout to (and the engine shards
   // by account, so such state would not be per-key anyway).
-  if (!types_.Contains(event.type()) || event.account_id().empty()) {
-    return sdk::Status::Ok();
-  }
+  return types_.Contains(event.type()) && !event.account_id().empty();
+}
+
+void DuplicatePayoutDetector::EntityHints(const sdk::Event& event,
+                                          sdk::Hints& hints) const {
+  if (Compared(event)) hints.Add(PayoutKey(event));
+}
+
+sdk::Status DuplicatePayoutDetector::OnEvent(sdk::Context& ctx,
+                                             const sdk::Event& event) {
+  if (!Compared(event)) return sdk::Status::Ok();
   const std::string key = PayoutKey(event);
   const int64_t now = event.event_time_ms();
   std::optional<sdk::Context::LastValue> previous = ctx.GetLast(last_, key);

@@ -26,8 +26,12 @@ class DuplicatePayoutDetector : public sdk::Detector {
  public:
   sdk::Status Init(sdk::InitContext& ctx, const sdk::Params& params) override;
   sdk::Status OnEvent(sdk::Context& ctx, const sdk::Event& event) override;
+  void EntityHints(const sdk::Event& event, sdk::Hints& hints) const override;
 
  private:
+  // Whether OnEvent keeps state for the event (under PayoutKey).
+  bool Compared(const sdk::Event& event) const;
+
   int64_t window_ms_ = 0;
   sdk::EventTypeFilter types_;
   sdk::StateHandle last_ = 0;

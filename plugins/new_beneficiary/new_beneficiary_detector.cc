@@ -85,6 +85,26 @@ sdk::Status NewBeneficiaryDetector::Init(sdk::InitContext& ctx,
   return ctx.DeclareLastSeen("beneficiary_change", &changes_, window_ms_);
 }
 
+bool NewBeneficiaryDetector::WatchedChange(const sdk::Event& event) const {
+  std::optional<std::string_view> field = event.Attribute(kFieldAttribute);
+  return field.has_value() && fields_.find(*field) != fields_.end();
+}
+
+bool NewBeneficiaryDetector::LargePayout(const sdk::Event& event) const {
+  auto threshold = thresholds_.find(event.currency());
+  return threshold != thresholds_.end() &&
+         event.amount_minor() >= threshold->second;
+}
+
+void NewBeneficiaryDetector::EntityHints(const sdk::Event& event,
+                                         sdk::Hints& hints) const {
+  if (event.account_id().empty() || event.counterparty().empty()) return;
+  const bool reads = event.type() == RF_EVENT_PROFILE_CHANGE
+                         ? WatchedChange(event)
+                         : types_.Contains(event.type()) && LargePayout(event);
+  if (reads) hints.Add(BeneficiaryKey(event.account_id(), event.counterparty()));
+}
+
 sdk::Status NewBeneficiaryDetector::OnEvent(sdk::Context& ctx,
                                             const sdk::Event& event) {
   // Without both ends there is no beneficiary to link a payout to.
@@ -101,8 +121,7 @@ sdk::Status NewBeneficiaryDetector::OnEvent(sdk::Context& ctx,
 
 void NewBeneficiaryDetector::OnProfileChange(sdk::Context& ctx,
                                              const sdk::Event& event) {
-  std::optional<std::string_view> field = event.Attribute(kFieldAttribute);
-  if (!field.has_value() || fields_.find(*field) == fields_.end()) return;
+  if (!WatchedChange(event)) return;
   const std::string key =
       BeneficiaryKey(event.account_id(), event.counterparty());
   // The latest change wins: re-pointing a known beneficiary at new bank
@@ -117,11 +136,8 @@ void NewBeneficiaryDetector::OnProfileChange(sdk::Context& ctx,
 
 void NewBeneficiaryDetector::OnPayout(sdk::Context& ctx,
                                       const sdk::Event& event) {
+  if (!LargePayout(event)) return;
   auto threshold = thresholds_.find(event.currency());
-  if (threshold == thresholds_.end() ||
-      event.amount_minor() < threshold->second) {
-    return;
-  }
   std::optional<sdk::Context::LastValue> change = ctx.GetLast(
       changes_, BeneficiaryKey(event.account_id(), event.counterparty()));
   if (!change.has_value()) return;

@@ -32,8 +32,14 @@ class NewBeneficiaryDetector : public sdk::Detector {
  public:
   sdk::Status Init(sdk::InitContext& ctx, const sdk::Params& params) override;
   sdk::Status OnEvent(sdk::Context& ctx, const sdk::Event& event) override;
+  void EntityHints(const sdk::Event& event, sdk::Hints& hints) const override;
 
  private:
+  // Whether OnEvent reads the event's BeneficiaryKey: a watched profile
+  // change, or a checked payout at or above its currency's threshold
+  // (shared by OnEvent and EntityHints).
+  bool WatchedChange(const sdk::Event& event) const;
+  bool LargePayout(const sdk::Event& event) const;
   void OnProfileChange(sdk::Context& ctx, const sdk::Event& event);
   void OnPayout(sdk::Context& ctx, const sdk::Event& event);
 

@@ -1,6 +1,7 @@
 #include "plugins/sdk/fake_host.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <limits>
 
@@ -85,7 +86,10 @@ FakeHost::~FakeHost() {
 Status FakeHost::Create(const std::map<std::string, std::string>& params) {
   last_error_.clear();
   const rf_plugin_descriptor* d = descriptor_;
-  if (d == nullptr || d->struct_size < sizeof(rf_plugin_descriptor)) {
+  // ABI 1.0's descriptor ends with last_error; later fields are optional.
+  if (d == nullptr ||
+      d->struct_size < offsetof(rf_plugin_descriptor, last_error) +
+                           sizeof(d->last_error)) {
     last_error_ = "plugin descriptor is null or too small";
   } else if (d->abi_major != RF_ABI_MAJOR || d->abi_minor > RF_ABI_MINOR) {
     last_error_ = "plugin '" + std::string(d->name ? d->name : "") +
@@ -157,6 +161,43 @@ Status FakeHost::Feed(const rf_event_view& event,
   }
   if (annotations != nullptr) *annotations = last_annotations_;
   return last_error_.empty() ? Status::Ok() : Status::Error(last_error_);
+}
+
+bool FakeHost::has_entity_hints() const {
+  const rf_plugin_descriptor* d = descriptor_;
+  return d != nullptr &&
+         d->struct_size >= offsetof(rf_plugin_descriptor, entity_hints) +
+                               sizeof(d->entity_hints) &&
+         d->entity_hints != nullptr;
+}
+
+Status FakeHost::EntityHints(const FakeEvent& event,
+                             std::vector<std::string>* out) {
+  std::vector<rf_kv> attributes;
+  rf_event_view view = event.View(&attributes);
+  return EntityHints(view, out);
+}
+
+Status FakeHost::EntityHints(const rf_event_view& event,
+                             std::vector<std::string>* out) {
+  out->clear();
+  if (instance_ == nullptr) return Status::Error("EntityHints before Create");
+  if (!has_entity_hints()) return Status::Ok();
+  // No call context: a state call or annotation from inside the callback
+  // is refused (call_ctx_ is inactive), as riskflowd gives it none.
+  fake_host_internal::CurrentHostScope scope(this);
+  const rf_status s = descriptor_->entity_hints(
+      instance_, fake_host_internal::HintSinkFor(out), &event);
+  hints_declined_ = s == RF_NOT_FOUND;
+  if (hints_declined_) {
+    out->clear();
+    return Status::Ok();
+  }
+  if (s != RF_OK) {
+    return Status::Error("entity_hints() returned status " +
+                         std::to_string(static_cast<int>(s)));
+  }
+  return Status::Ok();
 }
 
 rf_status FakeHost::Refuse(const std::string& why) {

@@ -178,6 +178,21 @@ class FakeHost {
   Status Feed(const rf_event_view& event,
               std::vector<FakeAnnotation>* annotations = nullptr);
 
+  // ABI 1.3: the entities the detector's entity_hints callback names for
+  // `event`, in the order given, repeats included (none when the plugin
+  // has no callback). Touches no state. riskflowd keeps at most
+  // kMaxHintsPerCall of them and only those within the state calls' length
+  // limit; this returns everything, so a test sees what the plugin did.
+  // Fails before Create and when the callback returns non-OK.
+  Status EntityHints(const FakeEvent& event, std::vector<std::string>* out);
+  Status EntityHints(const rf_event_view& event, std::vector<std::string>* out);
+  // Whether the plugin exports the callback (and its descriptor holds it).
+  bool has_entity_hints() const;
+  // Whether the last EntityHints call answered RF_NOT_FOUND: "this
+  // instance never hints" (riskflowd then stops asking it). EntityHints
+  // returns OK and no entities then.
+  bool hints_declined() const { return hints_declined_; }
+
   // The engine's log watermark (newest event time logged before this event
   // minus the pipeline's allowed lateness) for the following Feeds, so late
   // events see what they would see in riskflowd: windowed data only from the
@@ -288,6 +303,7 @@ class FakeHost {
   std::vector<std::unique_ptr<std::string>> call_scratch_;
   std::vector<FakeAnnotation> last_annotations_;
 
+  bool hints_declined_ = false;
   std::vector<std::string> host_errors_;
   std::string last_error_;
   std::vector<FakeLogLine> logs_;

@@ -353,6 +353,20 @@ struct FakeHostCallbacks {
 };
 
 namespace fake_host_internal {
+namespace {
+
+void HintEntity(rf_hint_sink* sink, rf_str entity) {
+  if (sink == nullptr) return;
+  auto* out = reinterpret_cast<std::vector<std::string>*>(sink);
+  out->emplace_back(entity.ptr == nullptr ? std::string()
+                                          : std::string(entity.ptr, entity.len));
+}
+
+}  // namespace
+
+rf_hint_sink* HintSinkFor(std::vector<std::string>* out) {
+  return reinterpret_cast<rf_hint_sink*>(out);
+}
 
 rf_host_api MakeHostApi() {
   rf_host_api api;
@@ -371,6 +385,7 @@ rf_host_api MakeHostApi() {
   api.random_u64 = &FakeHostCallbacks::RandomU64;
   api.log = &FakeHostCallbacks::Log;
   api.partition_by = &FakeHostCallbacks::PartitionBy;
+  api.hint_entity = &HintEntity;
   return api;
 }
 

@@ -4,6 +4,9 @@
 #ifndef RISKFLOW_PLUGINS_SDK_FAKE_HOST_CALLBACKS_H_
 #define RISKFLOW_PLUGINS_SDK_FAKE_HOST_CALLBACKS_H_
 
+#include <string>
+#include <vector>
+
 #include "plugins/sdk/riskflow_plugin.h"
 
 namespace riskflow {
@@ -21,6 +24,9 @@ rf_host_api MakeHostApi();
 // sink (FakeHost::set_trace); what FakeHost hands to plugins.
 // Defined in fake_host_trace.cc.
 rf_host_api MakeTracingHostApi();
+
+// The sink handed to entity_hints: hint_entity appends to *out.
+rf_hint_sink* HintSinkFor(std::vector<std::string>* out);
 
 // The host whose create() / on_event() is running on this thread, or null;
 // log(NULL, ...) goes there.

@@ -400,7 +400,7 @@ TEST(FakeHostDescriptorTest, RefusesNewerAbi) {
   d.abi_minor = RF_ABI_MINOR + 1;
   FakeHost host(&d);
   EXPECT_EQ(host.Create().message(),
-            "plugin 'probe' needs ABI 1.3, this host speaks 1.2");
+            "plugin 'probe' needs ABI 1.4, this host speaks 1.3");
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 #define RF_ABI_MAJOR 1
-#define RF_ABI_MINOR 2
+#define RF_ABI_MINOR 3
 
 /* The one symbol a plugin exports. */
 #define RF_PLUGIN_ENTRY_SYMBOL "riskflow_plugin_descriptor_v1"
@@ -175,6 +175,8 @@ typedef struct rf_annotation {
  * during one on_event() call. */
 typedef struct rf_init_ctx rf_init_ctx;
 typedef struct rf_call_ctx rf_call_ctx;
+/* ABI 1.3: where entity_hints() names entities (see hint_entity). */
+typedef struct rf_hint_sink rf_hint_sink;
 
 typedef enum rf_log_level {
   RF_LOG_DEBUG = 0,
@@ -242,6 +244,13 @@ typedef struct rf_host_api {
    * instance of a detector must declare the same key; the default is
    * RF_PARTITION_ACCOUNT. */
   rf_status (*partition_by)(rf_init_ctx* ctx, int32_t key);
+
+  /* ABI 1.3 (check struct_size before calling). entity_hints() only: names
+   * one state entity the detector's on_event would pass to a state call for
+   * the event being hinted. A cache hint and nothing else: the host may
+   * ignore it (it keeps at most a few per call, and only entities within
+   * the state calls' length limit), and it never changes a result. */
+  void (*hint_entity)(rf_hint_sink* sink, rf_str entity);
 } rf_host_api;
 
 /* ---- The plugin descriptor ------------------------------------------- */
@@ -268,6 +277,23 @@ typedef struct rf_plugin_descriptor {
   void (*destroy)(void* instance);
   /* The message for the last non-OK on_event; valid until the next call. */
   const char* (*last_error)(void* instance);
+
+  /* ABI 1.3, optional (NULL, or a descriptor too small to hold it: no
+   * hints). Names, through host->hint_entity(sink, entity), the state
+   * entities on_event would touch for this event, so the host can bring
+   * them into the CPU cache before the event is decided. It must be a pure
+   * function of the instance's parameters and the event: no state calls,
+   * no annotations, no other host calls (the host gives no call context),
+   * no change to the instance. The host may call it for an event any time
+   * before that event's on_event, on the instance's own thread, or not at
+   * all; hints are never checked against what on_event does, so a wrong
+   * hint only costs a wasted prefetch. A crash in it is a crash of the
+   * detector (docs/plugin-faults.md); RF_NOT_FOUND says this instance
+   * never hints (e.g. its parameters key every state by the account) and
+   * the host stops asking it; any other non-OK return drops that call's
+   * hints. */
+  rf_status (*entity_hints)(void* instance, rf_hint_sink* sink,
+                            const rf_event_view* event);
 } rf_plugin_descriptor;
 
 typedef const rf_plugin_descriptor* (*rf_plugin_entry_fn)(void);

@@ -3,7 +3,10 @@
 // A detector is a class derived from riskflow::sdk::Detector with
 //   Status Init(InitContext& ctx, const Params& params);   // declare state
 //   Status OnEvent(Context& ctx, const Event& event);      // per event
-// and one RISKFLOW_DETECTOR(...) line that generates the exported C entry
+// optionally (ABI 1.3)
+//   void EntityHints(const Event& event, Hints& hints) const override;
+// naming the state entities OnEvent would touch (a prefetch hint), and one
+// RISKFLOW_DETECTOR(...) line that generates the exported C entry
 // point. Exceptions never cross the boundary: the generated callbacks catch
 // everything and turn it into an error the host reports.
 //
@@ -21,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -340,11 +344,41 @@ class Context {
   const char* failed_call_ = nullptr;
 };
 
+// Where EntityHints names entities (ABI 1.3). Each Add is one hint: the
+// host keeps at most a few per event and detector (it brings their state
+// into the CPU cache before the event is decided) and ignores the rest.
+class Hints {
+ public:
+  using Fn = void (*)(rf_hint_sink*, rf_str);
+  Hints(Fn fn, rf_hint_sink* sink) : fn_(fn), sink_(sink) {}
+  void Add(std::string_view entity) {
+    if (fn_ != nullptr) fn_(sink_, ToRf(entity));
+  }
+
+ private:
+  Fn fn_;
+  rf_hint_sink* sink_;
+};
+
 class Detector {
  public:
   virtual ~Detector() = default;
   virtual Status Init(InitContext& ctx, const Params& params) = 0;
   virtual Status OnEvent(Context& ctx, const Event& event) = 0;
+  // Optional (ABI 1.3): the entities OnEvent would pass to state calls for
+  // this event, each through hints.Add. A pure function of the parameters
+  // and the event: no state, no annotations (there is no Context). Build
+  // the keys with the same function OnEvent uses, so they cannot drift.
+  // Not overriding it (the default) exports no callback at all, so the
+  // host never calls the detector for hints.
+  virtual void EntityHints(const Event& event, Hints& hints) const {
+    (void)event;
+    (void)hints;
+  }
+  // Whether this instance, with its parameters, ever hints anything
+  // beyond the bare account (which the host prefetches anyway). False:
+  // the host stops calling EntityHints for it after the first call.
+  virtual bool HintsUseful() const { return true; }
 };
 
 // Convenience for the parameter table.
@@ -372,80 +406,11 @@ inline rf_param_spec WithRange(rf_param_spec p, double min, double max) {
   return p;
 }
 
-namespace internal {
-
-struct Instance {
-  std::unique_ptr<Detector> detector;
-  const rf_host_api* host = nullptr;
-  std::string last_error;
-};
-
-inline void CopyError(const std::string& msg, char* buf, size_t len) {
-  if (buf == nullptr || len == 0) return;
-  size_t n = msg.size() < len - 1 ? msg.size() : len - 1;
-  std::memcpy(buf, msg.data(), n);
-  buf[n] = '\0';
-}
-
-template <typename T>
-rf_status Create(const rf_host_api* host, rf_init_ctx* ctx,
-                 const rf_param_value* params, size_t param_count,
-                 void** instance_out, char* error_buf, size_t error_buf_len) {
-  try {
-    auto instance = std::make_unique<Instance>();
-    instance->host = host;
-    instance->detector = std::make_unique<T>();
-    InitContext init(host, ctx);
-    Status s = instance->detector->Init(init, Params(params, param_count));
-    if (!s.ok()) {
-      CopyError(s.message(), error_buf, error_buf_len);
-      return RF_INVALID_ARGUMENT;
-    }
-    *instance_out = instance.release();
-    return RF_OK;
-  } catch (const std::exception& e) {
-    CopyError(std::string("exception in Init: ") + e.what(), error_buf,
-              error_buf_len);
-  } catch (...) {
-    CopyError("unknown exception in Init", error_buf, error_buf_len);
-  }
-  return RF_ERROR;
-}
-
-inline rf_status OnEvent(void* raw, rf_call_ctx* ctx,
-                         const rf_event_view* view) {
-  auto* instance = static_cast<Instance*>(raw);
-  try {
-    Context context(instance->host, ctx);
-    Status s = instance->detector->OnEvent(context, Event(view));
-    if (s.ok() && !context.ok()) s = context.status();
-    if (!s.ok()) {
-      instance->last_error = s.message();
-      return RF_ERROR;
-    }
-    return RF_OK;
-  } catch (const std::exception& e) {
-    instance->last_error = std::string("exception in OnEvent: ") + e.what();
-  } catch (...) {
-    instance->last_error = "unknown exception in OnEvent";
-  }
-  return RF_ERROR;
-}
-
-inline void Destroy(void* raw) {
-  try {
-    delete static_cast<Instance*>(raw);
-  } catch (...) {
-  }
-}
-
-inline const char* LastError(void* raw) {
-  return static_cast<Instance*>(raw)->last_error.c_str();
-}
-
-}  // namespace internal
 }  // namespace sdk
 }  // namespace riskflow
+
+// The callbacks the macro below puts into the descriptor.
+#include "plugins/sdk/riskflow_sdk_callbacks.h"  // IWYU pragma: export
 
 // Generates the exported entry point. PARAMS_FN is a function returning
 // `const std::vector<rf_param_spec>&` (the declared parameter schema).
@@ -467,6 +432,7 @@ inline const char* LastError(void* raw) {
       d.on_event = &::riskflow::sdk::internal::OnEvent;                       \
       d.destroy = &::riskflow::sdk::internal::Destroy;                        \
       d.last_error = &::riskflow::sdk::internal::LastError;                   \
+      d.entity_hints = ::riskflow::sdk::internal::HintsCallbackFor<CLASS>();  \
       return d;                                                               \
     }();                                                                      \
     return &descriptor;                                                       \

@@ -138,14 +138,28 @@ sdk::Status SuddenOutflowDetector::Init(sdk::InitContext& ctx,
   return ctx.DeclareLastSeen("balance", &balance_);
 }
 
-sdk::Status SuddenOutflowDetector::OnEvent(sdk::Context& ctx,
-                                           const sdk::Event& event) {
+std::string SuddenOutflowDetector::KeyFor(const sdk::Event& event) const {
   // Amounts without a currency cannot be compared with anything.
   if (event.account_id().empty() || event.currency().empty()) {
-    return sdk::Status::Ok();
+    return std::string();
   }
-  const std::string key =
-      std::string(event.account_id()) + "|" + std::string(event.currency());
+  if (!types_.Contains(event.type()) &&
+      event.type() != RF_EVENT_BALANCE_SNAPSHOT && !IsInflow(event.type())) {
+    return std::string();
+  }
+  return std::string(event.account_id()) + "|" + std::string(event.currency());
+}
+
+void SuddenOutflowDetector::EntityHints(const sdk::Event& event,
+                                        sdk::Hints& hints) const {
+  const std::string key = KeyFor(event);
+  if (!key.empty()) hints.Add(key);
+}
+
+sdk::Status SuddenOutflowDetector::OnEvent(sdk::Context& ctx,
+                                           const sdk::Event& event) {
+  const std::string key = KeyFor(event);
+  if (key.empty()) return sdk::Status::Ok();
   if (types_.Contains(event.type())) {
     const int64_t amount = std::max<int64_t>(0, event.amount_minor());
     ctx.Add(short_sum_, key, amount);

@@ -34,8 +34,12 @@ class SuddenOutflowDetector : public sdk::Detector {
  public:
   sdk::Status Init(sdk::InitContext& ctx, const sdk::Params& params) override;
   sdk::Status OnEvent(sdk::Context& ctx, const sdk::Event& event) override;
+  void EntityHints(const sdk::Event& event, sdk::Hints& hints) const override;
 
  private:
+  // The "account|currency" key OnEvent keeps the event's states under, ""
+  // when it touches none (shared by OnEvent and EntityHints).
+  std::string KeyFor(const sdk::Event& event) const;
   void OnSnapshot(sdk::Context& ctx, const sdk::Event& event,
                   const std::string& key);
   void OnInflow(sdk::Context& ctx, const sdk::Event& event,

@@ -65,15 +65,33 @@ sdk::Status UnknownCounterpartyDetector::Init(sdk::InitContext& ctx,
   return ctx.DeclareDistinct("counterparties", memory_ms_, kDayMs, &known_);
 }
 
-bool UnknownCounterpartyDetector::InNewCountry(sdk::Context& ctx,
-                                               const sdk::Event& event) {
+std::string UnknownCounterpartyDetector::CountryKey(
+    const sdk::Event& event) const {
   if (travel_grace_ms_ == 0 || event.account_id().empty() ||
       event.country().empty()) {
-    return false;
+    return std::string();
   }
+  return std::string(event.account_id()) + "|" + std::string(event.country());
+}
+
+bool UnknownCounterpartyDetector::Learns(const sdk::Event& event) const {
+  const bool learn =
+      checked_.Contains(event.type()) || learned_.Contains(event.type());
+  return learn && !event.account_id().empty() && !event.counterparty().empty();
+}
+
+void UnknownCounterpartyDetector::EntityHints(const sdk::Event& event,
+                                              sdk::Hints& hints) const {
+  const std::string key = CountryKey(event);
+  if (!key.empty() || Learns(event)) hints.Add(event.account_id());
+  if (!key.empty()) hints.Add(key);
+}
+
+bool UnknownCounterpartyDetector::InNewCountry(sdk::Context& ctx,
+                                               const sdk::Event& event) {
+  const std::string key = CountryKey(event);
+  if (key.empty()) return false;
   const std::string_view account = event.account_id();
-  const std::string key =
-      std::string(account) + "|" + std::string(event.country());
   std::optional<sdk::Context::LastValue> since_account =
       ctx.GetLast(account_since_, account);
   if (!since_account.has_value()) {
@@ -101,10 +119,7 @@ sdk::Status UnknownCounterpartyDetector::OnEvent(sdk::Context& ctx,
   // Every event with a country teaches where the account has been.
   const bool new_country = InNewCountry(ctx, event);
   const bool check = checked_.Contains(event.type());
-  const bool learn = check || learned_.Contains(event.type());
-  if (!learn || event.account_id().empty() || event.counterparty().empty()) {
-    return sdk::Status::Ok();
-  }
+  if (!Learns(event)) return sdk::Status::Ok();
   const std::string_view account = event.account_id();
   if (check && !new_country &&
       !ctx.ContainsDistinct(known_, account, event.counterparty(),

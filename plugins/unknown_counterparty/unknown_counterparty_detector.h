@@ -20,8 +20,16 @@ class UnknownCounterpartyDetector : public sdk::Detector {
  public:
   sdk::Status Init(sdk::InitContext& ctx, const sdk::Params& params) override;
   sdk::Status OnEvent(sdk::Context& ctx, const sdk::Event& event) override;
+  // The account when the event is learned or checked or travel is
+  // tracked, and the "account|country" key when travel is tracked.
+  void EntityHints(const sdk::Event& event, sdk::Hints& hints) const override;
 
  private:
+  // The (account, country) key InNewCountry uses, "" when it does not run
+  // (shared by InNewCountry and EntityHints).
+  std::string CountryKey(const sdk::Event& event) const;
+  // Whether OnEvent checks or learns the event's counterparty.
+  bool Learns(const sdk::Event& event) const;
   sdk::EventTypeFilter checked_;
   sdk::EventTypeFilter learned_;
   int64_t memory_ms_ = 0;

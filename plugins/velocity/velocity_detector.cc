@@ -161,17 +161,34 @@ void VelocityDetector::CheckCounts(sdk::Context& ctx,
   ctx.Annotate(a);
 }
 
-void VelocityDetector::CheckSums(sdk::Context& ctx, const std::string& entity,
-                                 const sdk::Event& event) {
+std::vector<SumLimit>::const_iterator VelocityDetector::SummedBy(
+    const sdk::Event& event) const {
   // A zero amount cannot push a sum over a limit; skipping it saves a write.
-  if (sums_.empty() || event.amount_minor() <= 0) return;
+  if (sums_.empty() || event.amount_minor() <= 0) return sums_.end();
   const std::string_view currency = event.currency();
-  auto first = std::find_if(sums_.begin(), sums_.end(), [&](const SumLimit& l) {
-    return l.currency == currency;
-  });
   // Only currencies with a limit are summed: amounts in different
   // currencies are never added together (no FX guessing).
+  return std::find_if(sums_.begin(), sums_.end(), [&](const SumLimit& l) {
+    return l.currency == currency;
+  });
+}
+
+void VelocityDetector::EntityHints(const sdk::Event& event,
+                                   sdk::Hints& hints) const {
+  if (!types_.Contains(event.type())) return;
+  const std::string entity = EntityFor(key_, event);
+  if (entity.empty()) return;
+  hints.Add(entity);
+  if (SummedBy(event) != sums_.end()) {
+    hints.Add(SumEntity(entity, event.currency()));
+  }
+}
+
+void VelocityDetector::CheckSums(sdk::Context& ctx, const std::string& entity,
+                                 const sdk::Event& event) {
+  const auto first = SummedBy(event);
   if (first == sums_.end()) return;
+  const std::string_view currency = event.currency();
   const std::string sum_entity = SumEntity(entity, currency);
   ctx.Add(amounts_, sum_entity, event.amount_minor());
 

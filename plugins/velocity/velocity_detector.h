@@ -23,8 +23,19 @@ class VelocityDetector : public sdk::Detector {
  public:
   sdk::Status Init(sdk::InitContext& ctx, const sdk::Params& params) override;
   sdk::Status OnEvent(sdk::Context& ctx, const sdk::Event& event) override;
+  // The count entity and, when the event is summed, its sum entity.
+  void EntityHints(const sdk::Event& event, sdk::Hints& hints) const override;
+  // Keyed by the bare account without sums: only the account, which the
+  // host prefetches anyway.
+  bool HintsUseful() const override {
+    return key_ != EntityKey::kAccount || !sums_.empty();
+  }
 
  private:
+  // The first sum limit of the event's currency when OnEvent adds the
+  // event to a sum (sums_.end() otherwise): shared by CheckSums and
+  // EntityHints so the hinted sum entity is the one summed.
+  std::vector<SumLimit>::const_iterator SummedBy(const sdk::Event& event) const;
   // Annotate (at most once each) with the most severe exceeded limit.
   void CheckCounts(sdk::Context& ctx, const std::string& entity);
   void CheckSums(sdk::Context& ctx, const std::string& entity,

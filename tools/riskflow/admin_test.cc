@@ -199,9 +199,9 @@ TEST_F(AdminTest, PluginsListsTheFourDetectorsWithParameterRanges) {
     EXPECT_EQ(words[0], rows[i].first);
     EXPECT_EQ(words[1], rows[i].second);
     EXPECT_THAT(words[2], ::testing::MatchesRegex("[0-9a-f]{12}"));
-    // ABI 1.2: FILE parameters (docs/plugin-guide.md); 1.1 added
-    // partition_by (docs/keyed-stages.md).
-    EXPECT_EQ(words[3], "1.2");
+    // ABI 1.3: entity hints; 1.2 FILE parameters (docs/plugin-guide.md);
+    // 1.1 added partition_by (docs/keyed-stages.md).
+    EXPECT_EQ(words[3], "1.3");
     EXPECT_EQ(words[4], "ok");
     EXPECT_THAT(words[5], ::testing::EndsWith(".so"));
   }

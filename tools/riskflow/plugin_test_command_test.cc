@@ -254,7 +254,7 @@ TEST(PluginTestCommandTest, WrongAbiIsRefusedWithTheLoadersMessage) {
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err, absl::StrCat("riskflow plugin test: plugin ", path,
                                 ": built for ABI 2.0, this host speaks ABI "
-                                "1.2 (major versions must match)\n"));
+                                "1.3 (major versions must match)\n"));
 }
 
 TEST(PluginTestCommandTest, DetectorFailuresAreShownAndFailTheRun) {

@@ -8,6 +8,8 @@
 //   hang   never return (sleeps, so it does not burn a shared CPU)
 //   oom    allocate and touch memory up to a cap, then SIGKILL itself: what
 //          the kernel's OOM killer does, without risking the machine
+// Parameter `in`: `on_event` (the default) misbehaves in on_event; `hints`
+// in the entity_hints callback (ABI 1.3) instead, on_event then passes.
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,11 +30,14 @@ enum class Mode { kSegv, kAbort, kThrow, kHang, kOom };
 
 struct Instance {
   Mode mode = Mode::kSegv;
+  bool in_hints = false;
 };
 
 const rf_param_spec kParams[] = {
     {sizeof(rf_param_spec), "mode", RF_PARAM_STRING, "segv", 0, 0, 0, 0,
      "segv | abort | throw | hang | oom"},
+    {sizeof(rf_param_spec), "in", RF_PARAM_STRING, "on_event", 0, 0, 0, 0,
+     "on_event | hints"},
 };
 
 bool Equals(rf_str s, const char* text) {
@@ -44,6 +49,10 @@ rf_status Create(const rf_host_api*, rf_init_ctx*, const rf_param_value* params,
                  size_t error_buf_len) {
   auto* inst = new Instance();
   for (size_t i = 0; i < param_count; ++i) {
+    if (Equals(params[i].name, "in")) {
+      inst->in_hints = Equals(params[i].text, "hints");
+      continue;
+    }
     if (!Equals(params[i].name, "mode")) continue;
     const rf_str v = params[i].text;
     if (Equals(v, "segv")) inst->mode = Mode::kSegv;
@@ -64,7 +73,20 @@ rf_status Create(const rf_host_api*, rf_init_ctx*, const rf_param_value* params,
 
 volatile char* volatile g_sink = nullptr;
 
+rf_status Misbehave(Instance* instance, const rf_event_view* event);
+
 rf_status OnEvent(void* instance, rf_call_ctx*, const rf_event_view* event) {
+  auto* inst = static_cast<Instance*>(instance);
+  return inst->in_hints ? RF_OK : Misbehave(inst, event);
+}
+
+rf_status EntityHints(void* instance, rf_hint_sink*,
+                      const rf_event_view* event) {
+  auto* inst = static_cast<Instance*>(instance);
+  return inst->in_hints ? Misbehave(inst, event) : RF_OK;
+}
+
+rf_status Misbehave(Instance* instance, const rf_event_view* event) {
   bool trigger = false;
   for (size_t i = 0; i < event->attribute_count; ++i) {
     if (Equals(event->attributes[i].key, "crash") &&
@@ -73,7 +95,7 @@ rf_status OnEvent(void* instance, rf_call_ctx*, const rf_event_view* event) {
     }
   }
   if (!trigger) return RF_OK;
-  switch (static_cast<Instance*>(instance)->mode) {
+  switch (instance->mode) {
     case Mode::kSegv: {
       volatile int* null_pointer = nullptr;
       *null_pointer = 42;
@@ -122,11 +144,12 @@ riskflow_plugin_descriptor_v1(void) {
       "0.0.1",
       "Test-only: crashes, throws, hangs or gets OOM-killed on crash=1.",
       kParams,
-      1,
+      2,
       &Create,
       &OnEvent,
       &Destroy,
       &LastError,
+      &EntityHints,
   };
   return &d;
 }
