@@ -4,11 +4,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <exception>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "pipeline/plugin_host/partition_key.h"
+#include "pipeline/plugin_host/plugin_call.h"
 #include "pipeline/plugin_host/plugin_output.h"
 #include "pipeline/plugin_host/quarantine_store.h"
 
@@ -211,20 +211,13 @@ void ShardDetectors::RunOne(Instance& inst, const log::LoggedEvent& logged,
               start.time_since_epoch())
               .count());
     }
-    rf_status s = RF_ERROR;
     std::string escaped;
-    // A plugin built without the SDK's barrier can throw through the C ABI;
-    // catching here costs nothing until it happens and turns a certain
-    // std::terminate into a contained fault.
-    try {
-      s = slot->plugin->descriptor().on_event(
-          inst.handle, reinterpret_cast<rf_call_ctx*>(&call_), &view);
-    } catch (const std::exception& e) {
-      escaped = e.what();
-      if (escaped.empty()) escaped = "std::exception";
-    } catch (...) {
-      escaped = "an exception that is not a std::exception";
-    }
+    const rf_status s = CallPlugin(
+        [&] {
+          return slot->plugin->descriptor().on_event(
+              inst.handle, reinterpret_cast<rf_call_ctx*>(&call_), &view);
+        },
+        &escaped);
     if (marker_ != nullptr) marker_->EndCall();
     if (!escaped.empty()) {
       next_start_ = std::chrono::steady_clock::time_point();

@@ -3,11 +3,11 @@
 // hints", docs/state-memory.md "Entity hints").
 #include <algorithm>
 #include <chrono>
-#include <exception>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "pipeline/common/logger.h"
+#include "pipeline/plugin_host/plugin_call.h"
 #include "pipeline/plugin_host/shard_detectors.h"
 
 namespace riskflow::plugin_host {
@@ -73,16 +73,10 @@ void ShardDetectors::HintOne(Instance& inst, const log::LoggedEvent& logged,
                        budget, now_ns);
   }
   out->BeginCall();
-  rf_status s = RF_ERROR;
   std::string escaped;
-  try {
-    s = inst.hints(inst.handle, out->sink(), &hint_view_);
-  } catch (const std::exception& e) {
-    escaped = e.what();
-    if (escaped.empty()) escaped = "std::exception";
-  } catch (...) {
-    escaped = "an exception that is not a std::exception";
-  }
+  const rf_status s = CallPlugin(
+      [&] { return inst.hints(inst.handle, out->sink(), &hint_view_); },
+      &escaped);
   if (marker_ != nullptr) marker_->EndCall();
   if (s == RF_OK && escaped.empty()) return;
   out->DropCall();
