@@ -20,6 +20,7 @@
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/plugin_host/plugin_output.h"
 #include "pipeline/plugin_host/shard_detectors.h"
+#include "pipeline/plugin_host/shard_detectors_test_util.h"
 #include "pipeline/state/shard_state.h"
 #include "pipeline/state/state_store.h"
 #include "pipeline/storage/store.h"
@@ -109,49 +110,6 @@ TEST(EventHintsTest, AFailedCallsHintsAreDroppedAndClearReuses) {
   EXPECT_THAT(Entities(h), ElementsAre("a"));
 }
 
-// A real store, shard cache and detector instances (as in
-// shard_detectors_test.cc).
-struct Shard {
-  storage::ScopedTempDir dir;
-  std::unique_ptr<storage::Store> store;
-  std::unique_ptr<state::ShardState> state;
-  std::unique_ptr<ShardDetectors> detectors;
-};
-
-std::unique_ptr<Shard> NewShard(Pipeline* pipeline) {
-  auto shard = std::make_unique<Shard>();
-  storage::StoreOptions opts;
-  opts.block_cache_bytes = 8 << 20;
-  opts.write_buffer_bytes = 8 << 20;
-  auto store = state::OpenStateStore(shard->dir.path(), opts);
-  EXPECT_TRUE(store.ok()) << store.status();
-  if (!store.ok()) return nullptr;
-  shard->store = std::move(*store);
-  shard->state =
-      std::make_unique<state::ShardState>(shard->store.get(), 1000, 0);
-  auto detectors = pipeline->Instantiate(shard->state.get(), shard->store.get());
-  EXPECT_TRUE(detectors.ok()) << detectors.status();
-  if (!detectors.ok()) return nullptr;
-  shard->detectors = std::move(*detectors);
-  return shard;
-}
-
-void AddDetector(riskflow::v1::PipelineConfig* config, const std::string& name,
-                 const std::string& plugin,
-                 const std::map<std::string, std::string>& params) {
-  riskflow::v1::DetectorConfig* d = config->add_detectors();
-  d->set_name(name);
-  d->set_plugin(plugin);
-  for (const auto& [k, v] : params) (*d->mutable_params())[k] = v;
-  d->set_time_budget_us(60 * 1000 * 1000);
-}
-
-std::unique_ptr<Pipeline> MustLoad(const riskflow::v1::PipelineConfig& c) {
-  auto pipeline = Pipeline::Load(c, TestPluginSearchPath());
-  EXPECT_TRUE(pipeline.ok()) << pipeline.status();
-  return pipeline.ok() ? std::move(*pipeline) : nullptr;
-}
-
 log::LoggedEvent Payment(uint64_t sequence, const std::string& currency,
                          bool crash = false) {
   log::LoggedEvent e;
@@ -180,7 +138,7 @@ riskflow::v1::PipelineConfig TwoVelocities() {
 TEST(CollectHintsTest, VelocityHintsItsSumEntityOnlyForASummedCurrency) {
   auto pipeline = MustLoad(TwoVelocities());
   ASSERT_NE(pipeline, nullptr);
-  auto shard = NewShard(pipeline.get());
+  auto shard = NewTestShard(pipeline.get());
   ASSERT_NE(shard, nullptr);
   ASSERT_TRUE(shard->detectors->has_hints());
   EventHints h;
@@ -198,7 +156,7 @@ TEST(CollectHintsTest, AnInstanceThatDeclinesIsNotAskedAgain) {
   AddDetector(&config, "vel", "velocity", {{"max_events", "100"}});
   auto pipeline = MustLoad(config);
   ASSERT_NE(pipeline, nullptr);
-  auto shard = NewShard(pipeline.get());
+  auto shard = NewTestShard(pipeline.get());
   ASSERT_NE(shard, nullptr);
   ASSERT_TRUE(shard->detectors->has_hints());
   EventHints h;
@@ -210,7 +168,7 @@ TEST(CollectHintsTest, AnInstanceThatDeclinesIsNotAskedAgain) {
 TEST(CollectHintsTest, OnlyTheDetectorsThatRunHereAreAsked) {
   auto pipeline = MustLoad(TwoVelocities());
   ASSERT_NE(pipeline, nullptr);
-  auto shard = NewShard(pipeline.get());
+  auto shard = NewTestShard(pipeline.get());
   ASSERT_NE(shard, nullptr);
   EventHints h;
   // Both remote: nothing asked. A stage item for slot 1 only: asked.
@@ -231,7 +189,7 @@ TEST(CollectHintsTest, AThrowingHintStopsItsHintsButIsNoFault) {
                                               {"in", "hints"}});
   auto pipeline = MustLoad(config);
   ASSERT_NE(pipeline, nullptr);
-  auto shard = NewShard(pipeline.get());
+  auto shard = NewTestShard(pipeline.get());
   ASSERT_NE(shard, nullptr);
   auto marker = CrashMarker::Open(shard->dir.path() + "/hints.marker");
   ASSERT_TRUE(marker.ok()) << marker.status();
@@ -260,7 +218,7 @@ TEST(CollectHintsTest, ACrashInAHintNamesTheDetectorLikeOnEvent) {
                                               {"in", "hints"}});
   auto pipeline = MustLoad(config);
   ASSERT_NE(pipeline, nullptr);
-  auto shard = NewShard(pipeline.get());
+  auto shard = NewTestShard(pipeline.get());
   ASSERT_NE(shard, nullptr);
   const std::string path = shard->dir.path() + "/s-0.marker";
   pid_t pid = fork();

@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "pipeline/log/logged_event.h"
 #include "pipeline/plugin_host/pipeline.h"
+#include "pipeline/plugin_host/shard_detectors_test_util.h"
 #include "pipeline/state/shard_state.h"
 #include "pipeline/state/state_store.h"
 #include "pipeline/storage/store.h"
@@ -25,57 +26,9 @@ using ::riskflow::testing::TestPluginSearchPath;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// Generous, so a slow test machine never turns a success into an overrun
-// (overruns count as faults and would skew the consecutive-fault counts).
-constexpr int64_t kBudgetUs = 60 * 1000 * 1000;
-
-// A fresh store, shard cache and detector instances over one pipeline.
-struct Shard {
-  storage::ScopedTempDir dir;
-  std::unique_ptr<storage::Store> store;
-  std::unique_ptr<state::ShardState> state;
-  std::unique_ptr<ShardDetectors> detectors;
-};
-
-std::unique_ptr<Shard> NewShard(Pipeline* pipeline) {
-  auto shard = std::make_unique<Shard>();
-  storage::StoreOptions opts;
-  opts.block_cache_bytes = 8 << 20;
-  opts.write_buffer_bytes = 8 << 20;
-  auto store = state::OpenStateStore(shard->dir.path(), opts);
-  EXPECT_TRUE(store.ok()) << store.status();
-  if (!store.ok()) return nullptr;
-  shard->store = std::move(*store);
-  shard->state =
-      std::make_unique<state::ShardState>(shard->store.get(), 1000, 0);
-  auto detectors = pipeline->Instantiate(shard->state.get(), shard->store.get());
-  EXPECT_TRUE(detectors.ok()) << detectors.status();
-  if (!detectors.ok()) return nullptr;
-  shard->detectors = std::move(*detectors);
-  return shard;
-}
-
-riskflow::v1::DetectorConfig* AddDetector(
-    riskflow::v1::PipelineConfig* config, const std::string& name,
-    const std::string& plugin,
-    const std::map<std::string, std::string>& params) {
-  riskflow::v1::DetectorConfig* d = config->add_detectors();
-  d->set_name(name);
-  d->set_plugin(plugin);
-  for (const auto& [k, v] : params) (*d->mutable_params())[k] = v;
-  d->set_time_budget_us(kBudgetUs);
-  return d;
-}
-
 // Velocity annotates from the second event of an account on.
 void AddVelocity(riskflow::v1::PipelineConfig* config) {
   AddDetector(config, "vel", "velocity", {{"max_events", "1"}});
-}
-
-std::unique_ptr<Pipeline> MustLoad(const riskflow::v1::PipelineConfig& c) {
-  auto pipeline = Pipeline::Load(c, TestPluginSearchPath());
-  EXPECT_TRUE(pipeline.ok()) << pipeline.status();
-  return pipeline.ok() ? std::move(*pipeline) : nullptr;
 }
 
 log::LoggedEvent Event(uint64_t sequence, const std::string& account = "acct-1") {
@@ -91,7 +44,7 @@ log::LoggedEvent Event(uint64_t sequence, const std::string& account = "acct-1")
   return e;
 }
 
-riskflow::v1::Decision RunOne(Shard* shard, uint64_t sequence) {
+riskflow::v1::Decision RunOne(TestShard* shard, uint64_t sequence) {
   riskflow::v1::Decision d;
   shard->detectors->Run(Event(sequence), &d);
   return d;
@@ -118,7 +71,7 @@ TEST(ShardDetectorsTest, ErrorGivesOneDegradedAnnotationAndDiscardsPartial) {
   AddVelocity(&config);
   auto pipeline = MustLoad(config);
   ASSERT_NE(pipeline, nullptr);
-  auto shard = NewShard(pipeline.get());
+  auto shard = NewTestShard(pipeline.get());
   ASSERT_NE(shard, nullptr);
 
   // Sequence 1 succeeds: the detector's own annotation is kept.
@@ -165,7 +118,7 @@ TEST(ShardDetectorsTest, UnspecifiedOnErrorRoutesToManualReview) {
   AddDetector(&config, "flaky", "faulty", {{"fail_every", "1"}});
   auto pipeline = MustLoad(config);
   ASSERT_NE(pipeline, nullptr);
-  auto shard = NewShard(pipeline.get());
+  auto shard = NewTestShard(pipeline.get());
   ASSERT_NE(shard, nullptr);
   riskflow::v1::Decision d = RunOne(shard.get(), 7);
   ASSERT_EQ(d.annotations_size(), 1);
@@ -182,7 +135,7 @@ TEST(ShardDetectorsTest, ExceptionIsContained) {
   AddVelocity(&config);
   auto pipeline = MustLoad(config);
   ASSERT_NE(pipeline, nullptr);
-  auto shard = NewShard(pipeline.get());
+  auto shard = NewTestShard(pipeline.get());
   ASSERT_NE(shard, nullptr);
   RunOne(shard.get(), 1);
   riskflow::v1::Decision d = RunOne(shard.get(), 2);
@@ -206,7 +159,7 @@ TEST(ShardDetectorsTest, FailingHostCallIsAFault) {
   AddVelocity(&config);
   auto pipeline = MustLoad(config);
   ASSERT_NE(pipeline, nullptr);
-  auto shard = NewShard(pipeline.get());
+  auto shard = NewTestShard(pipeline.get());
   ASSERT_NE(shard, nullptr);
   riskflow::v1::Decision d = RunOne(shard.get(), 1);
   auto errs = From(d, "flaky");
@@ -227,7 +180,7 @@ TEST(ShardDetectorsTest, QuarantinedAfterConsecutiveFaults) {
   AddVelocity(&config);
   auto pipeline = MustLoad(config);
   ASSERT_NE(pipeline, nullptr);
-  auto shard = NewShard(pipeline.get());
+  auto shard = NewTestShard(pipeline.get());
   ASSERT_NE(shard, nullptr);
   const DetectorSlot& slot = Slot(*pipeline, 0);
 
@@ -264,7 +217,7 @@ TEST(ShardDetectorsTest, SuccessResetsConsecutiveFaults) {
   flaky->set_quarantine_after(2);
   auto pipeline = MustLoad(config);
   ASSERT_NE(pipeline, nullptr);
-  auto shard = NewShard(pipeline.get());
+  auto shard = NewTestShard(pipeline.get());
   ASSERT_NE(shard, nullptr);
   const DetectorSlot& slot = Slot(*pipeline, 0);
   for (uint64_t seq = 1; seq <= 10; ++seq) {
@@ -291,7 +244,7 @@ TEST(ShardDetectorsTest, OverrunsAreCountedButNeverChangeDecisions) {
   AddVelocity(&config);
   auto pipeline = MustLoad(config);
   ASSERT_NE(pipeline, nullptr);
-  auto shard = NewShard(pipeline.get());
+  auto shard = NewTestShard(pipeline.get());
   ASSERT_NE(shard, nullptr);
   const DetectorSlot& slot = Slot(*pipeline, 0);
 
@@ -324,8 +277,8 @@ TEST(ShardDetectorsTest, UntimedCallsCountNoOverrunsAndDecideTheSame) {
   ASSERT_NE(untimed, nullptr);
   EXPECT_TRUE(timed->time_calls());
   untimed->set_time_calls(false);
-  auto a = NewShard(timed.get());
-  auto b = NewShard(untimed.get());
+  auto a = NewTestShard(timed.get());
+  auto b = NewTestShard(untimed.get());
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
   for (uint64_t seq = 1; seq <= 3; ++seq) {
@@ -347,7 +300,7 @@ TEST(ShardDetectorsTest, SameEventsGiveSameAnnotations) {
 
   auto run = [&]() {
     std::vector<std::string> out;
-    auto shard = NewShard(pipeline.get());
+    auto shard = NewTestShard(pipeline.get());
     EXPECT_NE(shard, nullptr);
     if (shard == nullptr) return out;
     for (uint64_t seq = 1; seq <= 20; ++seq) {
