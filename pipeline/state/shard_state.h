@@ -345,6 +345,8 @@ class ShardState {
     mutable bool matched = false;
   };
   void PrefetchHashed(size_t hash, int stage);
+  // One stage of either: whether a record matched (stage 0: true).
+  bool Prefetch(const PrefetchProbe& probe);
   struct RecordHash {
     using is_transparent = void;
     size_t operator()(absl::string_view entity) const;

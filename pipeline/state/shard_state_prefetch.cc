@@ -30,8 +30,15 @@ void ShardState::PrefetchEntity(std::string_view entity, int stage) {
 
 bool ShardState::PrefetchEntity(std::string_view entity, size_t hash,
                                 int stage) {
-  const PrefetchProbe probe{entity, hash, stage, /*by_hash=*/false, this};
-  if (stage == 0) {
+  return Prefetch({entity, hash, stage, /*by_hash=*/false, this});
+}
+
+void ShardState::PrefetchHashed(size_t hash, int stage) {
+  Prefetch({{}, hash, stage, /*by_hash=*/true, this});
+}
+
+bool ShardState::Prefetch(const PrefetchProbe& probe) {
+  if (probe.stage == 0) {
     // The control bytes and slots of the entity's probe group.
     records_.prefetch(probe);
     return true;
@@ -40,15 +47,6 @@ bool ShardState::PrefetchEntity(std::string_view entity, size_t hash,
   // nothing and inserts nothing.
   records_.find(probe, probe.hash);
   return probe.matched;
-}
-
-void ShardState::PrefetchHashed(size_t hash, int stage) {
-  const PrefetchProbe probe{{}, hash, stage, /*by_hash=*/true, this};
-  if (stage == 0) {
-    records_.prefetch(probe);
-    return;
-  }
-  records_.find(probe, hash);
 }
 
 void ShardState::EndEvent(std::string_view partition) {

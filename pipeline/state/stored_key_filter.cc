@@ -73,9 +73,7 @@ StoredKeyFilter::Probe StoredKeyFilter::ProbeOf(uint64_t id,
   // and all but the first find the line in cache instead of each missing
   // to memory. The bit positions come from (id, entity): 9 bits each of
   // 512.
-  const uint64_t block = static_cast<uint64_t>(
-      (static_cast<unsigned __int128>(entity_hash) * blocks_) >> 64);
-  p.block = words_ + block * kWordsPerBlock;
+  p.block = BlockOf(entity_hash);
   std::fill(std::begin(p.mask), std::end(p.mask), 0);
   uint64_t bits = Mix(entity_hash ^ Mix(id + 0x9e3779b97f4a7c15ULL) ^
                       0x5851f42d4c957f2dULL);
@@ -87,17 +85,14 @@ StoredKeyFilter::Probe StoredKeyFilter::ProbeOf(uint64_t id,
   return p;
 }
 
-void StoredKeyFilter::PrefetchBlock(std::string_view entity) const {
-  PrefetchBlockOfHash(absl::Hash<absl::string_view>()(
-      absl::string_view(entity.data(), entity.size())));
+uint64_t* StoredKeyFilter::BlockOf(uint64_t entity_hash) const {
+  const uint64_t block = static_cast<uint64_t>(
+      (static_cast<unsigned __int128>(entity_hash) * blocks_) >> 64);
+  return words_ + block * kWordsPerBlock;
 }
 
 void StoredKeyFilter::PrefetchBlockOfHash(size_t hash) const {
-  // ProbeOf's block: the entity's hash alone picks it.
-  const uint64_t entity_hash = Mix(hash);
-  const uint64_t block = static_cast<uint64_t>(
-      (static_cast<unsigned __int128>(entity_hash) * blocks_) >> 64);
-  __builtin_prefetch(words_ + block * kWordsPerBlock);
+  __builtin_prefetch(BlockOf(Mix(hash)));
 }
 
 size_t StoredKeyFilter::BlockIndex(uint64_t id,

@@ -57,12 +57,10 @@ class StoredKeyFilter {
   bool MaybeStored(uint64_t id, std::string_view entity) const;
 
   // Brings the block MaybeStored(id, entity) would read, for any id, into
-  // the CPU cache (a prefetch, no load): for a shard that knows an entity
-  // a coming event will look up (ShardState::PrefetchStoredKeyBlock).
-  void PrefetchBlock(std::string_view entity) const;
-  // The same from absl::Hash<absl::string_view>()(entity), the hash the
-  // shard cache's record set uses (ShardState::EntityHash), when the
-  // caller has it already.
+  // the CPU cache (a prefetch, no load), given
+  // absl::Hash<absl::string_view>()(entity), the hash the shard cache's
+  // record set uses (ShardState::EntityHash): for a shard that knows an
+  // entity a coming event will look up (ShardState::PrefetchStoredKeyBlock).
   void PrefetchBlockOfHash(size_t entity_hash) const;
   // Every key of the store as of the scan has been added.
   void MarkReady() { ready_.store(true, std::memory_order_release); }
@@ -88,6 +86,8 @@ class StoredKeyFilter {
     uint64_t mask[kBlockBytes / 8];
   };
   Probe ProbeOf(uint64_t id, std::string_view entity) const;
+  // The block of an entity, from Mix(its absl hash).
+  uint64_t* BlockOf(uint64_t entity_hash) const;
 
   size_t blocks_ = 0;
   size_t mapped_ = 0;       // bytes mapped
