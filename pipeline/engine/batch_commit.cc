@@ -35,44 +35,45 @@ constexpr size_t kKeptBytes = 4 << 20;
 
 void EncodedDecisions::Add(const CommitTarget& target,
                            riskflow::v1::Decision* d) {
-  const size_t start = buffer_.size();
-  if (Stored(target, *d) || Sunk(target, *d)) {
+  Entry entry;
+  entry.offset = buffer_.size();
+  entry.stored = Stored(target, *d);
+  if (Sunk(target, *d)) entry.sink_routes = sinks::RouteBits(*d);
+  if (entry.stored || entry.sink_routes != 0) {
     // Valid UTF-8 and bounded, so the entry can always be read back (and
     // the decision published equals the one stored).
     sinks::AppendEncodedDecision(d, &buffer_);
   } else if (d->annotations_size() > 0) {
     sinks::MakeStorable(d);
   }
-  spans_.emplace_back(start, buffer_.size() - start);
+  entry.size = static_cast<uint32_t>(buffer_.size() - entry.offset);
+  entries_.push_back(entry);
+  sequences_.push_back(d->sequence());
 }
 
 void EncodedDecisions::Clear() {
   if (buffer_.capacity() > kKeptBytes) std::string().swap(buffer_);
   buffer_.clear();
-  spans_.clear();
+  entries_.clear();
+  sequences_.clear();
 }
 
 void BatchCommit::AddDecisions(std::vector<riskflow::v1::Decision>* decisions) {
   own_.Clear();
   for (riskflow::v1::Decision& d : *decisions) own_.Add(target_, &d);
-  AddDecisions(*decisions, own_);
+  AddDecisions(own_);
 }
 
-void BatchCommit::AddDecisions(
-    const std::vector<riskflow::v1::Decision>& decisions,
-    const EncodedDecisions& encoded) {
-  assert(encoded.size() == decisions.size());
-  for (size_t i = 0; i < decisions.size(); ++i) {
+void BatchCommit::AddDecisions(const EncodedDecisions& encoded) {
+  for (size_t i = 0; i < encoded.size(); ++i) {
     const std::string_view bytes = encoded.bytes(i);
-    if (bytes.empty()) continue;
-    const riskflow::v1::Decision& d = decisions[i];
-    if (Stored(target_, d)) {
+    if (encoded.stored(i)) {
       batch_.Put(target_.store->handle(Cf::kDecisions),
-                 storage::SequenceKey(d.sequence()),
+                 storage::SequenceKey(encoded.sequences()[i]),
                  rocksdb::Slice(bytes.data(), bytes.size()));
     }
-    if (Sunk(target_, d)) {
-      pending_.push_back(sinks::PendingDecision{&d, bytes});
+    if (encoded.sink_routes(i) != 0) {
+      pending_.push_back(sinks::PendingDecision{encoded.sink_routes(i), bytes});
     }
   }
 }

@@ -47,26 +47,46 @@ bool WriteWithRetry(const std::function<absl::Status()>& attempt,
 // micro-batch of other events, missed the cache on nearly every string
 // (docs/benchmarks.md, "Issue 9, tenth session"). The encodings go one
 // after another into one reused buffer, written sequentially.
+//
+// It holds all the commit needs of a decision (sequence, routes, bytes),
+// so the shard can decide every event into one reused Decision and keep
+// a decision whole only where someone reads it afterwards: recycling a
+// micro-batch of whole decisions cleared cold memory (docs/benchmarks.md,
+// "Issue 9, eleventh session").
 class EncodedDecisions {
  public:
   // Bounds `d` in place (sink_entry.h) and encodes it when the commit
   // writes it (stored or sunk, see BatchCommit::AddDecisions). The i-th
   // call goes with the micro-batch's i-th decision.
   void Add(const CommitTarget& target, riskflow::v1::Decision* d);
-  size_t size() const { return spans_.size(); }
+  size_t size() const { return entries_.size(); }
   // The i-th decision's bytes, valid until the next Add or Clear; empty:
   // the commit does not write it.
   std::string_view bytes(size_t i) const {
-    return std::string_view(buffer_).substr(spans_[i].first, spans_[i].second);
+    return std::string_view(buffer_).substr(entries_[i].offset,
+                                            entries_[i].size);
   }
+  // Whether the commit stores the i-th decision under its sequence.
+  bool stored(size_t i) const { return entries_[i].stored; }
+  // The i-th decision's routes (sinks::RouteBits); 0: no sink entry.
+  uint32_t sink_routes(size_t i) const { return entries_[i].sink_routes; }
+  // The decisions' log sequences, in the order added.
+  const std::vector<uint64_t>& sequences() const { return sequences_; }
   // Empties it for the next micro-batch, keeping the buffer's memory
   // (fresh memory per batch costs page faults) unless it grew large.
   void Clear();
   size_t buffer_capacity() const { return buffer_.capacity(); }
 
  private:
+  struct Entry {
+    size_t offset = 0;
+    uint32_t size = 0;
+    uint32_t sink_routes = 0;
+    bool stored = false;
+  };
   std::string buffer_;
-  std::vector<std::pair<size_t, size_t>> spans_;  // offset, size
+  std::vector<Entry> entries_;
+  std::vector<uint64_t> sequences_;
 };
 
 // The one write a shard makes to the engine store, built up in two parts:
@@ -94,10 +114,8 @@ class BatchCommit {
   // `decisions` must outlive Write.
   void AddDecisions(std::vector<riskflow::v1::Decision>* decisions);
   // The same, for decisions already bounded and encoded one by one as they
-  // were decided (`encoded` holds one entry per decision, and must
-  // outlive Write too).
-  void AddDecisions(const std::vector<riskflow::v1::Decision>& decisions,
-                    const EncodedDecisions& encoded);
+  // were decided (`encoded` must outlive Write too).
+  void AddDecisions(const EncodedDecisions& encoded);
 
   // Hold changes for the look-up index (router::AddToHoldIndex), in the
   // same write as the decisions that made them.

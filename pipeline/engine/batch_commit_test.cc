@@ -180,8 +180,16 @@ TEST_F(BatchCommitTest, DecisionsEncodedAsDecidedAreWrittenAsTheyWereEncoded) {
   std::string expected;
   sinks::EncodeDecision(&copy, &expected);
   EXPECT_EQ(std::string(encoded.bytes(0)), expected);
+  EXPECT_EQ(encoded.sequences(), (std::vector<uint64_t>{11, 12}));
+  EXPECT_TRUE(encoded.stored(0));
+  EXPECT_FALSE(encoded.stored(1));
+  EXPECT_EQ(encoded.sink_routes(0), sinks::RouteBits(decisions[0]));
+  EXPECT_EQ(encoded.sink_routes(1), 0u);
+  // The commit needs only the encodings: the decisions are gone by then
+  // (the shard decides every event into one reused Decision).
+  decisions.clear();
   BatchCommit commit(target_);
-  commit.AddDecisions(decisions, encoded);
+  commit.AddDecisions(encoded);
   EXPECT_EQ(commit.sink_entries(), 1u);
   ASSERT_TRUE(commit.Write().ok());
   std::string stored;

@@ -11,6 +11,7 @@ namespace riskflow::engine {
 absl::StatusOr<riskflow::v1::Decision> DecisionWaiters::Wait(
     uint64_t sequence, absl::Time deadline, const Lookup& lookup) {
   Waiter waiter;
+  waiter.lookup = &lookup;
   {
     absl::MutexLock lock(&mu_);
     waiting_[sequence].push_back(&waiter);
@@ -57,7 +58,7 @@ uint64_t DecisionWaiters::WaitAsync(uint64_t sequence, const Lookup& lookup,
   {
     absl::MutexLock lock(&mu_);
     token = next_token_++;
-    async_waiting_[sequence].push_back({token, std::move(done)});
+    async_waiting_[sequence].push_back({token, std::move(done), lookup});
     count_.fetch_add(1);
   }
   // Registered first, then looked up, as in Wait.
@@ -100,6 +101,12 @@ DecisionWaiters::Done DecisionWaiters::TakeLocked(uint64_t sequence,
   return nullptr;
 }
 
+bool DecisionWaiters::Waiting(uint64_t sequence) {
+  if (count_.load() == 0) return false;
+  absl::MutexLock lock(&mu_);
+  return waiting_.contains(sequence) || async_waiting_.contains(sequence);
+}
+
 void DecisionWaiters::Publish(
     const std::vector<riskflow::v1::Decision>& committed) {
   if (count_.load() == 0) return;
@@ -122,6 +129,64 @@ void DecisionWaiters::Publish(
   }
   // Outside the lock: a callback finishes an RPC, and may call Cancel.
   for (auto& [done, decision] : ready) done(*decision);
+}
+
+void DecisionWaiters::Publish(
+    const std::vector<riskflow::v1::Decision>& whole,
+    const std::vector<uint64_t>& decided) {
+  Publish(whole);
+  if (count_.load() == 0) return;
+  const bool sorted = std::is_sorted(decided.begin(), decided.end());
+  auto in_batch = [&](uint64_t sequence) {
+    return sorted ? std::binary_search(decided.begin(), decided.end(),
+                                       sequence)
+                  : std::find(decided.begin(), decided.end(), sequence) !=
+                        decided.end();
+  };
+  // Few waiters, many decisions: walk the waiters. Those of `whole` have
+  // their decision by now (the async ones are gone).
+  std::vector<std::pair<uint64_t, Lookup>> missing;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [sequence, unused] : waiting_) {
+      if (in_batch(sequence)) missing.emplace_back(sequence, nullptr);
+    }
+    for (const auto& [sequence, unused] : async_waiting_) {
+      if (in_batch(sequence)) missing.emplace_back(sequence, nullptr);
+    }
+    std::sort(missing.begin(), missing.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    missing.erase(std::unique(missing.begin(), missing.end(),
+                              [](const auto& a, const auto& b) {
+                                return a.first == b.first;
+                              }),
+                  missing.end());
+    for (auto& [sequence, lookup] : missing) {
+      lookup = PendingLookupLocked(sequence);
+    }
+  }
+  for (auto& [sequence, lookup] : missing) {
+    if (!lookup) continue;
+    // Committed before Publish, so the look-up finds it. Should it not
+    // (a failing read), the waiter is left to its deadline.
+    absl::StatusOr<std::optional<riskflow::v1::Decision>> found = lookup();
+    if (!found.ok() || !found->has_value()) continue;
+    Publish({**std::move(found)});
+  }
+}
+
+DecisionWaiters::Lookup DecisionWaiters::PendingLookupLocked(
+    uint64_t sequence) {
+  auto async = async_waiting_.find(sequence);
+  if (async != async_waiting_.end() && !async->second.empty()) {
+    return async->second.front().lookup;
+  }
+  auto it = waiting_.find(sequence);
+  if (it == waiting_.end()) return nullptr;
+  for (Waiter* w : it->second) {
+    if (!w->decision.has_value()) return *w->lookup;
+  }
+  return nullptr;
 }
 
 }  // namespace riskflow::engine

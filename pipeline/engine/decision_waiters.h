@@ -46,18 +46,34 @@ class DecisionWaiters {
   // `done` will never run. False when `done` has run or is running.
   bool Cancel(uint64_t sequence, uint64_t token);
 
+  // Whether a waiter waits for `sequence` now: a shard keeps such a
+  // decision whole for Publish. One atomic load when nobody waits.
+  bool Waiting(uint64_t sequence);
+
   // Called by a shard after its batch is committed. Costs one atomic load
   // when nobody waits.
   void Publish(const std::vector<riskflow::v1::Decision>& committed);
+  // The same, when the shard kept only some decisions whole (`whole`):
+  // `decided` lists every sequence the batch committed, ascending. A
+  // waiter of one not kept whole (it registered after the shard asked
+  // Waiting) gets the decision from its look-up, which finds it committed.
+  void Publish(const std::vector<riskflow::v1::Decision>& whole,
+               const std::vector<uint64_t>& decided);
 
  private:
   struct Waiter {
     std::optional<riskflow::v1::Decision> decision;
+    const Lookup* lookup = nullptr;  // lives as long as the waiter
   };
   struct AsyncWaiter {
     uint64_t token = 0;
     Done done;
+    Lookup lookup;
   };
+  // A look-up of a waiter of `sequence` still without its decision, or
+  // an empty one.
+  Lookup PendingLookupLocked(uint64_t sequence)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Removes the async waiter `token` of `sequence`; its callback, or an
   // empty one when it was not registered any more.
   Done TakeLocked(uint64_t sequence, uint64_t token)

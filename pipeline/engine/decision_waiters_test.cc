@@ -1,10 +1,13 @@
 // DecisionWaiters' callback waits (the callback Evaluate): the callback
 // runs exactly once, from the look-up or from Publish, never after a
 // successful Cancel, and a publish racing a cancel still runs it once.
+// A waiter whose decision the shard did not keep whole gets it from its
+// look-up at Publish.
 #include "pipeline/engine/decision_waiters.h"
 
 #include <atomic>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -111,6 +114,71 @@ TEST(DecisionWaitersTest, PublishRacingCancelRunsTheCallbackAtMostOnce) {
     publisher.join();
     EXPECT_EQ(calls.load(), cancelled ? 0 : 1) << "round " << round;
   }
+}
+
+// The look-up of a decision committed once `committed` is set.
+DecisionWaiters::Lookup FoundOnce(const std::atomic<bool>* committed,
+                                  uint64_t sequence, std::atomic<int>* reads) {
+  return [=]() -> absl::StatusOr<std::optional<Decision>> {
+    reads->fetch_add(1);
+    if (!committed->load()) return std::nullopt;
+    Decision d = DecisionFor(sequence);
+    d.set_account_id("read back");
+    return d;
+  };
+}
+
+TEST(DecisionWaitersTest, WaitingSaysWhoIsWaited) {
+  DecisionWaiters waiters;
+  EXPECT_FALSE(waiters.Waiting(4));
+  const uint64_t token = waiters.WaitAsync(
+      4, NotYet(), [](absl::StatusOr<Decision>) {});
+  EXPECT_TRUE(waiters.Waiting(4));
+  EXPECT_FALSE(waiters.Waiting(5));
+  waiters.Cancel(4, token);
+  EXPECT_FALSE(waiters.Waiting(4));
+}
+
+TEST(DecisionWaitersTest, DecisionNotKeptWholeIsReadBackForALateWaiter) {
+  // The waiter registered after the shard asked Waiting: the batch kept
+  // only 21 whole, so 20's waiter gets 20 from its look-up.
+  DecisionWaiters waiters;
+  std::atomic<bool> committed{false};
+  std::atomic<int> reads{0};
+  std::vector<std::string> seen;
+  auto record = [&seen](absl::StatusOr<Decision> d) {
+    ASSERT_TRUE(d.ok()) << d.status();
+    seen.push_back(d->event_id() + ":" + d->account_id());
+  };
+  ASSERT_NE(waiters.WaitAsync(20, FoundOnce(&committed, 20, &reads), record),
+            0u);
+  ASSERT_NE(waiters.WaitAsync(21, NotYet(), record), 0u);
+  ASSERT_NE(waiters.WaitAsync(30, FoundOnce(&committed, 30, &reads), record),
+            0u);  // not in this batch
+  committed = true;
+  waiters.Publish({DecisionFor(21)}, {19, 20, 21, 22});
+  EXPECT_EQ(seen, (std::vector<std::string>{"21:", "20:read back"}));
+  EXPECT_EQ(reads.load(), 3);  // 20 and 30 at registration, 20 at Publish
+  EXPECT_TRUE(waiters.Waiting(30));
+  EXPECT_FALSE(waiters.Waiting(20));
+}
+
+TEST(DecisionWaitersTest, SyncWaiterOfADecisionNotKeptWholeIsReadBack) {
+  DecisionWaiters waiters;
+  std::atomic<bool> committed{false};
+  std::atomic<int> reads{0};
+  absl::StatusOr<Decision> got;
+  std::thread waiter([&] {
+    got = waiters.Wait(8, absl::Now() + absl::Seconds(30),
+                       FoundOnce(&committed, 8, &reads));
+  });
+  while (!waiters.Waiting(8)) absl::SleepFor(absl::Milliseconds(1));
+  while (reads.load() == 0) absl::SleepFor(absl::Milliseconds(1));
+  committed = true;
+  waiters.Publish({}, {7, 8});
+  waiter.join();
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->account_id(), "read back");
 }
 
 }  // namespace

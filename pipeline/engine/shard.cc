@@ -172,9 +172,10 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
   uint64_t through = through_.load();
   int64_t watermark = watermark_.load();
   bool forced = false;
-  std::vector<riskflow::v1::Decision> decisions;
-  decisions.reserve(end - begin);
-  encoded_.Clear();  // goes with `decisions` (left over if one gave up)
+  // The decisions kept whole (KeepWhole); every decision is in encoded_.
+  std::vector<riskflow::v1::Decision> whole;
+  if (ctx_.decision_observer) whole.reserve(end - begin);
+  encoded_.Clear();  // goes with `whole` (left over if one gave up)
   // One snapshot per micro-batch: list changes apply from the next batch.
   std::shared_ptr<const lists::ListSnapshot> lists =
       ctx_.lists != nullptr ? ctx_.lists->snapshot() : nullptr;
@@ -195,7 +196,7 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
       through = std::max(through, item.event.sequence);
       continue;
     }
-    if (item.partials > 0 && !AwaitPartials(item, &decisions, through)) {
+    if (item.partials > 0 && !AwaitPartials(item, &whole, through)) {
       return;  // abandoned: nothing more is decided
     }
     through = std::max(through, item.event.sequence);
@@ -204,14 +205,16 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
       // Decided and published before the crash, after the last
       // checkpoint: re-run for its state (deterministic: the same log,
       // state and version give the same changes), publish nothing.
-      riskflow::v1::Decision again;
-      Decide(item, lists.get(), &again);
+      scratch_.Clear();
+      Decide(item, lists.get(), &scratch_);
       state_->EndEvent(item.event.event.account_id());
       continue;
     }
-    riskflow::v1::Decision* d = NewDecision(&decisions);
-    Decide(item, lists.get(), d);
-    encoded_.Add(commit_target_, d);
+    // Decided into the one reused Decision, which stays in the CPU cache.
+    scratch_.Clear();
+    Decide(item, lists.get(), &scratch_);
+    encoded_.Add(commit_target_, &scratch_);
+    if (KeepWhole(item)) NewDecision(&whole)->Swap(&scratch_);
     // The derived entities this event found go along with the account's
     // next prefetch (ShardState::PrefetchEntity).
     state_->EndEvent(item.event.event.account_id());
@@ -239,13 +242,13 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
     // leave a stage's effect checkpointed while its event is re-decided
     // without it. Decisions first (others may wait for our progress),
     // then the wait, then the state.
-    if (!CommitDecisions(&decisions, through)) return;
+    if (!CommitDecisions(&whole, through)) return;
     watermark_.store(watermark);
     checkpoint = AwaitEngineProgress(through);
     if (!checkpoint) return;
   }
   BatchCommit commit(commit_target_);
-  commit.AddDecisions(decisions, encoded_);
+  commit.AddDecisions(encoded_);
   AddHoldChanges(&commit);
   if (checkpoint && writer_ == nullptr) {
     commit.AddCheckpoint(state_.get(), through);
@@ -257,14 +260,14 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
   if (checkpoint && writer_ != nullptr) StartCheckpoint(through, watermark);
   through_.store(through);
   watermark_.store(watermark);
-  if (decisions.empty() && !checkpoint) return;  // only markers
-  events_.fetch_add(decisions.size(), std::memory_order_relaxed);
+  if (encoded_.size() == 0 && !checkpoint) return;  // only markers
+  events_.fetch_add(encoded_.size(), std::memory_order_relaxed);
   if (ctx_.on_committed) ctx_.on_committed();
-  if (!decisions.empty()) {
-    if (ctx_.decision_observer) ctx_.decision_observer(index_, decisions);
-    ctx_.waiters->Publish(decisions);
+  if (encoded_.size() > 0) {
+    if (ctx_.decision_observer) ctx_.decision_observer(index_, whole);
+    ctx_.waiters->Publish(whole, encoded_.sequences());
   }
-  RecycleDecisions(&decisions);
+  RecycleDecisions(&whole);
   // Not while a checkpoint is in flight: its entities are clean in the
   // cache but not yet in the store, and an evicted or trimmed one would
   // be read back from a store that is behind the cache.
@@ -284,7 +287,7 @@ void Shard::RunStages(ShardItem& item) {
 }
 
 bool Shard::AwaitPartials(const ShardItem& item,
-                          std::vector<riskflow::v1::Decision>* decisions,
+                          std::vector<riskflow::v1::Decision>* whole,
                           uint64_t through) {
   StageMailbox& mailbox = *ctx_.stages->mailboxes[index_];
   partial_.slots.clear();
@@ -295,8 +298,7 @@ bool Shard::AwaitPartials(const ShardItem& item,
   // say that every event of ours before this one is decided (dispatch is
   // in sequence order, so all of them came before it). A shard waiting to
   // checkpoint may be waiting for exactly that.
-  if (!CommitDecisions(decisions,
-                       std::max(through, item.event.sequence - 1))) {
+  if (!CommitDecisions(whole, std::max(through, item.event.sequence - 1))) {
     return false;
   }
   if (mailbox.Take(item.event.sequence, item.partials, &partial_)) {
@@ -307,27 +309,33 @@ bool Shard::AwaitPartials(const ShardItem& item,
   return false;
 }
 
-bool Shard::CommitDecisions(std::vector<riskflow::v1::Decision>* decisions,
+bool Shard::CommitDecisions(std::vector<riskflow::v1::Decision>* whole,
                             uint64_t through) {
-  if (!decisions->empty()) {
+  if (encoded_.size() > 0) {
     BatchCommit commit(commit_target_);
-    commit.AddDecisions(*decisions, encoded_);
+    commit.AddDecisions(encoded_);
     AddHoldChanges(&commit);
     if (!Write(&commit)) return false;
   }
   through_.store(std::max(through_.load(), through));
-  if (decisions->empty()) return true;
-  events_.fetch_add(decisions->size(), std::memory_order_relaxed);
+  if (encoded_.size() == 0) return true;
+  events_.fetch_add(encoded_.size(), std::memory_order_relaxed);
   if (ctx_.on_committed) ctx_.on_committed();
-  if (ctx_.decision_observer) ctx_.decision_observer(index_, *decisions);
-  ctx_.waiters->Publish(*decisions);
-  RecycleDecisions(decisions);
+  if (ctx_.decision_observer) ctx_.decision_observer(index_, *whole);
+  ctx_.waiters->Publish(*whole, encoded_.sequences());
+  RecycleDecisions(whole);
   return true;
 }
 
+bool Shard::KeepWhole(const ShardItem& item) {
+  // The observer (replay) reads every decision; an Evaluate only its own.
+  return ctx_.decision_observer != nullptr ||
+         ctx_.waiters->Waiting(item.event.sequence);
+}
+
 riskflow::v1::Decision* Shard::NewDecision(
-    std::vector<riskflow::v1::Decision>* decisions) {
-  riskflow::v1::Decision* d = &decisions->emplace_back();
+    std::vector<riskflow::v1::Decision>* whole) {
+  riskflow::v1::Decision* d = &whole->emplace_back();
   if (!spare_decisions_.empty()) {
     d->Swap(&spare_decisions_.back());
     spare_decisions_.pop_back();
@@ -335,14 +343,14 @@ riskflow::v1::Decision* Shard::NewDecision(
   return d;
 }
 
-void Shard::RecycleDecisions(std::vector<riskflow::v1::Decision>* decisions) {
+void Shard::RecycleDecisions(std::vector<riskflow::v1::Decision>* whole) {
   // Bounded by one micro-batch; beyond that they are simply freed.
-  for (riskflow::v1::Decision& d : *decisions) {
+  for (riskflow::v1::Decision& d : *whole) {
     if (spare_decisions_.size() >= ctx_.max_batch_events) break;
     d.Clear();
     spare_decisions_.emplace_back().Swap(&d);
   }
-  decisions->clear();
+  whole->clear();
   encoded_.Clear();
 }
 

@@ -211,13 +211,18 @@ class Shard {
   void ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
                         size_t end);
   void ApplySwap(std::shared_ptr<ShardPipeline> swap);
-  // A decision to fill, appended to `decisions`: a cleared one from
+  // A decision to fill, appended to `whole`: a cleared one from
   // spare_decisions_ when there is one. RecycleDecisions clears a committed
-  // micro-batch's decisions back into spare_decisions_ (and empties
-  // `decisions` and encoded_).
+  // micro-batch's whole decisions back into spare_decisions_ (and empties
+  // `whole` and encoded_).
   riskflow::v1::Decision* NewDecision(
-      std::vector<riskflow::v1::Decision>* decisions);
-  void RecycleDecisions(std::vector<riskflow::v1::Decision>* decisions);
+      std::vector<riskflow::v1::Decision>* whole);
+  void RecycleDecisions(std::vector<riskflow::v1::Decision>* whole);
+  // Whether the decision of `item` is kept whole after it is encoded:
+  // only when someone reads it after the commit (the decision observer,
+  // a waiting Evaluate). Publish reads the others back for a waiter that
+  // came late (DecisionWaiters::Publish).
+  bool KeepWhole(const ShardItem& item);
   void Decide(const ShardItem& item, const lists::ListSnapshot* lists,
               riskflow::v1::Decision* d);
   // Keyed stages: runs a stage item's detectors and posts the partial.
@@ -232,10 +237,11 @@ class Shard {
   // to the event before it, which keeps checkpoint waits deadlock-free
   // (docs/keyed-stages.md). False when the shard must give up.
   bool AwaitPartials(const ShardItem& item,
-                     std::vector<riskflow::v1::Decision>* decisions,
+                     std::vector<riskflow::v1::Decision>* whole,
                      uint64_t through);
-  // Commits decisions (no checkpoint) and publishes them and `through`.
-  bool CommitDecisions(std::vector<riskflow::v1::Decision>* decisions,
+  // Commits the decisions decided so far (encoded_; no checkpoint) and
+  // publishes them (`whole`, the ones kept whole) and `through`.
+  bool CommitDecisions(std::vector<riskflow::v1::Decision>* whole,
                        uint64_t through);
   // Keyed checkpoints: waits until every event <= through is decided
   // engine-wide. False when a shard failed (the checkpoint is skipped).
@@ -344,6 +350,9 @@ class Shard {
   // ArenaStringPtr Set/Destroy were ~8% of a replay's CPU). At most
   // max_batch_events; reserved up front so it never reallocates.
   std::vector<riskflow::v1::Decision> spare_decisions_;
+  // Every event is decided into this one, reused while it is in the CPU
+  // cache; swapped into the micro-batch's whole decisions when KeepWhole.
+  riskflow::v1::Decision scratch_;
   // The micro-batch's decisions as written, one per decision, encoded as
   // each is decided (batch_commit.h); cleared with them.
   EncodedDecisions encoded_;

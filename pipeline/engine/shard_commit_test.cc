@@ -23,6 +23,7 @@
 #include "pipeline/log/event_log.h"
 #include "pipeline/plugin_host/pipeline.h"
 #include "pipeline/sinks/outbox.h"
+#include "pipeline/sinks/sink_entry.h"
 #include "pipeline/state/state_store.h"
 #include "pipeline/storage/key_encoding.h"
 #include "pipeline/storage/store.h"
@@ -68,7 +69,12 @@ std::string AccountOfShard(uint32_t k) {
 bool Contains(const std::vector<sinks::PendingDecision>& pending,
               const std::string& event_id) {
   for (const sinks::PendingDecision& p : pending) {
-    if (p.decision->event_id() == event_id) return true;
+    v1::Decision d;
+    if (sinks::DecodeDecision(p.bytes, "pending", &d) ==
+            sinks::DecodeResult::kOk &&
+        d.event_id() == event_id) {
+      return true;
+    }
   }
   return false;
 }

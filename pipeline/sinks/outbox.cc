@@ -81,14 +81,23 @@ void Outbox::AddEntries(rocksdb::WriteBatch* batch,
                         const std::vector<PendingDecision>& decisions,
                         std::array<uint64_t, 5>* next) {
   for (const PendingDecision& p : decisions) {
-    for (int r : p.decision->routes()) {
-      Route route = static_cast<Route>(r);
+    for (int r = 0; r < 32; ++r) {
+      if ((p.routes >> r & 1) == 0) continue;
+      const Route route = static_cast<Route>(r);
       if (!IsSink(route)) continue;
       batch->Put(store_->handle(Cf::kOutbox),
                  OutboxKey(route, ++(*next)[Index(route)]),
                  rocksdb::Slice(p.bytes.data(), p.bytes.size()));
     }
   }
+}
+
+uint32_t RouteBits(const riskflow::v1::Decision& d) {
+  uint32_t bits = 0;
+  for (int r : d.routes()) {
+    if (r >= 0 && r < 32) bits |= uint32_t{1} << r;
+  }
+  return bits;
 }
 
 void Outbox::SetCommitFaultForTesting(CommitFault fault) {

@@ -18,12 +18,16 @@
 
 namespace riskflow::sinks {
 
-// A decision ready to commit, with its serialized form (made once; the
-// bytes must outlive the commit).
+// A decision ready to commit: its serialized form (made once; the bytes
+// must outlive the commit) and its routes. Only these two: the decision
+// itself is usually gone by the commit (engine::EncodedDecisions).
 struct PendingDecision {
-  const riskflow::v1::Decision* decision;
+  uint32_t routes;  // RouteBits of the decision
   std::string_view bytes;
 };
+
+// Bit r set: the decision goes to Route r. The router lists a route once.
+uint32_t RouteBits(const riskflow::v1::Decision& d);
 
 // The durable outboxes of the FREEZE, MANUAL_REVIEW and NOTIFY sinks, in
 // RocksDB. Each sink has a gap-free monotonic sequence; consumers read

@@ -51,7 +51,7 @@ class OutboxTest : public ::testing::Test {
     std::vector<PendingDecision> pending;
     for (size_t i = 0; i < decisions.size(); ++i) {
       decisions[i].SerializeToString(&bytes[i]);
-      pending.push_back(PendingDecision{&decisions[i], bytes[i]});
+      pending.push_back(PendingDecision{RouteBits(decisions[i]), bytes[i]});
     }
     rocksdb::WriteBatch batch;
     ASSERT_TRUE(outbox_->Commit(&batch, pending, false).ok());
