@@ -73,7 +73,10 @@ void BatchCommit::AddDecisions(const EncodedDecisions& encoded) {
                  rocksdb::Slice(bytes.data(), bytes.size()));
     }
     if (encoded.sink_routes(i) != 0) {
-      pending_.push_back(sinks::PendingDecision{encoded.sink_routes(i), bytes});
+      // A stored decision's sink entries refer to it (OutboxEntryRef).
+      pending_.push_back(sinks::PendingDecision{
+          encoded.sink_routes(i), bytes,
+          encoded.stored(i) ? encoded.sequences()[i] : 0});
     }
   }
 }

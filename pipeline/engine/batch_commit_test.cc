@@ -196,10 +196,19 @@ TEST_F(BatchCommitTest, DecisionsEncodedAsDecidedAreWrittenAsTheyWereEncoded) {
   ASSERT_TRUE(*store_->Get(Cf::kDecisions, storage::SequenceKey(11), &stored));
   EXPECT_EQ(stored, expected);
   EXPECT_FALSE(Has(Cf::kDecisions, storage::SequenceKey(12)));
+  // Written once: the sink entry refers to the stored decision.
+  std::string entry;
+  ASSERT_TRUE(
+      *store_->Get(Cf::kOutbox, sinks::OutboxKey(v1::NOTIFY, 1), &entry));
+  EXPECT_EQ(entry, sinks::OutboxEntryRef(11));
   std::vector<v1::Decision> read;
   ASSERT_TRUE(outbox_->Read(v1::NOTIFY, 0, 10, &read).ok());
   ASSERT_EQ(read.size(), 1u);
   EXPECT_EQ(read[0].sequence(), 11u);
+  read[0].clear_sink_sequence();
+  std::string reread;
+  read[0].SerializeToString(&reread);
+  EXPECT_EQ(reread, expected);
 }
 
 TEST_F(BatchCommitTest, EncodingBoundsADecisionInPlaceEvenWhenNothingIsWritten) {

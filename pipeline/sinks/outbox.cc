@@ -16,6 +16,17 @@ std::string OutboxKey(Route sink, uint64_t sequence) {
   return key;
 }
 
+std::string OutboxEntryRef(uint64_t decision_sequence) {
+  std::string value(1, kOutboxRefTag);
+  value += storage::SequenceKey(decision_sequence);
+  return value;
+}
+
+bool ParseOutboxEntryRef(std::string_view value, uint64_t* decision_sequence) {
+  if (value.size() != 9 || value[0] != kOutboxRefTag) return false;
+  return storage::DecodeSequenceKey(value.substr(1), decision_sequence);
+}
+
 namespace {
 
 std::string CursorKey(Route sink, const std::string& consumer) {
@@ -80,14 +91,19 @@ absl::Status Outbox::Commit(rocksdb::WriteBatch* batch,
 void Outbox::AddEntries(rocksdb::WriteBatch* batch,
                         const std::vector<PendingDecision>& decisions,
                         std::array<uint64_t, 5>* next) {
+  std::string ref;
   for (const PendingDecision& p : decisions) {
+    rocksdb::Slice value(p.bytes.data(), p.bytes.size());
+    if (p.stored_sequence != 0) {
+      ref = OutboxEntryRef(p.stored_sequence);
+      value = rocksdb::Slice(ref);
+    }
     for (int r = 0; r < 32; ++r) {
       if ((p.routes >> r & 1) == 0) continue;
       const Route route = static_cast<Route>(r);
       if (!IsSink(route)) continue;
       batch->Put(store_->handle(Cf::kOutbox),
-                 OutboxKey(route, ++(*next)[Index(route)]),
-                 rocksdb::Slice(p.bytes.data(), p.bytes.size()));
+                 OutboxKey(route, ++(*next)[Index(route)]), value);
     }
   }
 }
@@ -125,6 +141,7 @@ absl::Status Outbox::Read(Route sink, uint64_t after, size_t max,
                           std::vector<riskflow::v1::Decision>* out) {
   const uint64_t last = LastSequence(sink);
   std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(Cf::kOutbox);
+  std::string stored;  // a referred decision's bytes (OutboxEntryRef)
   for (it->Seek(OutboxKey(sink, after + 1)); it->Valid() && out->size() < max;
        it->Next()) {
     rocksdb::Slice key = it->key();
@@ -133,14 +150,32 @@ absl::Status Outbox::Read(Route sink, uint64_t after, size_t max,
     storage::DecodeSequenceKey(std::string_view(key.data() + 1, 8), &seq);
     // Only what a completed Commit published; never a half-visible batch.
     if (seq > last) break;
+    std::string_view value(it->value().data(), it->value().size());
+    uint64_t decision_sequence = 0;
+    bool missing = false;
+    if (ParseOutboxEntryRef(value, &decision_sequence)) {
+      // Written in the same batch as the entry, and never rewritten.
+      absl::StatusOr<bool> found = store_->Get(
+          Cf::kDecisions, storage::SequenceKey(decision_sequence), &stored);
+      if (!found.ok()) return found.status();
+      missing = !*found;
+      value = stored;
+    }
     riskflow::v1::Decision& d = out->emplace_back();
     // Never fails: an entry that cannot be parsed must not stop every
     // reader at it for ever (sink_entry.h). A placeholder keeps the
     // sequence gap-free and tells the consumer what it missed.
     const std::string what = absl::StrCat(
         "outbox ", riskflow::v1::Route_Name(sink), " entry ", seq);
-    if (DecodeDecision(std::string_view(it->value().data(), it->value().size()),
-                       what, &d) == DecodeResult::kUnreadable) {
+    if (missing) {
+      UnreadableEntry(absl::StrCat(what, " refers to decision ",
+                                   decision_sequence,
+                                   ", which the decision store does not "
+                                   "hold; skipped so the reader can go on"),
+                      &d);
+    }
+    if (missing || DecodeDecision(value, what, &d) ==
+                       DecodeResult::kUnreadable) {
       d.add_routes(sink);
       d.set_route(sink);
       d.mutable_annotations(0)->set_route(sink);

@@ -19,11 +19,16 @@
 namespace riskflow::sinks {
 
 // A decision ready to commit: its serialized form (made once; the bytes
-// must outlive the commit) and its routes. Only these two: the decision
-// itself is usually gone by the commit (engine::EncodedDecisions).
+// must outlive the commit), its routes, and whether the same write stores
+// it in the decision store. Not the decision itself: that is usually gone
+// by the commit (engine::EncodedDecisions).
 struct PendingDecision {
   uint32_t routes;  // RouteBits of the decision
   std::string_view bytes;
+  // Nonzero: the same write stores these bytes in the decision store
+  // under this log sequence, and the outbox entries refer to them there
+  // instead of holding a second copy (OutboxEntryRef).
+  uint64_t stored_sequence = 0;
 };
 
 // Bit r set: the decision goes to Route r. The router lists a route once.
@@ -103,6 +108,18 @@ class Outbox {
 };
 
 std::string OutboxKey(riskflow::v1::Route sink, uint64_t sequence);
+
+// An outbox entry is either a whole encoded decision (sink_entry.h) or a
+// reference to the one the decision store holds under a log sequence:
+// kOutboxRefTag and that store key (9 bytes). A decision alerts on up to a
+// quarter of a busy stream's events; writing it once, not twice, saves
+// the second copy's memtable insert, WAL bytes, flush and compaction
+// (docs/benchmarks.md, "Issue 9, eleventh session"). A serialized
+// Decision never starts with 0x00 (field number 0 does not exist).
+inline constexpr char kOutboxRefTag = '\0';
+std::string OutboxEntryRef(uint64_t decision_sequence);
+// The log sequence an entry refers to, or false for a whole decision.
+bool ParseOutboxEntryRef(std::string_view value, uint64_t* decision_sequence);
 
 }  // namespace riskflow::sinks
 

@@ -8,6 +8,7 @@
 
 #include "gtest/gtest.h"
 #include "pipeline/sinks/sink_entry.h"
+#include "pipeline/storage/key_encoding.h"
 #include "pipeline/storage/store.h"
 
 namespace riskflow::sinks {
@@ -168,6 +169,61 @@ TEST_F(OutboxTest, UnreadableEntriesNeverBlockTheSink) {
   EXPECT_EQ(out[2].annotations(0).reason_code(), kEntryUnreadable);
   EXPECT_EQ(out[3].decision_id(), "b");
   EXPECT_EQ(out[3].sink_sequence(), 4u);
+}
+
+TEST_F(OutboxTest, StoredDecisionIsWrittenOnceAndReadThroughItsReference) {
+  // The engine stores a decision with annotations under its log sequence
+  // in the same write; its entries then refer to it instead of copying it.
+  Decision d = MakeDecision("stored", {riskflow::v1::FREEZE,
+                                       riskflow::v1::NOTIFY});
+  d.set_sequence(41);
+  d.add_annotations()->set_message("large payout");
+  std::string bytes;
+  d.SerializeToString(&bytes);
+  rocksdb::WriteBatch batch;
+  batch.Put(store_->handle(storage::Cf::kDecisions),
+            storage::SequenceKey(41), bytes);
+  ASSERT_TRUE(outbox_
+                  ->Commit(&batch, {PendingDecision{RouteBits(d), bytes, 41}},
+                           false)
+                  .ok());
+  std::string raw;
+  ASSERT_TRUE(*store_->Get(storage::Cf::kOutbox,
+                           OutboxKey(riskflow::v1::NOTIFY, 1), &raw));
+  EXPECT_EQ(raw, OutboxEntryRef(41));
+  uint64_t referred = 0;
+  EXPECT_TRUE(ParseOutboxEntryRef(raw, &referred));
+  EXPECT_EQ(referred, 41u);
+  EXPECT_FALSE(ParseOutboxEntryRef(bytes, &referred));
+
+  for (Route sink : {riskflow::v1::FREEZE, riskflow::v1::NOTIFY}) {
+    std::vector<Decision> out;
+    ASSERT_TRUE(outbox_->Read(sink, 0, 10, &out).ok());
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].decision_id(), "stored");
+    EXPECT_EQ(out[0].annotations(0).message(), "large payout");
+    EXPECT_EQ(out[0].sink_sequence(), 1u);
+  }
+}
+
+TEST_F(OutboxTest, ReferenceToAMissingDecisionNeverBlocksTheSink) {
+  rocksdb::WriteBatch raw;
+  raw.Put(store_->handle(storage::Cf::kOutbox),
+          OutboxKey(riskflow::v1::MANUAL_REVIEW, 1), OutboxEntryRef(77));
+  ASSERT_TRUE(store_->Write(&raw, false).ok());
+  Reopen();
+  Commit({MakeDecision("after", {riskflow::v1::MANUAL_REVIEW})});
+  std::vector<Decision> out;
+  ASSERT_TRUE(outbox_->Read(riskflow::v1::MANUAL_REVIEW, 0, 10, &out).ok());
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].sink_sequence(), 1u);
+  EXPECT_EQ(out[0].route(), riskflow::v1::MANUAL_REVIEW);
+  ASSERT_EQ(out[0].annotations_size(), 1);
+  EXPECT_EQ(out[0].annotations(0).reason_code(), kEntryUnreadable);
+  EXPECT_NE(out[0].annotations(0).message().find("refers to decision 77"),
+            std::string::npos)
+      << out[0].annotations(0).message();
+  EXPECT_EQ(out[1].decision_id(), "after");
 }
 
 }  // namespace

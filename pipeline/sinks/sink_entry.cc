@@ -289,12 +289,16 @@ DecodeResult DecodeDecision(std::string_view bytes, std::string_view what,
                                       "with U+FFFD in its place"));
     return DecodeResult::kRepaired;
   }
-  out->Clear();
-  AddStorageNote(out, kEntryUnreadable,
-                 absl::StrCat(std::string(what), " (", bytes.size(),
-                              " bytes) is unreadable; skipped so the reader "
-                              "can go on"));
+  UnreadableEntry(absl::StrCat(std::string(what), " (", bytes.size(),
+                               " bytes) is unreadable; skipped so the "
+                               "reader can go on"),
+                  out);
   return DecodeResult::kUnreadable;
+}
+
+void UnreadableEntry(std::string message, Decision* out) {
+  out->Clear();
+  AddStorageNote(out, kEntryUnreadable, std::move(message));
 }
 
 }  // namespace riskflow::sinks

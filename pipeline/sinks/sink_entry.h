@@ -62,6 +62,10 @@ enum class DecodeResult { kOk, kRepaired, kUnreadable };
 DecodeResult DecodeDecision(std::string_view bytes, std::string_view what,
                             riskflow::v1::Decision* out);
 
+// Makes *out the placeholder DecodeDecision gives for unreadable bytes: only
+// an ENTRY_UNREADABLE annotation with `message`.
+void UnreadableEntry(std::string message, riskflow::v1::Decision* out);
+
 }  // namespace riskflow::sinks
 
 #endif  // RISKFLOW_PIPELINE_SINKS_SINK_ENTRY_H_
