@@ -83,7 +83,20 @@ absl::StatusOr<size_t> StateChanges::WriteSortedTo(
   std::string merged;
   std::vector<rocksdb::Slice> operands;
   std::deque<rocksdb::Slice> partial;
+  // The sorted ops point all over the arena: without a prefetch, each
+  // key's first touch (RocksDB's order check, a memcmp) waited for memory,
+  // ~3% of the daemon's CPU under all detectors.
+  constexpr size_t kPrefetchAhead = 8;
+  for (size_t j = 0; j < std::min(kPrefetchAhead, ops_.size()); ++j) {
+    __builtin_prefetch(arena_.data() + ops_[j].offset);
+  }
   for (size_t i = 0; i < ops_.size();) {
+    if (i + kPrefetchAhead < ops_.size()) {
+      const Op& ahead = ops_[i + kPrefetchAhead];
+      __builtin_prefetch(arena_.data() + ahead.offset);
+      __builtin_prefetch(arena_.data() + ahead.offset + ahead.key_size +
+                         ahead.value_size - 1);
+    }
     // The run of ops with this key, reduced to one entry.
     size_t end = i + 1;
     while (end < ops_.size() && SameKey(ops_[end], ops_[i])) ++end;
