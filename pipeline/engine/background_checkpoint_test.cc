@@ -69,12 +69,21 @@ class BackgroundCheckpointTest : public ::testing::Test {
     ASSERT_TRUE(outbox_->Open().ok());
   }
 
-  std::unique_ptr<Engine> MakeEngine(CheckpointPolicy policy) {
+  // Stateless (large_amount) unless `state_memory_bytes` is set: then a
+  // velocity detector with that memory budget.
+  std::unique_ptr<Engine> MakeEngine(CheckpointPolicy policy,
+                                     size_t state_memory_bytes = 0) {
     EngineOptions options;
     options.shards = 1;
     options.checkpoint = std::move(policy);
-    auto engine = Engine::Create(store_.get(), testing::ReviewLargePayouts("bg-checkpoint-test"),
-                                 outbox_.get(), nullptr, options);
+    std::shared_ptr<plugin_host::Pipeline> pipeline =
+        testing::ReviewLargePayouts("bg-checkpoint-test");
+    if (state_memory_bytes > 0) {
+      options.state_memory_bytes_per_shard = state_memory_bytes;
+      pipeline = testing::SecondPaymentNotifies("bg-checkpoint-test");
+    }
+    auto engine = Engine::Create(store_.get(), pipeline, outbox_.get(),
+                                 nullptr, options);
     EXPECT_TRUE(engine.ok()) << engine.status();
     return engine.ok() ? std::move(*engine) : nullptr;
   }
@@ -159,6 +168,40 @@ TEST_F(BackgroundCheckpointTest, StopWaitsForTheCheckpointInFlight) {
   release.Notify();
   stopper.join();
   EXPECT_EQ(StoredOffset(), std::optional<uint64_t>(2));
+}
+
+TEST_F(BackgroundCheckpointTest, CacheOverItsMemoryBudgetCheckpointsToEvict) {
+  // Neither time, events nor the dirty count is ever due here. A 1-byte
+  // budget is exceeded by the first event's dirty velocity window, which
+  // no Trim may evict: only the memory-pressure trigger checkpoints.
+  CheckpointPolicy policy;
+  policy.interval = absl::InfiniteDuration();
+  policy.events = 0;
+  policy.max_dirty_entities = size_t{1} << 30;
+  policy.memory_pressure_interval = absl::InfiniteDuration();
+  {
+    std::unique_ptr<Engine> off = MakeEngine(policy, /*bytes=*/1);
+    ASSERT_NE(off, nullptr);
+    off->Start();
+    for (uint64_t s = 1; s <= 3; ++s) off->Dispatch(Payout(s));
+    ASSERT_TRUE(WaitFor([&] { return off->processed_sequence() >= 3; }));
+    absl::SleepFor(absl::Milliseconds(50));
+    EXPECT_EQ(off->checkpointed_sequence(), 0u) << "control: no trigger";
+    off->Stop();  // the last checkpoint, through 3
+  }
+  policy.memory_pressure_interval = absl::ZeroDuration();
+  std::unique_ptr<Engine> engine = MakeEngine(policy, /*bytes=*/1);
+  ASSERT_NE(engine, nullptr);
+  engine->Start();
+  // One micro-batch each: the first leaves the cache over budget after its
+  // Trim, the next one checkpoints.
+  for (uint64_t s = 4; s <= 6; ++s) {
+    engine->Dispatch(Payout(s));
+    ASSERT_TRUE(WaitFor([&] { return engine->processed_sequence() >= s; }));
+  }
+  EXPECT_TRUE(WaitFor([&] { return engine->checkpointed_sequence() >= 5; }))
+      << "checkpointed through " << engine->checkpointed_sequence();
+  engine->Stop();
 }
 
 }  // namespace

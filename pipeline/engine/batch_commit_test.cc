@@ -253,6 +253,14 @@ TEST(CheckpointPolicyTest, DueByTimeEventsOrDirtyEntities) {
   EXPECT_TRUE(p.Due(absl::Seconds(10), 10, 10));
   EXPECT_TRUE(p.Due(absl::Seconds(1), 100, 10));
   EXPECT_TRUE(p.Due(absl::Seconds(1), 10, 50));
+  // Over the memory budget with entities it may not evict: due, but not
+  // more often than memory_pressure_interval, and only with something
+  // to write.
+  p.memory_pressure_interval = absl::Seconds(1);
+  EXPECT_FALSE(p.Due(absl::Milliseconds(999), 10, 10, true));
+  EXPECT_TRUE(p.Due(absl::Seconds(1), 10, 10, true));
+  EXPECT_FALSE(p.Due(absl::Seconds(1), 10, 0, true));
+  EXPECT_FALSE(p.Due(absl::Seconds(1), 10, 10, false));
   const CheckpointPolicy replay = CheckpointPolicy::WhenCacheFills();
   EXPECT_FALSE(replay.Due(absl::Hours(1000), 1u << 30, 10));
   EXPECT_TRUE(replay.Due(absl::ZeroDuration(), 0, replay.max_dirty_entities));

@@ -21,15 +21,18 @@ bool Shard::CheckpointDue(bool forced, uint64_t through) const {
   const bool behind = checkpointed_.load() < through;
   if (!behind && state_->dirty_entities() == 0) return false;
   if (forced) return true;
+  const absl::Duration since_last = absl::Now() - last_checkpoint_time_;
+  const size_t dirty = state_->dirty_entities();
+  const bool over_budget = state_->OverMemoryBudget();
   if (CatchingUp()) {
     // Replay's policy (CheckpointPolicy::WhenCacheFills: only the dirty
-    // cap): a kill meanwhile re-runs from the older checkpoint, and the
-    // catch-up ends with one (Engine::CatchUp).
-    return state_->dirty_entities() >= ctx_.checkpoint.max_dirty_entities;
+    // cap and the memory budget): a kill meanwhile re-runs from the older
+    // checkpoint, and the catch-up ends with one (Engine::CatchUp).
+    return dirty >= ctx_.checkpoint.max_dirty_entities ||
+           ctx_.checkpoint.MemoryPressureDue(since_last, dirty, over_budget);
   }
-  return ctx_.checkpoint.Due(absl::Now() - last_checkpoint_time_,
-                             events_since_checkpoint_,
-                             state_->dirty_entities());
+  return ctx_.checkpoint.Due(since_last, events_since_checkpoint_, dirty,
+                             over_budget);
 }
 
 void Shard::StartCheckpoint(uint64_t through, int64_t watermark) {

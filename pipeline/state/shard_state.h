@@ -198,6 +198,11 @@ class ShardState {
   // evicts least recently used clean entities while Stats::bytes exceeds
   // `bytes` (down to 7/8 of it). 0 (the default): no byte bound.
   void SetMemoryBudget(size_t bytes) { budget_bytes_ = bytes; }
+  // Over the budget as of the last Trim, which evicts what it may: what is
+  // left over it holds unwritten changes (or a pending checkpoint's).
+  bool OverMemoryBudget() const {
+    return budget_bytes_ > 0 && bytes_ > budget_bytes_;
+  }
 
   // Skips the store read of a miss when `filter` proves the store holds no
   // key of the (state, entity) (stored_key_filter.h); the entry then starts

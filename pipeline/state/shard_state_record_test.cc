@@ -220,12 +220,16 @@ TEST_F(ShardStateRecordTest, MemoryBudgetNeverEvictsDirtyEntities) {
   for (int i = 0; i < 10; ++i) {
     ASSERT_OK(c.WindowAdd(counter_, "e" + std::to_string(i), 1000, i + 1));
   }
+  EXPECT_FALSE(c.OverMemoryBudget());  // as of the last Trim: none yet
   c.Trim();  // nothing committed yet: all dirty, nothing may go
   EXPECT_EQ(c.stats().entities, 10u);
   EXPECT_EQ(c.stats().evictions, 0u);
+  // What the engine's memory-pressure checkpoint looks at.
+  EXPECT_TRUE(c.OverMemoryBudget());
   Commit(&c);
   EXPECT_EQ(c.stats().entities, 0u);
   EXPECT_EQ(c.stats().bytes, 0u);
+  EXPECT_FALSE(c.OverMemoryBudget());
   EXPECT_EQ(c.stats().evictions, 10u);
   for (int i = 0; i < 10; ++i) {
     EXPECT_EQ(Total(&c, counter_, "e" + std::to_string(i), 1000, 60000), i + 1);
