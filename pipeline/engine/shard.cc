@@ -179,6 +179,8 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
   // One snapshot per micro-batch: list changes apply from the next batch.
   std::shared_ptr<const lists::ListSnapshot> lists =
       ctx_.lists != nullptr ? ctx_.lists->snapshot() : nullptr;
+  // As at the batch's end (below); none starts before then.
+  const bool trim_each_event = !CheckpointInFlight();
   for (size_t i = begin; i < end; ++i) {
     PrefetchAhead(items, begin, i, end);
     ShardItem& item = items[i];
@@ -218,6 +220,7 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
     // The derived entities this event found go along with the account's
     // next prefetch (ShardState::PrefetchEntity).
     state_->EndEvent(item.event.event.account_id());
+    if (trim_each_event) state_->TrimTouched();
   }
   if (state_->sliced_checkpoint_pending()) {
     events_between_slices_.fetch_add(end - begin, std::memory_order_relaxed);

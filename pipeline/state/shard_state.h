@@ -161,6 +161,13 @@ class ShardState {
   // used clean entities while above capacity or the memory budget (down to
   // 7/8 of it, so eviction scans are amortised).
   void Trim();
+  // The first half of Trim, for the records touched since the last call
+  // only (no eviction): a shard calls it after each event, while those
+  // records are still in the CPU cache, when no checkpoint is in flight.
+  // Run once per micro-batch over up to 2,048 events' records it missed
+  // the cache on nearly every one (~10% of a shard's CPU with all
+  // detectors; docs/benchmarks.md, "Issue 9, eleventh session").
+  void TrimTouched();
   // Forgets everything, dirty or not (e.g. the commit failed), so the cache
   // never runs ahead of the DB.
   void DropAll();

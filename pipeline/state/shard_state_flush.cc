@@ -186,7 +186,7 @@ size_t ShardState::RecordBytes(const Record& r) const {
   return bytes;
 }
 
-void ShardState::Trim() {
+void ShardState::TrimTouched() {
   // A pending sliced checkpoint: its records must stay, and a clean record
   // or bucket dropped now would be read back from a store that is behind
   // the cache. The touched records are trimmed once it is handed over.
@@ -199,6 +199,11 @@ void ShardState::Trim() {
     r->bytes = static_cast<uint32_t>(std::min<size_t>(bytes, UINT32_MAX));
   }
   touched_.clear();
+}
+
+void ShardState::Trim() {
+  if (pending_active_) return;  // see TrimTouched
+  TrimTouched();
   if (entries_ > max_entities_ ||
       (budget_bytes_ > 0 && bytes_ > budget_bytes_)) {
     Evict();
