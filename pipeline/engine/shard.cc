@@ -222,6 +222,7 @@ void Shard::ProcessAndCommit(std::vector<ShardItem>& items, size_t begin,
     state_->EndEvent(item.event.event.account_id());
     if (trim_each_event) state_->TrimTouched();
   }
+  current_->detectors->FlushTimings();
   if (state_->sliced_checkpoint_pending()) {
     events_between_slices_.fetch_add(end - begin, std::memory_order_relaxed);
   }

@@ -26,6 +26,19 @@ int Histogram::StripeIndex() {
   return index;
 }
 
+void Histogram::Local::AddTo(Histogram* h) {
+  if (!pending_) return;
+  Stripe& s = h->stripes_[StripeIndex()];
+  for (int b = 0; b <= h->num_bounds_; ++b) {
+    if (counts_[b] == 0) continue;
+    s.buckets[b].fetch_add(counts_[b], std::memory_order_relaxed);
+    counts_[b] = 0;
+  }
+  s.sum.fetch_add(sum_, std::memory_order_relaxed);
+  sum_ = 0;
+  pending_ = false;
+}
+
 Histogram::Snapshot Histogram::Snap() const {
   Snapshot snap;
   snap.bounds.assign(bounds_, bounds_ + num_bounds_);

@@ -122,6 +122,26 @@ TEST(Histogram, ConcurrentObserversLoseNothing) {
   EXPECT_EQ(s.sum, expected_sum);
 }
 
+TEST(Histogram, LocalObservationsArriveWhenAddedAndOnlyOnce) {
+  Histogram h({1, 2});
+  Histogram::Local local;
+  local.Observe(h, 1);
+  local.Observe(h, 2);
+  local.Observe(h, 3);
+  local.Observe(h, -4);
+  EXPECT_EQ(h.Snap().count, 0u);  // nothing until AddTo
+  local.AddTo(&h);
+  Histogram::Snapshot s = h.Snap();
+  EXPECT_EQ(s.counts, (std::vector<uint64_t>{2, 1, 1}));
+  EXPECT_EQ(s.sum, 2);
+  local.AddTo(&h);  // nothing new
+  local.Observe(h, 2);
+  local.AddTo(&h);
+  s = h.Snap();
+  EXPECT_EQ(s.counts, (std::vector<uint64_t>{2, 2, 1}));
+  EXPECT_EQ(s.sum, 4);
+}
+
 TEST(Histogram, BoundsAreInclusiveAndOverflowGoesToInf) {
   Histogram h({1, 2});
   h.Observe(1);

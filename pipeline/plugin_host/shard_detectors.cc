@@ -28,7 +28,12 @@ ShardDetectors::ShardDetectors(Pipeline* pipeline, state::ShardState* state)
 }
 
 ShardDetectors::~ShardDetectors() {
+  FlushTimings();
   for (Instance& i : instances_) i.slot->plugin->descriptor().destroy(i.handle);
+}
+
+void ShardDetectors::FlushTimings() {
+  for (Instance& i : instances_) i.latency.AddTo(&i.slot->latency_us);
 }
 
 absl::Status ShardDetectors::Create(DetectorSlot* slot) {
@@ -236,7 +241,7 @@ void ShardDetectors::RunOne(Instance& inst, const log::LoggedEvent& logged,
                     .count()
               : 0;
     if (timed && metrics::DetectorTimingOn()) {
-      slot->latency_us.Observe(elapsed_us);
+      inst.latency.Observe(slot->latency_us, elapsed_us);
     }
 
     if (s != RF_OK || !call_.error.empty()) {

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "pipeline/log/logged_event.h"
+#include "pipeline/metrics/metrics.h"
 #include "pipeline/plugin_host/crash_marker.h"
 #include "pipeline/plugin_host/entity_hints.h"
 #include "pipeline/plugin_host/host_context.h"
@@ -44,6 +45,10 @@ class ShardDetectors {
   // failure policy instead of what it emitted; repeated faults or budget
   // overruns quarantine it. Never drops the event.
   void Run(const log::LoggedEvent& event, riskflow::v1::Decision* decision);
+  // Adds the call latencies gathered since the last call to each
+  // detector's histogram (DetectorSlot::latency_us). The shard calls it
+  // after each micro-batch, before the batch's decisions are visible.
+  void FlushTimings();
 
   // Keyed stages (docs/keyed-stages.md); slot i is bit i (at most 64).
   // On the home shard: runs every detector but those in `remote_slots`,
@@ -86,6 +91,8 @@ class ShardDetectors {
     uint32_t marker_name = CrashMarker::kInlineName;
     // The plugin's entity_hints (ABI 1.3), or null: none, or it threw.
     HintsFn hints = nullptr;
+    // Call latencies not yet in slot->latency_us (FlushTimings).
+    metrics::Histogram::Local latency;
   };
   void BuildView(const log::LoggedEvent& event);
   static void FillView(const log::LoggedEvent& event, rf_event_view* view,
