@@ -58,12 +58,6 @@ void EncodedDecisions::Clear() {
   sequences_.clear();
 }
 
-void BatchCommit::AddDecisions(std::vector<riskflow::v1::Decision>* decisions) {
-  own_.Clear();
-  for (riskflow::v1::Decision& d : *decisions) own_.Add(target_, &d);
-  AddDecisions(own_);
-}
-
 void BatchCommit::AddDecisions(const EncodedDecisions& encoded) {
   for (size_t i = 0; i < encoded.size(); ++i) {
     const std::string_view bytes = encoded.bytes(i);

@@ -108,13 +108,9 @@ class BatchCommit {
  public:
   explicit BatchCommit(const CommitTarget& target);
 
-  // Call at most once. Decisions are bounded in place (sink_entry.h) so a
-  // stored or published decision can always be read back, also when
-  // nothing is stored (replay), so replay's decisions equal the live ones.
-  // `decisions` must outlive Write.
-  void AddDecisions(std::vector<riskflow::v1::Decision>* decisions);
-  // The same, for decisions already bounded and encoded one by one as they
-  // were decided (`encoded` must outlive Write too).
+  // Call at most once. The decisions of a micro-batch, bounded and encoded
+  // one by one as they were decided (EncodedDecisions::Add); `encoded`
+  // must outlive Write.
   void AddDecisions(const EncodedDecisions& encoded);
 
   // Hold changes for the look-up index (router::AddToHoldIndex), in the
@@ -149,7 +145,6 @@ class BatchCommit {
  private:
   const CommitTarget target_;
   rocksdb::WriteBatch batch_;
-  EncodedDecisions own_;  // AddDecisions(decisions*)'s encodings
   std::vector<sinks::PendingDecision> pending_;
   bool has_checkpoint_ = false;
 };

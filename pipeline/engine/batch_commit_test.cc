@@ -62,6 +62,12 @@ class BatchCommitTest : public ::testing::Test {
     d.set_route(route);
     return d;
   }
+  // What the shard does as it decides: each decision encoded in turn.
+  EncodedDecisions Encode(std::vector<v1::Decision>* decisions) {
+    EncodedDecisions encoded;
+    for (v1::Decision& d : *decisions) encoded.Add(target_, &d);
+    return encoded;
+  }
   static v1::Decision CleanPass(uint64_t sequence) {
     v1::Decision d;
     d.set_sequence(sequence);
@@ -93,8 +99,9 @@ TEST_F(BatchCommitTest, DecisionsWithoutCheckpointLeaveStateAndOffsetAlone) {
   ASSERT_TRUE(cache_->WindowAdd(spec_, "acct", 1000, 1).ok());
   std::vector<v1::Decision> decisions = {Flagged(7, v1::MANUAL_REVIEW),
                                          CleanPass(8)};
+  const EncodedDecisions encoded = Encode(&decisions);
   BatchCommit commit(target_);
-  commit.AddDecisions(&decisions);
+  commit.AddDecisions(encoded);
   EXPECT_FALSE(commit.has_checkpoint());
   EXPECT_EQ(commit.sink_entries(), 1u);
   ASSERT_TRUE(commit.Write().ok());
@@ -111,8 +118,9 @@ TEST_F(BatchCommitTest, CheckpointWritesStateWithTheOffsetInTheSameWrite) {
   cache_->SetWatermark(0);
   ASSERT_TRUE(cache_->WindowAdd(spec_, "acct", 1000, 1).ok());
   std::vector<v1::Decision> decisions = {Flagged(9, v1::FREEZE)};
+  const EncodedDecisions encoded = Encode(&decisions);
   BatchCommit commit(target_);
-  commit.AddDecisions(&decisions);
+  commit.AddDecisions(encoded);
   commit.AddCheckpoint(cache_.get(), 9);
   ASSERT_TRUE(commit.Write().ok());
   EXPECT_EQ(cache_->dirty_entities(), 0u);
@@ -138,8 +146,9 @@ TEST_F(BatchCommitTest, AFailedWriteIsRetriedWithFreshSinkSequences) {
       });
   std::vector<v1::Decision> decisions = {Flagged(3, v1::NOTIFY),
                                          Flagged(4, v1::NOTIFY)};
+  const EncodedDecisions encoded = Encode(&decisions);
   BatchCommit commit(target_);
-  commit.AddDecisions(&decisions);
+  commit.AddDecisions(encoded);
   absl::Notification stopping;
   logging::RateLimiter limiter(10, absl::Seconds(10));
   ASSERT_TRUE(commit.WriteWithRetry(&stopping, &limiter, 0));
@@ -158,8 +167,9 @@ TEST_F(BatchCommitTest, AtShutdownAWriteThatKeepsFailingIsGivenUp) {
         return absl::UnavailableError("injected");
       });
   std::vector<v1::Decision> decisions = {Flagged(5, v1::FREEZE)};
+  const EncodedDecisions encoded = Encode(&decisions);
   BatchCommit commit(target_);
-  commit.AddDecisions(&decisions);
+  commit.AddDecisions(encoded);
   absl::Notification stopping;
   stopping.Notify();
   logging::RateLimiter limiter(10, absl::Seconds(10));

@@ -1,6 +1,7 @@
 #include "pipeline/engine/decision_waiters.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstddef>
 #include <utility>
 
@@ -136,37 +137,29 @@ void DecisionWaiters::Publish(
     const std::vector<uint64_t>& decided) {
   Publish(whole);
   if (count_.load() == 0) return;
-  const bool sorted = std::is_sorted(decided.begin(), decided.end());
-  auto in_batch = [&](uint64_t sequence) {
-    return sorted ? std::binary_search(decided.begin(), decided.end(),
-                                       sequence)
-                  : std::find(decided.begin(), decided.end(), sequence) !=
-                        decided.end();
-  };
+  assert(std::is_sorted(decided.begin(), decided.end()));
   // Few waiters, many decisions: walk the waiters. Those of `whole` have
   // their decision by now (the async ones are gone).
   std::vector<std::pair<uint64_t, Lookup>> missing;
   {
     absl::MutexLock lock(&mu_);
-    for (const auto& [sequence, unused] : waiting_) {
-      if (in_batch(sequence)) missing.emplace_back(sequence, nullptr);
-    }
+    std::vector<uint64_t> waited;
+    for (const auto& [sequence, unused] : waiting_) waited.push_back(sequence);
     for (const auto& [sequence, unused] : async_waiting_) {
-      if (in_batch(sequence)) missing.emplace_back(sequence, nullptr);
+      waited.push_back(sequence);
     }
-    std::sort(missing.begin(), missing.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    missing.erase(std::unique(missing.begin(), missing.end(),
-                              [](const auto& a, const auto& b) {
-                                return a.first == b.first;
-                              }),
-                  missing.end());
-    for (auto& [sequence, lookup] : missing) {
-      lookup = PendingLookupLocked(sequence);
+    std::sort(waited.begin(), waited.end());
+    waited.erase(std::unique(waited.begin(), waited.end()), waited.end());
+    for (uint64_t sequence : waited) {
+      if (!std::binary_search(decided.begin(), decided.end(), sequence)) {
+        continue;
+      }
+      if (Lookup lookup = PendingLookupLocked(sequence)) {
+        missing.emplace_back(sequence, std::move(lookup));
+      }
     }
   }
   for (auto& [sequence, lookup] : missing) {
-    if (!lookup) continue;
     // Committed before Publish, so the look-up finds it. Should it not
     // (a failing read), the waiter is left to its deadline.
     absl::StatusOr<std::optional<riskflow::v1::Decision>> found = lookup();

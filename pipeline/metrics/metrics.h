@@ -50,12 +50,8 @@ class Histogram {
   Histogram& operator=(const Histogram&) = delete;
 
   void Observe(int64_t value) {
-    // Linear scan: ~20 predictable compares beat a binary search's
-    // mispredictions for the few buckets we have.
-    int b = 0;
-    while (b < num_bounds_ && value > bounds_[b]) ++b;
     Stripe& s = stripes_[StripeIndex()];
-    s.buckets[b].fetch_add(1, std::memory_order_relaxed);
+    s.buckets[BucketOf(value)].fetch_add(1, std::memory_order_relaxed);
     s.sum.fetch_add(value, std::memory_order_relaxed);
   }
 
@@ -66,9 +62,7 @@ class Histogram {
   class Local {
    public:
     void Observe(const Histogram& h, int64_t value) {
-      int b = 0;
-      while (b < h.num_bounds_ && value > h.bounds_[b]) ++b;
-      ++counts_[b];
+      ++counts_[h.BucketOf(value)];
       sum_ += value;
       pending_ = true;
     }
@@ -99,6 +93,13 @@ class Histogram {
     std::atomic<int64_t> sum;
   };
   static int StripeIndex();
+  int BucketOf(int64_t value) const {
+    // Linear scan: ~20 predictable compares beat a binary search's
+    // mispredictions for the few buckets we have.
+    int b = 0;
+    while (b < num_bounds_ && value > bounds_[b]) ++b;
+    return b;
+  }
 
   int num_bounds_ = 0;
   int64_t bounds_[kMaxBounds] = {};

@@ -29,6 +29,10 @@ bool ParseOutboxEntryRef(std::string_view value, uint64_t* decision_sequence) {
 
 namespace {
 
+// Every sink, most severe first.
+constexpr Route kSinks[] = {riskflow::v1::FREEZE, riskflow::v1::MANUAL_REVIEW,
+                            riskflow::v1::NOTIFY};
+
 std::string CursorKey(Route sink, const std::string& consumer) {
   return absl::StrCat("cursor/", riskflow::v1::Route_Name(sink), "/",
                       consumer);
@@ -47,8 +51,7 @@ size_t Outbox::Index(Route sink) { return static_cast<size_t>(sink) % 5; }
 
 absl::Status Outbox::Open() {
   absl::MutexLock lock(&mu_);
-  for (Route sink : {riskflow::v1::NOTIFY, riskflow::v1::MANUAL_REVIEW,
-                     riskflow::v1::FREEZE}) {
+  for (Route sink : kSinks) {
     std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(Cf::kOutbox);
     // Last key of this sink's range: seek before the next sink's prefix.
     it->SeekForPrev(OutboxKey(sink, UINT64_MAX));
@@ -98,12 +101,10 @@ void Outbox::AddEntries(rocksdb::WriteBatch* batch,
       ref = OutboxEntryRef(p.stored_sequence);
       value = rocksdb::Slice(ref);
     }
-    for (int r = 0; r < 32; ++r) {
-      if ((p.routes >> r & 1) == 0) continue;
-      const Route route = static_cast<Route>(r);
-      if (!IsSink(route)) continue;
+    for (Route sink : kSinks) {
+      if ((p.routes >> sink & 1) == 0) continue;
       batch->Put(store_->handle(Cf::kOutbox),
-                 OutboxKey(route, ++(*next)[Index(route)]), value);
+                 OutboxKey(sink, ++(*next)[Index(sink)]), value);
     }
   }
 }
