@@ -12,6 +12,7 @@
 #include "pipeline/metrics/metrics.h"
 #include "pipeline/metrics/registry.h"
 #include "pipeline/server/server_metrics.h"
+#include "tools/loadgen/data_dir.h"
 #include "tools/loadgen/evaluate_runner.h"
 #include "tools/loadgen/synthetic_stream.h"
 
@@ -190,11 +191,7 @@ absl::StatusOr<RunResult> RunOnce(
     }
   }
   (*daemon)->Shutdown();
-  std::string cleanup = "rm -rf " + daemon_options.data_dir;
-  if (std::system(cleanup.c_str()) != 0) {
-    std::fprintf(stderr, "loadgen: could not remove %s\n",
-                 daemon_options.data_dir.c_str());
-  }
+  riskflow::loadgen::RemoveDataDir(daemon_options.data_dir);
   if (!status.ok()) return status;
   return result;
 }

@@ -28,6 +28,7 @@
 #include "pipeline/server/daemon.h"
 #include "pipeline/server/serving_process.h"
 #include "proto/riskflow/v1/admin.grpc.pb.h"
+#include "tools/loadgen/data_dir.h"
 #include "tools/loadgen/evaluate_runner.h"
 #include "tools/loadgen/peer_report.h"
 #include "tools/loadgen/process_memory.h"
@@ -257,11 +258,7 @@ absl::StatusOr<RunResult> RunAgainst(
     memory->allocated_growth = allocated_after - allocated_before;
   }
   (*daemon)->Shutdown();
-  std::string cleanup = "rm -rf " + options.data_dir;
-  if (std::system(cleanup.c_str()) != 0) {
-    std::fprintf(stderr, "loadgen: could not remove %s\n",
-                 options.data_dir.c_str());
-  }
+  riskflow::loadgen::RemoveDataDir(options.data_dir);
   return result;
 }
 
