@@ -109,6 +109,13 @@ void HorizonIdIndex::Append(uint64_t sequence, const IdFingerprint& fp,
   // sequences already appended only. A repeated id keeps its first sequence.
   table_.Insert(fp, sequence,
                 [&](uint64_t s) { return At(s).fp == fp; });
+  // The next doubling's table is faulted in by this index's thread, not
+  // by the log writer on its first inserts (horizon_id_table.h).
+  if (thread_.joinable()) {
+    if (const uint64_t slots = table_.TakeSpareRequest(); slots != 0) {
+      Enqueue(Task{nullptr, 0, slots});
+    }
+  }
   chunks_.back()->entries.push_back(ChunkEntry{fp, content_hash});
   ++next_;
   if (sequence > options_.horizon_events) {
@@ -150,6 +157,12 @@ void HorizonIdIndex::CheckpointLoop() {
       task = std::move(tasks_.front());
       tasks_.pop_front();
       busy_ = true;
+    }
+    if (task.spare_slots != 0) {
+      table_.PrepareSpare(task.spare_slots);
+      absl::MutexLock lock(&mu_);
+      busy_ = false;
+      continue;
     }
     const std::string path = absl::StrCat(options_.checkpoint_dir, "/",
                                           IdChunkFileName(task.id));

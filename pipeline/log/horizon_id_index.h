@@ -122,8 +122,11 @@ class HorizonIdIndex {
     size_t on_disk = 0;  // entries its checkpoint file already holds
   };
   struct Task {
-    std::shared_ptr<const Chunk> write;  // else delete chunk `id`
+    std::shared_ptr<const Chunk> write;  // else delete chunk `id`...
     uint64_t id = 0;
+    // ...unless this is set: prepare the table's next doubling, of this
+    // many slots (HorizonIdTable::PrepareSpare).
+    uint64_t spare_slots = 0;
   };
 
   uint64_t ChunkId(uint64_t sequence) const {

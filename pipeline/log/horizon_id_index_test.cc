@@ -166,6 +166,24 @@ TEST_F(HorizonIdIndexTest, TableGrowsWithAppendsAndRebuildSizesItOnce) {
   ExpectKnows(index, 1001, 4000);
 }
 
+// The table's next doubling is faulted in by the index's own thread, so the
+// log writer's Append does not pay for it (horizon_id_table.h).
+TEST_F(HorizonIdIndexTest, ADoublingTakesTheTableItsThreadPrepared) {
+  HorizonIdIndexOptions o = Options(3000, 256);
+  o.initial_table_entries = 96;  // 128 slots: asks for 256 after 48 ids
+  HorizonIdIndex index(o);
+  ASSERT_TRUE(index.Rebuild(1, 0, Log(0)).ok());
+  ASSERT_EQ(index.table().capacity(), 128u);
+  for (uint64_t s = 1; s <= 60; ++s) index.Append(s, Fp(s), Hash(s));
+  // Checkpoint waits until the thread has drained its queue, the spare too.
+  ASSERT_TRUE(index.Checkpoint().ok());
+  for (uint64_t s = 61; s <= 100; ++s) index.Append(s, Fp(s), Hash(s));
+  EXPECT_EQ(index.table().capacity(), 256u);
+  EXPECT_EQ(index.table().growths(), 1u);
+  EXPECT_EQ(index.table().growths_with_spare(), 1u);
+  ExpectKnows(index, 1, 100);
+}
+
 TEST_F(HorizonIdIndexTest, HorizonAppliesToCheckpointedIdsAndDropsOldFiles) {
   {
     HorizonIdIndex index(Options(1000, 4));

@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <memory>
 #include <new>
 
 namespace riskflow::log {
@@ -22,12 +23,39 @@ HorizonIdTable::HorizonIdTable(uint64_t max_entries, uint64_t initial_entries) {
   initial_capacity_ =
       CapacityFor(std::clamp<uint64_t>(initial_entries, 1, max_entries));
   cur_ = Allocate(initial_capacity_);
-  grow_at_ = capacity() / 4 * 3;
+  SetThresholds();
 }
 
 HorizonIdTable::~HorizonIdTable() {
   Release(&cur_);
   Release(&old_);
+  ReleaseSpare();
+}
+
+void HorizonIdTable::SetThresholds() {
+  grow_at_ = capacity() / 4 * 3;
+  spare_at_ = capacity() / 8 * 3;
+}
+
+void HorizonIdTable::PrepareSpare(uint64_t slots) {
+  auto spare = std::make_unique<Table>(Allocate(slots));
+  // One write per 4 KiB page faults it in here (with THP, the first write
+  // of each 2 MiB gets a huge page), not on the log writer. The pages are
+  // zero already; volatile keeps the stores.
+  volatile char* bytes = reinterpret_cast<volatile char*>(spare->slots);
+  for (size_t off = 0; off < spare->bytes(); off += 4096) bytes[off] = 0;
+  Table* previous = spare_.exchange(spare.release(), std::memory_order_acq_rel);
+  if (previous != nullptr) {
+    Release(previous);
+    delete previous;
+  }
+}
+
+void HorizonIdTable::ReleaseSpare() {
+  Table* spare = spare_.exchange(nullptr, std::memory_order_acq_rel);
+  if (spare == nullptr) return;
+  Release(spare);
+  delete spare;
 }
 
 HorizonIdTable::Table HorizonIdTable::Allocate(uint64_t capacity) {
@@ -93,9 +121,22 @@ bool HorizonIdTable::Erase(const IdFingerprint& fp, uint64_t seq) {
 }
 
 void HorizonIdTable::StartGrowth() {
+  const uint64_t slots = 2 * capacity();
   old_ = cur_;
-  cur_ = Allocate(2 * capacity());
-  grow_at_ = capacity() / 4 * 3;
+  Table* spare = spare_.exchange(nullptr, std::memory_order_acq_rel);
+  if (spare != nullptr && spare->mask + 1 == slots) {
+    cur_ = *spare;
+    delete spare;
+    ++growths_with_spare_;
+  } else {
+    if (spare != nullptr) {
+      Release(spare);
+      delete spare;
+    }
+    cur_ = Allocate(slots);
+  }
+  spare_requested_ = false;
+  SetThresholds();
   ++growths_;
   // Walk down from just below an empty slot (there is one: load <= 3/4):
   // then every slot moved is the last of its cluster, and emptying it is a
@@ -131,16 +172,18 @@ void HorizonIdTable::Reserve(uint64_t entries) {
   if (capacity <= this->capacity()) return;
   Release(&cur_);
   cur_ = Allocate(capacity);
-  grow_at_ = capacity / 4 * 3;
+  SetThresholds();
 }
 
 void HorizonIdTable::Clear() {
   Release(&old_);
   Release(&cur_);
   cur_ = Allocate(initial_capacity_);
-  grow_at_ = capacity() / 4 * 3;
+  SetThresholds();
   size_ = 0;
   migrate_left_ = 0;
+  spare_requested_ = false;
+  ReleaseSpare();
 }
 
 }  // namespace riskflow::log

@@ -38,8 +38,19 @@
 // The migration ends within capacity/8 inserts, long before the new table
 // could need to grow again.
 //
-// Not thread-safe.
+// A doubling's table prepared ahead: the new table's pages are zero-filled
+// by the kernel on first touch, and the first inserts after a doubling land
+// all over it (2 MiB huge pages on this VM: 16 faults for the first
+// doubling, each clearing 2 MiB, in one log group) — a 40-90 ms stall of the
+// writer and every ack behind it, once per doubling. So once the table is
+// 3/8 full (half-way to the doubling), TakeSpareRequest names the next
+// size once, and the caller has another thread allocate it and fault its
+// pages in (PrepareSpare); the doubling takes it if it is ready, and
+// allocates as before if not (docs/segment-log.md).
+//
+// Not thread-safe, except PrepareSpare.
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
@@ -108,6 +119,21 @@ class HorizonIdTable {
 
   // Back to an empty table of the initial size.
   void Clear();
+
+  // Once per doubling, when the table is 3/8 full: the slot count of the
+  // next table, to be prepared by PrepareSpare off this thread; else 0.
+  uint64_t TakeSpareRequest() {
+    if (spare_requested_ || size_ <= spare_at_ || old_.slots != nullptr ||
+        capacity() >= max_capacity_) {
+      return 0;
+    }
+    spare_requested_ = true;
+    return 2 * capacity();
+  }
+  // Any thread: allocates a table of `slots` slots with every page faulted
+  // in, for the next doubling (which drops it if its size is not the one
+  // it needs). At most one is held; a newer one replaces it.
+  void PrepareSpare(uint64_t slots);
   uint64_t size() const { return size_; }
   // Slots of the current (newest) table.
   uint64_t capacity() const { return cur_.mask + 1; }
@@ -120,6 +146,8 @@ class HorizonIdTable {
   // For tests: doublings so far, and the most old-table slots one Insert
   // visited to migrate them.
   uint64_t growths() const { return growths_; }
+  // Doublings that took a table PrepareSpare had ready.
+  uint64_t growths_with_spare() const { return growths_with_spare_; }
   uint64_t max_migrated_per_insert() const { return max_migrated_per_insert_; }
 
  private:
@@ -172,6 +200,10 @@ class HorizonIdTable {
   }
   static Table Allocate(uint64_t capacity);
   static void Release(Table* table);
+  // Drops the spare, if any.
+  void ReleaseSpare();
+  // grow_at_ and spare_at_ for the current capacity.
+  void SetThresholds();
 
   // Migrates a step, or starts a doubling once past 3/4 load.
   void AfterInsert() {
@@ -194,6 +226,11 @@ class HorizonIdTable {
   uint64_t migrate_left_ = 0;  // old slots not yet visited
   uint64_t growths_ = 0;
   uint64_t max_migrated_per_insert_ = 0;
+  // The next doubling's table (PrepareSpare); null: none ready.
+  std::atomic<Table*> spare_{nullptr};
+  uint64_t spare_at_ = 0;  // size beyond which TakeSpareRequest asks
+  bool spare_requested_ = false;
+  uint64_t growths_with_spare_ = 0;
 };
 
 }  // namespace riskflow::log

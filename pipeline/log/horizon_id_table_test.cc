@@ -239,4 +239,49 @@ TEST(HorizonIdTableTest, WorstInsertMovesABoundedNumberOfSlots) {
 }
 
 }  // namespace
+// A doubling's table prepared off the writer (PrepareSpare): asked for
+// once, at 3/8 load, with the next size; taken by the doubling when its
+// size fits, and replaced by a fresh allocation when it does not. Every id
+// stays findable either way.
+TEST(HorizonIdTableTest, ADoublingTakesTheTablePreparedAhead) {
+  std::mt19937_64 rng(5);
+  auto never = [](uint64_t) { return false; };  // all ids distinct
+  HorizonIdTable table(/*max_entries=*/1 << 16, /*initial_entries=*/96);
+  ASSERT_EQ(table.capacity(), 128u);
+  std::vector<IdFingerprint> fps;
+  uint64_t asked_at = 0, slots = 0;
+  while (table.growths() == 0) {
+    fps.push_back(IdFingerprint{rng(), rng()});
+    ASSERT_TRUE(table.Insert(fps.back(), fps.size(), never));
+    if (const uint64_t s = table.TakeSpareRequest(); s != 0) {
+      ASSERT_EQ(slots, 0u) << "asked twice";
+      slots = s;
+      asked_at = table.size();
+      table.PrepareSpare(slots);
+    }
+  }
+  EXPECT_EQ(slots, 256u);
+  EXPECT_EQ(asked_at, 128u / 8 * 3 + 1);
+  EXPECT_EQ(table.capacity(), 256u);
+  EXPECT_EQ(table.growths_with_spare(), 1u);
+
+  // The next request; a spare of the wrong size is dropped at the doubling.
+  while (table.growths() == 1) {
+    fps.push_back(IdFingerprint{rng(), rng()});
+    ASSERT_TRUE(table.Insert(fps.back(), fps.size(), never));
+    if (const uint64_t s = table.TakeSpareRequest(); s != 0) {
+      EXPECT_EQ(s, 512u);
+      table.PrepareSpare(s / 2);
+    }
+  }
+  EXPECT_EQ(table.capacity(), 512u);
+  EXPECT_EQ(table.growths_with_spare(), 1u);
+  for (uint64_t i = 0; i < fps.size(); ++i) {
+    const IdFingerprint& fp = fps[i];
+    EXPECT_EQ(table.Find(fp, fps.size(),
+                         [&](uint64_t seq) { return fps[seq - 1] == fp; }),
+              i + 1);
+  }
+}
+
 }  // namespace riskflow::log
