@@ -17,6 +17,7 @@ for r in $(seq 1 "$ROUNDS"); do
     RISKFLOW_PLUGIN_PATH=$D/plugins "$D/loadgen" --events=1000000 \
       --repeats=1 --peer_baseline=false \
       --config2=pipeline/config/all_detectors.yaml --evaluate_calls=1000 \
-      2>&1 | grep -E "^run 1 (transport|pipeline)|^Evaluate|^ratio [AB]/transport"
+      2>&1 |
+      grep -E "^run 1 (transport|pipeline)|^Evaluate|^ratio [AB]/transport"
   done
 done
