@@ -38,21 +38,25 @@ void HorizonIdTable::SetThresholds() {
 }
 
 void HorizonIdTable::PrepareSpare(uint64_t slots) {
+  if (wanted_spare_slots_.load() != slots) return;
   auto spare = std::make_unique<Table>(Allocate(slots));
   // One write per 4 KiB page faults it in here (with THP, the first write
   // of each 2 MiB gets a huge page), not on the log writer. The pages are
   // zero already; volatile keeps the stores.
   volatile char* bytes = reinterpret_cast<volatile char*>(spare->slots);
   for (size_t off = 0; off < spare->bytes(); off += 4096) bytes[off] = 0;
-  Table* previous = spare_.exchange(spare.release(), std::memory_order_acq_rel);
+  Table* previous = spare_.exchange(spare.release());
   if (previous != nullptr) {
     Release(previous);
     delete previous;
   }
+  // The doubling (or Clear) withdraws the request before it looks for the
+  // spare; if that happened before the store above, nobody takes this one.
+  if (wanted_spare_slots_.load() != slots) ReleaseSpare();
 }
 
 void HorizonIdTable::ReleaseSpare() {
-  Table* spare = spare_.exchange(nullptr, std::memory_order_acq_rel);
+  Table* spare = spare_.exchange(nullptr);
   if (spare == nullptr) return;
   Release(spare);
   delete spare;
@@ -123,7 +127,8 @@ bool HorizonIdTable::Erase(const IdFingerprint& fp, uint64_t seq) {
 void HorizonIdTable::StartGrowth() {
   const uint64_t slots = 2 * capacity();
   old_ = cur_;
-  Table* spare = spare_.exchange(nullptr, std::memory_order_acq_rel);
+  wanted_spare_slots_.store(0);  // before the exchange: see PrepareSpare
+  Table* spare = spare_.exchange(nullptr);
   if (spare != nullptr && spare->mask + 1 == slots) {
     cur_ = *spare;
     delete spare;
@@ -183,6 +188,7 @@ void HorizonIdTable::Clear() {
   size_ = 0;
   migrate_left_ = 0;
   spare_requested_ = false;
+  wanted_spare_slots_.store(0);
   ReleaseSpare();
 }
 

@@ -128,12 +128,17 @@ class HorizonIdTable {
       return 0;
     }
     spare_requested_ = true;
+    wanted_spare_slots_.store(2 * capacity());
     return 2 * capacity();
   }
   // Any thread: allocates a table of `slots` slots with every page faulted
-  // in, for the next doubling (which drops it if its size is not the one
-  // it needs). At most one is held; a newer one replaces it.
+  // in, for the next doubling. Keeps it only while that request is open: a
+  // table prepared too late (the doubling came first, or Clear) would
+  // otherwise be held until the next doubling, or for good after the
+  // last. At most one is held.
   void PrepareSpare(uint64_t slots);
+  // For tests: whether a prepared table is held.
+  bool spare_ready() const { return spare_.load() != nullptr; }
   uint64_t size() const { return size_; }
   // Slots of the current (newest) table.
   uint64_t capacity() const { return cur_.mask + 1; }
@@ -228,6 +233,8 @@ class HorizonIdTable {
   uint64_t max_migrated_per_insert_ = 0;
   // The next doubling's table (PrepareSpare); null: none ready.
   std::atomic<Table*> spare_{nullptr};
+  // The open request's slot count; 0 once its doubling started or Clear.
+  std::atomic<uint64_t> wanted_spare_slots_{0};
   uint64_t spare_at_ = 0;  // size beyond which TakeSpareRequest asks
   bool spare_requested_ = false;
   uint64_t growths_with_spare_ = 0;

@@ -238,11 +238,11 @@ TEST(HorizonIdTableTest, WorstInsertMovesABoundedNumberOfSlots) {
   EXPECT_EQ(table.size(), fps.size());
 }
 
-}  // namespace
+
 // A doubling's table prepared off the writer (PrepareSpare): asked for
-// once, at 3/8 load, with the next size; taken by the doubling when its
-// size fits, and replaced by a fresh allocation when it does not. Every id
-// stays findable either way.
+// once, at 3/8 load, with the next size, and taken by the doubling. One
+// prepared after its doubling, or after Clear, is not kept. Every id stays
+// findable either way.
 TEST(HorizonIdTableTest, ADoublingTakesTheTablePreparedAhead) {
   std::mt19937_64 rng(5);
   auto never = [](uint64_t) { return false; };  // all ids distinct
@@ -265,16 +265,18 @@ TEST(HorizonIdTableTest, ADoublingTakesTheTablePreparedAhead) {
   EXPECT_EQ(table.capacity(), 256u);
   EXPECT_EQ(table.growths_with_spare(), 1u);
 
-  // The next request; a spare of the wrong size is dropped at the doubling.
+  // The next request is answered too late, after its doubling: that table
+  // is not kept (it would be held until the next doubling, or for good).
+  uint64_t late = 0;
   while (table.growths() == 1) {
     fps.push_back(IdFingerprint{rng(), rng()});
     ASSERT_TRUE(table.Insert(fps.back(), fps.size(), never));
-    if (const uint64_t s = table.TakeSpareRequest(); s != 0) {
-      EXPECT_EQ(s, 512u);
-      table.PrepareSpare(s / 2);
-    }
+    if (const uint64_t s = table.TakeSpareRequest(); s != 0) late = s;
   }
+  EXPECT_EQ(late, 512u);
   EXPECT_EQ(table.capacity(), 512u);
+  table.PrepareSpare(late);
+  EXPECT_FALSE(table.spare_ready());
   EXPECT_EQ(table.growths_with_spare(), 1u);
   for (uint64_t i = 0; i < fps.size(); ++i) {
     const IdFingerprint& fp = fps[i];
@@ -282,6 +284,18 @@ TEST(HorizonIdTableTest, ADoublingTakesTheTablePreparedAhead) {
                          [&](uint64_t seq) { return fps[seq - 1] == fp; }),
               i + 1);
   }
+
+  // Clear withdraws an open request too.
+  uint64_t open = 0;
+  while (open == 0) {
+    fps.push_back(IdFingerprint{rng(), rng()});
+    ASSERT_TRUE(table.Insert(fps.back(), fps.size(), never));
+    open = table.TakeSpareRequest();
+  }
+  table.Clear();
+  table.PrepareSpare(open);
+  EXPECT_FALSE(table.spare_ready());
 }
 
+}  // namespace
 }  // namespace riskflow::log
