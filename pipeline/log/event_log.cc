@@ -109,6 +109,7 @@ void EventLog::Stop() {
     // A clean stop leaves nothing of the index to re-read from the log.
     if (horizon_index_ != nullptr) {
       absl::MutexLock lock(&index_mu_);
+      horizon_index_->WithdrawSpare();
       if (auto s = horizon_index_->Checkpoint(); !s.ok()) {
         std::fprintf(stderr, "event log: %s\n", std::string(s.message()).c_str());
       }

@@ -46,6 +46,7 @@ HorizonIdIndex::HorizonIdIndex(HorizonIdIndexOptions options)
 }
 
 HorizonIdIndex::~HorizonIdIndex() {
+  table_.WithdrawSpare();  // a queued preparation then returns at once
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;

@@ -30,7 +30,8 @@
 //   a kill -9 at most one chunk (+ any not yet written) is re-read.
 //
 // Not thread-safe: EventLog serializes access (the checkpoint thread only
-// reads sealed chunks, which are immutable).
+// reads sealed chunks, which are immutable, and prepares the table's next
+// doubling through HorizonIdTable::PrepareSpare).
 
 #include <cstdint>
 #include <deque>
@@ -83,7 +84,7 @@ class HorizonIdIndex {
       std::function<absl::Status(uint64_t after, const Visit& visit)>;
 
   explicit HorizonIdIndex(HorizonIdIndexOptions options);
-  // Finishes queued chunk writes.
+  // Finishes queued chunk writes (not a queued table preparation).
   ~HorizonIdIndex();
   HorizonIdIndex(const HorizonIdIndex&) = delete;
   HorizonIdIndex& operator=(const HorizonIdIndex&) = delete;
@@ -104,6 +105,10 @@ class HorizonIdIndex {
   // Writes every chunk not yet on disk, the partial last one included, and
   // waits for the writes. Call while nobody appends.
   absl::Status Checkpoint();
+
+  // Drops the table's next doubling prepared ahead, or the request for it
+  // (a stop: not worth mapping up to 128 MiB for).
+  void WithdrawSpare() { table_.WithdrawSpare(); }
 
   size_t size() const { return table_.size(); }
   uint64_t horizon_events() const { return options_.horizon_events; }

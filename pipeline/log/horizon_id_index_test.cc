@@ -170,18 +170,27 @@ TEST_F(HorizonIdIndexTest, TableGrowsWithAppendsAndRebuildSizesItOnce) {
 // log writer's Append does not pay for it (horizon_id_table.h).
 TEST_F(HorizonIdIndexTest, ADoublingTakesTheTableItsThreadPrepared) {
   HorizonIdIndexOptions o = Options(3000, 256);
-  o.initial_table_entries = 96;  // 128 slots: asks for 256 after 48 ids
+  o.initial_table_entries = 96;  // 128 slots: asks for 256 after 72 ids
   HorizonIdIndex index(o);
   ASSERT_TRUE(index.Rebuild(1, 0, Log(0)).ok());
   ASSERT_EQ(index.table().capacity(), 128u);
-  for (uint64_t s = 1; s <= 60; ++s) index.Append(s, Fp(s), Hash(s));
+  for (uint64_t s = 1; s <= 80; ++s) index.Append(s, Fp(s), Hash(s));
   // Checkpoint waits until the thread has drained its queue, the spare too.
   ASSERT_TRUE(index.Checkpoint().ok());
-  for (uint64_t s = 61; s <= 100; ++s) index.Append(s, Fp(s), Hash(s));
+  EXPECT_TRUE(index.table().spare_ready());
+  EXPECT_EQ(index.table().memory_bytes(), (128u + 256u) * sizeof(uint64_t));
+  for (uint64_t s = 81; s <= 100; ++s) index.Append(s, Fp(s), Hash(s));
   EXPECT_EQ(index.table().capacity(), 256u);
   EXPECT_EQ(index.table().growths(), 1u);
   EXPECT_EQ(index.table().growths_with_spare(), 1u);
   ExpectKnows(index, 1, 100);
+  // At a stop the next one is not kept: a request is open again (200 of
+  // 256 slots used), and withdrawing it drops the table whether or not the
+  // thread got to it first.
+  for (uint64_t s = 101; s <= 200; ++s) index.Append(s, Fp(s), Hash(s));
+  index.WithdrawSpare();
+  ASSERT_TRUE(index.Checkpoint().ok());
+  EXPECT_FALSE(index.table().spare_ready());
 }
 
 TEST_F(HorizonIdIndexTest, HorizonAppliesToCheckpointedIdsAndDropsOldFiles) {

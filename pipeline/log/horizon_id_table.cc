@@ -34,12 +34,17 @@ HorizonIdTable::~HorizonIdTable() {
 
 void HorizonIdTable::SetThresholds() {
   grow_at_ = capacity() / 4 * 3;
-  spare_at_ = capacity() / 8 * 3;
+  spare_at_ = capacity() / 16 * 9;
 }
 
 void HorizonIdTable::PrepareSpare(uint64_t slots) {
   if (wanted_spare_slots_.load() != slots) return;
-  auto spare = std::make_unique<Table>(Allocate(slots));
+  auto spare = std::make_unique<Table>();
+  try {
+    *spare = Allocate(slots);
+  } catch (const std::bad_alloc&) {
+    return;
+  }
   // One write per 4 KiB page faults it in here (with THP, the first write
   // of each 2 MiB gets a huge page), not on the log writer. The pages are
   // zero already; volatile keeps the stores.
@@ -51,8 +56,15 @@ void HorizonIdTable::PrepareSpare(uint64_t slots) {
     delete previous;
   }
   // The doubling (or Clear) withdraws the request before it looks for the
-  // spare; if that happened before the store above, nobody takes this one.
+  // spare; if that happened before the exchange above, nobody takes this
+  // one.
   if (wanted_spare_slots_.load() != slots) ReleaseSpare();
+}
+
+void HorizonIdTable::WithdrawSpare() {
+  spare_requested_ = false;
+  wanted_spare_slots_.store(0);  // before ReleaseSpare: see PrepareSpare
+  ReleaseSpare();
 }
 
 void HorizonIdTable::ReleaseSpare() {
@@ -175,6 +187,7 @@ void HorizonIdTable::Reserve(uint64_t entries) {
   const uint64_t capacity =
       std::min(max_capacity_, CapacityFor(std::max<uint64_t>(entries, 1)));
   if (capacity <= this->capacity()) return;
+  WithdrawSpare();  // asked for the replaced table's doubling
   Release(&cur_);
   cur_ = Allocate(capacity);
   SetThresholds();
@@ -187,9 +200,7 @@ void HorizonIdTable::Clear() {
   SetThresholds();
   size_ = 0;
   migrate_left_ = 0;
-  spare_requested_ = false;
-  wanted_spare_slots_.store(0);
-  ReleaseSpare();
+  WithdrawSpare();
 }
 
 }  // namespace riskflow::log

@@ -43,12 +43,14 @@
 // all over it (2 MiB huge pages on this VM: 16 faults for the first
 // doubling, each clearing 2 MiB, in one log group) — a 40-90 ms stall of the
 // writer and every ack behind it, once per doubling. So once the table is
-// 3/8 full (half-way to the doubling), TakeSpareRequest names the next
-// size once, and the caller has another thread allocate it and fault its
-// pages in (PrepareSpare); the doubling takes it if it is ready, and
-// allocates as before if not (docs/segment-log.md).
+// 9/16 full (half-way from the last doubling, at 3/8, to the next, at
+// 3/4), TakeSpareRequest names the next size once, and the caller has
+// another thread allocate it and fault its pages in (PrepareSpare); the
+// doubling takes it if it is ready, and allocates as before if not
+// (docs/segment-log.md).
 //
-// Not thread-safe, except PrepareSpare.
+// Not thread-safe, except PrepareSpare (which must not run concurrently
+// with the destructor).
 
 #include <atomic>
 #include <cstdint>
@@ -120,7 +122,7 @@ class HorizonIdTable {
   // Back to an empty table of the initial size.
   void Clear();
 
-  // Once per doubling, when the table is 3/8 full: the slot count of the
+  // Once per doubling, when the table is 9/16 full: the slot count of the
   // next table, to be prepared by PrepareSpare off this thread; else 0.
   uint64_t TakeSpareRequest() {
     if (spare_requested_ || size_ <= spare_at_ || old_.slots != nullptr ||
@@ -135,8 +137,12 @@ class HorizonIdTable {
   // in, for the next doubling. Keeps it only while that request is open: a
   // table prepared too late (the doubling came first, or Clear) would
   // otherwise be held until the next doubling, or for good after the
-  // last. At most one is held.
+  // last. At most one is held. Out of memory: no table, the doubling
+  // allocates its own.
   void PrepareSpare(uint64_t slots);
+  // Withdraws the open request and drops a prepared table (a stop: not
+  // worth faulting in); the next insert past 9/16 asks again.
+  void WithdrawSpare();
   // For tests: whether a prepared table is held.
   bool spare_ready() const { return spare_.load() != nullptr; }
   uint64_t size() const { return size_; }
@@ -145,8 +151,12 @@ class HorizonIdTable {
   // Slots the table grows to at most.
   uint64_t max_capacity() const { return max_capacity_; }
   bool migrating() const { return old_.slots != nullptr; }
+  // The prepared table counts by the open request's size: the pointer is
+  // not followed here, the other thread may be replacing it.
   size_t memory_bytes() const {
-    return cur_.bytes() + (old_.slots != nullptr ? old_.bytes() : 0);
+    return cur_.bytes() + (old_.slots != nullptr ? old_.bytes() : 0) +
+           (spare_ready() ? wanted_spare_slots_.load() * sizeof(uint64_t)
+                          : 0);
   }
   // For tests: doublings so far, and the most old-table slots one Insert
   // visited to migrate them.

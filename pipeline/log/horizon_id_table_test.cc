@@ -240,7 +240,7 @@ TEST(HorizonIdTableTest, WorstInsertMovesABoundedNumberOfSlots) {
 
 
 // A doubling's table prepared off the writer (PrepareSpare): asked for
-// once, at 3/8 load, with the next size, and taken by the doubling. One
+// once, at 9/16 load, with the next size, and taken by the doubling. One
 // prepared after its doubling, or after Clear, is not kept. Every id stays
 // findable either way.
 TEST(HorizonIdTableTest, ADoublingTakesTheTablePreparedAhead) {
@@ -261,7 +261,7 @@ TEST(HorizonIdTableTest, ADoublingTakesTheTablePreparedAhead) {
     }
   }
   EXPECT_EQ(slots, 256u);
-  EXPECT_EQ(asked_at, 128u / 8 * 3 + 1);
+  EXPECT_EQ(asked_at, 128u / 16 * 9 + 1);
   EXPECT_EQ(table.capacity(), 256u);
   EXPECT_EQ(table.growths_with_spare(), 1u);
 
