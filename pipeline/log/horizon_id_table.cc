@@ -50,6 +50,7 @@ void HorizonIdTable::PrepareSpare(uint64_t slots) {
   // zero already; volatile keeps the stores.
   volatile char* bytes = reinterpret_cast<volatile char*>(spare->slots);
   for (size_t off = 0; off < spare->bytes(); off += 4096) bytes[off] = 0;
+  if (before_publish_for_test_) before_publish_for_test_();
   Table* previous = spare_.exchange(spare.release());
   if (previous != nullptr) {
     Release(previous);

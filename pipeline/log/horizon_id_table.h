@@ -55,6 +55,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <optional>
 
 #include "pipeline/log/id_index.h"
@@ -145,6 +146,11 @@ class HorizonIdTable {
   void WithdrawSpare();
   // For tests: whether a prepared table is held.
   bool spare_ready() const { return spare_.load() != nullptr; }
+  // For tests: runs in PrepareSpare after its table is faulted in, just
+  // before it is published (to withdraw the request at that moment).
+  void SetBeforePublishForTest(std::function<void()> hook) {
+    before_publish_for_test_ = std::move(hook);
+  }
   uint64_t size() const { return size_; }
   // Slots of the current (newest) table.
   uint64_t capacity() const { return cur_.mask + 1; }
@@ -248,6 +254,7 @@ class HorizonIdTable {
   uint64_t spare_at_ = 0;  // size beyond which TakeSpareRequest asks
   bool spare_requested_ = false;
   uint64_t growths_with_spare_ = 0;
+  std::function<void()> before_publish_for_test_;
 };
 
 }  // namespace riskflow::log

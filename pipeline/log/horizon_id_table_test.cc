@@ -297,5 +297,32 @@ TEST(HorizonIdTableTest, ADoublingTakesTheTablePreparedAhead) {
   EXPECT_FALSE(table.spare_ready());
 }
 
+// The doubling comes while PrepareSpare is faulting its table in: the
+// request is withdrawn before PrepareSpare publishes, so it must take its
+// table back rather than leave it held (its early check had passed).
+TEST(HorizonIdTableTest, ADoublingDuringThePreparationLeavesNoTableHeld) {
+  std::mt19937_64 rng(9);
+  auto never = [](uint64_t) { return false; };
+  HorizonIdTable table(/*max_entries=*/1 << 16, /*initial_entries=*/96);
+  uint64_t slots = 0;
+  std::vector<IdFingerprint> fps;
+  auto insert = [&] {
+    fps.push_back(IdFingerprint{rng(), rng()});
+    ASSERT_TRUE(table.Insert(fps.back(), fps.size(), never));
+  };
+  while (slots == 0) {
+    insert();
+    slots = table.TakeSpareRequest();
+  }
+  // Standing in for the writer thread, which would run meanwhile.
+  table.SetBeforePublishForTest([&] {
+    while (table.growths() == 0) insert();
+  });
+  table.PrepareSpare(slots);
+  EXPECT_EQ(table.growths(), 1u);
+  EXPECT_EQ(table.growths_with_spare(), 0u);
+  EXPECT_FALSE(table.spare_ready());
+}
+
 }  // namespace
 }  // namespace riskflow::log
