@@ -51,11 +51,7 @@ void HorizonIdTable::PrepareSpare(uint64_t slots) {
   volatile char* bytes = reinterpret_cast<volatile char*>(spare->slots);
   for (size_t off = 0; off < spare->bytes(); off += 4096) bytes[off] = 0;
   if (before_publish_for_test_) before_publish_for_test_();
-  Table* previous = spare_.exchange(spare.release());
-  if (previous != nullptr) {
-    Release(previous);
-    delete previous;
-  }
+  Delete(spare_.exchange(spare.release()));
   // The doubling (or Clear) withdraws the request before it looks for the
   // spare; if that happened before the exchange above, nobody takes this
   // one.
@@ -68,11 +64,12 @@ void HorizonIdTable::WithdrawSpare() {
   ReleaseSpare();
 }
 
-void HorizonIdTable::ReleaseSpare() {
-  Table* spare = spare_.exchange(nullptr);
-  if (spare == nullptr) return;
-  Release(spare);
-  delete spare;
+void HorizonIdTable::ReleaseSpare() { Delete(spare_.exchange(nullptr)); }
+
+void HorizonIdTable::Delete(Table* table) {
+  if (table == nullptr) return;
+  Release(table);
+  delete table;
 }
 
 HorizonIdTable::Table HorizonIdTable::Allocate(uint64_t capacity) {
@@ -147,10 +144,7 @@ void HorizonIdTable::StartGrowth() {
     delete spare;
     ++growths_with_spare_;
   } else {
-    if (spare != nullptr) {
-      Release(spare);
-      delete spare;
-    }
+    Delete(spare);
     cur_ = Allocate(slots);
   }
   spare_requested_ = false;

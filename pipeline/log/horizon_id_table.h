@@ -221,6 +221,8 @@ class HorizonIdTable {
   }
   static Table Allocate(uint64_t capacity);
   static void Release(Table* table);
+  // Unmaps and frees a heap-held table (the spare); null is fine.
+  static void Delete(Table* table);
   // Drops the spare, if any.
   void ReleaseSpare();
   // grow_at_ and spare_at_ for the current capacity.

@@ -238,7 +238,6 @@ TEST(HorizonIdTableTest, WorstInsertMovesABoundedNumberOfSlots) {
   EXPECT_EQ(table.size(), fps.size());
 }
 
-
 // A doubling's table prepared off the writer (PrepareSpare): asked for
 // once, at 9/16 load, with the next size, and taken by the doubling. One
 // prepared after its doubling, or after Clear, is not kept. Every id stays
